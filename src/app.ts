@@ -1,0 +1,115 @@
+import { Hono } from 'hono'
+import type { Context } from 'hono'
+import { logger } from 'hono/logger'
+import { DockerError, errorResponse } from './docker/errors.ts'
+import { Flock } from './flock/flock.ts'
+import { HealthMonitor } from './flock/health.ts'
+import { type FlockerOptions, resolveOptions, toHostSpec } from './options.ts'
+import type { FlockerContext } from './routes/context.ts'
+import { type DockerRequest, dockerRequest } from './routes/request.ts'
+import { honoPattern, type Route, type RouteKind, routes, VERSION_PREFIX } from './routes/table.ts'
+import { anyHost } from './routes/kinds/any-host.ts'
+import { everyHost } from './routes/kinds/every-host.ts'
+import { hijacked } from './routes/kinds/hijacked.ts'
+import { merged } from './routes/kinds/merged.ts'
+import { routed } from './routes/kinds/routed.ts'
+import { scheduled } from './routes/kinds/scheduled.ts'
+import { system } from './routes/kinds/system.ts'
+import { detectRuntime } from './runtime/mod.ts'
+import type { ServeEnv } from './runtime/types.ts'
+
+/** A handler of one kind: gets the flock, the request, the path parameters and the filled-in path. */
+type KindHandler = (
+  ctx: FlockerContext,
+  req: DockerRequest,
+  params: Record<string, string>,
+  path: string,
+) => Promise<Response>
+
+export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
+  /** The hosts, their health and facts. */
+  readonly flock: Flock
+  /** Checks every host now (the first requests do it anyway). */
+  checkHosts(): Promise<void>
+  /** Stops background work (health checks); the app stays usable but unmonitored. */
+  close(): Promise<void>
+}
+
+/**
+ * The flocker Hono app: every Docker Engine API endpoint, per the route table. Use `app.fetch`
+ * directly, mount it (`outer.route('/docker', app)`), or run it with `serve()`.
+ */
+export function createFlocker(options: FlockerOptions = {}): FlockerApp {
+  const resolved = resolveOptions(options)
+  const adapter = options.runtime ?? detectRuntime()
+  const flock = new Flock(adapter, (options.hosts ?? []).map(toHostSpec))
+  const health = new HealthMonitor(() => flock.all, resolved.health)
+  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health }
+  health.start()
+
+  const app = new Hono<{ Bindings: ServeEnv }>()
+  if (options.log) app.use(logger(options.log))
+  for (const route of routes) {
+    const handler = handlerFor(route.handling, route)
+    const pattern = honoPattern(route.path)
+    app.on(route.method, [pattern, VERSION_PREFIX + pattern], (c) => run(c, ctx, route.path, handler))
+  }
+  // Endpoints newer than this table: any host can answer them, unchanged.
+  const passThrough = anyHost()
+  app.all('*', (c) => run(c, ctx, null, passThrough))
+  app.onError((error) => toErrorResponse(error))
+
+  return Object.assign(app, {
+    flock,
+    checkHosts: () => health.checkAll(),
+    close: () => Promise.resolve(health.stop()),
+  })
+}
+
+function handlerFor(handling: RouteKind, route: Route): KindHandler {
+  switch (handling.kind) {
+    case 'system':
+      return system(handling.endpoint)
+    case 'merged':
+      return merged(handling.list)
+    case 'routed':
+      return routed(handling.target, handling.from, route.path)
+    case 'hijacked':
+      return hijacked(handling.target, route.path)
+    case 'scheduled':
+      return scheduled(handling.what)
+    case 'every-host':
+      return everyHost(handling.merge)
+    case 'any-host':
+      return anyHost()
+    case 'refused':
+      return () => Promise.resolve(errorResponse(handling.status, handling.message))
+  }
+}
+
+async function run(c: Context, ctx: FlockerContext, template: string | null, handler: KindHandler) {
+  const req = dockerRequest(c)
+  const params = c.req.param() as Record<string, string>
+  const path = template ? fillPath(template, params) : pathBelowMount(c)
+  try {
+    return await handler(ctx, req, params, path)
+  } catch (error) {
+    return toErrorResponse(error)
+  }
+}
+
+function fillPath(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+)\*?\}/g, (_, name: string) => params[name] ?? '')
+}
+
+/** For the catch-all: the request path without the prefix the app is mounted under. */
+function pathBelowMount(c: Context): string {
+  const mount = c.req.routePath.replace(/\/?\*$/, '')
+  return c.req.path.slice(mount.length) || '/'
+}
+
+function toErrorResponse(error: unknown): Response {
+  if (error instanceof DockerError) return error.toResponse()
+  const message = error instanceof Error ? error.message : String(error)
+  return errorResponse(500, `flocker: ${message}`)
+}

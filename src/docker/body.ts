@@ -1,0 +1,31 @@
+import * as v from 'valibot'
+import { badRequest } from './errors.ts'
+
+/** Reads a JSON request body and checks it against a (loose) schema; bad input is a 400 as dockerd gives. */
+export async function readJsonBody<S extends v.GenericSchema>(
+  request: Request,
+  schema: S,
+  empty: v.InferOutput<S>,
+): Promise<v.InferOutput<S>> {
+  const text = await request.text()
+  if (!text.trim()) return empty
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw badRequest(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const result = v.safeParse(schema, parsed)
+  if (!result.success) {
+    const issue = result.issues[0]
+    const where = issue.path?.map((p: { key: unknown }) => String(p.key)).join('.') || 'body'
+    throw badRequest(`invalid ${where}: ${issue.message}`)
+  }
+  return result.output
+}
+
+const encoder = new TextEncoder()
+
+export function jsonBytes(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value))
+}

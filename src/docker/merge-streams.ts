@@ -1,0 +1,50 @@
+/**
+ * Interleaves several async sources into one ReadableStream, chunk by chunk as they come, keeping
+ * backpressure (a source waits while the reader lags) and ending when every source has ended.
+ * Cancelling the merged stream stops every source.
+ */
+export function mergeSources<T>(
+  sources: readonly ((signal: AbortSignal) => AsyncIterable<T>)[],
+): ReadableStream<T> {
+  const stop = new AbortController()
+  let room: (() => void) | null = null
+  return new ReadableStream<T>({
+    start(controller) {
+      if (!sources.length) return controller.close()
+      let running = sources.length
+      const waitForRoom = () =>
+        (controller.desiredSize ?? 1) > 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => (room = resolve))
+      for (const source of sources) {
+        void (async () => {
+          try {
+            for await (const item of source(stop.signal)) {
+              if (stop.signal.aborted) return
+              controller.enqueue(item)
+              await waitForRoom()
+            }
+          } catch (error) {
+            if (!stop.signal.aborted) {
+              stop.abort()
+              controller.error(error)
+            }
+            return
+          }
+          if (--running === 0 && !stop.signal.aborted) controller.close()
+        })()
+      }
+    },
+    pull() {
+      const wake = room
+      room = null
+      wake?.()
+    },
+    cancel() {
+      stop.abort()
+      const wake = room
+      room = null
+      wake?.()
+    },
+  })
+}

@@ -1,0 +1,69 @@
+import type { RuntimeAdapter, TlsFiles } from '../runtime/types.ts'
+import { parseEndpoint } from '../host-client/endpoint.ts'
+import { Host } from './host.ts'
+
+/** A host as the operator describes it (flag, env, config file or the `list` hook). */
+export interface HostSpec {
+  /** Unique in the flock; defaults to the address. */
+  readonly name?: string
+  /** `tcp://host:port`, `unix:///path`, `https://host:port`, or `host:port`. */
+  readonly url: string
+  readonly labels?: Readonly<Record<string, string>>
+  /** PEM contents for TLS (read a DOCKER_CERT_PATH-style directory with readTlsDirectory). */
+  readonly tls?: TlsFiles
+}
+
+/** The hosts of the flock, by name, in the order they were given. */
+export class Flock {
+  #hosts = new Map<string, Host>()
+
+  constructor(private readonly adapter: RuntimeAdapter, specs: readonly HostSpec[] = []) {
+    this.setHosts(specs)
+  }
+
+  /** Replaces the inventory; hosts whose name and address did not change keep their state. */
+  setHosts(specs: readonly HostSpec[]): { added: Host[]; removed: Host[] } {
+    const next = new Map<string, Host>()
+    const added: Host[] = []
+    for (const spec of specs) {
+      const endpoint = parseEndpoint(spec.url, spec.tls)
+      const name = spec.name ?? defaultName(spec.url)
+      if (next.has(name)) throw new Error(`two hosts are named "${name}"`)
+      const old = this.#hosts.get(name)
+      if (
+        old && JSON.stringify(old.endpoint) === JSON.stringify(endpoint) &&
+        sameLabels(old.labels, spec.labels)
+      ) {
+        next.set(name, old)
+      } else {
+        const host = new Host(name, endpoint, { ...spec.labels }, this.adapter)
+        next.set(name, host)
+        added.push(host)
+      }
+    }
+    const removed = [...this.#hosts.values()].filter((host) => next.get(host.name) !== host)
+    this.#hosts = next
+    return { added, removed }
+  }
+
+  get all(): Host[] {
+    return [...this.#hosts.values()]
+  }
+
+  /** Hosts that may take requests: healthy, or not checked yet. */
+  get usable(): Host[] {
+    return this.all.filter((host) => host.status !== 'unhealthy')
+  }
+
+  byName(name: string): Host | undefined {
+    return this.#hosts.get(name)
+  }
+}
+
+function defaultName(url: string): string {
+  return url.replace(/^[a-z]+:\/\//i, '').replace(/\/+$/, '')
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>> | undefined) {
+  return JSON.stringify(a) === JSON.stringify({ ...b })
+}

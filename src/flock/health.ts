@@ -1,0 +1,91 @@
+import type { EngineFacts, Host } from './host.ts'
+
+export interface HealthOptions {
+  /** Milliseconds between checks of each host. */
+  readonly interval: number
+  /** Consecutive failed checks before a host is marked unhealthy. */
+  readonly failureThreshold: number
+  /** Milliseconds a check may take before it counts as failed. */
+  readonly timeout: number
+}
+
+export const defaultHealth: HealthOptions = { interval: 5_000, failureThreshold: 1, timeout: 3_000 }
+
+/** Asks a host for /info and /version; updates its status, facts and last error. */
+export async function checkHost(host: Host, options: HealthOptions = defaultHealth): Promise<void> {
+  const signal = AbortSignal.timeout(options.timeout)
+  try {
+    const [info, version] = await Promise.all([
+      host.json<Record<string, any>>('/info', { signal }),
+      host.json<Record<string, any>>('/version', { signal }),
+    ])
+    host.facts = factsFrom(info, version)
+    host.status = 'healthy'
+    host.lastError = ''
+    host.consecutiveFailures = 0
+  } catch (error) {
+    host.consecutiveFailures++
+    host.lastError = error instanceof Error ? error.message : String(error)
+    if (host.consecutiveFailures >= options.failureThreshold || host.status === 'pending') {
+      host.status = 'unhealthy'
+    }
+  } finally {
+    host.lastCheck = new Date()
+  }
+}
+
+export function factsFrom(info: Record<string, any>, version: Record<string, any>): EngineFacts {
+  return {
+    id: String(info.ID ?? ''),
+    name: String(info.Name ?? ''),
+    ncpu: Number(info.NCPU ?? 0),
+    memTotal: Number(info.MemTotal ?? 0),
+    os: String(info.OperatingSystem ?? ''),
+    osType: String(info.OSType ?? version.Os ?? 'linux'),
+    kernelVersion: String(info.KernelVersion ?? ''),
+    serverVersion: String(info.ServerVersion ?? version.Version ?? ''),
+    apiVersion: String(version.ApiVersion ?? ''),
+    storageDriver: String(info.Driver ?? ''),
+    labels: labelsFrom(info.Labels),
+    containers: Number(info.Containers ?? 0),
+    containersRunning: Number(info.ContainersRunning ?? 0),
+    images: Number(info.Images ?? 0),
+  }
+}
+
+/** Engine labels come as `["key=value", ...]`. */
+function labelsFrom(labels: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!Array.isArray(labels)) return out
+  for (const label of labels) {
+    const text = String(label)
+    const eq = text.indexOf('=')
+    if (eq > 0) out[text.slice(0, eq)] = text.slice(eq + 1)
+  }
+  return out
+}
+
+/** Checks every host now and then every `interval`, until stopped. */
+export class HealthMonitor {
+  #timer: ReturnType<typeof setInterval> | null = null
+
+  constructor(
+    private readonly hosts: () => Host[],
+    private readonly options: HealthOptions = defaultHealth,
+  ) {}
+
+  checkAll(): Promise<void> {
+    return Promise.all(this.hosts().map((host) => checkHost(host, this.options))).then(() => {})
+  }
+
+  start(): void {
+    if (this.#timer) return
+    this.#timer = setInterval(() => void this.checkAll(), this.options.interval) // A monitor alone must not keep the process alive (library users, tests).
+    ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+  }
+}

@@ -1,0 +1,102 @@
+import { DockerError, hostUnreachable } from '../docker/errors.ts'
+import { formatEndpoint } from '../host-client/endpoint.ts'
+import type { Endpoint, RawConnection, RuntimeAdapter } from '../runtime/types.ts'
+
+export type HostStatus = 'pending' | 'healthy' | 'unhealthy'
+
+/** What the engine says of itself in /info and /version, kept for scheduling and `docker info`. */
+export interface EngineFacts {
+  readonly id: string
+  readonly name: string
+  readonly ncpu: number
+  readonly memTotal: number
+  readonly os: string
+  readonly osType: string
+  readonly kernelVersion: string
+  readonly serverVersion: string
+  readonly apiVersion: string
+  readonly storageDriver: string
+  readonly labels: Record<string, string>
+  readonly containers: number
+  readonly containersRunning: number
+  readonly images: number
+}
+
+export interface RequestInit {
+  readonly headers?: HeadersInit
+  readonly body?: ReadableStream<Uint8Array> | Uint8Array | null
+  readonly signal?: AbortSignal
+}
+
+/** One docker engine of the flock, and the one way flocker talks to it. */
+export class Host {
+  status: HostStatus = 'pending'
+  lastError = ''
+  lastCheck: Date | null = null
+  facts: EngineFacts | null = null
+  consecutiveFailures = 0
+
+  constructor(
+    readonly name: string,
+    readonly endpoint: Endpoint,
+    readonly labels: Readonly<Record<string, string>>,
+    private readonly adapter: RuntimeAdapter,
+  ) {}
+
+  get address(): string {
+    return formatEndpoint(this.endpoint)
+  }
+
+  /** Labels the scheduler matches on: the operator's, then the engine's own (operator wins). */
+  get allLabels(): Record<string, string> {
+    return { ...this.facts?.labels, ...this.labels }
+  }
+
+  /** Sends a request; a host that cannot be reached becomes a 502 naming the host. */
+  async request(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers)
+    headers.delete('host')
+    // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
+    if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
+    else if (!init.body) headers.delete('content-length')
+    try {
+      return await this.adapter.request(this.endpoint, {
+        method,
+        path,
+        headers,
+        body: init.body ?? null,
+        signal: init.signal,
+      })
+    } catch (error) {
+      if (error instanceof DockerError) throw error
+      throw hostUnreachable(this.name, error)
+    }
+  }
+
+  /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
+  async json<T>(path: string, init: RequestInit & { method?: string } = {}): Promise<T> {
+    const response = await this.request(init.method ?? 'GET', path, init)
+    const text = await response.text()
+    if (!response.ok) throw new DockerError(response.status, engineMessage(text))
+    return (text ? JSON.parse(text) : null) as T
+  }
+
+  async dial(signal?: AbortSignal): Promise<RawConnection> {
+    try {
+      return await this.adapter.dial(this.endpoint, signal)
+    } catch (error) {
+      throw hostUnreachable(this.name, error)
+    }
+  }
+}
+
+/** The `message` of a docker error body, or the text itself. */
+export function engineMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown }
+    if (typeof parsed?.message === 'string') return parsed.message
+  } catch {
+    // not JSON: the text is the message
+  }
+  return text.trim()
+}

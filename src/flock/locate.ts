@@ -1,0 +1,104 @@
+import {
+  badRequest,
+  DockerError,
+  noSuchContainer,
+  noSuchExec,
+  noSuchImage,
+  notFound,
+} from '../docker/errors.ts'
+import { splitHostRef } from '../docker/refs.ts'
+import type { Flock } from './flock.ts'
+import type { Host } from './host.ts'
+
+export interface Located {
+  readonly host: Host
+  /** What to put in the path sent to that host (the full ID where one is known). */
+  readonly id: string
+}
+
+export type ObjectKind = 'container' | 'exec' | 'image' | 'network' | 'volume'
+
+interface Probe {
+  readonly path: (ref: string) => string
+  readonly missing: (ref: string) => DockerError
+  /** Whether an answer matched the ref exactly (ID or name) rather than as a prefix. */
+  readonly exact: (ref: string, body: Record<string, unknown>) => boolean
+  readonly id: (ref: string, body: Record<string, unknown>) => string
+}
+
+const probes: Record<ObjectKind, Probe> = {
+  container: {
+    path: (ref) => `/containers/${encodeURIComponent(ref)}/json`,
+    missing: noSuchContainer,
+    exact: (ref, body) => body.Id === ref || body.Name === `/${ref}`,
+    id: (_ref, body) => String(body.Id),
+  },
+  exec: {
+    path: (ref) => `/exec/${encodeURIComponent(ref)}/json`,
+    missing: noSuchExec,
+    exact: () => true,
+    id: (_ref, body) => String(body.ID),
+  },
+  image: {
+    path: (ref) => `/images/${ref}/json`,
+    missing: noSuchImage,
+    exact: () => true,
+    id: (ref) => ref,
+  },
+  network: {
+    path: (ref) => `/networks/${encodeURIComponent(ref)}`,
+    missing: (ref) => notFound(`network ${ref} not found`),
+    exact: (ref, body) => body.Id === ref || body.Name === ref,
+    id: (_ref, body) => String(body.Id),
+  },
+  volume: {
+    path: (ref) => `/volumes/${encodeURIComponent(ref)}`,
+    missing: (ref) => notFound(`get ${ref}: no such volume`),
+    exact: () => true,
+    id: (ref) => ref,
+  },
+}
+
+/**
+ * Finds the host that holds an object by asking every usable host at once. A reference that
+ * matches on two hosts is refused with a message naming them, never a random pick.
+ */
+export async function locate(flock: Flock, kind: ObjectKind, rawRef: string): Promise<Located> {
+  const found = await locateAll(flock, kind, rawRef)
+  const exact = found.filter((match) => match.exact)
+  const candidates = exact.length ? exact : found
+  if (candidates.length === 1) return candidates[0]!
+  const { ref } = splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
+  const hosts = candidates.map((match) => match.host.name).join(', ')
+  throw badRequest(
+    `flocker: ${kind} "${ref}" is ambiguous: it matches on hosts ${hosts}; ` +
+      `name one as ${ref}@${candidates[0]!.host.name}`,
+  )
+}
+
+/** Every host that holds the object (images: every host that has the image). */
+export async function locateAll(
+  flock: Flock,
+  kind: ObjectKind,
+  rawRef: string,
+): Promise<(Located & { exact: boolean })[]> {
+  const probe = probes[kind]
+  const qualified = kind === 'container'
+    ? splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
+    : { ref: rawRef, host: undefined }
+  const hosts = qualified.host ? [flock.byName(qualified.host)!] : flock.usable
+  const answers = await Promise.all(hosts.map(async (host) => {
+    try {
+      const body = await host.json<Record<string, unknown>>(probe.path(qualified.ref))
+      return { host, id: probe.id(qualified.ref, body), exact: probe.exact(qualified.ref, body) }
+    } catch (error) {
+      if (error instanceof DockerError && error.status === 404) return null
+      if (error instanceof DockerError && error.status === 400 && qualified.host) throw error
+      // A host that is down or confused cannot hold the answer we can give; the others still can.
+      return null
+    }
+  }))
+  const found = answers.filter((answer) => answer !== null)
+  if (!found.length) throw probe.missing(qualified.ref)
+  return found
+}

@@ -1,0 +1,39 @@
+import type { HostSpec } from './flock/flock.ts'
+import type { Host } from './flock/host.ts'
+
+/** What `route` is told about the thing to place: a container create, or an image pull. */
+export interface RouteInfo {
+  /** The container's name (from `?name=`), if the client gave one. */
+  readonly name?: string
+  /** The image reference. */
+  readonly image: string
+  /** The container-create body, for a create; absent for a pull. */
+  readonly container?: Record<string, unknown>
+}
+
+/**
+ * The four hooks of the original flocker, typed and async. Each may be left out. A hook that throws
+ * (or rejects) fails the client's request with the error's message.
+ */
+export interface FlockerHooks {
+  /** The inventory: called at start and then every `listInterval` ms. */
+  list?: () => Promise<readonly HostSpec[]> | readonly HostSpec[]
+  /** Picks the host for a new container or an image pull: a host name or Host; undefined = scheduler. */
+  route?: (
+    info: RouteInfo,
+    hosts: readonly Host[],
+  ) => Promise<string | Host | undefined> | string | Host | undefined
+  /** Rewrites the container-create body (return a new body, or change it in place and return nothing). */
+  map?: (
+    name: string | undefined,
+    container: Record<string, unknown>,
+    image: Record<string, unknown> | null,
+  ) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void
+  /** Rewrites the start body (return a new body, or change it in place and return nothing). */
+  start?: (
+    name: string,
+    container: Record<string, unknown>,
+    image: Record<string, unknown> | null,
+    startBody: Record<string, unknown>,
+  ) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void
+}

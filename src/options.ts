@@ -1,0 +1,63 @@
+import type { HostSpec } from './flock/flock.ts'
+import type { HealthOptions } from './flock/health.ts'
+import { defaultHealth } from './flock/health.ts'
+import type { NameStyle } from './docker/refs.ts'
+import type { FlockerHooks } from './hooks.ts'
+import type { RuntimeAdapter } from './runtime/types.ts'
+
+/** A host in the original flocker's shape: `{ hostname: 'node1', docker: '127.0.0.1:2375' }`. */
+export interface LegacyHostSpec {
+  readonly hostname: string
+  readonly docker: string
+  readonly labels?: Readonly<Record<string, string>>
+}
+
+/** A host as `NAME=URL`, a bare URL, a HostSpec, or the original flocker's shape. */
+export type HostInput = string | HostSpec | LegacyHostSpec
+
+export interface FlockerOptions {
+  readonly hosts?: readonly HostInput[]
+  readonly hooks?: FlockerHooks
+  /** How container names show in lists: as the engine has them (default), `name@host`, or `host/name`. */
+  readonly names?: NameStyle
+  /** Refuse a create without `--name` (the original flocker did). */
+  readonly requireNames?: boolean
+  /** Health checks of each host. */
+  readonly health?: Partial<HealthOptions>
+  /** How long a merged view waits for a slow host before answering without it (ms). */
+  readonly hostTimeout?: number
+  /** Logs every request and answer (method, path, status, time) through this function. */
+  readonly log?: (line: string) => void
+  /** The runtime adapter; detected when absent. */
+  readonly runtime?: RuntimeAdapter
+}
+
+export interface ResolvedOptions {
+  readonly names: NameStyle
+  readonly requireNames: boolean
+  readonly health: HealthOptions
+  readonly hostTimeout: number
+}
+
+export function resolveOptions(options: FlockerOptions): ResolvedOptions {
+  return {
+    names: options.names ?? 'plain',
+    requireNames: options.requireNames ?? false,
+    health: { ...defaultHealth, ...options.health },
+    hostTimeout: options.hostTimeout ?? 5_000,
+  }
+}
+
+/** Normalises every accepted host shape to a HostSpec. */
+export function toHostSpec(input: HostInput): HostSpec {
+  if (typeof input === 'string') {
+    const eq = input.indexOf('=')
+    const schemeAt = input.indexOf('://')
+    if (eq > 0 && (schemeAt < 0 || eq < schemeAt)) {
+      return { name: input.slice(0, eq), url: input.slice(eq + 1) }
+    }
+    return { url: input }
+  }
+  if ('docker' in input) return { name: input.hostname, url: input.docker, labels: input.labels }
+  return input
+}

@@ -1,0 +1,164 @@
+import { engineMessage } from '../../flock/host.ts'
+import type { Host } from '../../flock/host.ts'
+import { encodeJsonLine, jsonMessages } from '../../docker/json-lines.ts'
+import { mergeSources } from '../../docker/merge-streams.ts'
+import { fanOut } from '../../docker/fan-out.ts'
+import type { FlockerContext } from '../context.ts'
+import type { DockerRequest } from '../request.ts'
+import type { EveryHostMerge } from '../table.ts'
+import { noHostResponse } from './system.ts'
+
+type Answer = { host: Host; response: Response }
+
+/**
+ * Sent to every usable host (or the hosts `pickHosts` names): pull, load and import land on the
+ * whole flock, prunes clean every host, networks exist wherever a container may land.
+ */
+export function everyHost(
+  merge: EveryHostMerge,
+  pickHosts?: (ctx: FlockerContext, req: DockerRequest) => Promise<Host[]>,
+) {
+  return async (ctx: FlockerContext, req: DockerRequest, _params: Record<string, string>, path: string) => {
+    const hosts = pickHosts ? await pickHosts(ctx, req) : ctx.flock.usable
+    if (!hosts.length) return noHostResponse(ctx)
+    const answers = await sendToAll(hosts, req, req.upstreamPath(path))
+    switch (merge) {
+      case 'progress':
+        return mergeProgress(answers)
+      case 'prune':
+        return mergePrune(answers)
+      case 'first':
+        return firstAnswer(answers)
+    }
+  }
+}
+
+export function sendToAll(hosts: readonly Host[], req: DockerRequest, path: string): Promise<Answer[]> {
+  const body = req.body()
+  const bodies = body instanceof ReadableStream ? fanOut(body, hosts.length) : hosts.map(() => body)
+  return Promise.all(hosts.map(async (host, i) => {
+    try {
+      return {
+        host,
+        response: await host.request(req.method, path, {
+          headers: req.headers,
+          body: bodies[i],
+          signal: req.signal,
+        }),
+      }
+    } catch (error) {
+      // A host that cannot be reached must not stall the others' share of the body.
+      await (bodies[i] as ReadableStream | null)?.cancel?.().catch(() => {})
+      const message = error instanceof Error ? error.message : String(error)
+      return { host, response: Response.json({ message }, { status: 502 }) }
+    }
+  }))
+}
+
+/**
+ * One progress stream for the flock. With several hosts each message names its host (progress bars
+ * are keyed `host: layer`), and a host that failed adds an error message at the end so the client
+ * reports it instead of a partial success.
+ */
+async function mergeProgress(answers: Answer[]): Promise<Response> {
+  const ok = answers.filter((a) => a.response.ok)
+  const failed = answers.filter((a) => !a.response.ok)
+  if (!ok.length) return failed[0]!.response
+  const prefix = answers.length > 1
+  const failures = await Promise.all(
+    failed.map(async ({ host, response }) => `${host.name}: ${engineMessage(await response.text())}`),
+  )
+  const sources = ok.map(({ host, response }) => (signal: AbortSignal) =>
+    progressOf(host, response, prefix, signal)
+  )
+  const errors = async function* () {
+    for (const message of failures) yield encodeJsonLine({ error: message, errorDetail: { message } })
+  }
+  const merged = mergeSources(sources)
+  const stream = failures.length ? concatStreams(merged, errors()) : merged
+  const headers = new Headers(ok[0]!.response.headers)
+  headers.delete('content-length')
+  return new Response(stream, { status: ok[0]!.response.status, headers })
+}
+
+async function* progressOf(host: Host, response: Response, prefix: boolean, signal: AbortSignal) {
+  if (!response.body) return
+  if (!prefix) {
+    const reader = response.body.getReader()
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done || signal.aborted) return
+        yield value
+      }
+    } finally {
+      reader.releaseLock()
+    }
+  }
+  for await (const message of jsonMessages(response.body)) {
+    yield encodeJsonLine(tagProgress(message, host.name))
+  }
+}
+
+export function tagProgress(message: unknown, host: string): unknown {
+  if (typeof message !== 'object' || message === null) return message
+  const m = { ...(message as Record<string, any>) }
+  if (m.id) m.id = `${host}: ${m.id}`
+  else if (typeof m.status === 'string') m.status = `${host}: ${m.status}`
+  if (typeof m.stream === 'string') m.stream = `${host}: ${m.stream}`
+  if (typeof m.error === 'string') m.error = `${host}: ${m.error}`
+  if (m.errorDetail?.message) {
+    m.errorDetail = { ...m.errorDetail, message: `${host}: ${m.errorDetail.message}` }
+  }
+  return m
+}
+
+function concatStreams(
+  first: ReadableStream<Uint8Array>,
+  rest: AsyncIterable<Uint8Array>,
+): ReadableStream<Uint8Array> {
+  return mergeSources([
+    async function* () {
+      const reader = first.getReader()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        yield value
+      }
+      yield* rest
+    },
+  ])
+}
+
+const PRUNE_LISTS = [
+  'ContainersDeleted',
+  'ImagesDeleted',
+  'VolumesDeleted',
+  'NetworksDeleted',
+  'CachesDeleted',
+]
+
+/** Prune answers with their lists joined and `SpaceReclaimed` summed. */
+async function mergePrune(answers: Answer[]): Promise<Response> {
+  const failed = answers.find((a) => !a.response.ok)
+  if (failed) {
+    await Promise.all(answers.filter((a) => a !== failed).map((a) => a.response.body?.cancel()))
+    return failed.response
+  }
+  const bodies = await Promise.all(answers.map((a) => a.response.json() as Promise<Record<string, any>>))
+  const merged: Record<string, unknown> = { SpaceReclaimed: 0 }
+  for (const body of bodies) {
+    merged.SpaceReclaimed = Number(merged.SpaceReclaimed) + Number(body.SpaceReclaimed ?? 0)
+    for (const key of PRUNE_LISTS) {
+      if (key in body) merged[key] = [...((merged[key] as unknown[]) ?? []), ...(body[key] ?? [])]
+    }
+  }
+  return Response.json(merged)
+}
+
+/** The first host's answer (an error if any host failed); the other answers are drained. */
+async function firstAnswer(answers: Answer[]): Promise<Response> {
+  const chosen = answers.find((a) => !a.response.ok) ?? answers[0]!
+  await Promise.all(answers.filter((a) => a !== chosen).map((a) => a.response.body?.cancel()))
+  return chosen.response
+}

@@ -1,0 +1,48 @@
+import type { Context } from 'hono'
+import type { ServeEnv } from '../runtime/types.ts'
+
+/** The parts of a client's request that a handler needs to pass it on to a host. */
+export interface DockerRequest {
+  readonly method: string
+  /** `/v1.41` when the client used a versioned path, else ''. */
+  readonly versionPrefix: string
+  readonly url: URL
+  readonly headers: Headers
+  readonly signal: AbortSignal
+  readonly env: ServeEnv
+  /** Whether the client sent a body at all (Content-Length or chunked). */
+  readonly hasBody: boolean
+  readonly raw: Request
+  /** `/v1.41` + `path` + the client's query string (or `query` instead). */
+  upstreamPath(path: string, query?: URLSearchParams): string
+  /** The body to forward: the client's stream, or null when it sent none. */
+  body(): ReadableStream<Uint8Array> | Uint8Array | null
+}
+
+export function dockerRequest(c: Context): DockerRequest {
+  const raw = c.req.raw
+  const url = new URL(raw.url)
+  const version = c.req.param('apiVersion')
+  const versionPrefix = version ? `/${version}` : ''
+  const length = raw.headers.get('content-length')
+  const hasBody = (length !== null && length !== '') || raw.headers.has('transfer-encoding')
+  return {
+    method: raw.method,
+    versionPrefix,
+    url,
+    headers: raw.headers,
+    signal: raw.signal,
+    env: (c.env ?? {}) as ServeEnv,
+    hasBody,
+    raw,
+    upstreamPath(path, query) {
+      const search = query ? (query.size ? `?${query}` : '') : url.search
+      return `${versionPrefix}${path}${search}`
+    },
+    body() {
+      if (!hasBody) return null
+      if (length === '0') return new Uint8Array()
+      return raw.body
+    },
+  }
+}

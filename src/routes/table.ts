@@ -1,0 +1,192 @@
+/**
+ * Every Docker Engine API endpoint and what flocker does with it. This table is the architecture:
+ * read it to learn how any request crosses the flock. Paths are written as in Docker's API reference;
+ * `{name*}` takes slashes (image references). Each path is also served under a `/vX.Y` prefix.
+ * Literal paths come before the parameter paths they would otherwise match.
+ *
+ * Kinds:
+ * - system      answered by flocker from the whole flock (ping, version, info, events, df, auth)
+ * - merged      asked of every host, answers merged into one list
+ * - routed      sent to the host that owns the container / exec / image / network / volume
+ * - hijacked    routed like `routed`, then the connection becomes a raw duplex (attach, exec start)
+ * - scheduled   a new object: the scheduler picks the host (container create, build)
+ * - every-host  sent to every usable host, answers merged (pull, load, prune)
+ * - any-host    any one usable host can answer (registry search, distribution inspect, login)
+ * - refused     not available through flocker, with the engine-style reason
+ */
+
+export type Target = 'container' | 'exec' | 'image' | 'network' | 'volume'
+export type ListKind = 'containers' | 'images' | 'networks' | 'volumes' | 'plugins'
+export type SystemEndpoint = 'ping' | 'version' | 'info' | 'events' | 'df'
+export type EveryHostMerge = 'progress' | 'prune' | 'first'
+
+export type RouteKind =
+  | { readonly kind: 'system'; readonly endpoint: SystemEndpoint }
+  | { readonly kind: 'merged'; readonly list: ListKind }
+  | { readonly kind: 'routed'; readonly target: Target; readonly from: RefSource }
+  | { readonly kind: 'hijacked'; readonly target: 'container' | 'exec' | 'session' }
+  | { readonly kind: 'scheduled'; readonly what: 'create' | 'build' }
+  | { readonly kind: 'every-host'; readonly merge: EveryHostMerge }
+  | { readonly kind: 'any-host' }
+  | { readonly kind: 'refused'; readonly status: number; readonly message: string }
+
+/** Where the reference to the owned object is: a path parameter, or a query parameter. */
+export type RefSource = { readonly param: string } | { readonly query: string }
+
+export interface Route {
+  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'
+  readonly path: string
+  readonly handling: RouteKind
+}
+
+const system = (endpoint: SystemEndpoint): RouteKind => ({ kind: 'system', endpoint })
+const merged = (list: ListKind): RouteKind => ({ kind: 'merged', list })
+const routed = (
+  target: Target,
+  from: RefSource = { param: target === 'image' ? 'name' : 'id' },
+): RouteKind => ({
+  kind: 'routed',
+  target,
+  from,
+})
+const hijacked = (target: 'container' | 'exec' | 'session'): RouteKind => ({ kind: 'hijacked', target })
+const scheduled = (what: 'create' | 'build'): RouteKind => ({ kind: 'scheduled', what })
+const everyHost = (merge: EveryHostMerge): RouteKind => ({ kind: 'every-host', merge })
+const anyHost: RouteKind = { kind: 'any-host' }
+const refused = (status: number, message: string): RouteKind => ({ kind: 'refused', status, message })
+
+/** What a standalone dockerd answers to swarm-mode calls; swarm tooling already expects it. */
+const NOT_A_SWARM = refused(
+  503,
+  'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+)
+const NO_SWARM_MODE = refused(
+  501,
+  'flocker: swarm mode is not available through flocker; flocker itself spreads containers over its hosts',
+)
+const PLUGINS_PER_HOST = refused(
+  501,
+  'flocker: plugins are managed on each host directly, not through flocker',
+)
+
+const r = (method: Route['method'], path: string, handling: RouteKind): Route => ({ method, path, handling })
+
+export const routes: readonly Route[] = [
+  // system
+  r('GET', '/_ping', system('ping')),
+  r('HEAD', '/_ping', system('ping')),
+  r('GET', '/version', system('version')),
+  r('GET', '/info', system('info')),
+  r('GET', '/events', system('events')),
+  r('GET', '/system/df', system('df')),
+  r('POST', '/auth', anyHost),
+
+  // containers
+  r('GET', '/containers/json', merged('containers')),
+  r('POST', '/containers/create', scheduled('create')),
+  r('POST', '/containers/prune', everyHost('prune')),
+  r('GET', '/containers/{id}/json', routed('container')),
+  r('GET', '/containers/{id}/top', routed('container')),
+  r('GET', '/containers/{id}/logs', routed('container')),
+  r('GET', '/containers/{id}/changes', routed('container')),
+  r('GET', '/containers/{id}/export', routed('container')),
+  r('GET', '/containers/{id}/stats', routed('container')),
+  r('POST', '/containers/{id}/resize', routed('container')),
+  r('POST', '/containers/{id}/start', routed('container')),
+  r('POST', '/containers/{id}/stop', routed('container')),
+  r('POST', '/containers/{id}/restart', routed('container')),
+  r('POST', '/containers/{id}/kill', routed('container')),
+  r('POST', '/containers/{id}/update', routed('container')),
+  r('POST', '/containers/{id}/rename', routed('container')),
+  r('POST', '/containers/{id}/pause', routed('container')),
+  r('POST', '/containers/{id}/unpause', routed('container')),
+  r('POST', '/containers/{id}/attach', hijacked('container')),
+  r('GET', '/containers/{id}/attach/ws', hijacked('container')),
+  r('POST', '/containers/{id}/wait', routed('container')),
+  r('DELETE', '/containers/{id}', routed('container')),
+  r('HEAD', '/containers/{id}/archive', routed('container')),
+  r('GET', '/containers/{id}/archive', routed('container')),
+  r('PUT', '/containers/{id}/archive', routed('container')),
+  r('POST', '/containers/{id}/exec', routed('container')),
+  r('POST', '/commit', routed('container', { query: 'container' })),
+
+  // exec
+  r('POST', '/exec/{id}/start', hijacked('exec')),
+  r('POST', '/exec/{id}/resize', routed('exec')),
+  r('GET', '/exec/{id}/json', routed('exec')),
+
+  // images
+  r('GET', '/images/json', merged('images')),
+  r('POST', '/images/create', everyHost('progress')),
+  r('GET', '/images/search', anyHost),
+  r('POST', '/images/prune', everyHost('prune')),
+  r('GET', '/images/get', routed('image', { query: 'names' })),
+  r('POST', '/images/load', everyHost('progress')),
+  r('GET', '/images/{name*}/json', routed('image')),
+  r('GET', '/images/{name*}/history', routed('image')),
+  r('POST', '/images/{name*}/push', routed('image')),
+  r('POST', '/images/{name*}/tag', routed('image')),
+  r('GET', '/images/{name*}/get', routed('image')),
+  r('DELETE', '/images/{name*}', routed('image')),
+  r('GET', '/distribution/{name*}/json', anyHost),
+
+  // builds
+  r('POST', '/build', scheduled('build')),
+  r('POST', '/build/prune', everyHost('prune')),
+  r('POST', '/session', hijacked('session')),
+  r('POST', '/grpc', hijacked('session')),
+
+  // networks
+  r('GET', '/networks', merged('networks')),
+  r('POST', '/networks/create', everyHost('first')),
+  r('POST', '/networks/prune', everyHost('prune')),
+  r('GET', '/networks/{id}', routed('network')),
+  r('DELETE', '/networks/{id}', routed('network')),
+  r('POST', '/networks/{id}/connect', routed('network')),
+  r('POST', '/networks/{id}/disconnect', routed('network')),
+
+  // volumes
+  r('GET', '/volumes', merged('volumes')),
+  r('POST', '/volumes/create', anyHost),
+  r('POST', '/volumes/prune', everyHost('prune')),
+  r('GET', '/volumes/{name}', routed('volume', { param: 'name' })),
+  r('DELETE', '/volumes/{name}', routed('volume', { param: 'name' })),
+
+  // plugins: listed flock-wide, managed per host
+  r('GET', '/plugins', merged('plugins')),
+  r('GET', '/plugins/privileges', PLUGINS_PER_HOST),
+  r('POST', '/plugins/pull', PLUGINS_PER_HOST),
+  r('POST', '/plugins/create', PLUGINS_PER_HOST),
+  r('GET', '/plugins/{name*}/json', PLUGINS_PER_HOST),
+  r('DELETE', '/plugins/{name*}', PLUGINS_PER_HOST),
+  r('POST', '/plugins/{name*}/enable', PLUGINS_PER_HOST),
+  r('POST', '/plugins/{name*}/disable', PLUGINS_PER_HOST),
+  r('POST', '/plugins/{name*}/upgrade', PLUGINS_PER_HOST),
+  r('POST', '/plugins/{name*}/push', PLUGINS_PER_HOST),
+  r('POST', '/plugins/{name*}/set', PLUGINS_PER_HOST),
+
+  // swarm mode: flocker is not a swarm manager, and says so the way a standalone engine does
+  r('GET', '/swarm', NOT_A_SWARM),
+  r('POST', '/swarm/init', NO_SWARM_MODE),
+  r('POST', '/swarm/join', NO_SWARM_MODE),
+  r('POST', '/swarm/leave', NOT_A_SWARM),
+  r('POST', '/swarm/update', NOT_A_SWARM),
+  r('GET', '/swarm/unlockkey', NOT_A_SWARM),
+  r('POST', '/swarm/unlock', NOT_A_SWARM),
+  ...['/nodes', '/services', '/tasks', '/secrets', '/configs'].flatMap((base) => [
+    r('GET', base, NOT_A_SWARM),
+    r('GET', `${base}/{id}`, NOT_A_SWARM),
+    r('DELETE', `${base}/{id}`, NOT_A_SWARM),
+    r('POST', `${base}/create`, NOT_A_SWARM),
+    r('POST', `${base}/{id}/update`, NOT_A_SWARM),
+    r('GET', `${base}/{id}/logs`, NOT_A_SWARM),
+  ]),
+]
+
+/** Docker's `{id}` / `{name*}` as a Hono pattern. */
+export function honoPattern(path: string): string {
+  return path.replace(/\{(\w+)\*\}/g, ':$1{.+}').replace(/\{(\w+)\}/g, ':$1')
+}
+
+/** The API version prefix a client may put before any path (`/v1.41/containers/json`). */
+export const VERSION_PREFIX = '/:apiVersion{v[0-9]+\\.[0-9]+}'

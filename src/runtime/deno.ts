@@ -1,0 +1,18 @@
+import { dial, request } from './node-compat/client.ts'
+import { nodePlatform } from './node-compat/platform.ts'
+import { serveHttp } from './node-compat/server.ts'
+import type { RuntimeAdapter } from './types.ts'
+
+/**
+ * Deno: Deno.serve never hands an `Upgrade: tcp` request to the handler and Deno.upgradeHttp is
+ * gone, so the node:http compatibility server serves here too. An upgrade request's body may come
+ * through `req` or the socket (upgrade-body.ts reads both). fetch would gunzip `docker cp`
+ * downloads, so hosts are reached with node:http, which passes bytes as they are.
+ */
+export const denoAdapter: RuntimeAdapter = {
+  name: 'deno',
+  serve: (handler, options) => serveHttp(handler, options, { overrideGlobals: false }),
+  request,
+  dial,
+  platform: nodePlatform,
+}

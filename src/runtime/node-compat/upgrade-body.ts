@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+
+/**
+ * Reads the body of an Upgrade request (exec start carries `{"Detach":false,"Tty":false}`).
+ * Where it arrives differs by runtime: Node puts it in `head` or later on the socket, Bun through
+ * `req`, Deno through `req` or the socket. Listening to all three until Content-Length bytes are in
+ * works everywhere. Bytes past the body are the start of the stream and are kept as `surplus`.
+ */
+export function upgradeRequestBody(
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+): Promise<{ body: Uint8Array | null; surplus: Uint8Array[] }> {
+  const declared = req.headers['content-length']
+  const expected = declared === undefined ? 0 : Number.parseInt(declared, 10)
+  const chunks: Uint8Array[] = []
+  let received = 0
+  const take = (chunk: Uint8Array) => {
+    chunks.push(chunk)
+    received += chunk.byteLength
+  }
+  if (head.byteLength) take(head)
+  const result = () => split(chunks, expected, declared !== undefined)
+  if (!(expected > 0) || received >= expected) {
+    socket.pause()
+    return Promise.resolve(result())
+  }
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      take(chunk)
+      if (received >= expected) finish()
+    }
+    const onEnd = () => finish()
+    const finish = () => {
+      req.off('data', onData)
+      socket.off('data', onData)
+      socket.off('end', onEnd)
+      socket.off('error', reject)
+      socket.pause()
+      resolve(result())
+    }
+    req.on('data', onData)
+    socket.on('data', onData)
+    socket.once('end', onEnd)
+    socket.once('error', reject)
+  })
+}
+
+function split(chunks: Uint8Array[], expected: number, declared: boolean) {
+  const all = concat(chunks)
+  const body = declared ? all.subarray(0, Math.max(0, expected)) : null
+  const rest = all.subarray(body?.byteLength ?? 0)
+  return { body, surplus: rest.byteLength ? [rest] : [] }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0)
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}

@@ -1,0 +1,44 @@
+import { parseEndpoint } from './host-client/endpoint.ts'
+import { detectRuntime } from './runtime/mod.ts'
+import type { Endpoint, RunningServer, RuntimeAdapter, ServeEnv } from './runtime/types.ts'
+
+export interface ServeOptions {
+  /** dockerd-style addresses: `tcp://127.0.0.1:2375` (default), `unix:///run/flocker.sock`. */
+  readonly listen?: string | readonly string[]
+  readonly runtime?: RuntimeAdapter
+  readonly onListen?: (address: string) => void
+  readonly onError?: (error: unknown) => void
+}
+
+/** Anything with a web-standard fetch: a flocker app, or an outer Hono router that mounts one. */
+export interface Fetchable {
+  fetch(request: Request, env: ServeEnv): Response | Promise<Response>
+}
+
+export const DEFAULT_LISTEN = 'tcp://127.0.0.1:2375'
+
+/**
+ * Serves an app over HTTP/1.1 with hijack (attach, exec) on Node, Bun or Deno. Upgrade requests go
+ * through `app.fetch` like any other, so an outer router that mounts flocker serves them too.
+ */
+export function serve(app: Fetchable, options: ServeOptions = {}): Promise<RunningServer> {
+  const runtime = options.runtime ?? detectRuntime()
+  const listen = [options.listen ?? DEFAULT_LISTEN].flat().map(parseListenAddress)
+  return runtime.serve((request, env) => app.fetch(request, env), {
+    listen,
+    onListen: options.onListen,
+    onError: options.onError,
+  })
+}
+
+/** dockerd's -H syntax; a tcp address must name its port (0 picks a free one). */
+export function parseListenAddress(address: string): Endpoint {
+  const endpoint = parseEndpoint(address)
+  if (endpoint.tls) {
+    throw new Error(`cannot listen on ${address}: serving TLS is not supported, put a TLS proxy in front`)
+  }
+  if (endpoint.kind === 'tcp' && !/:\d+\/?$/.test(address.trim())) {
+    throw new Error(`invalid listen address "${address}": give a port, e.g. tcp://127.0.0.1:2375`)
+  }
+  return endpoint
+}

@@ -1,0 +1,27 @@
+import { run, type RunOptions, type RunResult } from './run.ts'
+
+export const DOCKER = process.env.DOCKER_CLI ?? '/usr/local/bin/docker'
+
+/** The real docker CLI against `host` (a flocker or an engine). */
+export function docker(host: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return run(DOCKER, args, { ...options, env: { DOCKER_HOST: host, DOCKER_BUILDKIT: '0', ...options.env } })
+}
+
+/** Like docker(), but a non-zero exit is an error that shows what the CLI said. */
+export async function dockerOk(
+  host: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<string> {
+  const result = await docker(host, args, options)
+  if (result.code !== 0) {
+    throw new Error(
+      `docker ${args.join(' ')} exited ${result.code}\nstdout: ${result.out}\nstderr: ${result.err}`,
+    )
+  }
+  return result.out
+}
+
+/** Flags every test container needs on these engines (no bridge). */
+export const NET = ['--network', 'none']
+export const IMAGE = 'busybox:local'

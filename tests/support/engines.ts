@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { run } from './run.ts'
+
+const SCRIPT = fileURLToPath(new URL('../../scripts/local-flock.sh', import.meta.url))
+
+export interface Engine {
+  readonly name: string
+  readonly url: string
+  /** `--node name=url` */
+  readonly flag: string
+}
+
+export interface LocalEngines {
+  readonly engines: Engine[]
+  /** Stops engine i (1-based); its state stays so `start(i)` brings it back. */
+  stop(i: number): Promise<void>
+  start(i: number): Promise<void>
+  down(): Promise<void>
+}
+
+let slot = 0
+
+/** Whether real engines can run here (root and dockerd); CI must have them. */
+export function enginesAvailable(): boolean {
+  return process.getuid?.() === 0 && ['/usr/sbin/dockerd', '/usr/bin/dockerd'].some(existsSync)
+}
+
+/**
+ * Starts `count` real dockerd side by side, in a folder and port range of this test process's own,
+ * so test files can run at once. Labels: `{ 1: ['region=eu'] }`.
+ */
+export async function startEngines(
+  count: number,
+  labels: Record<number, string[]> = {},
+): Promise<LocalEngines> {
+  const id = `${process.pid % 1000}${slot++}`
+  const env = {
+    FLOCK_DIR: `/tmp/flk-${id}`,
+    FLOCK_PORT: String(20000 + (Number(id) % 400) * 10),
+    FLOCK_LABELS: Object.entries(labels).map(([i, list]) => `${i}:${list.join(',')}`).join(';'),
+  }
+  const flock = (...args: string[]) => run('bash', [SCRIPT, ...args], { env, timeout: 120_000 })
+  const up = await flock('up', String(count))
+  if (up.code !== 0) throw new Error(`local-flock up failed: ${up.err}${up.out}`)
+  const engines = up.out.trim().split('\n').map((line) => {
+    const flag = line.replace(/^--node /, '')
+    const [name, url] = flag.split('=') as [string, string]
+    return { name, url, flag }
+  })
+  return {
+    engines,
+    stop: async (i) => void await flock('stop', String(i)),
+    start: async (i) => void await flock('start', String(i)),
+    down: async () => void await flock('down'),
+  }
+}

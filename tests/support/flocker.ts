@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export type RuntimeName = 'node' | 'bun' | 'deno'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const BIN = `${ROOT}node_modules/.bin`
+
+/** The runtimes the e2e tests cover: FLOCKER_RUNTIMES=node,bun,deno (default all three). */
+export function runtimes(): RuntimeName[] {
+  return (process.env.FLOCKER_RUNTIMES ?? 'node,bun,deno').split(',').filter(Boolean) as RuntimeName[]
+}
+
+/** The command a user types to run flocker on each runtime. */
+export function commandFor(runtime: RuntimeName): [string, string[]] {
+  switch (runtime) {
+    case 'node':
+      return [process.execPath, ['--import', 'tsx', `${ROOT}src/server.ts`]]
+    case 'bun':
+      return [`${BIN}/bun`, ['run', `${ROOT}src/server.ts`]]
+    case 'deno':
+      return [`${BIN}/deno`, [
+        'run',
+        '--allow-net',
+        '--allow-read',
+        '--allow-write',
+        '--allow-env',
+        '--allow-sys',
+        `${ROOT}mod.ts`,
+      ]]
+  }
+}
+
+export interface RunningFlocker {
+  readonly runtime: RuntimeName
+  /** `tcp://127.0.0.1:PORT`, for DOCKER_HOST. */
+  readonly dockerHost: string
+  readonly port: number
+  readonly process: ChildProcess
+  /** Everything flocker printed so far. */
+  output(): string
+  stop(): Promise<void>
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+/** Starts flocker on a runtime with the given flags, on a free port; resolves once it listens. */
+export async function startFlocker(
+  runtime: RuntimeName,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunningFlocker> {
+  const port = await freePort()
+  const [command, base] = commandFor(runtime)
+  const child = spawn(command, [...base, '-H', `tcp://127.0.0.1:${port}`, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: false,
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`flocker on ${runtime} did not start:\n${output}`)),
+      60_000,
+    )
+    const check = () => {
+      if (output.includes('listening on')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    }
+    child.stdout!.on('data', check)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`flocker on ${runtime} exited with ${code}:\n${output}`))
+    })
+  })
+  return {
+    runtime,
+    port,
+    dockerHost: `tcp://127.0.0.1:${port}`,
+    process: child,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+      }),
+  }
+}
