@@ -13,6 +13,8 @@ export interface Engine {
 
 export interface LocalEngines {
   readonly engines: Engine[]
+  /** `127.0.0.1:PORT` of this flock's registry (engines use it as a mirror for plain names). */
+  readonly registry: string
   /** Stops engine i (1-based); its state stays so `start(i)` brings it back. */
   stop(i: number): Promise<void>
   start(i: number): Promise<void>
@@ -35,9 +37,12 @@ export async function startEngines(
   labels: Record<number, string[]> = {},
 ): Promise<LocalEngines> {
   const id = `${process.pid % 1000}${slot++}`
+  const port = 20000 + (Number(id) % 400) * 10
   const env = {
     FLOCK_DIR: `/tmp/flk-${id}`,
-    FLOCK_PORT: String(20000 + (Number(id) % 400) * 10),
+    FLOCK_PORT: String(port),
+    // A registry of this flock's own, so one test file stopping it never breaks another.
+    FLOCK_REGISTRY_PORT: String(port + 9),
     FLOCK_LABELS: Object.entries(labels).map(([i, list]) => `${i}:${list.join(',')}`).join(';'),
   }
   const flock = (...args: string[]) => run('bash', [SCRIPT, ...args], { env, timeout: 120_000 })
@@ -50,6 +55,7 @@ export async function startEngines(
   })
   return {
     engines,
+    registry: `127.0.0.1:${port + 9}`,
     stop: async (i) => void await flock('stop', String(i)),
     start: async (i) => void await flock('start', String(i)),
     down: async () => void await flock('down'),
