@@ -4,7 +4,10 @@ import { test } from 'node:test'
 import { honoPattern, routes } from '../../src/routes/table.ts'
 
 /** `METHOD /path` for every endpoint of the v1.41 spec (extracted once into a fixture). */
-const specEndpoints = readFileSync(new URL('../fixtures/engine-api-v1.41-endpoints.txt', import.meta.url), 'utf8')
+const specEndpoints = readFileSync(
+  new URL('../fixtures/engine-api-v1.41-endpoints.txt', import.meta.url),
+  'utf8',
+)
   .split('\n')
   .filter((line) => line && !line.startsWith('#'))
 
