@@ -1,7 +1,4 @@
-import { dial, request } from './node-compat/client.ts'
-import { nodePlatform } from './node-compat/platform.ts'
-import { serveHttp } from './node-compat/server.ts'
-import type { RuntimeAdapter } from './types.ts'
+import { nodeCompatAdapter } from './node-compat/adapter.ts'
 
 /**
  * Deno: Deno.serve never hands an `Upgrade: tcp` request to the handler and Deno.upgradeHttp is
@@ -9,10 +6,4 @@ import type { RuntimeAdapter } from './types.ts'
  * through `req` or the socket (upgrade-body.ts reads both). fetch would gunzip `docker cp`
  * downloads, so hosts are reached with node:http, which passes bytes as they are.
  */
-export const denoAdapter: RuntimeAdapter = {
-  name: 'deno',
-  serve: (handler, options) => serveHttp(handler, options, { overrideGlobals: false }),
-  request,
-  dial,
-  platform: nodePlatform,
-}
+export const denoAdapter = nodeCompatAdapter('deno', { overrideGlobals: false })

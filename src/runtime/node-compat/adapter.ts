@@ -1,0 +1,15 @@
+import type { RuntimeAdapter } from '../types.ts'
+import { dial, request } from './client.ts'
+import { nodePlatform } from './platform.ts'
+import { serveHttp, type ServerQuirks } from './server.ts'
+
+/** An adapter built on node:http, node:net and node:tls, which Node, Bun and Deno all provide. */
+export function nodeCompatAdapter(name: RuntimeAdapter['name'], quirks: ServerQuirks): RuntimeAdapter {
+  return {
+    name,
+    serve: (handler, options) => serveHttp(handler, options, quirks),
+    request,
+    dial,
+    platform: nodePlatform,
+  }
+}
