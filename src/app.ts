@@ -14,6 +14,7 @@ import { hijacked } from './routes/kinds/hijacked.ts'
 import { merged } from './routes/kinds/merged.ts'
 import { routed } from './routes/kinds/routed.ts'
 import { scheduled } from './routes/kinds/scheduled.ts'
+import { pullTargets, startContainer } from './routes/kinds/placed.ts'
 import { system } from './routes/kinds/system.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { ServeEnv } from './runtime/types.ts'
@@ -73,13 +74,15 @@ function handlerFor(handling: RouteKind, route: Route): KindHandler {
     case 'merged':
       return merged(handling.list)
     case 'routed':
-      return routed(handling.target, handling.from, route.path)
+      return handling.rewrite === 'start'
+        ? startContainer(route.path)
+        : routed(handling.target, handling.from, route.path)
     case 'hijacked':
       return hijacked(handling.target, route.path)
     case 'scheduled':
       return scheduled(handling.what)
     case 'every-host':
-      return everyHost(handling.merge)
+      return everyHost(handling.merge, handling.hosts === 'placed' ? pullTargets : undefined)
     case 'any-host':
       return anyHost()
     case 'refused':

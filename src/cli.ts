@@ -6,6 +6,7 @@ import { DEFAULT_LISTEN, parseListenAddress, serve } from './serve.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { Platform, RuntimeAdapter } from './runtime/types.ts'
 import type { NameStyle } from './docker/refs.ts'
+import { isStrategy, type StrategyName } from './schedule/strategies.ts'
 
 export const USAGE = `Usage: flocker [OPTIONS]
 
@@ -18,6 +19,7 @@ Options:
       --tlscerts DIR     ca.pem, cert.pem, key.pem for https:// nodes (default $DOCKER_CERT_PATH)
       --names STYLE      How names show in lists: plain (default), at (name@host), slash (host/name)
       --require-names    Refuse a create without --name (the original flocker did)
+      --strategy NAME    Where new containers go: spread (default), binpack, random
       --log-requests     Log every request with its status and time to stderr
   -h, --help             Print this help
   -v, --version          Print the version
@@ -32,6 +34,7 @@ export interface CliArgs {
   tlsCerts?: string
   names?: NameStyle
   requireNames?: boolean
+  strategy?: StrategyName
   logRequests?: boolean
   help?: boolean
   version?: boolean
@@ -78,6 +81,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--require-names':
         args.requireNames = true
         break
+      case '--strategy': {
+        const strategy = value()
+        if (!isStrategy(strategy)) {
+          throw new UsageError(`--strategy takes spread, binpack or random, not "${strategy}"`)
+        }
+        args.strategy = strategy
+        break
+      }
       case '--log-requests':
         args.logRequests = true
         break
@@ -154,6 +165,7 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
     runtime,
     names: args.names ?? config.names,
     requireNames: args.requireNames ?? config.requireNames,
+    strategy: args.strategy ?? config.strategy,
     health: config.health,
     hostTimeout: config.hostTimeout,
     log: args.logRequests || platform.env('FLOCKER_LOG_REQUESTS') ? platform.stderr : undefined,

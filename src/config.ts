@@ -23,6 +23,7 @@ export const ConfigFile = v.looseObject({
   nodes: v.optional(v.array(NodeEntry)),
   names: v.optional(v.picklist(['plain', 'at', 'slash'])),
   requireNames: v.optional(v.boolean()),
+  strategy: v.optional(v.picklist(['spread', 'binpack', 'random'])),
   health: v.optional(v.looseObject({
     interval: v.optional(v.number()),
     failureThreshold: v.optional(v.number()),

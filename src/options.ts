@@ -4,6 +4,7 @@ import { defaultHealth } from './flock/health.ts'
 import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
+import type { StrategyName } from './schedule/strategies.ts'
 
 /** A host in the original flocker's shape: `{ hostname: 'node1', docker: '127.0.0.1:2375' }`. */
 export interface LegacyHostSpec {
@@ -22,6 +23,8 @@ export interface FlockerOptions {
   readonly names?: NameStyle
   /** Refuse a create without `--name` (the original flocker did). */
   readonly requireNames?: boolean
+  /** How the scheduler picks among hosts that fit: spread (default), binpack, random. */
+  readonly strategy?: StrategyName
   /** Health checks of each host. */
   readonly health?: Partial<HealthOptions>
   /** How long a merged view waits for a slow host before answering without it (ms). */
@@ -35,6 +38,7 @@ export interface FlockerOptions {
 export interface ResolvedOptions {
   readonly names: NameStyle
   readonly requireNames: boolean
+  readonly strategy: StrategyName
   readonly health: HealthOptions
   readonly hostTimeout: number
 }
@@ -43,6 +47,7 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
   return {
     names: options.names ?? 'plain',
     requireNames: options.requireNames ?? false,
+    strategy: options.strategy ?? 'spread',
     health: { ...defaultHealth, ...options.health },
     hostTimeout: options.hostTimeout ?? 5_000,
   }

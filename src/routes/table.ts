@@ -23,10 +23,21 @@ export type EveryHostMerge = 'progress' | 'prune' | 'first'
 export type RouteKind =
   | { readonly kind: 'system'; readonly endpoint: SystemEndpoint }
   | { readonly kind: 'merged'; readonly list: ListKind }
-  | { readonly kind: 'routed'; readonly target: Target; readonly from: RefSource }
+  | {
+    readonly kind: 'routed'
+    readonly target: Target
+    readonly from: RefSource
+    /** A body the `start` hook may rewrite on its way. */
+    readonly rewrite?: 'start'
+  }
   | { readonly kind: 'hijacked'; readonly target: 'container' | 'exec' | 'session' }
   | { readonly kind: 'scheduled'; readonly what: 'create' | 'build' }
-  | { readonly kind: 'every-host'; readonly merge: EveryHostMerge }
+  | {
+    readonly kind: 'every-host'
+    readonly merge: EveryHostMerge
+    /** `placed`: a pull goes where a waiting create or the `route` hook says, else everywhere. */
+    readonly hosts?: 'placed'
+  }
   | { readonly kind: 'any-host' }
   | { readonly kind: 'refused'; readonly status: number; readonly message: string }
 
@@ -44,14 +55,18 @@ const merged = (list: ListKind): RouteKind => ({ kind: 'merged', list })
 const routed = (
   target: Target,
   from: RefSource = { param: target === 'image' ? 'name' : 'id' },
-): RouteKind => ({
-  kind: 'routed',
+) => ({
+  kind: 'routed' as const,
   target,
   from,
 })
 const hijacked = (target: 'container' | 'exec' | 'session'): RouteKind => ({ kind: 'hijacked', target })
 const scheduled = (what: 'create' | 'build'): RouteKind => ({ kind: 'scheduled', what })
-const everyHost = (merge: EveryHostMerge): RouteKind => ({ kind: 'every-host', merge })
+const everyHost = (merge: EveryHostMerge, hosts?: 'placed'): RouteKind => ({
+  kind: 'every-host',
+  merge,
+  hosts,
+})
 const anyHost: RouteKind = { kind: 'any-host' }
 const refused = (status: number, message: string): RouteKind => ({ kind: 'refused', status, message })
 
@@ -92,7 +107,7 @@ export const routes: readonly Route[] = [
   r('GET', '/containers/{id}/export', routed('container')),
   r('GET', '/containers/{id}/stats', routed('container')),
   r('POST', '/containers/{id}/resize', routed('container')),
-  r('POST', '/containers/{id}/start', routed('container')),
+  r('POST', '/containers/{id}/start', { ...routed('container'), rewrite: 'start' }),
   r('POST', '/containers/{id}/stop', routed('container')),
   r('POST', '/containers/{id}/restart', routed('container')),
   r('POST', '/containers/{id}/kill', routed('container')),
@@ -117,7 +132,7 @@ export const routes: readonly Route[] = [
 
   // images
   r('GET', '/images/json', merged('images')),
-  r('POST', '/images/create', everyHost('progress')),
+  r('POST', '/images/create', everyHost('progress', 'placed')),
   r('GET', '/images/search', anyHost),
   r('POST', '/images/prune', everyHost('prune')),
   r('GET', '/images/get', routed('image', { query: 'names' })),

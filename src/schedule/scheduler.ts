@@ -1,40 +1,113 @@
-import { DockerError } from '../docker/errors.ts'
-import type { ContainerCreateBody } from '../docker/schemas.ts'
+import { DockerError, unavailable } from '../docker/errors.ts'
 import type { Host } from '../flock/host.ts'
 import type { FlockerContext } from '../routes/context.ts'
+import { FILTERS, PREFERENCES } from './filters.ts'
+import { memoryOf } from './memory.ts'
+import type { PlacementRequest } from './request.ts'
+import { type HostState, readResources, readStates } from './state.ts'
+import { strategies, type StrategyName } from './strategies.ts'
 
-/** What is being placed: a container create (with its body) or a build. */
-export interface Placement {
-  readonly kind: 'create' | 'build'
-  readonly name?: string
-  readonly image?: string
-  readonly container?: ContainerCreateBody
+/** A chosen host, and the call that tells the scheduler the engine has answered. */
+export interface Placed {
+  readonly host: Host
+  readonly done: () => void
 }
 
 /**
- * Picks the host for a new container or build: the `route` hook when the user gave one, else the
- * built-in strategy over the usable hosts.
+ * Picks the host for a new container or build: the `route` hook when the user gave one, else a
+ * host a pending create chose for this image (the CLI's create -> pull -> create dance), else the
+ * filters and the strategy over the usable hosts.
  */
-export async function chooseHost(ctx: FlockerContext, placement: Placement): Promise<Host> {
-  const hosts = ctx.flock.usable
-  if (!hosts.length) throw new DockerError(503, 'flocker: no docker host is available to place this on')
-  if (ctx.hooks.route) {
-    const picked = await ctx.hooks.route(
-      { name: placement.name, image: placement.image ?? '', container: placement.container },
-      hosts,
-    )
-    if (picked !== undefined) {
-      const host = typeof picked === 'string' ? ctx.flock.byName(picked) : picked
-      if (!host) {
-        throw new DockerError(500, `flocker: the route hook chose an unknown host "${String(picked)}"`)
-      }
-      return host
-    }
-  }
-  return spread(hosts)
+export function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
+  const memory = memoryOf(ctx.flock)
+  return memory.serialize(async () => {
+    const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
+      await schedule(ctx, request)
+    return { host, done: memory.placed(host, request) }
+  })
 }
 
-/** Fewest containers first; ties go to the first host in inventory order. */
-function spread(hosts: readonly Host[]): Host {
-  return [...hosts].sort((a, b) => (a.facts?.containers ?? 0) - (b.facts?.containers ?? 0))[0]!
+async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promise<Host | undefined> {
+  if (!ctx.hooks.route) return undefined
+  const hosts = usableHosts(ctx)
+  const container = request.kind === 'create' ? request.body : undefined
+  const picked = await ctx.hooks.route({ name: request.name, image: request.image ?? '', container }, hosts)
+  return picked === undefined ? undefined : hostNamed(ctx, picked)
+}
+
+/** The Host a hook named (by name or object); an unknown one is the operator's error. */
+export function hostNamed(ctx: FlockerContext, picked: string | Host): Host {
+  const host = typeof picked === 'string' ? ctx.flock.byName(picked) : picked
+  if (!host || !ctx.flock.all.includes(host)) {
+    throw new DockerError(500, `flocker: the route hook chose an unknown host "${String(picked)}"`)
+  }
+  return host
+}
+
+function pendingChoice(ctx: FlockerContext, request: PlacementRequest): Host | undefined {
+  if (request.kind !== 'create' || !request.image) return undefined
+  const host = memoryOf(ctx.flock).pendingHost(request.image)
+  return host && ctx.flock.usable.includes(host) ? host : undefined
+}
+
+function usableHosts(ctx: FlockerContext): Host[] {
+  const hosts = ctx.flock.usable
+  if (!hosts.length) throw unavailable('flocker: no docker host is available to place this on')
+  return hosts
+}
+
+async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<Host> {
+  const usable = usableHosts(ctx)
+  const eliminated: string[] = []
+  const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
+  if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
+  const { states, unanswered } = await readStates(usable, ctx.options.hostTimeout)
+  if (unanswered.length) {
+    eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
+  }
+  const memory = memoryOf(ctx.flock)
+  for (const state of states) state.containers.push(...memory.inFlightOn(state.host))
+  if (needsResources(request)) await readResources(states, ctx.options.hostTimeout)
+  const chosen = choose(request, states, ctx.options.strategy, eliminated)
+  return chosen.host
+}
+
+function needsResources(request: PlacementRequest): boolean {
+  const { memory, cpus, hostPorts } = request.resources
+  return memory > 0 || cpus > 0 || hostPorts.length > 0
+}
+
+/**
+ * The pure part: hard filters (each elimination noted), then soft preferences, then the strategy.
+ * A request that fits nowhere fails with the list of which filter removed which host and why.
+ */
+export function choose(
+  request: PlacementRequest,
+  states: readonly HostState[],
+  strategy: StrategyName,
+  eliminated: string[] = [],
+): HostState {
+  let candidates = [...states]
+  for (const filter of FILTERS) {
+    const kept: HostState[] = []
+    const dropped: string[] = []
+    for (const state of candidates) {
+      const reason = filter.reject(request, state)
+      if (reason) dropped.push(`${state.host.name} (${reason})`)
+      else kept.push(state)
+    }
+    if (dropped.length) eliminated.push(`${filter.name}: ${dropped.join(', ')}`)
+    candidates = kept
+  }
+  if (!candidates.length) {
+    const what = request.kind === 'build' ? 'this build' : `container ${request.name ?? ''}`.trim()
+    throw unavailable(
+      `flocker: no host can take ${what}: ${eliminated.join('; ') || 'the flock has no hosts'}`,
+    )
+  }
+  for (const preference of PREFERENCES) {
+    const preferred = candidates.filter((state) => preference.prefers(request, state))
+    if (preferred.length) candidates = preferred
+  }
+  return strategies[strategy](candidates)
 }

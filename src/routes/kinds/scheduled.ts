@@ -1,8 +1,15 @@
+import * as v from 'valibot'
 import { jsonBytes, readJsonBody } from '../../docker/body.ts'
-import { badRequest, conflict, DockerError } from '../../docker/errors.ts'
+import { badRequest, conflict, DockerError, serverError } from '../../docker/errors.ts'
 import { ContainerCreateBody } from '../../docker/schemas.ts'
+import { engineMessage, type Host } from '../../flock/host.ts'
 import { locateAll } from '../../flock/locate.ts'
-import { chooseHost } from '../../schedule/scheduler.ts'
+import { isExpression, joinPair, parseExpression } from '../../schedule/expressions.ts'
+import type { Expression } from '../../schedule/expressions.ts'
+import { memoryOf } from '../../schedule/memory.ts'
+import { pullImage } from '../../schedule/pull.ts'
+import { buildRequest, createRequest } from '../../schedule/request.ts'
+import { place } from '../../schedule/scheduler.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
 
@@ -11,21 +18,86 @@ export function scheduled(what: 'create' | 'build') {
   return what === 'create' ? createContainer : build
 }
 
+/**
+ * Create: names unique across the flock, the `map` hook, placement, then the create on the chosen
+ * host, pulling the image there first when the host lacks it.
+ */
 async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   const name = req.url.searchParams.get('name') ?? undefined
   if (!name && ctx.options.requireNames) {
     throw badRequest('flocker: a container name is required on this flock: use docker run --name NAME')
   }
-  const body = await readJsonBody(req.raw, ContainerCreateBody, {})
+  const clientBody = await readJsonBody(req.raw, ContainerCreateBody, {})
   if (name) await refuseTakenName(ctx, name)
-  const host = await chooseHost(ctx, { kind: 'create', name, image: body.Image, container: body })
+  const mapped = await mapBody(ctx, name, clientBody)
+  const { request, body } = createRequest(name, mapped)
+  const { host, done } = await place(ctx, request)
+  try {
+    return await createOn(ctx, req, host, body)
+  } finally {
+    done()
+  }
+}
+
+async function createOn(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  host: Host,
+  body: ContainerCreateBody,
+): Promise<Response> {
   const headers = new Headers(req.headers)
   headers.set('content-type', 'application/json')
-  return host.request('POST', req.upstreamPath('/containers/create'), {
-    headers,
-    body: jsonBytes(body),
-    signal: req.signal,
-  })
+  headers.delete('x-registry-auth')
+  const send = () =>
+    host.request('POST', req.upstreamPath('/containers/create'), {
+      headers,
+      body: jsonBytes(body),
+      signal: req.signal,
+    })
+  const first = await send()
+  const image = body.Image
+  if (first.status !== 404 || !image) return settled(ctx, first, image)
+  const text = await first.text()
+  if (!/no such image/i.test(engineMessage(text))) return new Response(text, first)
+  // The chosen host lacks the image: pull it there (with the client's credentials, if it sent any).
+  const pulled = await pullImage(host, image, req.headers.get('x-registry-auth'), req.signal)
+  if (pulled.ok) return settled(ctx, await send(), image)
+  // The pull failed here (private image, no credentials yet): the CLI will pull and create again;
+  // both must come to this host.
+  memoryOf(ctx.flock).awaitImage(image, host)
+  return new Response(text, first)
+}
+
+function settled(ctx: FlockerContext, response: Response, image: string | undefined): Response {
+  if (response.ok && image) memoryOf(ctx.flock).imageArrived(image)
+  return response
+}
+
+/** The `map` hook rewrites the create body; it sees the image as any host that has it inspects it. */
+async function mapBody(
+  ctx: FlockerContext,
+  name: string | undefined,
+  body: ContainerCreateBody,
+): Promise<ContainerCreateBody> {
+  if (!ctx.hooks.map) return body
+  const image = body.Image ? await inspectImageAnywhere(ctx, body.Image) : null
+  const copy = structuredClone(body) as Record<string, unknown>
+  const result = await ctx.hooks.map(name, copy, image)
+  const parsed = v.safeParse(ContainerCreateBody, result ?? copy)
+  if (!parsed.success) throw serverError(`flocker: the map hook returned an invalid create body`)
+  return parsed.output
+}
+
+export async function inspectImageAnywhere(
+  ctx: FlockerContext,
+  image: string,
+): Promise<Record<string, unknown> | null> {
+  try {
+    const [holder] = await locateAll(ctx.flock, 'image', image)
+    return await holder!.host.json<Record<string, unknown>>(`/images/${image}/json`)
+  } catch {
+    return null
+  }
 }
 
 /** Names are unique across the flock: the 409 names the host that holds the name. */
@@ -46,11 +118,39 @@ async function refuseTakenName(ctx: FlockerContext, name: string): Promise<void>
   )
 }
 
+/** A build goes to one host, chosen like a create; build args and labels may carry expressions. */
 async function build(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
-  const host = await chooseHost(ctx, { kind: 'build', image: req.url.searchParams.get('t') ?? undefined })
-  return host.request('POST', req.upstreamPath('/build'), {
-    headers: req.headers,
-    body: req.body(),
-    signal: req.signal,
-  })
+  const query = new URLSearchParams(req.url.search)
+  const expressions = [...takeExpressions(query, 'buildargs'), ...takeExpressions(query, 'labels')]
+  const { host, done } = await place(ctx, buildRequest(query.get('t') ?? undefined, expressions))
+  try {
+    return await host.request('POST', req.upstreamPath('/build', query), {
+      headers: req.headers,
+      body: req.body(),
+      signal: req.signal,
+    })
+  } finally {
+    done()
+  }
+}
+
+/** Removes `constraint:`/`affinity:` entries from a JSON-object query parameter; returns them parsed. */
+export function takeExpressions(query: URLSearchParams, param: string): Expression[] {
+  const raw = query.get(param)
+  if (!raw) return []
+  let object: Record<string, string | null>
+  try {
+    object = JSON.parse(raw)
+  } catch {
+    return [] // the engine reports malformed JSON itself
+  }
+  if (!object || typeof object !== 'object') return []
+  const out: Expression[] = []
+  for (const [key, value] of Object.entries(object)) {
+    if (!isExpression(key)) continue
+    out.push(parseExpression(joinPair(key, value)))
+    delete object[key]
+  }
+  if (out.length) query.set(param, JSON.stringify(object))
+  return out
 }

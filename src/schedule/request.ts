@@ -1,0 +1,65 @@
+import type { ContainerCreateBody } from '../docker/schemas.ts'
+import { type Expression, expressionsFromLabels, splitEnv } from './expressions.ts'
+import { type HostResources, resourcesOf } from './state.ts'
+
+/** What the scheduler places: everything the filters look at, read once from the request. */
+export interface PlacementRequest {
+  readonly kind: 'create' | 'build'
+  readonly name?: string
+  readonly image?: string
+  readonly expressions: readonly Expression[]
+  readonly labels: Readonly<Record<string, string>>
+  /** Containers this one must sit beside (--volumes-from, --link, --network container:x, ...). */
+  readonly dependencies: readonly string[]
+  readonly resources: HostResources
+  /** The create body, as the `route` hook gets it. */
+  readonly body?: Record<string, unknown>
+}
+
+export const COMPOSE_PROJECT = 'com.docker.compose.project'
+
+/**
+ * Reads a create body: placement expressions from Env and labels, dependencies, resources. Returns
+ * the body the engine should get (the `constraint:`/`affinity:` env entries removed, as Swarm did).
+ */
+export function createRequest(
+  name: string | undefined,
+  body: ContainerCreateBody,
+): { request: PlacementRequest; body: ContainerCreateBody } {
+  const { expressions, env } = splitEnv(body.Env)
+  const hostConfig = body.HostConfig ?? {}
+  const request: PlacementRequest = {
+    kind: 'create',
+    name,
+    image: body.Image,
+    expressions: [...expressions, ...expressionsFromLabels(body.Labels)],
+    labels: body.Labels ?? {},
+    dependencies: dependenciesOf(hostConfig),
+    resources: resourcesOf(hostConfig),
+  }
+  const cleaned = expressions.length ? { ...body, Env: env } : body
+  return { request: { ...request, body: cleaned }, body: cleaned }
+}
+
+/** A build: expressions from build args and labels (`--build-arg constraint:region==eu`). */
+export function buildRequest(image: string | undefined, expressions: Expression[]): PlacementRequest {
+  return {
+    kind: 'build',
+    image,
+    expressions,
+    labels: {},
+    dependencies: [],
+    resources: { memory: 0, cpus: 0, hostPorts: [] },
+  }
+}
+
+/** Names of containers the new one shares volumes, links, network, IPC or PID namespace with. */
+export function dependenciesOf(hostConfig: Record<string, any>): string[] {
+  const out: string[] = []
+  for (const entry of hostConfig.VolumesFrom ?? []) out.push(String(entry).split(':')[0]!)
+  for (const entry of hostConfig.Links ?? []) out.push(String(entry).split(':')[0]!.replace(/^\//, ''))
+  for (const mode of [hostConfig.NetworkMode, hostConfig.IpcMode, hostConfig.PidMode]) {
+    if (typeof mode === 'string' && mode.startsWith('container:')) out.push(mode.slice('container:'.length))
+  }
+  return [...new Set(out.filter(Boolean))]
+}

@@ -1,0 +1,170 @@
+import { askAll, errorText } from '../flock/fanout.ts'
+import type { Host } from '../flock/host.ts'
+
+/** A container as the scheduler sees it (from /containers/json, and /json when resources matter). */
+export interface ContainerSummary {
+  readonly id: string
+  readonly names: readonly string[]
+  readonly image: string
+  readonly imageId: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly state: string
+  /** HostConfig of the container, read only when a request needs ports or resources. */
+  hostConfig?: HostResources
+}
+
+export interface HostResources {
+  readonly memory: number
+  readonly cpus: number
+  readonly hostPorts: readonly string[]
+}
+
+/** What one host holds right now: the input of every filter and strategy. */
+export interface HostState {
+  readonly host: Host
+  readonly containers: ContainerSummary[]
+  /** Image IDs and every `repo:tag` they carry. */
+  readonly images: { readonly id: string; readonly tags: readonly string[] }[]
+  /** Containers placed here in the last moments that the engine may not list yet. */
+  readonly placed: number
+}
+
+/** A host that could not tell what it holds: left out, with the reason kept for messages. */
+export interface Unanswered {
+  readonly host: Host
+  readonly reason: string
+}
+
+/** Asks every host for its containers and images at once. */
+export async function readStates(
+  hosts: readonly Host[],
+  timeout: number,
+): Promise<{ states: HostState[]; unanswered: Unanswered[] }> {
+  const answers = await askAll(hosts, async (host, signal) => {
+    const [containers, images] = await Promise.all([
+      host.json<Record<string, any>[]>('/containers/json?all=1', { signal }),
+      host.json<Record<string, any>[]>('/images/json', { signal }),
+    ])
+    return {
+      host,
+      containers: containers.map(toSummary),
+      images: images.map((image) => ({ id: String(image.Id), tags: (image.RepoTags ?? []).map(String) })),
+      placed: 0,
+    }
+  }, timeout)
+  const states: HostState[] = []
+  const unanswered: Unanswered[] = []
+  for (const answer of answers) {
+    if (answer.ok) states.push(answer.value)
+    else unanswered.push({ host: answer.host, reason: errorText(answer.error) })
+  }
+  return { states, unanswered }
+}
+
+function toSummary(c: Record<string, any>): ContainerSummary {
+  return {
+    id: String(c.Id),
+    names: ((c.Names ?? []) as string[]).map((name) => String(name).replace(/^\//, '')),
+    image: String(c.Image ?? ''),
+    imageId: String(c.ImageID ?? ''),
+    labels: (c.Labels ?? {}) as Record<string, string>,
+    state: String(c.State ?? ''),
+  }
+}
+
+/** Fills in HostConfig (memory, CPUs, host ports) of every live container of the given hosts. */
+export async function readResources(states: readonly HostState[], timeout: number): Promise<void> {
+  await Promise.all(
+    states.map((state) =>
+      Promise.all(
+        state.containers.filter(isLive).map(async (container) => {
+          try {
+            const inspect = await state.host.json<Record<string, any>>(
+              `/containers/${container.id}/json`,
+              { signal: AbortSignal.timeout(timeout) },
+            )
+            container.hostConfig = resourcesOf(inspect.HostConfig)
+          } catch {
+            // removed meanwhile: it reserves nothing
+          }
+        }),
+      )
+    ),
+  )
+}
+
+/** A container that holds its resources and ports: not exited or dead. */
+export function isLive(container: ContainerSummary): boolean {
+  return container.state !== 'exited' && container.state !== 'dead'
+}
+
+/** Memory (bytes), CPUs and host ports a HostConfig asks for. CpuShares count as 1024 per CPU. */
+export function resourcesOf(hostConfig: Record<string, any> | null | undefined): HostResources {
+  const config = hostConfig ?? {}
+  const nano = Number(config.NanoCpus ?? 0)
+  const shares = Number(config.CpuShares ?? 0)
+  return {
+    memory: Number(config.Memory ?? 0),
+    cpus: nano ? nano / 1e9 : shares / 1024,
+    hostPorts: hostPortsOf(config.PortBindings),
+  }
+}
+
+/** `8080/tcp` style keys of the host ports a PortBindings map binds (`ip:port/proto`). */
+export function hostPortsOf(bindings: unknown): string[] {
+  const out: string[] = []
+  if (!bindings || typeof bindings !== 'object') return out
+  for (const [containerPort, list] of Object.entries(bindings as Record<string, unknown>)) {
+    const proto = containerPort.split('/')[1] ?? 'tcp'
+    for (const binding of Array.isArray(list) ? list : []) {
+      const port = String((binding as Record<string, unknown>)?.HostPort ?? '')
+      if (!port || port === '0') continue // ephemeral: the engine picks a free one
+      const ip = String((binding as Record<string, unknown>)?.HostIp ?? '') || '0.0.0.0'
+      out.push(`${ip}:${port}/${proto}`)
+    }
+  }
+  return out
+}
+
+/** Whether two host-port keys clash: same port and protocol, and same IP or either on every IP. */
+export function portsClash(a: string, b: string): boolean {
+  const [ipA, restA] = splitIp(a)
+  const [ipB, restB] = splitIp(b)
+  return restA === restB && (ipA === ipB || ipA === '0.0.0.0' || ipB === '0.0.0.0')
+}
+
+function splitIp(key: string): [string, string] {
+  const colon = key.lastIndexOf(':')
+  return [key.slice(0, colon), key.slice(colon + 1)]
+}
+
+/** Sum of what the live containers of a host reserve. */
+export function reserved(state: HostState): { memory: number; cpus: number } {
+  let memory = 0
+  let cpus = 0
+  for (const container of state.containers) {
+    if (!isLive(container) || !container.hostConfig) continue
+    memory += container.hostConfig.memory
+    cpus += container.hostConfig.cpus
+  }
+  return { memory, cpus }
+}
+
+/** Whether the host has the image, by `repo:tag` (`redis` means `redis:latest`), ID or ID prefix. */
+export function hasImage(state: HostState, ref: string): boolean {
+  const wanted = normalizeImageRef(ref)
+  return state.images.some((image) =>
+    image.tags.some((tag) => normalizeImageRef(tag) === wanted) ||
+    image.id === ref ||
+    (ref.length >= 4 && image.id.replace(/^sha256:/, '').startsWith(ref.replace(/^sha256:/, '')))
+  )
+}
+
+/** `busybox` -> `busybox:latest`, `docker.io/library/busybox` -> `busybox:latest`. */
+export function normalizeImageRef(ref: string): string {
+  let name = ref.replace(/^docker\.io\//, '').replace(/^library\//, '')
+  if (name.includes('@')) return name
+  const lastSlash = name.lastIndexOf('/')
+  if (!name.slice(lastSlash + 1).includes(':')) name += ':latest'
+  return name
+}

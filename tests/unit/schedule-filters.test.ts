@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { choose } from '../../src/schedule/scheduler.ts'
+import { createRequest } from '../../src/schedule/request.ts'
+import { expressionsFromLabels, matchesPattern, parseExpression } from '../../src/schedule/expressions.ts'
+import { container, fakeHost, GIB, state } from './schedule-support.ts'
+
+const eu = fakeHost('node1', { region: 'eu', disk: 'ssd' })
+const us = fakeHost('node2', { region: 'us-east' })
+const ap = fakeHost('node3', { region: 'ap' })
+
+function pick(body: Record<string, unknown>, states = [state(eu), state(us), state(ap)], name?: string) {
+  return choose(createRequest(name, { Image: 'busybox:local', ...body }).request, states, 'spread').host.name
+}
+
+describe('expressions', () => {
+  test('parse ==, !=, soft ~', () => {
+    assert.deepEqual(parseExpression('constraint:region==eu'), {
+      kind: 'constraint',
+      key: 'region',
+      negate: false,
+      soft: false,
+      value: 'eu',
+      text: 'constraint:region==eu',
+    })
+    const soft = parseExpression('affinity:container!=~db')
+    assert.equal(soft.negate, true)
+    assert.equal(soft.soft, true)
+    assert.equal(soft.value, 'db')
+  })
+  test('globs ignore case, /regex/ is a regular expression', () => {
+    assert.ok(matchesPattern('us-*', 'US-east'))
+    assert.ok(!matchesPattern('us-*', 'eu'))
+    assert.ok(matchesPattern('node?', 'node1'))
+    assert.ok(matchesPattern('/^(eu|ap)$/', 'ap'))
+    assert.ok(!matchesPattern('/^(eu|ap)$/', 'us'))
+  })
+  test('bad expressions are 400s that say how to write them', () => {
+    assert.throws(() => parseExpression('constraint:region=eu'), /constraint:KEY==VALUE/)
+    assert.throws(() => parseExpression('affinity:volume==x'), /unknown affinity/)
+  })
+  test('labels: swarm JSON list and constraint: labels', () => {
+    const found = expressionsFromLabels({
+      'com.docker.swarm.constraints': '["region==eu","disk!=hdd"]',
+      'constraint:node': '=node2',
+      other: 'x',
+    })
+    assert.deepEqual(found.map((e) => e.text), [
+      'constraint:region==eu',
+      'constraint:disk!=hdd',
+      'constraint:node==node2',
+    ])
+  })
+})
+
+describe('constraint filter', () => {
+  test('label ==, !=, glob, regex, node name', () => {
+    assert.equal(pick({ Env: ['constraint:region==eu'] }), 'node1')
+    assert.equal(pick({ Env: ['constraint:region==us-*'] }), 'node2')
+    assert.equal(pick({ Env: ['constraint:region==/^a/'] }), 'node3')
+    assert.equal(pick({ Env: ['constraint:node==node3'] }), 'node3')
+    assert.equal(pick({ Env: ['constraint:region!=eu', 'constraint:region!=us-east'] }), 'node3')
+  })
+  test('constraints as container labels', () => {
+    assert.equal(pick({ Labels: { 'com.docker.swarm.constraints': '["region==ap"]' } }), 'node3')
+  })
+  test('a soft constraint that nothing satisfies is ignored', () => {
+    assert.equal(pick({ Env: ['constraint:region==~mars'] }), 'node1')
+    assert.equal(pick({ Env: ['constraint:region==~ap'] }), 'node3')
+  })
+  test('the constraint env entries are removed from the body', () => {
+    const { body } = createRequest('x', {
+      Image: 'i',
+      Env: ['A=1', 'constraint:region==eu', 'affinity:image==~x'],
+    })
+    assert.deepEqual(body.Env, ['A=1'])
+  })
+  test('no host fits: the message names each filter and host', () => {
+    assert.throws(() => pick({ Env: ['constraint:region==mars'] }), (error: Error & { status?: number }) => {
+      assert.equal(error.status, 503)
+      assert.match(error.message, /constraints: node1 \(does not satisfy constraint:region==mars\), node2/)
+      return true
+    })
+  })
+})
+
+describe('affinity and dependency filters', () => {
+  const states = () => [state(eu), state(us, [container('db')]), state(ap, [], ['redis:latest'])]
+  test('container and image affinities', () => {
+    assert.equal(pick({ Env: ['affinity:container==db'] }, states()), 'node2')
+    assert.equal(pick({ Env: ['affinity:container!=db', 'affinity:image==redis'] }, states()), 'node3')
+    assert.equal(pick({ Env: ['affinity:image==~nothing'] }, states()), 'node1')
+  })
+  test('--volumes-from, --link and --network container:x land beside their target', () => {
+    assert.equal(pick({ HostConfig: { VolumesFrom: ['db:ro'] } }, states()), 'node2')
+    assert.equal(pick({ HostConfig: { Links: ['/db:/x/db'] } }, states()), 'node2')
+    assert.equal(pick({ HostConfig: { NetworkMode: 'container:db' } }, states()), 'node2')
+    assert.throws(
+      () => pick({ HostConfig: { VolumesFrom: ['ghost'] } }, states()),
+      /does not hold container ghost/,
+    )
+  })
+  test('compose projects stay together', () => {
+    const project = { 'com.docker.compose.project': 'shop' }
+    const withProject = [state(eu), state(us), state(ap, [container('shop_db_1', { labels: project })])]
+    assert.equal(pick({ Labels: project }, withProject), 'node3')
+  })
+  test('an image only some hosts have draws the container there', () => {
+    const states = [state(eu), state(us, [], ['built:1', 'busybox:local']), state(ap)]
+    assert.equal(pick({ Image: 'built:1' }, states), 'node2')
+  })
+})
+
+describe('ports and resources', () => {
+  const bound = (port: string) =>
+    container('web' + port, { hostConfig: { memory: 0, cpus: 0, hostPorts: [`0.0.0.0:${port}/tcp`] } })
+  test('a host port in use elsewhere excludes the host', () => {
+    const states = [state(eu, [bound('80')]), state(us, [bound('80')]), state(ap, [bound('81')])]
+    const body = { HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '80' }] } } }
+    assert.equal(pick(body, states), 'node3')
+    const exited = [
+      state(eu, [{ ...bound('80'), state: 'exited' }]),
+      state(us, [bound('80')]),
+      state(ap, [bound('80')]),
+    ]
+    assert.equal(pick(body, exited), 'node1')
+  })
+  test('memory and CPU reservations against capacity', () => {
+    const big = container('big', { hostConfig: { memory: 3 * GIB, cpus: 2, hostPorts: [] } })
+    const states = [state(eu, [big]), state(us), state(ap)]
+    assert.equal(pick({ HostConfig: { Memory: 2 * GIB } }, states), 'node2')
+    assert.equal(pick({ HostConfig: { NanoCpus: 1e9 } }, states), 'node2')
+    assert.throws(
+      () => pick({ HostConfig: { Memory: 5 * GIB } }, states),
+      /resources: node1 \(needs 5120 MiB of memory, 1024 MiB of 4096 MiB unreserved\)/,
+    )
+  })
+})
