@@ -7,7 +7,13 @@ export function mergeSources<T>(
   sources: readonly ((signal: AbortSignal) => AsyncIterable<T>)[],
 ): ReadableStream<T> {
   const stop = new AbortController()
-  let room: (() => void) | null = null
+  // Every source that waits for room waits here: a single slot would strand all but the last one.
+  let waiting: (() => void)[] = []
+  const wakeAll = () => {
+    const wake = waiting
+    waiting = []
+    for (const resolve of wake) resolve()
+  }
   return new ReadableStream<T>({
     start(controller) {
       if (!sources.length) return controller.close()
@@ -15,7 +21,7 @@ export function mergeSources<T>(
       const waitForRoom = () =>
         (controller.desiredSize ?? 1) > 0
           ? Promise.resolve()
-          : new Promise<void>((resolve) => (room = resolve))
+          : new Promise<void>((resolve) => waiting.push(resolve))
       for (const source of sources) {
         void (async () => {
           try {
@@ -36,15 +42,11 @@ export function mergeSources<T>(
       }
     },
     pull() {
-      const wake = room
-      room = null
-      wake?.()
+      wakeAll()
     },
     cancel() {
       stop.abort()
-      const wake = room
-      room = null
-      wake?.()
+      wakeAll()
     },
   })
 }
