@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
 import type { FlockerOptions } from '../../src/options.ts'
 import { serve } from '../../src/serve.ts'
@@ -5,6 +9,7 @@ import type { RunningServer } from '../../src/runtime/types.ts'
 import { docker } from '../support/docker.ts'
 import type { LocalEngines } from '../support/engines.ts'
 import { freePort } from '../support/flocker.ts'
+import { run } from '../support/run.ts'
 
 /** The engine (by name, node1..) that holds a container, asked of each engine directly. */
 export async function whereIs(engines: LocalEngines, container: string): Promise<string[]> {
@@ -49,6 +54,38 @@ export async function startInProcess(
     stop: async () => {
       await app.close()
       await server.close()
+    },
+  }
+}
+
+/** A registry that needs a login (htpasswd, bcrypt), on a free loopback port; `stop()` removes it. */
+export async function startAuthRegistry(user: string, password: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'flocker-authreg-'))
+  const hash = (await run('python3', [
+    '-W',
+    'ignore',
+    '-c',
+    'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))',
+    password,
+  ])).out.trim()
+  writeFileSync(join(dir, 'htpasswd'), `${user}:${hash}\n`)
+  const port = await freePort()
+  writeFileSync(
+    join(dir, 'config.yml'),
+    `version: 0.1\nhttp: { addr: 127.0.0.1:${port} }\nstorage: { filesystem: { rootdirectory: ${dir}/data } }\n` +
+      `auth: { htpasswd: { realm: flocker-test, path: ${dir}/htpasswd } }\n`,
+  )
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' })
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status === 401, () => false)
+    if (ok) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM')
+      rmSync(dir, { recursive: true, force: true })
     },
   }
 }

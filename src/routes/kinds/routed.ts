@@ -43,6 +43,7 @@ export function routed(target: Target, from: RefSource, template: string) {
     if (target === 'image' && (req.method === 'DELETE' || template.endsWith('/tag'))) {
       return everyHolder(ctx, req, params, template)
     }
+    if (target === 'image' && template.endsWith('/push')) return pushFromHolder(ctx, req, params, template)
     const { host, path } = await resolveRoute(ctx, req, target, from, params, template)
     return host.request(req.method, path, { headers: req.headers, body: req.body(), signal: req.signal })
   }
@@ -74,4 +75,22 @@ async function everyHolder(
   }
   const lists = await Promise.all(responses.map((r) => r.json() as Promise<unknown[]>))
   return Response.json(lists.flat(), { status: responses[0]!.status })
+}
+
+/** `docker push` names the tag in the query: the image to find is `name:tag`, on any host that has it. */
+async function pushFromHolder(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  params: Record<string, string>,
+  template: string,
+): Promise<Response> {
+  const tag = req.url.searchParams.get('tag')
+  const ref = tag ? `${params.name}${tag.startsWith('sha256:') ? '@' : ':'}${tag}` : params.name!
+  const [holder] = await locateAll(ctx.flock, 'image', ref)
+  const path = req.upstreamPath(fillTemplate(template, params))
+  return holder!.host.request(req.method, path, {
+    headers: req.headers,
+    body: req.body(),
+    signal: req.signal,
+  })
 }
