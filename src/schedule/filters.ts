@@ -138,13 +138,24 @@ const softExpressions: Preference = {
   prefers: (request, state) => request.expressions.every((e) => !e.soft || satisfies(e, state)),
 }
 
-/** Containers of one compose project stay together (their volumes and `depends_on` are host-local). */
+/** A container goes where its named volumes already are (else the engine would make new, empty ones). */
+const volumesPresent: Preference = {
+  name: 'volumes present',
+  prefers: (request, state) =>
+    request.volumes.every((volume) => state.volumes.some((v) => v.name === volume)),
+}
+
+/**
+ * Containers of one compose project stay together, with the project's volumes (compose creates
+ * those first): `depends_on`, `volumes_from` and named volumes are host-local.
+ */
 const composeProject: Preference = {
   name: 'compose project',
   prefers(request, state) {
     const project = request.labels[COMPOSE_PROJECT]
     if (project === undefined) return true
-    return state.containers.some((c) => c.labels[COMPOSE_PROJECT] === project)
+    return state.containers.some((c) => c.labels[COMPOSE_PROJECT] === project) ||
+      state.volumes.some((v) => v.labels[COMPOSE_PROJECT] === project)
   },
 }
 
@@ -157,4 +168,9 @@ const imagePresent: Preference = {
   prefers: (request, state) => !request.image || hasImage(state, request.image),
 }
 
-export const PREFERENCES: readonly Preference[] = [softExpressions, composeProject, imagePresent]
+export const PREFERENCES: readonly Preference[] = [
+  softExpressions,
+  volumesPresent,
+  composeProject,
+  imagePresent,
+]

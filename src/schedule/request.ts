@@ -11,6 +11,8 @@ export interface PlacementRequest {
   readonly labels: Readonly<Record<string, string>>
   /** Containers this one must sit beside (--volumes-from, --link, --network container:x, ...). */
   readonly dependencies: readonly string[]
+  /** Named volumes it mounts (not bind mounts). */
+  readonly volumes: readonly string[]
   readonly resources: HostResources
   /** The create body, as the `route` hook gets it. */
   readonly body?: Record<string, unknown>
@@ -35,6 +37,7 @@ export function createRequest(
     expressions: [...expressions, ...expressionsFromLabels(body.Labels)],
     labels: body.Labels ?? {},
     dependencies: dependenciesOf(hostConfig),
+    volumes: namedVolumesOf(hostConfig),
     resources: resourcesOf(hostConfig),
   }
   const cleaned = expressions.length ? { ...body, Env: env } : body
@@ -49,6 +52,7 @@ export function buildRequest(image: string | undefined, expressions: Expression[
     expressions,
     labels: {},
     dependencies: [],
+    volumes: [],
     resources: { memory: 0, cpus: 0, hostPorts: [] },
   }
 }
@@ -62,4 +66,17 @@ export function dependenciesOf(hostConfig: Record<string, any>): string[] {
     if (typeof mode === 'string' && mode.startsWith('container:')) out.push(mode.slice('container:'.length))
   }
   return [...new Set(out.filter(Boolean))]
+}
+
+/** Named volumes in Binds (`name:/path[:opts]`) and Mounts (`Type: volume`). */
+export function namedVolumesOf(hostConfig: Record<string, any>): string[] {
+  const out: string[] = []
+  for (const bind of hostConfig.Binds ?? []) {
+    const source = String(bind).split(':')[0]!
+    if (source && !source.startsWith('/') && !source.startsWith('.')) out.push(source)
+  }
+  for (const mount of hostConfig.Mounts ?? []) {
+    if (mount?.Type === 'volume' && mount.Source) out.push(String(mount.Source))
+  }
+  return [...new Set(out)]
 }

@@ -25,8 +25,8 @@ export interface HostState {
   readonly containers: ContainerSummary[]
   /** Image IDs and every `repo:tag` they carry. */
   readonly images: { readonly id: string; readonly tags: readonly string[] }[]
-  /** Containers placed here in the last moments that the engine may not list yet. */
-  readonly placed: number
+  /** The volumes on the host, with their labels (compose marks its project on them). */
+  readonly volumes: readonly { readonly name: string; readonly labels: Readonly<Record<string, string>> }[]
 }
 
 /** A host that could not tell what it holds: left out, with the reason kept for messages. */
@@ -41,15 +41,19 @@ export async function readStates(
   timeout: number,
 ): Promise<{ states: HostState[]; unanswered: Unanswered[] }> {
   const answers = await askAll(hosts, async (host, signal) => {
-    const [containers, images] = await Promise.all([
+    const [containers, images, volumes] = await Promise.all([
       host.json<Record<string, any>[]>('/containers/json?all=1', { signal }),
       host.json<Record<string, any>[]>('/images/json', { signal }),
+      host.json<{ Volumes?: Record<string, any>[] | null }>('/volumes', { signal }),
     ])
     return {
       host,
       containers: containers.map(toSummary),
       images: images.map((image) => ({ id: String(image.Id), tags: (image.RepoTags ?? []).map(String) })),
-      placed: 0,
+      volumes: (volumes.Volumes ?? []).map((volume) => ({
+        name: String(volume.Name),
+        labels: (volume.Labels ?? {}) as Record<string, string>,
+      })),
     }
   }, timeout)
   const states: HostState[] = []

@@ -104,7 +104,18 @@ describe('affinity and dependency filters', () => {
     const project = { 'com.docker.compose.project': 'shop' }
     const withProject = [state(eu), state(us), state(ap, [container('shop_db_1', { labels: project })])]
     assert.equal(pick({ Labels: project }, withProject), 'node3')
+    const volumeOnly = [state(eu), state(us, [], undefined, ['shop_data']), state(ap)]
+    assert.equal(pick({ Labels: project }, volumeOnly), 'node2')
   })
+  test('named volumes draw the container to the host that has them', () => {
+    const states = [state(eu), state(us), state(ap, [], undefined, ['shop_data'])]
+    assert.equal(pick({ HostConfig: { Binds: ['shop_data:/data:rw', '/tmp:/tmp'] } }, states), 'node3')
+    assert.equal(
+      pick({ HostConfig: { Mounts: [{ Type: 'volume', Source: 'shop_data', Target: '/d' }] } }, states),
+      'node3',
+    )
+  })
+
   test('an image only some hosts have draws the container there', () => {
     const states = [state(eu), state(us, [], ['built:1', 'busybox:local']), state(ap)]
     assert.equal(pick({ Image: 'built:1' }, states), 'node2')

@@ -54,8 +54,13 @@ export function state(
   host: Host,
   containers: ContainerSummary[] = [],
   tags: string[] = ['busybox:local'],
+  volumes: string[] = [],
 ): HostState {
-  return { host, containers, images: [{ id: 'sha256:aaa', tags }], placed: 0 }
+  const volumeList = volumes.map((name) => ({
+    name,
+    labels: { 'com.docker.compose.project': name.split('_')[0]! },
+  }))
+  return { host, containers, images: [{ id: 'sha256:aaa', tags }], volumes: volumeList }
 }
 
 export { GIB }
