@@ -3,10 +3,14 @@
  * on the runtime, so this file runs flocker on Node only; placement-images covers all three.
  */
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { docker, dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { type LocalEngines, startEngines } from '../support/engines.ts'
 import { type RunningFlocker, startFlocker } from '../support/flocker.ts'
+import { run } from '../support/run.ts'
 import { clearContainers, whereIs } from './placement-support.ts'
 
 let engines: LocalEngines
@@ -160,3 +164,78 @@ describe('filters', () => {
     assert.match(again.err, /"\/unique" is already in use by container "[0-9a-f]{64}" on host node2/)
   })
 })
+
+describe('docker-compose v1', () => {
+  const COMPOSE = `version: "2.4"
+services:
+  db:
+    image: ${IMAGE}
+    command: sh -c 'echo db ready; exec sleep 600'
+    network_mode: none
+    volumes: [data:/data]
+  web:
+    image: ${IMAGE}
+    command: sh -c 'echo web ready; exec sleep 600'
+    network_mode: none
+    depends_on: [db]
+    volumes_from: [db]
+  worker:
+    image: ${IMAGE}
+    command: sh -c 'echo worker ready; exec sleep 600'
+    network_mode: none
+volumes:
+  data: {}
+`
+
+  test('up -d, ps, logs, exec, down -v: one project lands on one host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flocker-compose-'))
+    writeFileSync(join(dir, 'docker-compose.yml'), COMPOSE)
+    // Something on node1 and node2 already, so spread alone would scatter the project.
+    await create(spread, 'busy1', '-e', 'constraint:node==node1')
+    const compose = (...args: string[]) =>
+      run('docker-compose', ['-p', 'shop', ...args], {
+        cwd: dir,
+        env: { DOCKER_HOST: spread.dockerHost, COMPOSE_INTERACTIVE_NO_CLI: '1' },
+        timeout: 120_000,
+      })
+    try {
+      const up = await compose('up', '-d', '--scale', 'worker=2')
+      assert.equal(up.code, 0, up.err)
+      const hosts = new Set<string>()
+      for (const name of ['shop_db_1', 'shop_web_1', 'shop_worker_1', 'shop_worker_2']) {
+        for (const host of await whereIs(engines, name)) hosts.add(host)
+      }
+      assert.equal(hosts.size, 1, `project spread over ${[...hosts]}`)
+
+      const ps = await compose('ps')
+      assert.equal(ps.code, 0, ps.err)
+      for (const name of ['shop_db_1', 'shop_web_1', 'shop_worker_2']) assert.match(ps.out, new RegExp(name))
+
+      await waitFor(async () => (await compose('logs', '--no-color', 'web')).out.includes('web ready'))
+      const exec = await compose('exec', '-T', 'web', 'sh', '-c', 'echo hi > /data/x && cat /data/x')
+      assert.equal(exec.code, 0, exec.err)
+      assert.equal(exec.out, 'hi\n')
+
+      const down = await compose('down', '-v')
+      assert.equal(down.code, 0, down.err)
+      assert.equal(
+        (await docker(spread.dockerHost, ['ps', '-aq', '--filter', 'label=com.docker.compose.project=shop']))
+          .out,
+        '',
+      )
+      const volumes = await docker(spread.dockerHost, ['volume', 'ls', '-q'])
+      assert.ok(!volumes.out.includes('shop_data'), volumes.out)
+    } finally {
+      await compose('down', '-v')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+async function waitFor(check: () => Promise<boolean>) {
+  for (let i = 0; i < 60; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  throw new Error('condition not met in 30 s')
+}
