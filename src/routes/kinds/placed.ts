@@ -49,8 +49,7 @@ export function startContainer(template: string) {
     )
     const name = String(container.Name ?? '').replace(/^\//, '')
     const rewritten = (await hook(name, container, image, startBody)) ?? startBody
-    const body = Object.keys(rewritten).length ? jsonBytes(rewritten) : null
-    const prefix = body && !oldApi(req.versionPrefix) ? START_BODY_API : req.versionPrefix
+    const { body, prefix } = startRequest(rewritten, req.versionPrefix)
     const headers = new Headers(req.headers)
     if (body) headers.set('content-type', 'application/json')
     return host.request('POST', `${prefix}/containers/${encodeURIComponent(id)}/start${req.url.search}`, {
@@ -59,6 +58,15 @@ export function startContainer(template: string) {
       signal: req.signal,
     })
   }
+}
+
+/** The body (none when empty) and API prefix a rewritten start body is sent with. */
+export function startRequest(
+  rewritten: Record<string, unknown>,
+  versionPrefix: string,
+): { body: Uint8Array | null; prefix: string } {
+  const body = Object.keys(rewritten).length ? jsonBytes(rewritten) : null
+  return { body, prefix: body && !oldApi(versionPrefix) ? START_BODY_API : versionPrefix }
 }
 
 async function readStartBody(req: DockerRequest): Promise<Record<string, unknown>> {

@@ -10,6 +10,7 @@ import { memoryOf } from '../../schedule/memory.ts'
 import { pullImage } from '../../schedule/pull.ts'
 import { buildRequest, createRequest } from '../../schedule/request.ts'
 import { place } from '../../schedule/scheduler.ts'
+import type { FlockerHooks } from '../../hooks.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
 
@@ -81,8 +82,18 @@ async function mapBody(
 ): Promise<ContainerCreateBody> {
   if (!ctx.hooks.map) return body
   const image = body.Image ? await inspectImageAnywhere(ctx, body.Image) : null
+  return applyMap(ctx.hooks.map, name, body, image)
+}
+
+/** Runs the `map` hook on a copy of the body; what it returns (or changed in place) must still be a create body. */
+export async function applyMap(
+  map: NonNullable<FlockerHooks['map']>,
+  name: string | undefined,
+  body: ContainerCreateBody,
+  image: Record<string, unknown> | null,
+): Promise<ContainerCreateBody> {
   const copy = structuredClone(body) as Record<string, unknown>
-  const result = await ctx.hooks.map(name, copy, image)
+  const result = await map(name, copy, image)
   const parsed = v.safeParse(ContainerCreateBody, result ?? copy)
   if (!parsed.success) throw serverError(`flocker: the map hook returned an invalid create body`)
   return parsed.output
