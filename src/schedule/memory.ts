@@ -42,6 +42,11 @@ export class PlacementMemory {
     return () => this.#inFlight.delete(entry)
   }
 
+  /** The host a create with this name is on its way to, if one is. */
+  nameInFlight(name: string): Host | undefined {
+    return [...this.#inFlight].find((entry) => entry.container.names.includes(name))?.host
+  }
+
   inFlightOn(host: Host): ContainerSummary[] {
     return [...this.#inFlight].filter((entry) => entry.host === host).map((entry) => entry.container)
   }

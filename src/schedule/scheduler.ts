@@ -1,4 +1,4 @@
-import { DockerError, unavailable } from '../docker/errors.ts'
+import { conflict, DockerError, unavailable } from '../docker/errors.ts'
 import type { Host } from '../flock/host.ts'
 import type { FlockerContext } from '../routes/context.ts'
 import { FILTERS, PREFERENCES } from './filters.ts'
@@ -21,6 +21,12 @@ export interface Placed {
 export function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
   const memory = memoryOf(ctx.flock)
   return memory.serialize(async () => {
+    const racing = request.name ? memory.nameInFlight(request.name) : undefined
+    if (racing) {
+      throw conflict(
+        `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
+      )
+    }
     const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
       await schedule(ctx, request)
     return { host, done: memory.placed(host, request) }
