@@ -67,8 +67,11 @@ export async function locate(flock: Flock, kind: ObjectKind, rawRef: string): Pr
   const found = await locateAll(flock, kind, rawRef)
   const exact = found.filter((match) => match.exact)
   const candidates = exact.length ? exact : found
-  // An image on several hosts is the normal case (pulls and loads go to every host): any holder answers.
-  if (candidates.length === 1 || kind === 'image') return candidates[0]!
+  // Images and networks on several hosts are the normal case (pulls, loads and network creates go to
+  // every host): any holder answers.
+  if (candidates.length === 1 || kind === 'image' || (kind === 'network' && exact.length)) {
+    return candidates[0]!
+  }
   const { ref } = splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
   const hosts = candidates.map((match) => match.host.name).join(', ')
   throw badRequest(

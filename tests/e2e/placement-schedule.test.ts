@@ -182,12 +182,11 @@ services:
   worker:
     image: ${IMAGE}
     command: sh -c 'echo worker ready; exec sleep 600'
-    network_mode: none
 volumes:
   data: {}
 `
 
-  test('up -d, ps, logs, exec, down -v: one project lands on one host', async () => {
+  test('up -d, ps, logs, exec, down -v: one project, its volume and network, on one host', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'flocker-compose-'))
     writeFileSync(join(dir, 'docker-compose.yml'), COMPOSE)
     // Something on node1 and node2 already, so spread alone would scatter the project.
@@ -225,6 +224,13 @@ volumes:
       )
       const volumes = await docker(spread.dockerHost, ['volume', 'ls', '-q'])
       assert.ok(!volumes.out.includes('shop_data'), volumes.out)
+      // worker has no network_mode: compose made shop_default (on every host) and removed it again.
+      for (const engine of engines.engines) {
+        assert.equal(
+          (await dockerOk(engine.url, ['network', 'ls', '-q', '--filter', 'name=shop_default'])).trim(),
+          '',
+        )
+      }
     } finally {
       await compose('down', '-v')
       rmSync(dir, { recursive: true, force: true })

@@ -41,7 +41,10 @@ export function routed(target: Target, from: RefSource, template: string) {
     params: Record<string, string>,
   ): Promise<Response> => {
     if (target === 'image' && (req.method === 'DELETE' || template.endsWith('/tag'))) {
-      return everyHolder(ctx, req, params, template)
+      return everyHolder(ctx, req, params, template, 'image')
+    }
+    if (target === 'network' && req.method === 'DELETE') {
+      return everyHolder(ctx, req, params, template, 'network')
     }
     if (target === 'image' && template.endsWith('/push')) return pushFromHolder(ctx, req, params, template)
     const { host, path } = await resolveRoute(ctx, req, target, from, params, template)
@@ -51,25 +54,28 @@ export function routed(target: Target, from: RefSource, template: string) {
 
 /**
  * `docker rmi` and `docker tag` act on every host that has the image, as Swarm classic did, so an
- * image pulled to the whole flock is tagged or removed everywhere. The answers are merged.
+ * image pulled to the whole flock is tagged or removed everywhere. The answers are merged. A
+ * network (created on every host) is removed from every host that has it.
  */
 async function everyHolder(
   ctx: FlockerContext,
   req: DockerRequest,
   params: Record<string, string>,
   template: string,
+  kind: 'image' | 'network',
 ): Promise<Response> {
-  const holders = await locateAll(ctx.flock, 'image', params.name!)
-  const path = req.upstreamPath(fillTemplate(template, params))
-  const responses = await Promise.all(
-    holders.map(({ host }) => host.request(req.method, path, { headers: req.headers, signal: req.signal })),
-  )
+  const param = kind === 'image' ? 'name' : 'id'
+  const holders = await locateAll(ctx.flock, kind, params[param]!)
+  const responses = await Promise.all(holders.map(({ host, id }) => {
+    const path = req.upstreamPath(fillTemplate(template, { ...params, [param]: id }))
+    return host.request(req.method, path, { headers: req.headers, signal: req.signal })
+  }))
   const failed = responses.find((response) => !response.ok)
   if (failed) {
     await Promise.all(responses.filter((r) => r !== failed).map((r) => r.body?.cancel()))
     return failed
   }
-  if (req.method !== 'DELETE') {
+  if (req.method !== 'DELETE' || kind === 'network') {
     await Promise.all(responses.slice(1).map((r) => r.body?.cancel()))
     return responses[0]!
   }
