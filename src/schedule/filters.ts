@@ -2,6 +2,7 @@ import { anyMatches, type Expression, matchesPattern } from './expressions.ts'
 import { COMPOSE_PROJECT, type PlacementRequest } from './request.ts'
 import {
   type ContainerSummary,
+  findImage,
   hasImage,
   type HostState,
   isLive,
@@ -22,7 +23,7 @@ export interface Filter {
 /** A soft rule: narrows the candidates to the hosts it prefers, unless it prefers none of them. */
 export interface Preference {
   readonly name: string
-  prefers(request: PlacementRequest, state: HostState): boolean
+  prefers(request: PlacementRequest, state: HostState, all: readonly HostState[]): boolean
 }
 
 /** Values a constraint key can match on a host: its name, labels, and a few engine facts. */
@@ -160,17 +161,24 @@ const composeProject: Preference = {
 }
 
 /**
- * Image affinity by default: where only some hosts have the image (built there, loaded there),
- * prefer them, so `docker run` of a local build lands where it was built.
+ * Image affinity by default: an image that only some hosts have and that no registry has seen (built
+ * or loaded there: no RepoDigests) draws the container to them, so `docker run` of a local build
+ * lands where it was built. A registry image can be pulled anywhere, so it does not skew spread.
  */
-const imagePresent: Preference = {
-  name: 'image present',
-  prefers: (request, state) => !request.image || hasImage(state, request.image),
+const localImage: Preference = {
+  name: 'local image',
+  prefers(request, state, all) {
+    const image = request.image
+    if (!image) return true
+    const copies = all.map((s) => findImage(s, image)).filter((found) => found !== undefined)
+    if (copies.some((copy) => copy.digests?.length)) return true
+    return hasImage(state, image)
+  },
 }
 
 export const PREFERENCES: readonly Preference[] = [
   softExpressions,
   volumesPresent,
   composeProject,
-  imagePresent,
+  localImage,
 ]

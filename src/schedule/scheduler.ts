@@ -112,7 +112,7 @@ export function choose(
     )
   }
   for (const preference of PREFERENCES) {
-    const preferred = candidates.filter((state) => preference.prefers(request, state))
+    const preferred = candidates.filter((state) => preference.prefers(request, state, states))
     if (preferred.length) candidates = preferred
   }
   return strategies[strategy](candidates)

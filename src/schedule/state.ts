@@ -24,9 +24,16 @@ export interface HostState {
   readonly host: Host
   readonly containers: ContainerSummary[]
   /** Image IDs and every `repo:tag` they carry. */
-  readonly images: { readonly id: string; readonly tags: readonly string[] }[]
+  readonly images: StoredImage[]
   /** The volumes on the host, with their labels (compose marks its project on them). */
   readonly volumes: readonly { readonly name: string; readonly labels: Readonly<Record<string, string>> }[]
+}
+
+/** An image on a host; `digests` (RepoDigests) are set when it came from or went to a registry. */
+export interface StoredImage {
+  readonly id: string
+  readonly tags: readonly string[]
+  readonly digests?: readonly string[]
 }
 
 /** A host that could not tell what it holds: left out, with the reason kept for messages. */
@@ -49,7 +56,11 @@ export async function readStates(
     return {
       host,
       containers: containers.map(toSummary),
-      images: images.map((image) => ({ id: String(image.Id), tags: (image.RepoTags ?? []).map(String) })),
+      images: images.map((image) => ({
+        id: String(image.Id),
+        tags: (image.RepoTags ?? []).map(String),
+        digests: (image.RepoDigests ?? []).map(String),
+      })),
       volumes: (volumes.Volumes ?? []).map((volume) => ({
         name: String(volume.Name),
         labels: (volume.Labels ?? {}) as Record<string, string>,
@@ -156,8 +167,13 @@ export function reserved(state: HostState): { memory: number; cpus: number } {
 
 /** Whether the host has the image, by `repo:tag` (`redis` means `redis:latest`), ID or ID prefix. */
 export function hasImage(state: HostState, ref: string): boolean {
+  return findImage(state, ref) !== undefined
+}
+
+/** The image a ref names on this host, if it has it. */
+export function findImage(state: HostState, ref: string): StoredImage | undefined {
   const wanted = normalizeImageRef(ref)
-  return state.images.some((image) =>
+  return state.images.find((image) =>
     image.tags.some((tag) => normalizeImageRef(tag) === wanted) ||
     image.id === ref ||
     (ref.length >= 4 && image.id.replace(/^sha256:/, '').startsWith(ref.replace(/^sha256:/, '')))

@@ -117,8 +117,15 @@ describe('affinity and dependency filters', () => {
   })
 
   test('an image only some hosts have draws the container there', () => {
-    const states = [state(eu), state(us, [], ['built:1', 'busybox:local']), state(ap)]
+    const states = [
+      state(eu, [container('x')]),
+      state(us, [container('y')], ['built:1', 'busybox:local']),
+      state(ap),
+    ]
     assert.equal(pick({ Image: 'built:1' }, states), 'node2')
+    // From a registry (it has a repo digest): pullable anywhere, so spread decides.
+    states[1]!.images.push({ id: 'sha256:bbb', tags: ['redis:7'], digests: ['redis@sha256:bbb'] })
+    assert.equal(pick({ Image: 'redis:7' }, states), 'node3')
   })
 })
 
