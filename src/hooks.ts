@@ -1,8 +1,10 @@
 import type { HostSpec } from './flock/flock.ts'
 import type { Host } from './flock/host.ts'
 
-/** What `route` is told about the thing to place: a container create, or an image pull. */
+/** What `route` is told about the thing to place: a container create, a build, or an image pull. */
 export interface RouteInfo {
+  /** What is being placed. flocker always sets it; optional so code that builds a RouteInfo need not. */
+  readonly kind?: 'create' | 'build' | 'pull'
   /** The container's name (from `?name=`), if the client gave one. */
   readonly name?: string
   /** The image reference. */
@@ -18,7 +20,10 @@ export interface RouteInfo {
 export interface FlockerHooks {
   /** The inventory: called at start and then every `listInterval` ms. */
   list?: () => Promise<readonly HostSpec[]> | readonly HostSpec[]
-  /** Picks the host for a new container or an image pull: a host name or Host; undefined = scheduler. */
+  /**
+   * Picks the host for a new container, a build, or an image pull: a host name or Host; undefined =
+   * the scheduler (for a pull: every host). Throwing fails the request with the error's message.
+   */
   route?: (
     info: RouteInfo,
     hosts: readonly Host[],

@@ -37,7 +37,8 @@ async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promi
   if (!ctx.hooks.route) return undefined
   const hosts = usableHosts(ctx)
   const container = request.kind === 'create' ? request.body : undefined
-  const picked = await ctx.hooks.route({ name: request.name, image: request.image ?? '', container }, hosts)
+  const info = { kind: request.kind, name: request.name, image: request.image ?? '', container }
+  const picked = await ctx.hooks.route(info, hosts)
   return picked === undefined ? undefined : hostNamed(ctx, picked)
 }
 

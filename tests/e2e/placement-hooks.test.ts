@@ -22,7 +22,7 @@ before(async () => {
         routed.push(info)
         if (info.name === 'forbidden') throw new Error('containers may not be called forbidden')
         if (info.name?.startsWith('web-')) return 'node2'
-        if (!info.container && info.image.includes('/hooked:')) return 'node3'
+        if (info.kind === 'pull' && info.image.includes('/hooked:')) return 'node3'
         return undefined
       },
       map(name, container, image) {
@@ -61,6 +61,7 @@ describe('hooks', () => {
     assert.deepEqual(await whereIs(engines, 'web-1'), ['node2'])
     const info = routed.find((r) => r.name === 'web-1')!
     assert.equal(info.image, IMAGE)
+    assert.equal(info.kind, 'create')
     assert.equal((info.container as { Image: string }).Image, IMAGE)
   })
 

@@ -20,7 +20,7 @@ export async function pullTargets(ctx: FlockerContext, req: DockerRequest): Prom
   const pending = memoryOf(ctx.flock).pendingHost(image)
   if (pending && ctx.flock.usable.includes(pending)) return [pending]
   if (!ctx.hooks.route) return ctx.flock.usable
-  const picked = await ctx.hooks.route({ image }, ctx.flock.usable)
+  const picked = await ctx.hooks.route({ kind: 'pull', image }, ctx.flock.usable)
   return picked === undefined ? ctx.flock.usable : [hostNamed(ctx, picked)]
 }
 
