@@ -1,5 +1,6 @@
 import { badRequest } from '../../docker/errors.ts'
 import { locate, locateAll } from '../../flock/locate.ts'
+import { startWithHook } from '../../schedule/hook-calls.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
 import type { RefSource, Target } from '../table.ts'
@@ -43,7 +44,10 @@ export function routed(target: Target, from: RefSource, template: string) {
     if (target === 'image' && (req.method === 'DELETE' || template.endsWith('/tag'))) {
       return everyHolder(ctx, req, params, template)
     }
-    const { host, path } = await resolveRoute(ctx, req, target, from, params, template)
+    const { host, path, id } = await resolveRoute(ctx, req, target, from, params, template)
+    if (ctx.hooks.start && template === '/containers/{id}/start') {
+      return startWithHook(ctx, req, host, path, id)
+    }
     return host.request(req.method, path, { headers: req.headers, body: req.body(), signal: req.signal })
   }
 }

@@ -2,6 +2,7 @@ import { jsonBytes, readJsonBody } from '../../docker/body.ts'
 import { badRequest, conflict, DockerError } from '../../docker/errors.ts'
 import { ContainerCreateBody } from '../../docker/schemas.ts'
 import { locateAll } from '../../flock/locate.ts'
+import { applyMapHook } from '../../schedule/hook-calls.ts'
 import { chooseHost } from '../../schedule/scheduler.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
@@ -19,11 +20,12 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
   const body = await readJsonBody(req.raw, ContainerCreateBody, {})
   if (name) await refuseTakenName(ctx, name)
   const host = await chooseHost(ctx, { kind: 'create', name, image: body.Image, container: body })
+  const container = await applyMapHook(ctx, host, name, body)
   const headers = new Headers(req.headers)
   headers.set('content-type', 'application/json')
   return host.request('POST', req.upstreamPath('/containers/create'), {
     headers,
-    body: jsonBytes(body),
+    body: jsonBytes(container),
     signal: req.signal,
   })
 }
