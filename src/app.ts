@@ -91,7 +91,7 @@ function listHosts(
   const refresh = async () => {
     if (!list) return
     try {
-      flock.setHosts([...fixed, ...(await list())])
+      flock.setHosts([...fixed, ...(await list()).map(toHostSpec)])
     } catch {
       // the previous inventory stays
     }
