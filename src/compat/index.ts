@@ -15,27 +15,21 @@ import { createFlocker, type FlockerApp } from '../app.ts'
 import { DockerError } from '../docker/errors.ts'
 import { locate } from '../flock/locate.ts'
 import type { Host } from '../flock/host.ts'
-import type { FlockerHooks, RouteInfo } from '../hooks.ts'
-import { formatEndpoint, parseEndpoint } from '../host-client/endpoint.ts'
-import type { FlockerOptions, HostInput, LegacyHostSpec } from '../options.ts'
-import { toHostSpec } from '../options.ts'
+import type { RouteInfo } from '../hooks.ts'
+import type { FlockerOptions, HostInput } from '../options.ts'
 import { type NodeRequestListener, nodeRequestListener } from '../runtime/node-compat/request-listener.ts'
 import type { RunningServer } from '../runtime/types.ts'
 import { serve } from '../serve.ts'
 import { type Callback, callbackToPromise, promiseToCallback } from './callbacks.ts'
+import { hooksFrom, type Listener, type Server, type ServerChoice } from './hooks.ts'
 
-export { type Callback, callbackToPromise, promiseToCallback } from './callbacks.ts'
+export type { Callback } from './callbacks.ts'
+export type { Server, ServerChoice } from './hooks.ts'
 
 type Json = Record<string, unknown>
 
-/** A docker host in the original's shape: `{ hostname: 'node1', docker: '127.0.0.1:2375' }`. */
-export type Server = LegacyHostSpec & Record<string, unknown>
-
 /** What `list` may answer: servers, any host form of the new API, or the oldest `'a:2375,b:2375'`. */
 export type ServerList = readonly (Server | HostInput)[] | string
-
-/** What `route` may answer: a server, a host name or address, or nothing (flocker's scheduler picks). */
-export type ServerChoice = Server | string | null | undefined
 
 export type ListListener = (next: Callback<ServerList>) => unknown
 export type RouteListener = (info: RouteInfo, next: Callback<ServerChoice>) => unknown
@@ -47,9 +41,6 @@ export type StartListener = (
   boot: Json,
   next: Callback<Json | void>,
 ) => unknown
-
-// deno-lint-ignore ban-types
-type Listener = Function
 
 /**
  * Options of the new API. The facade turns on what the original did: `names: 'at'` (`docker ps`
@@ -191,7 +182,7 @@ export class Flocker {
       ? answer.split(',').map((s) => s.trim()).filter(Boolean)
       : answer ?? []
     this.#servers = items.filter(isServer)
-    return items.map(toHostSpec)
+    return items
   }
 }
 
@@ -202,53 +193,8 @@ export function flocker(options?: CompatOptions): Flocker {
 
 export default flocker
 
-/** The typed hooks, each answering through the listeners of its event (looked up at call time). */
-function hooksFrom(
-  listenersOf: (event: string) => Listener[],
-  list: NonNullable<FlockerHooks['list']>,
-): FlockerHooks {
-  return {
-    list,
-    get route() {
-      const listener = listenersOf('route')[0]
-      return listener && ((info: RouteInfo, hosts: readonly Host[]) => route(listener, info, hosts))
-    },
-    get map() {
-      const listeners = listenersOf('map')
-      if (!listeners.length) return undefined
-      return (name: string | undefined, container: Json, image: Json | null) =>
-        chain(listeners, container, (fn, current, next) => fn(name, current, image, next))
-    },
-    get start() {
-      const listeners = listenersOf('start')
-      if (!listeners.length) return undefined
-      return (name: string, container: Json, image: Json | null, body: Json) =>
-        start(listeners, name, container, image, body)
-    },
-  }
-}
-
 function isServer(item: Server | HostInput): item is Server {
   return typeof item === 'object' && item !== null && 'docker' in item
-}
-
-async function route(listener: Listener, info: RouteInfo, hosts: readonly Host[]) {
-  const choice = await callbackToPromise<ServerChoice>((next) => listener(info, next))
-  if (choice === null || choice === undefined || choice === '') return undefined
-  if (typeof choice === 'string') return hostByNameOrAddress(hosts, choice, choice) ?? choice
-  return hostByNameOrAddress(hosts, choice.hostname, choice.docker) ?? choice.hostname
-}
-
-function hostByNameOrAddress(hosts: readonly Host[], name: string, address: string): Host | undefined {
-  return hosts.find((host) => host.name === name) ?? hosts.find((host) => host.address === normalise(address))
-}
-
-function normalise(address: string): string {
-  try {
-    return formatEndpoint(parseEndpoint(address))
-  } catch {
-    return address
-  }
 }
 
 /** The original's server shape for a host: its address as `host:port` where it has one. */
@@ -257,44 +203,4 @@ function toServer(host: Host): Server {
     ? host.address.replace(/^tcp:\/\//, '')
     : host.address
   return { hostname: host.name, docker }
-}
-
-/** Runs listeners one after another; each gets the body the previous one left (or returned). */
-async function chain(
-  listeners: readonly Listener[],
-  body: Json,
-  call: (listener: Listener, body: Json, next: Callback<Json | void>) => unknown,
-): Promise<Json> {
-  let current = body
-  for (const listener of listeners) {
-    const returned = await callbackToPromise<Json | void>((next) => call(listener, current, next))
-    if (returned && typeof returned === 'object') current = returned
-  }
-  return current
-}
-
-/**
- * The original's boot record was the start body, which carried HostConfig. Clients stopped sending
- * one with API 1.24: then the hooks see the container's HostConfig, read-only (the engine takes it
- * at create, so a change belongs in `map`), and a change is refused rather than silently lost.
- */
-async function start(
-  listeners: readonly Listener[],
-  name: string,
-  container: Json,
-  image: Json | null,
-  body: Json,
-) {
-  const sent = Object.keys(body).length > 0
-  const boot = sent ? body : structuredClone((container.HostConfig ?? {}) as Json)
-  const before = JSON.stringify(boot)
-  const after = await chain(listeners, boot, (fn, current, next) => fn(name, container, image, current, next))
-  if (sent) return after
-  if (JSON.stringify(after) !== before) {
-    throw new Error(
-      'the start listener changed the boot record (HostConfig), which engines take at create since ' +
-        'API 1.24: change containerJSON.HostConfig in the map listener instead',
-    )
-  }
-  return undefined
 }
