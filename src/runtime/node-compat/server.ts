@@ -74,7 +74,7 @@ async function handleUpgrade(handler: FetchHandler, req: IncomingMessage, socket
 /**
  * Runs an Upgrade request (its body already read) through `handler`: a hijack answer is spliced to
  * the engine, anything else is written as plain HTTP/1.1. Shared by the 'upgrade' event and by
- * handleNodeRequest, which takes the socket over from a request handler.
+ * nodeRequestListener, which takes the socket over from a request handler.
  */
 export async function answerUpgrade(
   handler: FetchHandler,
