@@ -84,9 +84,9 @@ async function start(
   name: string,
   container: Json,
   image: Json | null,
-  body: Json,
+  body: Json | null,
 ) {
-  const sent = Object.keys(body).length > 0
+  const sent = body !== null && typeof body === 'object' && Object.keys(body).length > 0
   const boot = sent ? body : structuredClone((container.HostConfig ?? {}) as Json)
   const before = JSON.stringify(boot)
   const after = await chain(listeners, boot, (fn, current, next) => fn(name, container, image, current, next))
