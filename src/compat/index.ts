@@ -44,7 +44,8 @@ export type StartListener = (
 
 /**
  * Options of the new API. The facade turns on what the original did: `names: 'at'` (`docker ps`
- * shows `name@host`) and `requireNames: true`. Hooks come from the listeners instead.
+ * shows `name@host`) and `requireNames: true`, and asks `list` every 5 s (`listInterval`). Hooks
+ * come from the listeners instead.
  */
 export type CompatOptions = Omit<FlockerOptions, 'hooks'>
 
@@ -120,6 +121,8 @@ export class Flocker {
     this.#app ??= createFlocker({
       names: 'at',
       requireNames: true,
+      // The original asked `list` on every flock-wide operation: poll it often.
+      listInterval: 5_000,
       ...this.#options,
       hooks: hooksFrom((event) => this.listeners(event), () => this.#list()),
     })
