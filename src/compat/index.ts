@@ -136,6 +136,11 @@ export class Flocker {
     void this.#listener(req, res)
   }
 
+  /** `handle` bound to this facade: `http.createServer(dockers.handler())`. */
+  handler(): (req: any, res: any) => void {
+    return (req, res) => this.handle(req, res)
+  }
+
   /** The server that holds container `name`, in the original's shape (undefined when none does). */
   find(name: string, callback: Callback<Server | undefined>): void {
     promiseToCallback(this.#find(name), callback)
