@@ -2,7 +2,8 @@ import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { logger } from 'hono/logger'
 import { DockerError, errorResponse } from './docker/errors.ts'
-import { Flock } from './flock/flock.ts'
+import { Flock, type HostSpec } from './flock/flock.ts'
+import type { FlockerHooks } from './hooks.ts'
 import { HealthMonitor } from './flock/health.ts'
 import { type FlockerOptions, resolveOptions, toHostSpec } from './options.ts'
 import type { FlockerContext } from './routes/context.ts'
@@ -32,6 +33,8 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   readonly flock: Flock
   /** Checks every host now (the first requests do it anyway). */
   checkHosts(): Promise<void>
+  /** Asks the `list` hook now. */
+  refreshHosts(): Promise<void>
   /** Stops background work (health checks); the app stays usable but unmonitored. */
   close(): Promise<void>
 }
@@ -43,7 +46,9 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
 export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
-  const flock = new Flock(adapter, (options.hosts ?? []).map(toHostSpec))
+  const fixedHosts = (options.hosts ?? []).map(toHostSpec)
+  const flock = new Flock(adapter, fixedHosts)
+  const listing = listHosts(flock, fixedHosts, options.hooks?.list, options.listInterval ?? 30_000)
   const health = new HealthMonitor(() => flock.all, resolved.health)
   const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health }
   health.start()
@@ -53,7 +58,10 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   for (const route of routes) {
     const handler = handlerFor(route.handling, route)
     const pattern = honoPattern(route.path)
-    app.on(route.method, [pattern, VERSION_PREFIX + pattern], (c) => run(c, ctx, route.path, handler))
+    app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
+      await listing.ready
+      return run(c, ctx, route.path, handler)
+    })
   }
   // Endpoints newer than this table: any host can answer them, unchanged.
   const passThrough = anyHost()
@@ -63,8 +71,35 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   return Object.assign(app, {
     flock,
     checkHosts: () => health.checkAll(),
-    close: () => Promise.resolve(health.stop()),
+    refreshHosts: () => listing.refresh(),
+    close: () => {
+      listing.stop()
+      return Promise.resolve(health.stop())
+    },
   })
+}
+
+/**
+ * The `list` hook: asked at start and every `interval` ms; its hosts join the fixed ones. A list
+ * that fails keeps the hosts it gave last time. Requests wait for the first answer.
+ */
+function listHosts(
+  flock: Flock,
+  fixed: readonly HostSpec[],
+  list: FlockerHooks['list'],
+  interval: number,
+) {
+  const refresh = async () => {
+    if (!list) return
+    try {
+      flock.setHosts([...fixed, ...(await list()).map(toHostSpec)])
+    } catch {
+      // the previous inventory stays
+    }
+  }
+  const timer = list ? setInterval(() => void refresh(), interval) : null
+  ;(timer as { unref?: () => void } | null)?.unref?.()
+  return { ready: refresh(), refresh, stop: () => timer && clearInterval(timer) }
 }
 
 function handlerFor(handling: RouteKind, route: Route): KindHandler {

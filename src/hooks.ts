@@ -1,5 +1,5 @@
-import type { HostSpec } from './flock/flock.ts'
 import type { Host } from './flock/host.ts'
+import type { HostInput } from './options.ts'
 
 /** What `route` is told about the thing to place: a container create, a build, or an image pull. */
 export interface RouteInfo {
@@ -18,8 +18,8 @@ export interface RouteInfo {
  * (or rejects) fails the client's request with the error's message.
  */
 export interface FlockerHooks {
-  /** The inventory: called at start and then every `listInterval` ms. */
-  list?: () => Promise<readonly HostSpec[]> | readonly HostSpec[]
+  /** The inventory: called at start and then every `listInterval` ms. Any host form is accepted. */
+  list?: () => Promise<readonly HostInput[]> | readonly HostInput[]
   /**
    * Picks the host for a new container, a build, or an image pull: a host name or Host; undefined =
    * the scheduler (for a pull: every host). Throwing fails the request with the error's message.

@@ -29,6 +29,8 @@ export interface FlockerOptions {
   readonly health?: Partial<HealthOptions>
   /** How long a merged view waits for a slow host before answering without it (ms). */
   readonly hostTimeout?: number
+  /** Milliseconds between calls of the `list` hook (default 30 s). */
+  readonly listInterval?: number
   /** Logs every request and answer (method, path, status, time) through this function. */
   readonly log?: (line: string) => void
   /** The runtime adapter; detected when absent. */

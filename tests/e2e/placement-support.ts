@@ -83,9 +83,10 @@ export async function startAuthRegistry(user: string, password: string) {
   }
   return {
     address: `127.0.0.1:${port}`,
-    stop: async () => {
+    stop: () => {
       child.kill('SIGTERM')
       rmSync(dir, { recursive: true, force: true })
+      return Promise.resolve()
     },
   }
 }

@@ -67,9 +67,24 @@ function createServer(handler: FetchHandler, options: ServeOptions, quirks: Serv
 }
 
 async function handleUpgrade(handler: FetchHandler, req: IncomingMessage, socket: Socket, head: Buffer) {
+  const { body, surplus } = await upgradeRequestBody(req, socket, head)
+  await answerUpgrade(handler, req, socket, body, surplus)
+}
+
+/**
+ * Runs an Upgrade request (its body already read) through `handler`: a hijack answer is spliced to
+ * the engine, anything else is written as plain HTTP/1.1. Shared by the 'upgrade' event and by
+ * nodeRequestListener, which takes the socket over from a request handler.
+ */
+export async function answerUpgrade(
+  handler: FetchHandler,
+  req: IncomingMessage,
+  socket: Socket,
+  body: Uint8Array | null,
+  surplus: Uint8Array[],
+) {
   socket.setNoDelay(true)
   socket.on('error', () => socket.destroy())
-  const { body, surplus } = await upgradeRequestBody(req, socket, head)
   const host = req.headers.host ?? 'localhost'
   const headers = new Headers()
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
