@@ -34,26 +34,30 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!
 }
 
-/** p50 and p99 (ms) of `count` sequential GETs on one keep-alive connection, after a warm-up. */
-export async function sequentialLatency(target: Target, path: string, count: number): Promise<LatencyStats> {
+/** Latencies (ms) of `count` sequential GETs on one keep-alive connection, after a short warm-up. */
+export async function latencySamples(target: Target, path: string, count: number): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   try {
-    for (let i = 0; i < Math.min(50, count); i++) await expectOk(get(target, path, agent), path)
+    for (let i = 0; i < Math.min(20, count); i++) await expectOk(get(target, path, agent), path)
     const times: number[] = []
     for (let i = 0; i < count; i++) {
       const start = performance.now()
       await expectOk(get(target, path, agent), path)
       times.push(performance.now() - start)
     }
-    times.sort((a, b) => a - b)
-    return { p50: percentile(times, 50), p99: percentile(times, 99) }
+    return times
   } finally {
     agent.destroy()
   }
 }
 
-/** Requests per second for `count` GETs from `concurrency` keep-alive connections at once. */
-export async function throughput(
+export function latencyStats(samples: number[]): LatencyStats {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }
+}
+
+/** Seconds that `count` GETs from `concurrency` keep-alive connections at once take. */
+export async function burstSeconds(
   target: Target,
   path: string,
   count: number,
@@ -68,10 +72,10 @@ export async function throughput(
       }
       await Promise.all(Array.from({ length: concurrency }, worker))
     }
-    await burst(concurrency * 4) // warm-up: open every connection first
+    await burst(concurrency * 2) // warm-up: open every connection first
     const start = performance.now()
     await burst(count)
-    return count / ((performance.now() - start) / 1000)
+    return (performance.now() - start) / 1000
   } finally {
     agent.destroy()
   }

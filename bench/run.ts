@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url'
 import { IMAGE } from '../tests/support/docker.ts'
 import { type LocalEngines, startEngines } from '../tests/support/engines.ts'
 import { freePort, type RuntimeName, runtimes, startFlocker } from '../tests/support/flocker.ts'
-import { call, type Target, targetOf } from './http.ts'
-import { attachFigure, cliFigure, type Figures, type Sizes, smallRequests } from './measure.ts'
+import { call, targetOf } from './http.ts'
+import { attachFigure, cliFigure, type Sizes, smallRequestsPaired } from './measure.ts'
 import { memoryOf, sampleRss, servingProcess } from './memory.ts'
 import { type RuntimeResult, type Scenario, scenarioTable } from './report.ts'
 
@@ -55,36 +55,36 @@ function parseOptions(argv: string[]): Options {
   }
 }
 
-/** Measures one runtime's flocker in front of `upstream`, with the direct figures taken just before. */
+/** Measures one runtime's flocker in front of `upstream` and the upstream itself, interleaved. */
 async function measureRuntime(
   runtime: RuntimeName,
   upstream: { url: string; inspectPath: string; withCli: boolean },
   sizes: Sizes,
 ): Promise<RuntimeResult> {
-  const measure = async (target: Target, dockerHost: string, onStreams?: () => () => void) => {
-    const figures: Figures = await smallRequests(target, upstream.inspectPath, sizes)
-    const stopSampling = onStreams?.()
-    try {
-      if (sizes.streamMb) figures.attachMBps = await attachFigure(target, sizes.streamMb)
-      if (sizes.cliMb && upstream.withCli) figures.cliMBps = await cliFigure(dockerHost, sizes.cliMb)
-    } finally {
-      stopSampling?.()
-    }
-    return figures
-  }
-  log(`${runtime}: direct`)
-  const direct = await measure(targetOf(upstream.url), upstream.url)
   const flocker = await startFlocker(runtime, [`--node=up=${upstream.url}`])
   try {
     const pid = servingProcess(flocker.process.pid!)
-    await call(targetOf(flocker.dockerHost), 'GET', '/_ping')
+    const targets = [targetOf(upstream.url), targetOf(flocker.dockerHost)] as const
+    await call(targets[1], 'GET', '/_ping')
     const memory = { rssStart: memoryOf(pid).rss, rssAfterRequests: 0, rssPeakStream: 0, rssEnd: 0, hwm: 0 }
-    log(`${runtime}: flocker (pid ${pid})`)
-    const figures = await measure(targetOf(flocker.dockerHost), flocker.dockerHost, () => {
-      memory.rssAfterRequests = memoryOf(pid).rss
+    log(`${runtime}: small requests, direct and through flocker (pid ${pid}) in turns`)
+    const [direct, figures] = await smallRequestsPaired(targets, upstream.inspectPath, sizes)
+    memory.rssAfterRequests = memoryOf(pid).rss
+    log(`${runtime}: streams`)
+    if (sizes.streamMb) {
+      direct.attachMBps = await attachFigure(targets[0], sizes.streamMb)
       const stop = sampleRss(pid)
-      return () => void (memory.rssPeakStream = stop())
-    })
+      figures.attachMBps = await attachFigure(targets[1], sizes.streamMb).finally(() =>
+        memory.rssPeakStream = stop()
+      )
+    }
+    if (sizes.cliMb && upstream.withCli) {
+      direct.cliMBps = await cliFigure(upstream.url, sizes.cliMb)
+      const stop = sampleRss(pid)
+      figures.cliMBps = await cliFigure(flocker.dockerHost, sizes.cliMb).finally(() =>
+        memory.rssPeakStream = Math.max(memory.rssPeakStream, stop())
+      )
+    }
     const end = memoryOf(pid)
     return { direct, flocker: figures, memory: { ...memory, rssEnd: end.rss, hwm: end.hwm } }
   } finally {
@@ -157,6 +157,8 @@ function startFake(port: number, mb: number): Promise<ChildProcess> {
   })
 }
 
+const loadNow = () => loadavg().map((n) => n.toFixed(2)).join(' ')
+
 function log(line: string) {
   process.stderr.write(`[bench] ${line}\n`)
 }
@@ -164,7 +166,7 @@ function log(line: string) {
 async function main() {
   const options = parseOptions(process.argv.slice(2))
   const started = Date.now()
-  const load = loadavg().map((n) => n.toFixed(2)).join(' ')
+  const load = loadNow()
   const scenarios: Scenario[] = []
   if (options.real) scenarios.push(await realScenario(options))
   if (options.fake) scenarios.push(await fakeScenario(options))
@@ -172,7 +174,7 @@ async function main() {
   const header = [
     `## flocker benchmarks, ${new Date().toISOString()}`,
     '',
-    `${cpus().length} CPUs, load average at start ${load}, node ${process.version}; ` +
+    `${cpus().length} CPUs, load average at start ${load}, at the end ${loadNow()}, node ${process.version}; ` +
     `${options.requests} sequential requests per latency figure, ${options.concurrentRequests} requests ` +
     `from ${options.concurrency} connections per throughput figure; attach ${options.streamMb} MB ` +
     `(fake: ${options.fakeMb} MB), \`docker run -i cat\` ${options.cliMb} MB; run took ${seconds} s.`,
