@@ -31,7 +31,10 @@ export function hijacked(target: 'container' | 'exec' | 'session', template: str
     if (!capability) {
       return host.request(req.method, path, { headers: req.headers, body: req.body(), signal: req.signal })
     }
-    const body = req.hasBody ? new Uint8Array(await req.raw.arrayBuffer()) : null
+    const received = req.hasBody ? new Uint8Array(await req.raw.arrayBuffer()) : null
+    // attach takes no body, yet dockerode sends its options as JSON there: dockerd drops it, and so must
+    // we, or it reaches the container's stdin. exec start and /session bodies are meant for the engine.
+    const body = target === 'container' ? null : received
     return hijackTo(host, capability, { method: req.method, path, headers: req.headers, body })
   }
 }
