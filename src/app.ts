@@ -3,8 +3,9 @@ import type { Context } from 'hono'
 import { logger } from 'hono/logger'
 import { DockerError, errorResponse } from './docker/errors.ts'
 import { Flock, type HostSpec } from './flock/flock.ts'
-import type { FlockerHooks } from './hooks.ts'
-import { HealthMonitor } from './flock/health.ts'
+import { checkHost, HealthMonitor } from './flock/health.ts'
+import type { Host } from './flock/host.ts'
+import { Inventory } from './flock/inventory.ts'
 import { type FlockerOptions, resolveOptions, toHostSpec } from './options.ts'
 import type { FlockerContext } from './routes/context.ts'
 import { type DockerRequest, dockerRequest } from './routes/request.ts'
@@ -33,6 +34,8 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   readonly flock: Flock
   /** Checks every host now (the first requests do it anyway). */
   checkHosts(): Promise<void>
+  /** Replaces the operator's hosts (flags, config file), keeping those of the `list` hook. */
+  setHosts(hosts: readonly HostSpec[]): { added: Host[]; removed: Host[] }
   /** Asks the `list` hook now. */
   refreshHosts(): Promise<void>
   /** Stops background work (health checks); the app stays usable but unmonitored. */
@@ -46,22 +49,35 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
 export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
-  const fixedHosts = (options.hosts ?? []).map(toHostSpec)
-  const flock = new Flock(adapter, fixedHosts)
-  const listing = listHosts(flock, fixedHosts, options.hooks?.list, options.listInterval ?? 30_000)
+  const flock = new Flock(adapter)
   const health = new HealthMonitor(() => flock.all, resolved.health)
+  // A host that joins is checked at once, so it takes work without waiting for the next round.
+  flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))
+  const list = options.hooks?.list
+  const inventory = new Inventory(
+    flock,
+    (options.hosts ?? []).map(toHostSpec),
+    list && (async () => (await list()).map(toHostSpec)),
+    resolved.listInterval,
+  )
   const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health }
   health.start()
+  inventory.start()
 
   const app = new Hono<{ Bindings: ServeEnv }>()
   if (options.log) app.use(logger(options.log))
-  for (const route of routes) {
+  const register = (route: Route, path: string) => {
     const handler = handlerFor(route.handling, route)
-    const pattern = honoPattern(route.path)
+    const pattern = honoPattern(path)
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
-      await listing.ready
+      await inventory.ready
       return run(c, ctx, route.path, handler)
     })
+  }
+  for (const route of routes) register(route, route.path)
+  // Swarm's `host/name` form: the docker CLI puts it in the path unescaped (`/containers/node1/web/json`).
+  for (const route of routes.filter((route) => route.path.startsWith('/containers/{id}'))) {
+    register(route, route.path.replace('{id}', '{flockerHost}/{id}'))
   }
   // Endpoints newer than this table: any host can answer them, unchanged.
   const passThrough = anyHost()
@@ -71,35 +87,13 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   return Object.assign(app, {
     flock,
     checkHosts: () => health.checkAll(),
-    refreshHosts: () => listing.refresh(),
+    setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
+    refreshHosts: () => inventory.refresh(),
     close: () => {
-      listing.stop()
+      inventory.stop()
       return Promise.resolve(health.stop())
     },
   })
-}
-
-/**
- * The `list` hook: asked at start and every `interval` ms; its hosts join the fixed ones. A list
- * that fails keeps the hosts it gave last time. Requests wait for the first answer.
- */
-function listHosts(
-  flock: Flock,
-  fixed: readonly HostSpec[],
-  list: FlockerHooks['list'],
-  interval: number,
-) {
-  const refresh = async () => {
-    if (!list) return
-    try {
-      flock.setHosts([...fixed, ...(await list()).map(toHostSpec)])
-    } catch {
-      // the previous inventory stays
-    }
-  }
-  const timer = list ? setInterval(() => void refresh(), interval) : null
-  ;(timer as { unref?: () => void } | null)?.unref?.()
-  return { ready: refresh(), refresh, stop: () => timer && clearInterval(timer) }
 }
 
 function handlerFor(handling: RouteKind, route: Route): KindHandler {
@@ -127,13 +121,18 @@ function handlerFor(handling: RouteKind, route: Route): KindHandler {
 
 async function run(c: Context, ctx: FlockerContext, template: string | null, handler: KindHandler) {
   const req = dockerRequest(c)
-  const params = c.req.param() as Record<string, string>
+  const params = joinHostParam(c.req.param() as Record<string, string>)
   const path = template ? fillPath(template, params) : pathBelowMount(c)
   try {
     return await handler(ctx, req, params, path)
   } catch (error) {
     return toErrorResponse(error)
   }
+}
+
+function joinHostParam(params: Record<string, string>): Record<string, string> {
+  const { flockerHost, ...rest } = params
+  return flockerHost ? { ...rest, id: `${flockerHost}/${rest.id}` } : params
 }
 
 function fillPath(template: string, params: Record<string, string>): string {

@@ -20,6 +20,9 @@ Options:
       --names STYLE      How names show in lists: plain (default), at (name@host), slash (host/name)
       --require-names    Refuse a create without --name (the original flocker did)
       --strategy NAME    Where new containers go: spread (default), binpack, random
+      --health-interval MS   Milliseconds between health checks of each host (default 5000)
+      --health-threshold N   Failed checks in a row before a host is unhealthy (default 1)
+      --host-timeout MS      How long a merged view waits for a slow host (default 5000)
       --log-requests     Log every request with its status and time to stderr
   -h, --help             Print this help
   -v, --version          Print the version
@@ -36,6 +39,9 @@ export interface CliArgs {
   requireNames?: boolean
   strategy?: StrategyName
   logRequests?: boolean
+  healthInterval?: number
+  healthThreshold?: number
+  hostTimeout?: number
   help?: boolean
   version?: boolean
 }
@@ -89,6 +95,15 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         args.strategy = strategy
         break
       }
+      case '--health-interval':
+        args.healthInterval = positiveNumber(flag, value())
+        break
+      case '--health-threshold':
+        args.healthThreshold = positiveNumber(flag, value())
+        break
+      case '--host-timeout':
+        args.hostTimeout = positiveNumber(flag, value())
+        break
       case '--log-requests':
         args.logRequests = true
         break
@@ -105,6 +120,14 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     }
   }
   return args
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const number = Number(text)
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new UsageError(`${flag} takes a positive number, not "${text}"`)
+  }
+  return number
 }
 
 const splitList = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)
@@ -166,8 +189,12 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
     names: args.names ?? config.names,
     requireNames: args.requireNames ?? config.requireNames,
     strategy: args.strategy ?? config.strategy,
-    health: config.health,
-    hostTimeout: config.hostTimeout,
+    health: {
+      ...config.health,
+      ...(args.healthInterval ? { interval: args.healthInterval } : {}),
+      ...(args.healthThreshold ? { failureThreshold: args.healthThreshold } : {}),
+    },
+    hostTimeout: args.hostTimeout ?? config.hostTimeout,
     log: args.logRequests || platform.env('FLOCKER_LOG_REQUESTS') ? platform.stderr : undefined,
   })
   const server = await serve(app, {
@@ -190,7 +217,7 @@ function watchConfig(path: string, args: CliArgs, app: ReturnType<typeof createF
   platform.watchFile(path, async () => {
     try {
       const config = await readConfigFile(path, platform)
-      const { added, removed } = app.flock.setHosts(await hostSpecs(args, config, platform))
+      const { added, removed } = app.setHosts(await hostSpecs(args, config, platform))
       await app.checkHosts()
       platform.stdout(
         `config reloaded: ${added.length} hosts added${added.map((h) => ` ${h.name}`).join('')}, ` +

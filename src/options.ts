@@ -43,6 +43,7 @@ export interface ResolvedOptions {
   readonly strategy: StrategyName
   readonly health: HealthOptions
   readonly hostTimeout: number
+  readonly listInterval: number
 }
 
 export function resolveOptions(options: FlockerOptions): ResolvedOptions {
@@ -52,6 +53,7 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
     strategy: options.strategy ?? 'spread',
     health: { ...defaultHealth, ...options.health },
     hostTimeout: options.hostTimeout ?? 5_000,
+    listInterval: options.listInterval ?? 30_000,
   }
 }
 

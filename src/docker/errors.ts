@@ -15,8 +15,11 @@ export class DockerError extends Error {
 }
 
 export function errorResponse(status: number, message: string, headers?: HeadersInit): Response {
-  const response = Response.json({ message }, { status, headers })
-  return response
+  // Exactly `application/json`: Bun's Response.json adds `;charset=utf-8`, and the docker CLI then
+  // prints the raw JSON instead of the message.
+  const all = new Headers(headers)
+  all.set('content-type', 'application/json')
+  return new Response(JSON.stringify({ message }), { status, headers: all })
 }
 
 export const badRequest = (message: string) => new DockerError(400, message)

@@ -1,6 +1,7 @@
 import type { RuntimeAdapter, TlsFiles } from '../runtime/types.ts'
 import { parseEndpoint } from '../host-client/endpoint.ts'
 import { Host } from './host.ts'
+import { OwnerCache } from './owners.ts'
 
 /** A host as the operator describes it (flag, env, config file or the `list` hook). */
 export interface HostSpec {
@@ -13,16 +14,25 @@ export interface HostSpec {
   readonly tls?: TlsFiles
 }
 
+export interface InventoryChange {
+  readonly added: Host[]
+  readonly removed: Host[]
+}
+
 /** The hosts of the flock, by name, in the order they were given. */
 export class Flock {
   #hosts = new Map<string, Host>()
+  /** Container ID -> host hints for lookups (see OwnerCache). */
+  readonly owners: OwnerCache = new OwnerCache()
+  /** Called after every inventory change (event streams join or leave). */
+  readonly listeners: Set<(change: InventoryChange) => void> = new Set()
 
   constructor(private readonly adapter: RuntimeAdapter, specs: readonly HostSpec[] = []) {
     this.setHosts(specs)
   }
 
   /** Replaces the inventory; hosts whose name and address did not change keep their state. */
-  setHosts(specs: readonly HostSpec[]): { added: Host[]; removed: Host[] } {
+  setHosts(specs: readonly HostSpec[]): InventoryChange {
     const next = new Map<string, Host>()
     const added: Host[] = []
     for (const spec of specs) {
@@ -43,7 +53,10 @@ export class Flock {
     }
     const removed = [...this.#hosts.values()].filter((host) => next.get(host.name) !== host)
     this.#hosts = next
-    return { added, removed }
+    for (const host of removed) this.owners.forgetHost(host)
+    const change = { added, removed }
+    if (added.length || removed.length) { for (const listener of this.listeners) listener(change) }
+    return change
   }
 
   get all(): Host[] {

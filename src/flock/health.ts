@@ -1,4 +1,4 @@
-import type { EngineFacts, Host } from './host.ts'
+import type { EngineFacts, Host, HostStatus } from './host.ts'
 
 export interface HealthOptions {
   /** Milliseconds between checks of each host. */
@@ -20,18 +20,23 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
       host.json<Record<string, any>>('/version', { signal }),
     ])
     host.facts = factsFrom(info, version)
-    host.status = 'healthy'
+    setStatus(host, 'healthy')
     host.lastError = ''
     host.consecutiveFailures = 0
   } catch (error) {
     host.consecutiveFailures++
     host.lastError = error instanceof Error ? error.message : String(error)
     if (host.consecutiveFailures >= options.failureThreshold || host.status === 'pending') {
-      host.status = 'unhealthy'
+      setStatus(host, 'unhealthy')
     }
   } finally {
     host.lastCheck = new Date()
   }
+}
+
+function setStatus(host: Host, status: HostStatus): void {
+  if (host.status !== status) host.statusSince = new Date()
+  host.status = status
 }
 
 export function factsFrom(info: Record<string, any>, version: Record<string, any>): EngineFacts {

@@ -31,6 +31,8 @@ export interface RequestInit {
 /** One docker engine of the flock, and the one way flocker talks to it. */
 export class Host {
   status: HostStatus = 'pending'
+  /** When `status` last changed. */
+  statusSince: Date = new Date()
   lastError = ''
   lastCheck: Date | null = null
   facts: EngineFacts | null = null

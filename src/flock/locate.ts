@@ -61,23 +61,46 @@ const probes: Record<ObjectKind, Probe> = {
 
 /**
  * Finds the host that holds an object by asking every usable host at once. A reference that
- * matches on two hosts is refused with a message naming them, never a random pick.
+ * matches on two hosts is refused with a message naming them, never a random pick. A container ID
+ * the owner cache knows is checked on its host alone first.
  */
 export async function locate(flock: Flock, kind: ObjectKind, rawRef: string): Promise<Located> {
+  if (kind === 'container' || kind === 'exec') {
+    const cached = await fromCache(flock, kind, rawRef)
+    if (cached) return cached
+  }
   const found = await locateAll(flock, kind, rawRef)
   const exact = found.filter((match) => match.exact)
   const candidates = exact.length ? exact : found
   // Images and networks on several hosts are the normal case (pulls, loads and network creates go to
   // every host): any holder answers.
   if (candidates.length === 1 || kind === 'image' || (kind === 'network' && exact.length)) {
+    if (kind === 'container') flock.owners.remember(candidates[0]!.id, candidates[0]!.host)
     return candidates[0]!
   }
   const { ref } = splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
   const hosts = candidates.map((match) => match.host.name).join(', ')
   throw badRequest(
     `flocker: ${kind} "${ref}" is ambiguous: it matches on hosts ${hosts}; ` +
-      `name one as ${ref}@${candidates[0]!.host.name}`,
+      `name one as ${ref}@${candidates[0]!.host.name} or ${candidates[0]!.host.name}/${ref}`,
   )
+}
+
+/** The cached owner of a container or exec ID, if that host still has it (else the entry is dropped). */
+async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<Located | undefined> {
+  const hint = flock.owners.lookup(ref)
+  if (!hint || flock.byName(hint.host.name) !== hint.host || hint.host.status === 'unhealthy') {
+    return undefined
+  }
+  const probe = probes[kind]
+  try {
+    const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id))
+    if (probe.id(hint.id, body) === hint.id) return { host: hint.host, id: hint.id }
+  } catch {
+    // gone from there (or the host stumbled): ask the whole flock
+  }
+  flock.owners.forget(hint.id)
+  return undefined
 }
 
 /** Every host that holds the object (images: every host that has the image). */
@@ -103,6 +126,18 @@ export async function locateAll(
     }
   }))
   const found = answers.filter((answer) => answer !== null)
-  if (!found.length) throw probe.missing(qualified.ref)
+  if (!found.length) {
+    throw qualified.host ? probe.missing(qualified.ref) : withUnasked(probe.missing(qualified.ref), flock)
+  }
   return found
+}
+
+/** "No such container: web" also names the unhealthy hosts, which were not asked and may hold it. */
+function withUnasked(error: DockerError, flock: Flock): DockerError {
+  const unasked = flock.all.filter((host) => host.status === 'unhealthy').map((host) => host.name)
+  if (!unasked.length) return error
+  return new DockerError(
+    error.status,
+    `${error.message} (flocker: unhealthy hosts not asked: ${unasked.join(', ')})`,
+  )
 }

@@ -1,7 +1,7 @@
 import { askAll } from '../../flock/fanout.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
-import { missingHostsHeader } from './merged.ts'
+import { missingHostsHeader, withHostLabel } from './merged.ts'
 import { noHostResponse } from './system.ts'
 
 const LISTS = ['Images', 'Containers', 'Volumes', 'BuildCache'] as const
@@ -17,9 +17,15 @@ export async function answerDiskUsage(ctx: FlockerContext, req: DockerRequest): 
   if (!ok.length) return noHostResponse(ctx)
   const body: Record<string, unknown> = { LayersSize: 0 }
   for (const list of LISTS) body[list] = []
-  for (const { value } of ok) {
+  for (const { host, value } of ok) {
     body.LayersSize = Number(body.LayersSize) + Number(value.LayersSize ?? 0)
-    for (const list of LISTS) (body[list] as unknown[]).push(...(value[list] ?? []))
+    for (const list of LISTS) {
+      // Per-host objects: each carries its host, like the lists do (an image on two hosts is two rows).
+      const items = (value[list] ?? []) as Record<string, any>[]
+      ;(body[list] as unknown[]).push(
+        ...items.map((item) => list === 'BuildCache' ? item : withHostLabel(item, host)),
+      )
+    }
   }
-  return Response.json(body, { headers: missingHostsHeader(answers) })
+  return Response.json(body, { headers: missingHostsHeader(answers, ctx) })
 }

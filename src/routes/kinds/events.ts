@@ -1,37 +1,176 @@
 import { encodeJsonLine, jsonMessages } from '../../docker/json-lines.ts'
-import { mergeSources } from '../../docker/merge-streams.ts'
+import { HOST_LABEL } from '../../flock/host-view.ts'
 import type { Host } from '../../flock/host.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
+import { hostFilters } from './filters.ts'
+
+/** How long a follower waits before asking a host that dropped its stream again. */
+const RECONNECT_DELAY = 1_000
+
+type Event = Record<string, any>
 
 /**
  * `docker events` for the flock: one stream merged from every usable host, each event tagged with
  * its host (`Actor.Attributes["flocker.host"]`, and a `node` object as Swarm classic sent).
- * `since`, `until` and `filters` are passed to each engine, which applies them.
+ * `since`, `until` and the engine's filters are passed to each engine; `node=NAME` and
+ * `label=flocker.host=NAME` pick hosts here. A host whose stream drops is asked again from the
+ * time of its last event (nothing lost, nothing twice); hosts that join the flock join the stream.
  */
 export function answerEvents(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
-  const hosts = ctx.flock.usable
-  const path = req.upstreamPath('/events')
-  const stream = mergeSources(hosts.map((host) => (signal: AbortSignal) => hostEvents(host, path, signal)))
+  const plan = eventsPlan(req)
+  const stop = new AbortController()
+  const followers = new Map<Host, AbortController>()
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  let unsubscribe = () => {}
+  const finish = () => {
+    if (stop.signal.aborted) return
+    stop.abort()
+    unsubscribe()
+    try {
+      controller.close()
+    } catch {
+      // the client went away first
+    }
+  }
+  const follow = (host: Host) => {
+    if (followers.has(host) || !plan.wants(host)) return
+    const abort = new AbortController()
+    followers.set(host, abort)
+    const signal = AbortSignal.any([stop.signal, abort.signal])
+    void followHost(ctx, host, req, plan, signal, (event) => {
+      if (!signal.aborted) controller.enqueue(encodeJsonLine(event))
+    }).finally(() => {
+      followers.delete(host)
+      if (!followers.size && plan.bounded()) finish()
+    })
+  }
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c
+      const listener = ({ added, removed }: { added: Host[]; removed: Host[] }) => {
+        for (const host of removed) followers.get(host)?.abort()
+        if (!plan.bounded()) added.forEach(follow)
+      }
+      ctx.flock.listeners.add(listener)
+      unsubscribe = () => ctx.flock.listeners.delete(listener)
+      const hosts = plan.bounded() ? ctx.flock.usable : ctx.flock.all
+      hosts.forEach(follow)
+      if (!followers.size && plan.bounded()) finish()
+    },
+    cancel() {
+      stop.abort()
+      unsubscribe()
+    },
+  })
+  req.signal.addEventListener('abort', () => {
+    stop.abort()
+    unsubscribe()
+  }, { once: true })
   return Promise.resolve(
     new Response(stream, { headers: { 'Content-Type': 'application/json', 'Docker-Experimental': 'false' } }),
   )
 }
 
-async function* hostEvents(host: Host, path: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  let response: Response
-  try {
-    response = await host.request('GET', path, { signal })
-  } catch {
-    return // a host that cannot be reached adds nothing; the others still stream
+interface EventsPlan {
+  /** The query for engines, without flocker's own filters. */
+  readonly query: URLSearchParams
+  readonly wants: (host: Host) => boolean
+  /** Whether the stream ends by itself (`until` has passed): then no reconnects, no new hosts. */
+  readonly bounded: () => boolean
+}
+
+export function eventsPlan(req: { url: URL }): EventsPlan {
+  const { query, keep } = hostFilters(req.url.searchParams)
+  const until = parseTime(query.get('until'))
+  return {
+    query,
+    wants: keep,
+    bounded: () => until !== undefined && Date.now() >= until,
   }
-  if (!response.ok || !response.body) return
-  try {
-    for await (const event of jsonMessages(response.body)) yield encodeJsonLine(tagEvent(event, host))
-  } catch (error) {
-    if (!signal.aborted) return
-    throw error
+}
+
+/** Docker's times: unix seconds with an optional fraction, or an RFC 3339 date; ms since epoch. */
+export function parseTime(text: string | null): number | undefined {
+  if (!text) return undefined
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/** `seconds.nanoseconds` as docker's `since` takes it. */
+export function sinceParam(timeNano: bigint): string {
+  const seconds = timeNano / 1_000_000_000n
+  const nanos = timeNano % 1_000_000_000n
+  return `${seconds}.${String(nanos).padStart(9, '0')}`
+}
+
+/** Streams one host's events into `emit` until stopped, resuming after drops. */
+async function followHost(
+  ctx: FlockerContext,
+  host: Host,
+  req: DockerRequest,
+  plan: EventsPlan,
+  signal: AbortSignal,
+  emit: (event: unknown) => void,
+): Promise<void> {
+  let resumeFrom: bigint | null = null
+  let seenAtResume = new Set<string>()
+  while (!signal.aborted && ctx.flock.byName(host.name) === host) {
+    const query = new URLSearchParams(plan.query)
+    if (resumeFrom !== null) query.set('since', sinceParam(resumeFrom))
+    const connectedAt = BigInt(Date.now()) * 1_000_000n
+    try {
+      const response = await host.request('GET', req.upstreamPath('/events', query), { signal })
+      if (response.ok && response.body) {
+        for await (const raw of jsonMessages(response.body)) {
+          const event = raw as Event
+          const time = eventTime(event)
+          const key = JSON.stringify(event)
+          if (resumeFrom !== null && time !== null) {
+            if (time < resumeFrom || (time === resumeFrom && seenAtResume.has(key))) continue
+          }
+          if (time !== null) {
+            if (time !== resumeFrom) seenAtResume = new Set()
+            resumeFrom = time
+            seenAtResume.add(key)
+          }
+          noteOwner(ctx, host, event)
+          emit(tagEvent(event, host))
+        }
+      } else {
+        await response.body?.cancel()
+      }
+    } catch {
+      // the host dropped or cannot be reached: ask again from the last event
+    }
+    if (plan.bounded() || signal.aborted) return
+    resumeFrom ??= connectedAt
+    await sleep(RECONNECT_DELAY, signal)
   }
+}
+
+function eventTime(event: Event): bigint | null {
+  if (event.timeNano !== undefined) return BigInt(event.timeNano)
+  if (event.time !== undefined) return BigInt(event.time) * 1_000_000_000n
+  return null
+}
+
+/** Events keep the owner cache fresh: a new container is known at once, a removed one forgotten. */
+function noteOwner(ctx: FlockerContext, host: Host, event: Event): void {
+  if (event.Type !== 'container' || typeof event.id !== 'string') return
+  if (event.Action === 'create') ctx.flock.owners.remember(event.id, host)
+  if (event.Action === 'destroy') ctx.flock.owners.forget(event.id)
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    }, { once: true })
+  })
 }
 
 export function tagEvent(event: unknown, host: Host): unknown {
@@ -40,7 +179,7 @@ export function tagEvent(event: unknown, host: Host): unknown {
   const actor = record.Actor ?? {}
   return {
     ...record,
-    Actor: { ...actor, Attributes: { ...(actor.Attributes ?? {}), 'flocker.host': host.name } },
-    node: { Name: host.name, Addr: host.address },
+    Actor: { ...actor, Attributes: { ...(actor.Attributes ?? {}), [HOST_LABEL]: host.name } },
+    node: { Name: host.name, Addr: host.address, Id: host.facts?.id ?? '' },
   }
 }

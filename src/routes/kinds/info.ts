@@ -32,10 +32,13 @@ export async function answerInfo(ctx: FlockerContext, _req: DockerRequest): Prom
     SUMMED.map((key) => [key, infos.reduce((sum, info) => sum + Number(info[key] ?? 0), 0)]),
   )
   const missing = answers.filter((answer) => !answer.ok).map((answer) => answer.host.name)
+  const down = ctx.flock.all.filter((host) => host.status === 'unhealthy')
+  const strategy = (ctx.options as { strategy?: unknown }).strategy
   const status: [string, string][] = [
     ['Role', 'flocker'],
-    ['Strategy', 'spread'],
+    ['Strategy', typeof strategy === 'string' ? strategy : 'spread'],
     ['Nodes', String(ctx.flock.all.length)],
+    ['Healthy nodes', String(ctx.flock.all.filter((host) => host.status === 'healthy').length)],
   ]
   for (const host of ctx.flock.all) {
     const facts = host.facts
@@ -65,7 +68,10 @@ export async function answerInfo(ctx: FlockerContext, _req: DockerRequest): Prom
     Warnings: [
       ...(first.Warnings ?? []),
       ...missing.map((name) =>
-        `flocker: host ${name} did not answer; its containers and images are not counted`
+        `WARNING: flocker: host ${name} did not answer; its containers and images are not counted`
+      ),
+      ...down.map((host) =>
+        `WARNING: flocker: host ${host.name} (${host.address}) is unhealthy since ${host.statusSince.toISOString()}: ${host.lastError}`
       ),
     ],
     ServerVersion: first.ServerVersion,

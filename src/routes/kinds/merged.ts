@@ -1,13 +1,14 @@
 import { displayName } from '../../docker/refs.ts'
+import { HOST_LABEL } from '../../flock/host-view.ts'
 import { askAll, describeFailures, type HostAnswer } from '../../flock/fanout.ts'
 import type { Host } from '../../flock/host.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
 import type { ListKind } from '../table.ts'
+import { hostFilters } from './filters.ts'
 import { noHostResponse } from './system.ts'
 
-/** The label flocker adds to every container (and network, volume) it lists: the host's name. */
-export const HOST_LABEL = 'flocker.host'
+export { HOST_LABEL }
 
 type Item = Record<string, any>
 
@@ -26,7 +27,7 @@ export function merged(list: ListKind) {
     )
     if (!answers.some((answer) => answer.ok)) return noHostResponse(ctx)
     const body = mergeAnswers(list, answers, ctx, keep, req.url.searchParams)
-    return Response.json(body, { headers: missingHostsHeader(answers) })
+    return Response.json(body, { headers: missingHostsHeader(answers, ctx) })
   }
 }
 
@@ -37,17 +38,23 @@ function forwardedHeaders(req: DockerRequest): Headers {
   return headers
 }
 
-export function missingHostsHeader(answers: readonly HostAnswer<unknown>[]): Record<string, string> {
-  const failures = describeFailures(answers)
-  return failures ? { 'X-Flocker-Missing-Hosts': failures } : {}
+/**
+ * `X-Flocker-Missing-Hosts: node2 (connect ECONNREFUSED ...); node3 (unhealthy: ...)`: the hosts
+ * whose share of a merged answer is missing, those that failed now and those known to be down.
+ */
+export function missingHostsHeader(
+  answers: readonly HostAnswer<unknown>[],
+  ctx?: FlockerContext,
+): Record<string, string> {
+  const asked = new Set(answers.map((answer) => answer.host))
+  const down = (ctx?.flock.all ?? [])
+    .filter((host) => !asked.has(host) && host.status === 'unhealthy')
+    .map((host) => `${host.name} (unhealthy: ${host.lastError || 'no answer'})`)
+  const failures = [describeFailures(answers), ...down].filter(Boolean).join('; ')
+  return failures ? { 'X-Flocker-Missing-Hosts': failures.replace(/[\r\n]+/g, ' ') } : {}
 }
 
-/**
- * Filters that only flocker understands (`node=NAME`, `label=flocker.host=NAME`) are taken out of
- * the query engines see and applied to the merged list instead.
- */
 function listRequest(list: ListKind, req: DockerRequest) {
-  const query = new URLSearchParams(req.url.searchParams)
   const paths: Record<ListKind, string> = {
     containers: '/containers/json',
     images: '/images/json',
@@ -55,43 +62,7 @@ function listRequest(list: ListKind, req: DockerRequest) {
     volumes: '/volumes',
     plugins: '/plugins',
   }
-  const filters = parseFilters(query.get('filters'))
-  const nodes = [...(filters.node ?? [])]
-  delete filters.node
-  const labels = filters.label ?? []
-  const hostLabels = labels.filter((label) => label === HOST_LABEL || label.startsWith(`${HOST_LABEL}=`))
-  const otherLabels = labels.filter((label) => !hostLabels.includes(label))
-  if (otherLabels.length) filters.label = otherLabels
-  else delete filters.label
-  if (Object.keys(filters).length) query.set('filters', JSON.stringify(toFilterMap(filters)))
-  else query.delete('filters')
-  const keep = (host: Host) =>
-    (!nodes.length || nodes.includes(host.name)) &&
-    hostLabels.every((label) => label === HOST_LABEL || label === `${HOST_LABEL}=${host.name}`)
-  return { path: paths[list], query, keep }
-}
-
-/** Docker sends filters as `{"key":{"value":true}}` (or the older `{"key":["value"]}`). */
-export function parseFilters(raw: string | null): Record<string, string[]> {
-  if (!raw) return {}
-  try {
-    const parsed = JSON.parse(raw) as Record<string, unknown>
-    const out: Record<string, string[]> = {}
-    for (const [key, value] of Object.entries(parsed ?? {})) {
-      out[key] = Array.isArray(value)
-        ? value.map(String)
-        : Object.entries(value as Record<string, boolean>).filter(([, on]) => on).map(([v]) => v)
-    }
-    return out
-  } catch {
-    return {}
-  }
-}
-
-function toFilterMap(filters: Record<string, string[]>): Record<string, Record<string, boolean>> {
-  return Object.fromEntries(
-    Object.entries(filters).map(([key, values]) => [key, Object.fromEntries(values.map((v) => [v, true]))]),
-  )
+  return { path: paths[list], ...hostFilters(req.url.searchParams) }
 }
 
 function mergeAnswers(
@@ -127,6 +98,9 @@ function mergeContainers(
   ctx: FlockerContext,
   search: URLSearchParams,
 ): Item[] {
+  for (const { host, value } of answers) {
+    for (const container of (value as Item[]) ?? []) ctx.flock.owners.remember(String(container.Id), host)
+  }
   const all = answers.flatMap(({ host, value }) =>
     ((value as Item[]) ?? []).map((container): Item => ({
       ...withHostLabel(container, host),

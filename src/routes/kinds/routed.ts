@@ -1,5 +1,7 @@
 import { badRequest } from '../../docker/errors.ts'
 import { locate, locateAll } from '../../flock/locate.ts'
+import { containerInspectWithHost } from '../../flock/host-view.ts'
+import type { Host } from '../../flock/host.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
 import type { RefSource, Target } from '../table.ts'
@@ -48,7 +50,16 @@ export function routed(target: Target, from: RefSource, template: string) {
     }
     if (target === 'image' && template.endsWith('/push')) return pushFromHolder(ctx, req, params, template)
     const { host, path } = await resolveRoute(ctx, req, target, from, params, template)
-    return host.request(req.method, path, { headers: req.headers, body: req.body(), signal: req.signal })
+    const response = await host.request(req.method, path, {
+      headers: req.headers,
+      body: req.body(),
+      signal: req.signal,
+    })
+    if (target === 'container' && req.method === 'GET' && template === '/containers/{id}/json') {
+      return withHostInInspect(ctx, host, response)
+    }
+    if (template === '/containers/{id}/exec' && response.ok) return rememberExec(ctx, host, response)
+    return response
   }
 }
 
@@ -99,4 +110,28 @@ async function pushFromHolder(
     body: req.body(),
     signal: req.signal,
   })
+}
+
+/** Container inspect shows its host: the `flocker.host` label, a Swarm-style `Node`, the name style. */
+async function withHostInInspect(ctx: FlockerContext, host: Host, response: Response): Promise<Response> {
+  if (!response.ok) return response
+  const body = await response.json() as Record<string, any>
+  const headers = new Headers(response.headers)
+  headers.delete('content-length')
+  return Response.json(containerInspectWithHost(body, host, ctx.options.names), {
+    status: response.status,
+    headers,
+  })
+}
+
+/** A new exec instance is remembered with its host, so exec start/inspect go straight there. */
+async function rememberExec(ctx: FlockerContext, host: Host, response: Response): Promise<Response> {
+  const text = await response.text()
+  try {
+    const id = (JSON.parse(text) as { Id?: unknown }).Id
+    if (typeof id === 'string') ctx.flock.owners.remember(id, host)
+  } catch {
+    // not the answer we know: pass it on as it is
+  }
+  return new Response(text, { status: response.status, headers: response.headers })
 }

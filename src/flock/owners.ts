@@ -1,0 +1,42 @@
+import type { Host } from './host.ts'
+
+/**
+ * Which host holds which container, learnt from lists, lookups and event streams. It only ever
+ * names a host to ask first: locate verifies the answer on that host and probes the flock when the
+ * container is gone from there, so a stale entry costs one request, never a wrong answer.
+ */
+export class OwnerCache {
+  #byId = new Map<string, Host>()
+
+  remember(id: string, host: Host): void {
+    if (id.length >= 12) this.#byId.set(id, host)
+  }
+
+  forget(id: string): void {
+    this.#byId.delete(id)
+    for (const full of this.#byId.keys()) if (full.startsWith(id)) this.#byId.delete(full)
+  }
+
+  /** Drops every entry of a host (it left the flock). */
+  forgetHost(host: Host): void {
+    for (const [id, owner] of this.#byId) if (owner === host) this.#byId.delete(id)
+  }
+
+  /** The host of a full ID, or of an ID prefix of 12+ hex digits that only one known ID has. */
+  lookup(ref: string): { id: string; host: Host } | undefined {
+    if (!/^[0-9a-f]{12,64}$/.test(ref)) return undefined
+    const exact = this.#byId.get(ref)
+    if (exact) return { id: ref, host: exact }
+    let found: { id: string; host: Host } | undefined
+    for (const [id, host] of this.#byId) {
+      if (!id.startsWith(ref)) continue
+      if (found) return undefined
+      found = { id, host }
+    }
+    return found
+  }
+
+  get size(): number {
+    return this.#byId.size
+  }
+}

@@ -1,0 +1,145 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** A container as the fake engine lists it (the fields flocker reads). */
+export interface FakeContainer {
+  Id: string
+  Names: string[]
+  Created: number
+  State: string
+  Labels?: Record<string, string>
+}
+
+/**
+ * A tiny in-process docker engine for fault and scale tests: answers /_ping, /version, /info,
+ * /containers/json, /containers/{id}/json and /events, with injectable delay and failure.
+ */
+export class FakeEngine {
+  containers: FakeContainer[] = []
+  /** Milliseconds before every answer. */
+  delay = 0
+  /** Never answer at all (a hung host). */
+  hang = false
+  /** Answer every request with this status (e.g. 500). */
+  failWith: number | null = null
+  apiVersion = '1.41'
+  requests: string[] = []
+  #events = new Set<ServerResponse>()
+  #server: Server
+  url = ''
+
+  constructor(readonly name: string) {
+    this.#server = createServer((req, res) => void this.#answer(req, res))
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve))
+    this.url = `tcp://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    return this
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.#events) res.destroy()
+    this.#server.closeAllConnections()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  /** Sends an event to every connected /events stream. */
+  emit(event: Record<string, unknown>): void {
+    for (const res of this.#events) res.write(JSON.stringify(event) + '\n')
+  }
+
+  /** Drops every open /events stream (a host that restarts). */
+  dropEvents(): void {
+    for (const res of this.#events) res.destroy()
+    this.#events.clear()
+  }
+
+  get eventStreams(): number {
+    return this.#events.size
+  }
+
+  add(id: string, name: string, created = Date.now() / 1000, state = 'running'): FakeContainer {
+    const container = {
+      Id: id.padEnd(64, '0'),
+      Names: [`/${name}`],
+      Created: Math.floor(created),
+      State: state,
+    }
+    this.containers.push(container)
+    return container
+  }
+
+  async #answer(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://fake')
+    const path = url.pathname.replace(/^\/v[0-9.]+/, '')
+    this.requests.push(`${req.method} ${path}${url.search}`)
+    if (this.hang) return
+    if (this.delay) await new Promise((resolve) => setTimeout(resolve, this.delay))
+    if (this.failWith) return json(res, this.failWith, { message: `fake ${this.name} fails` })
+    if (path === '/_ping') {
+      return res.writeHead(200, { 'API-Version': this.apiVersion, OSType: 'linux' }).end('OK')
+    }
+    if (path === '/version') {
+      return json(res, 200, { Version: '20.10.24', ApiVersion: this.apiVersion, Os: 'linux' })
+    }
+    if (path === '/info') return json(res, 200, this.#info())
+    if (path === '/containers/json') return json(res, 200, this.#list(url.searchParams))
+    if (path === '/events') return this.#openEvents(res)
+    const inspect = path.match(/^\/containers\/([^/]+)\/json$/)
+    if (inspect) {
+      const container = this.find(decodeURIComponent(inspect[1]!))
+      if (!container) return json(res, 404, { message: `No such container: ${inspect[1]}` })
+      return json(res, 200, {
+        Id: container.Id,
+        Name: container.Names[0],
+        Config: { Labels: container.Labels ?? {} },
+      })
+    }
+    json(res, 404, { message: `page not found` })
+  }
+
+  find(ref: string): FakeContainer | undefined {
+    return this.containers.find((c) => c.Id === ref || c.Names[0] === `/${ref}`) ??
+      this.containers.find((c) => c.Id.startsWith(ref))
+  }
+
+  #info() {
+    return {
+      ID: `ID-${this.name}`,
+      Name: this.name,
+      NCPU: 2,
+      MemTotal: 1024,
+      Containers: this.containers.length,
+      ContainersRunning: this.containers.filter((c) => c.State === 'running').length,
+      Images: 1,
+      ServerVersion: '20.10.24',
+      OSType: 'linux',
+      Labels: [`fake=${this.name}`],
+    }
+  }
+
+  #list(search: URLSearchParams) {
+    const all = search.get('all') === '1' || search.get('all') === 'true'
+    const list = this.containers.filter((c) => all || c.State === 'running')
+      .sort((a, b) => b.Created - a.Created)
+    const limit = Number(search.get('limit') ?? -1)
+    return limit > 0 ? list.slice(0, limit) : list
+  }
+
+  #openEvents(res: ServerResponse) {
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.flushHeaders()
+    this.#events.add(res)
+    res.on('close', () => this.#events.delete(res))
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body))
+}
+
+/** Starts `count` fake engines named fake1..fakeN. */
+export function startFakeEngines(count: number): Promise<FakeEngine[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => new FakeEngine(`fake${i + 1}`).start()))
+}
