@@ -33,10 +33,9 @@ export async function answerInfo(ctx: FlockerContext, _req: DockerRequest): Prom
   )
   const missing = answers.filter((answer) => !answer.ok).map((answer) => answer.host.name)
   const down = ctx.flock.all.filter((host) => host.status === 'unhealthy')
-  const strategy = (ctx.options as { strategy?: unknown }).strategy
   const status: [string, string][] = [
     ['Role', 'flocker'],
-    ['Strategy', typeof strategy === 'string' ? strategy : 'spread'],
+    ['Strategy', ctx.options.strategy],
     ['Nodes', String(ctx.flock.all.length)],
     ['Healthy nodes', String(ctx.flock.all.filter((host) => host.status === 'healthy').length)],
   ]
