@@ -95,6 +95,30 @@ describe('the merged event stream', () => {
     assert.equal(text, '')
   })
 
+  test('a bounded run ends even when a host hangs', async () => {
+    const hung = await new FakeEngine('hung').start()
+    const flock = createFlocker({ hosts: [`fake1=${engines[0]!.url}`, `hung=${hung.url}`], hostTimeout: 300 })
+    try {
+      await flock.checkHosts()
+      hung.hang = true
+      const now = Math.floor(Date.now() / 1000)
+      const response = await flock.fetch(
+        new Request(`http://flocker/events?since=${now - 10}&until=${now - 5}`),
+        {},
+      )
+      let text: string | null = null
+      void response.text().then((t) => (text = t))
+      await until(() => {
+        engines[0]!.dropEvents()
+        return text !== null
+      })
+      assert.equal(text, '')
+    } finally {
+      await flock.close()
+      await hung.stop()
+    }
+  })
+
   test('node filter picks hosts and never reaches the engines', () => {
     const plan = eventsPlan({
       url: new URL(

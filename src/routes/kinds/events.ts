@@ -121,7 +121,11 @@ async function followHost(
     if (resumeFrom !== null) query.set('since', sinceParam(resumeFrom))
     const connectedAt = BigInt(Date.now()) * 1_000_000n
     try {
-      const response = await host.request('GET', req.upstreamPath('/events', query), { signal })
+      const response = await headWithin(
+        ctx.options.hostTimeout,
+        signal,
+        (bounded) => host.request('GET', req.upstreamPath('/events', query), { signal: bounded }),
+      )
       if (response.ok && response.body) {
         for await (const raw of jsonMessages(response.body)) {
           const event = raw as Event
@@ -147,6 +151,24 @@ async function followHost(
     if (plan.bounded() || signal.aborted) return
     resumeFrom ??= connectedAt
     await sleep(RECONNECT_DELAY, signal)
+  }
+}
+
+/**
+ * A host that takes the connection but never answers (hung) must not hold a bounded run open: the
+ * response head must come within `timeout`; the stream after it may last as long as it likes.
+ */
+async function headWithin(
+  timeout: number,
+  signal: AbortSignal,
+  send: (signal: AbortSignal) => Promise<Response>,
+): Promise<Response> {
+  const slow = new AbortController()
+  const timer = setTimeout(() => slow.abort(new Error('no answer in time')), timeout)
+  try {
+    return await send(AbortSignal.any([signal, slow.signal]))
+  } finally {
+    clearTimeout(timer)
   }
 }
 
