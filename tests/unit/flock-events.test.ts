@@ -23,6 +23,25 @@ async function until(check: () => boolean) {
   assert.ok(check(), 'condition not reached')
 }
 
+/**
+ * `docker events --since --until` in the past; the fake engines never end a stream by themselves,
+ * so they end them as a real engine would at `until`, until flocker's answer ends.
+ */
+async function boundedRun(app: FlockerApp, ending: FakeEngine[]): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  const response = await app.fetch(
+    new Request(`http://flocker/events?since=${now - 10}&until=${now - 5}`),
+    {},
+  )
+  let text: string | null = null
+  void response.text().then((t) => (text = t))
+  await until(() => {
+    ending.forEach((e) => e.dropEvents())
+    return text !== null
+  })
+  return text!
+}
+
 let seq = 0
 const event = (id: string) => {
   const timeNano = BigInt(Date.now()) * 1_000_000n + BigInt(seq++)
@@ -80,19 +99,7 @@ describe('the merged event stream', () => {
   })
 
   test('a bounded run (until in the past) ends', async () => {
-    const now = Math.floor(Date.now() / 1000)
-    const response = await app.fetch(
-      new Request(`http://flocker/events?since=${now - 10}&until=${now - 5}`),
-      {},
-    )
-    // the fake engines never end a stream by themselves: end them as a real engine would at `until`
-    let text: string | null = null
-    void response.text().then((t) => (text = t))
-    await until(() => {
-      ;[...engines, late].forEach((e) => e.dropEvents())
-      return text !== null
-    })
-    assert.equal(text, '')
+    assert.equal(await boundedRun(app, [...engines, late]), '')
   })
 
   test('a bounded run ends even when a host hangs', async () => {
@@ -101,18 +108,7 @@ describe('the merged event stream', () => {
     try {
       await flock.checkHosts()
       hung.hang = true
-      const now = Math.floor(Date.now() / 1000)
-      const response = await flock.fetch(
-        new Request(`http://flocker/events?since=${now - 10}&until=${now - 5}`),
-        {},
-      )
-      let text: string | null = null
-      void response.text().then((t) => (text = t))
-      await until(() => {
-        engines[0]!.dropEvents()
-        return text !== null
-      })
-      assert.equal(text, '')
+      assert.equal(await boundedRun(flock, [engines[0]!]), '')
     } finally {
       await flock.close()
       await hung.stop()
