@@ -194,8 +194,9 @@ for (const runtime of runtimes()) {
           assert.match(seen, new RegExp(`${name('c1')} node1`))
         })
         for (let i = 1; i < 3; i++) await dockerOk(direct(i), ['restart', '-t', '0', name(`c${i + 1}`)])
-        await eventually(async () => {
+        await eventually(() => {
           for (let i = 2; i <= 3; i++) assert.match(seen, new RegExp(`${name(`c${i}`)} node${i}`))
+          return Promise.resolve()
         })
       } finally {
         events.kill()
