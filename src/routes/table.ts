@@ -172,7 +172,12 @@ export const routes: readonly Route[] = [
   r('GET', '/plugins/privileges', PLUGINS_PER_HOST),
   r('POST', '/plugins/pull', PLUGINS_PER_HOST),
   r('POST', '/plugins/create', PLUGINS_PER_HOST),
-  r('GET', '/plugins/{name*}/json', PLUGINS_PER_HOST),
+  // 404, not 501: `docker inspect NAME` tries plugins last and must end with "No such object".
+  r(
+    'GET',
+    '/plugins/{name*}/json',
+    refused(404, 'plugin not found: plugins are managed on each host, not through flocker'),
+  ),
   r('DELETE', '/plugins/{name*}', PLUGINS_PER_HOST),
   r('POST', '/plugins/{name*}/enable', PLUGINS_PER_HOST),
   r('POST', '/plugins/{name*}/disable', PLUGINS_PER_HOST),
