@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { after, before } from 'node:test'
+import { removeContainers } from './docker.ts'
 
 export type RuntimeName = 'node' | 'bun' | 'deno'
 
@@ -102,4 +104,24 @@ export async function startFlocker(
         setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
       }),
   }
+}
+
+/**
+ * One flocker for a describe() block, in front of the file's engines: started in before(), stopped in
+ * after(), once every container named `${cleanup}...` is removed.
+ */
+export function flockerForSuite(
+  runtime: RuntimeName,
+  engines: () => { engines: readonly { flag: string }[] },
+  cleanup: string,
+): () => RunningFlocker {
+  let flocker: RunningFlocker | undefined
+  before(async () => {
+    flocker = await startFlocker(runtime, engines().engines.map((e) => `--node=${e.flag}`))
+  })
+  after(async () => {
+    if (flocker) await removeContainers(flocker.dockerHost, cleanup)
+    await flocker?.stop()
+  })
+  return () => flocker!
 }
