@@ -16,11 +16,16 @@ export function runtimes(): RuntimeName[] {
 
 /** The command a user types to run flocker on each runtime. */
 export function commandFor(runtime: RuntimeName): [string, string[]] {
+  return scriptCommand(runtime, runtime === 'deno' ? `${ROOT}mod.ts` : `${ROOT}src/server.ts`)
+}
+
+/** How each runtime runs a TypeScript file of this project (Deno with the permissions deno.json declares). */
+export function scriptCommand(runtime: RuntimeName, file: string): [string, string[]] {
   switch (runtime) {
     case 'node':
-      return [process.execPath, ['--import', 'tsx', `${ROOT}src/server.ts`]]
+      return [process.execPath, ['--import', 'tsx', file]]
     case 'bun':
-      return [`${BIN}/bun`, ['run', `${ROOT}src/server.ts`]]
+      return [`${BIN}/bun`, ['run', file]]
     case 'deno':
       return [`${BIN}/deno`, [
         'run',
@@ -29,20 +34,16 @@ export function commandFor(runtime: RuntimeName): [string, string[]] {
         '--allow-write',
         '--allow-env',
         '--allow-sys',
-        `${ROOT}mod.ts`,
+        file,
       ]]
   }
 }
 
-export interface RunningFlocker {
+export interface RunningFlocker extends RunningProcess {
   readonly runtime: RuntimeName
   /** `tcp://127.0.0.1:PORT`, for DOCKER_HOST. */
   readonly dockerHost: string
   readonly port: number
-  readonly process: ChildProcess
-  /** Everything flocker printed so far. */
-  output(): string
-  stop(): Promise<void>
 }
 
 export function freePort(): Promise<number> {
@@ -64,7 +65,30 @@ export async function startFlocker(
 ): Promise<RunningFlocker> {
   const port = await freePort()
   const [command, base] = commandFor(runtime)
-  const child = spawn(command, [...base, '-H', `tcp://127.0.0.1:${port}`, ...args], {
+  const child = await spawnUntilListening(`flocker on ${runtime}`, command, [
+    ...base,
+    '-H',
+    `tcp://127.0.0.1:${port}`,
+    ...args,
+  ], env)
+  return { runtime, port, dockerHost: `tcp://127.0.0.1:${port}`, ...child }
+}
+
+export interface RunningProcess {
+  readonly process: ChildProcess
+  /** Everything it printed so far. */
+  output(): string
+  stop(): Promise<void>
+}
+
+/** Spawns a server and resolves once it prints "listening on". */
+export async function spawnUntilListening(
+  what: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<RunningProcess> {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,10 +98,7 @@ export async function startFlocker(
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`flocker on ${runtime} did not start:\n${output}`)),
-      60_000,
-    )
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${output}`)), 60_000)
     const check = () => {
       if (output.includes('listening on')) {
         clearTimeout(timer)
@@ -87,13 +108,10 @@ export async function startFlocker(
     child.stdout!.on('data', check)
     child.on('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`flocker on ${runtime} exited with ${code}:\n${output}`))
+      reject(new Error(`${what} exited with ${code}:\n${output}`))
     })
   })
   return {
-    runtime,
-    port,
-    dockerHost: `tcp://127.0.0.1:${port}`,
     process: child,
     output: () => output,
     stop: () =>
