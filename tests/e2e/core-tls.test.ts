@@ -5,7 +5,13 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { type LocalEngines, startEngines } from '../support/engines.ts'
-import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
+import {
+  commandFor,
+  type RunningFlocker,
+  runtimes,
+  spawnUntilListening,
+  startFlocker,
+} from '../support/flocker.ts'
 
 // One real dockerd with --tlsverify (certificates made by scripts/local-flock.sh with openssl).
 let engines: LocalEngines
@@ -54,3 +60,27 @@ for (const runtime of runtimes()) {
     })
   })
 }
+
+test('deno task start: the permissions deno.json declares cover unix sockets and cert files', {
+  skip: !runtimes().includes('deno'),
+}, async () => {
+  const socket = join(certs, 'task.sock')
+  const [deno] = commandFor('deno')
+  const flocker = await spawnUntilListening('deno task start', deno, [
+    'task',
+    'start',
+    '-H',
+    `unix://${socket}`,
+    '--node',
+    `tls1=${engines.engines[0]!.url}`,
+    '--tlscerts',
+    certs,
+  ])
+  try {
+    const input = 'deno task\n'
+    const out = await dockerOk(`unix://${socket}`, ['run', '--rm', '-i', ...NET, IMAGE, 'cat'], { input })
+    assert.equal(out, input)
+  } finally {
+    await flocker.stop()
+  }
+})
