@@ -54,6 +54,12 @@ for (const runtime of runtimes()) {
       assert.equal(response.headers.get('ostype'), 'linux')
     })
 
+    test('an endpoint flocker does not know gets the engine answer', async () => {
+      const response = await fetch(`http://127.0.0.1:${flocker().port}/v1.41/no/such/endpoint`)
+      assert.equal(response.status, 404)
+      assert.equal((await response.json()).message, 'page not found')
+    })
+
     test('info, ps -a and images answer', async () => {
       const info = await dockerOk(host, ['info', '--format', '{{.OSType}}'])
       assert.equal(info.trim(), 'linux')
