@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { fanOut } from '../../src/docker/fan-out.ts'
 import { encodeJsonLine, jsonMessages } from '../../src/docker/json-lines.ts'
 import { mergeSources } from '../../src/docker/merge-streams.ts'
+import { concatBytes } from '../../src/host-client/http1.ts'
 
 const encoder = new TextEncoder()
 
@@ -45,7 +46,7 @@ test('jsonMessages keeps a multi-byte character cut between chunks', async () =>
 test('fanOut gives every reader every byte', async () => {
   const [a, b, c] = fanOut(streamOf(['one', 'two', 'three']), 3)
   const texts = await Promise.all(
-    [a!, b!, c!].map(async (s) => new TextDecoder().decode(concat(await collect(s)))),
+    [a!, b!, c!].map(async (s) => new TextDecoder().decode(concatBytes(await collect(s)))),
   )
   assert.deepEqual(texts, ['onetwothree', 'onetwothree', 'onetwothree'])
 })
@@ -138,13 +139,3 @@ test('mergeSources: cancelling stops every source', async () => {
   while (stopped.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
   assert.deepEqual(stopped.sort(), ['a', 'b'])
 })
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
-}
