@@ -130,13 +130,19 @@ describe('the packaged commands', () => {
     const build = await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
     assert.equal(build.code, 0, build.out + build.err)
     const port = await freePort()
-    const flocker = await spawnUntilListening('npm start', 'npm', [
-      'start',
-      '--',
-      '-H',
-      `tcp://127.0.0.1:${port}`,
-      ...nodesFlag(),
-    ])
+    const flocker = await spawnUntilListening(
+      'npm start',
+      'npm',
+      [
+        'start',
+        '--',
+        '-H',
+        `tcp://127.0.0.1:${port}`,
+        ...nodesFlag(),
+      ],
+      {},
+      { group: true },
+    )
     try {
       assert.match(flocker.output(), /on node listening/)
       const out = await dockerOk(`tcp://127.0.0.1:${port}`, [

@@ -81,20 +81,34 @@ export interface RunningProcess {
   stop(): Promise<void>
 }
 
-/** Spawns a server and resolves once it prints "listening on". */
+/**
+ * Spawns a server and resolves once it prints "listening on". `group`: for a wrapper (npm start) that
+ * does not pass SIGTERM on: the server gets a process group of its own and stop() signals the group.
+ */
 export async function spawnUntilListening(
   what: string,
   command: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  { group = false } = {},
 ): Promise<RunningProcess> {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: false,
+    detached: group,
   })
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (group) process.kill(-child.pid!, name)
+      else child.kill(name)
+    } catch {
+      // already gone
+    }
+  }
   let output = ''
+  let closed = false
+  child.on('close', () => (closed = true))
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   await new Promise<void>((resolve, reject) => {
@@ -116,10 +130,11 @@ export async function spawnUntilListening(
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+        if (closed) return resolve()
+        // 'close': every process that held its output (a wrapper's child too) is gone.
+        child.once('close', () => resolve())
+        signal('SIGTERM')
+        setTimeout(() => signal('SIGKILL'), 5_000).unref()
       }),
   }
 }
