@@ -12,7 +12,9 @@
 # with the same image ID everywhere, and pulls plain names from the local registry as a mirror.
 #
 # Environment: FLOCK_DIR (default /tmp/flk), FLOCK_PORT (first port - 1, default 23750),
-# FLOCK_REGISTRY_PORT (default 5000, 0 for none), FLOCK_LABELS ("1:region=eu,disk=ssd;2:region=us").
+# FLOCK_REGISTRY_PORT (default 5000, 0 for none), FLOCK_LABELS ("1:region=eu,disk=ssd;2:region=us"),
+# FLOCK_TLS_DIR (engines listen on tcp with --tlsverify; certificates for 127.0.0.1 are made there with
+# openssl when missing: ca.pem, cert.pem and key.pem are the client's, for flocker's --tlscerts).
 set -euo pipefail
 
 DIR=${FLOCK_DIR:-/tmp/flk}
@@ -48,13 +50,15 @@ start_node() {
   cat >"$d/daemon.json" <<JSON
 { "deprecated-key-path": "$d/key.json", "labels": [$(labels_for "$i")] }
 JSON
-  local mirror=()
+  local mirror=() tls=()
   [[ "$REGISTRY_PORT" != 0 ]] && mirror=(--registry-mirror "http://127.0.0.1:$REGISTRY_PORT")
+  [[ -n "${FLOCK_TLS_DIR:-}" ]] && tls=(--tlsverify --tlscacert "$FLOCK_TLS_DIR/ca.pem"
+    --tlscert "$FLOCK_TLS_DIR/server-cert.pem" --tlskey "$FLOCK_TLS_DIR/server-key.pem")
   # A proxy on a closed loopback port makes any look-up of a public registry fail at once.
   HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
     setsid unshare --uts sh -c "hostname node$i; exec dockerd --data-root '$d/data' --exec-root '$d/exec' \
       --pidfile '$d/pid' -H 'unix://$d/docker.sock' -H 'tcp://127.0.0.1:$port' --iptables=false --bridge=none \
-      --shutdown-timeout 2 --config-file '$d/daemon.json' ${mirror[*]}" >"$d/dockerd.log" 2>&1 </dev/null &
+      --shutdown-timeout 2 --config-file '$d/daemon.json' ${mirror[*]} ${tls[*]}" >"$d/dockerd.log" 2>&1 </dev/null &
 }
 
 wait_node() {
@@ -127,10 +131,32 @@ YAML
   die "registry did not start on 127.0.0.1:$REGISTRY_PORT"
 }
 
+# A CA, a server certificate for 127.0.0.1 and a client certificate, in docker's layout.
+make_certs() {
+  local t=$FLOCK_TLS_DIR
+  [[ -f "$t/ca.pem" && -f "$t/server-cert.pem" && -f "$t/cert.pem" ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+  mkdir -p "$t"
+  (
+    cd "$t"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=flock-ca -keyout ca-key.pem -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout server-key.pem -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+      -extfile server.ext -out server-cert.pem
+    openssl req -newkey rsa:2048 -nodes -subj /CN=flocker -keyout key.pem -out client.csr
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+      -extfile client.ext -out cert.pem
+  ) >/dev/null 2>&1 || die "could not make certificates in $t"
+}
+
 count() { ls -d "$DIR"/n* 2>/dev/null | wc -l; }
 
 nodes() {
-  for i in $(seq 1 "$(count)"); do echo "--node node$i=tcp://127.0.0.1:$(node_port "$i")"; done
+  local scheme=tcp
+  [[ -n "${FLOCK_TLS_DIR:-}" ]] && scheme=https
+  for i in $(seq 1 "$(count)"); do echo "--node node$i=$scheme://127.0.0.1:$(node_port "$i")"; done
 }
 
 cmd=${1:-}
@@ -141,6 +167,7 @@ case "$cmd" in
     [[ $(id -u) == 0 ]] || die "run as root: dockerd needs it"
     mkdir -p "$DIR"
     start_registry
+    [[ -n "${FLOCK_TLS_DIR:-}" ]] && make_certs
     for i in $(seq 1 "$n"); do start_node "$i"; done
     for i in $(seq 1 "$n"); do wait_node "$i"; done
     load_image "$n"
@@ -156,5 +183,5 @@ case "$cmd" in
   stop) stop_node "${2:?engine number}" ;;
   start) start_node "${2:?engine number}"; wait_node "$2" ;;
   nodes) nodes ;;
-  *) sed -n '2,15p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

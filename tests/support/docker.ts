@@ -25,3 +25,10 @@ export async function dockerOk(
 /** Flags every test container needs on these engines (no bridge). */
 export const NET = ['--network', 'none']
 export const IMAGE = 'busybox:local'
+
+/** Removes (forcibly) every container whose name starts with `prefix`: a test file's cleanup. */
+export async function removeContainers(host: string, prefix: string): Promise<void> {
+  const listed = await docker(host, ['ps', '-aq', '--filter', `name=${prefix}`])
+  const ids = listed.out.split('\n').filter(Boolean)
+  if (ids.length) await docker(host, ['rm', '-f', ...ids])
+}

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { after, before } from 'node:test'
 import { run } from './run.ts'
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/local-flock.sh', import.meta.url))
@@ -21,6 +22,13 @@ export interface LocalEngines {
   down(): Promise<void>
 }
 
+export interface EngineOptions {
+  /** false: no registry for this flock. */
+  readonly registry?: boolean
+  /** Engines serve tcp with --tlsverify; certificates (client's: ca.pem, cert.pem, key.pem) made here. */
+  readonly tlsDir?: string
+}
+
 let slot = 0
 
 /** Whether real engines can run here (root and dockerd); CI must have them. */
@@ -35,6 +43,7 @@ export function enginesAvailable(): boolean {
 export async function startEngines(
   count: number,
   labels: Record<number, string[]> = {},
+  options: EngineOptions = {},
 ): Promise<LocalEngines> {
   const id = `${process.pid % 1000}${slot++}`
   const port = 20000 + (Number(id) % 400) * 10
@@ -42,7 +51,8 @@ export async function startEngines(
     FLOCK_DIR: `/tmp/flk-${id}`,
     FLOCK_PORT: String(port),
     // A registry of this flock's own, so one test file stopping it never breaks another.
-    FLOCK_REGISTRY_PORT: String(port + 9),
+    FLOCK_REGISTRY_PORT: options.registry === false ? '0' : String(port + 9),
+    FLOCK_TLS_DIR: options.tlsDir,
     FLOCK_LABELS: Object.entries(labels).map(([i, list]) => `${i}:${list.join(',')}`).join(';'),
   }
   const flock = (...args: string[]) => run('bash', [SCRIPT, ...args], { env, timeout: 120_000 })
@@ -60,4 +70,20 @@ export async function startEngines(
     start: async (i) => void await flock('start', String(i)),
     down: async () => void await flock('down'),
   }
+}
+
+/** Engines shared by every test of one file: started in before(), down in after(). */
+export function enginesForFile(
+  count: number,
+  labels: Record<number, string[]> = {},
+  options: EngineOptions = {},
+): () => LocalEngines {
+  let engines: LocalEngines | undefined
+  before(async () => {
+    engines = await startEngines(count, labels, options)
+  })
+  after(async () => {
+    await engines?.down()
+  })
+  return () => engines!
 }

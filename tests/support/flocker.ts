@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { after, before } from 'node:test'
+import { removeContainers } from './docker.ts'
 
 export type RuntimeName = 'node' | 'bun' | 'deno'
 
@@ -14,11 +16,16 @@ export function runtimes(): RuntimeName[] {
 
 /** The command a user types to run flocker on each runtime. */
 export function commandFor(runtime: RuntimeName): [string, string[]] {
+  return scriptCommand(runtime, runtime === 'deno' ? `${ROOT}mod.ts` : `${ROOT}src/server.ts`)
+}
+
+/** How each runtime runs a TypeScript file of this project (Deno with the permissions deno.json declares). */
+export function scriptCommand(runtime: RuntimeName, file: string): [string, string[]] {
   switch (runtime) {
     case 'node':
-      return [process.execPath, ['--import', 'tsx', `${ROOT}src/server.ts`]]
+      return [process.execPath, ['--import', 'tsx', file]]
     case 'bun':
-      return [`${BIN}/bun`, ['run', `${ROOT}src/server.ts`]]
+      return [`${BIN}/bun`, ['run', file]]
     case 'deno':
       return [`${BIN}/deno`, [
         'run',
@@ -27,20 +34,16 @@ export function commandFor(runtime: RuntimeName): [string, string[]] {
         '--allow-write',
         '--allow-env',
         '--allow-sys',
-        `${ROOT}mod.ts`,
+        file,
       ]]
   }
 }
 
-export interface RunningFlocker {
+export interface RunningFlocker extends RunningProcess {
   readonly runtime: RuntimeName
   /** `tcp://127.0.0.1:PORT`, for DOCKER_HOST. */
   readonly dockerHost: string
   readonly port: number
-  readonly process: ChildProcess
-  /** Everything flocker printed so far. */
-  output(): string
-  stop(): Promise<void>
 }
 
 export function freePort(): Promise<number> {
@@ -62,20 +65,54 @@ export async function startFlocker(
 ): Promise<RunningFlocker> {
   const port = await freePort()
   const [command, base] = commandFor(runtime)
-  const child = spawn(command, [...base, '-H', `tcp://127.0.0.1:${port}`, ...args], {
+  const child = await spawnUntilListening(`flocker on ${runtime}`, command, [
+    ...base,
+    '-H',
+    `tcp://127.0.0.1:${port}`,
+    ...args,
+  ], env)
+  return { runtime, port, dockerHost: `tcp://127.0.0.1:${port}`, ...child }
+}
+
+export interface RunningProcess {
+  readonly process: ChildProcess
+  /** Everything it printed so far. */
+  output(): string
+  stop(): Promise<void>
+}
+
+/**
+ * Spawns a server and resolves once it prints "listening on". `group`: for a wrapper (npm start) that
+ * does not pass SIGTERM on: the server gets a process group of its own and stop() signals the group.
+ */
+export async function spawnUntilListening(
+  what: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  { group = false } = {},
+): Promise<RunningProcess> {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: false,
+    detached: group,
   })
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (group) process.kill(-child.pid!, name)
+      else child.kill(name)
+    } catch {
+      // already gone
+    }
+  }
   let output = ''
+  let closed = false
+  child.on('close', () => (closed = true))
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`flocker on ${runtime} did not start:\n${output}`)),
-      60_000,
-    )
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${output}`)), 60_000)
     const check = () => {
       if (output.includes('listening on')) {
         clearTimeout(timer)
@@ -85,21 +122,39 @@ export async function startFlocker(
     child.stdout!.on('data', check)
     child.on('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`flocker on ${runtime} exited with ${code}:\n${output}`))
+      reject(new Error(`${what} exited with ${code}:\n${output}`))
     })
   })
   return {
-    runtime,
-    port,
-    dockerHost: `tcp://127.0.0.1:${port}`,
     process: child,
     output: () => output,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+        if (closed) return resolve()
+        // 'close': every process that held its output (a wrapper's child too) is gone.
+        child.once('close', () => resolve())
+        signal('SIGTERM')
+        setTimeout(() => signal('SIGKILL'), 5_000).unref()
       }),
   }
+}
+
+/**
+ * One flocker for a describe() block, in front of the file's engines: started in before(), stopped in
+ * after(), once every container named `${cleanup}...` is removed.
+ */
+export function flockerForSuite(
+  runtime: RuntimeName,
+  engines: () => { engines: readonly { flag: string }[] },
+  cleanup: string,
+): () => RunningFlocker {
+  let flocker: RunningFlocker | undefined
+  before(async () => {
+    flocker = await startFlocker(runtime, engines().engines.map((e) => `--node=${e.flag}`))
+  })
+  after(async () => {
+    if (flocker) await removeContainers(flocker.dockerHost, cleanup)
+    await flocker?.stop()
+  })
+  return () => flocker!
 }

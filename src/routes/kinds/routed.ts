@@ -17,14 +17,21 @@ export async function resolveRoute(
 ) {
   const ref = 'param' in from ? params[from.param] : req.url.searchParams.get(from.query)
   if (!ref) throw badRequest(`flocker: missing ${'param' in from ? from.param : from.query}`)
-  const { host, id } = await locate(ctx.flock, target, ref)
+  const { host, id } = await locate(ctx.flock, target, probeRef(template, ref, req.url.searchParams))
   if ('param' in from) {
-    const path = fillTemplate(template, { ...params, [from.param]: id })
+    // An image keeps the name the client gave (the probe may have added the push tag).
+    const path = fillTemplate(template, { ...params, [from.param]: target === 'image' ? ref : id })
     return { host, path: req.upstreamPath(path), id }
   }
   const query = new URLSearchParams(req.url.search)
   if (target !== 'image') query.set(from.query, id)
   return { host, path: req.upstreamPath(template, query), id }
+}
+
+/** `docker push REG/x:1` sends `/images/REG/x/push?tag=1`: the image to find is `REG/x:1`, not `REG/x:latest`. */
+function probeRef(template: string, ref: string, query: URLSearchParams): string {
+  const tag = query.get('tag')
+  return template.endsWith('/push') && tag ? `${ref}:${tag}` : ref
 }
 
 /** `/containers/{id}/json` with `id` filled in (image names keep their slashes). */

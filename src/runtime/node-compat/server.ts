@@ -130,9 +130,14 @@ async function writePlainResponse(socket: Socket, response: Response) {
 
 function listen(server: Server, endpoint: Endpoint): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject)
+    // EADDRINUSE, EACCES, EADDRNOTAVAIL: say which address, the user may have given several.
+    const where = endpoint.kind === 'unix'
+      ? `unix://${endpoint.path}`
+      : `tcp://${endpoint.host}:${endpoint.port}`
+    const fail = (error: Error) => reject(new Error(`cannot listen on ${where}: ${error.message}`))
+    server.once('error', fail)
     const done = () => {
-      server.off('error', reject)
+      server.off('error', fail)
       const address = server.address()
       resolve(
         typeof address === 'object' && address

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { after, before, describe, test } from 'node:test'
+import { dockerOk, IMAGE, NET } from '../support/docker.ts'
+import { enginesForFile } from '../support/engines.ts'
+import { commandFor, freePort, runtimes, spawnUntilListening } from '../support/flocker.ts'
+import { run } from '../support/run.ts'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const engines = enginesForFile(1, {}, { registry: false })
+const nodesFlag = () => engines().engines.map((e) => `--node=${e.flag}`)
+
+let work: string
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'core-cli-'))
+})
+after(() => {
+  rmSync(work, { recursive: true, force: true })
+})
+
+/** Runs the flocker command line to its exit (for flags that make it exit). */
+function flockerExits(
+  runtime: Parameters<typeof commandFor>[0],
+  args: string[],
+  env: Record<string, string> = {},
+) {
+  const [command, base] = commandFor(runtime)
+  return run(command, [...base, ...args], { env, timeout: 60_000, cwd: ROOT })
+}
+
+for (const runtime of runtimes()) {
+  describe(`the command line on ${runtime}`, () => {
+    test('--version and --help', async () => {
+      const version = await flockerExits(runtime, ['--version'])
+      assert.equal(version.code, 0)
+      assert.match(version.out, /^flocker \d+\.\d+\.\d+/)
+      const help = await flockerExits(runtime, ['--help'])
+      assert.equal(help.code, 0)
+      assert.match(help.out, /Usage: flocker/)
+      assert.match(help.out, /--node/)
+    })
+
+    test('a bad flag, a bad node URL and a bad listen address: a clear message and a non-zero exit', async () => {
+      const flag = await flockerExits(runtime, ['--frobnicate'])
+      assert.equal(flag.code, 2)
+      assert.match(flag.err, /unknown flag: --frobnicate/)
+      const missing = await flockerExits(runtime, ['--node'])
+      assert.equal(missing.code, 2)
+      assert.match(missing.err, /--node needs a value/)
+      const url = await flockerExits(runtime, ['--node', 'ftp://127.0.0.1:1'])
+      assert.equal(url.code, 1)
+      assert.match(url.err, /unsupported scheme ftp/)
+      const listen = await flockerExits(runtime, ['-H', 'tcp://127.0.0.1', '--node', 'tcp://127.0.0.1:1'])
+      assert.equal(listen.code, 1)
+      assert.match(listen.err, /give a port/)
+    })
+
+    test('a busy or unreachable listen address: a clear message and a non-zero exit', async () => {
+      const busy: Server = createServer()
+      const port = await new Promise<number>((resolve) =>
+        busy.listen(0, '127.0.0.1', () => resolve((busy.address() as { port: number }).port))
+      )
+      try {
+        const result = await flockerExits(runtime, [
+          '-H',
+          `tcp://127.0.0.1:${port}`,
+          '--node',
+          'tcp://127.0.0.1:1',
+        ])
+        assert.equal(result.code, 1)
+        assert.match(
+          result.err,
+          new RegExp(`cannot listen on tcp://127.0.0.1:${port}: .*(EADDRINUSE|in use)`, 'i'),
+        )
+      } finally {
+        busy.close()
+      }
+      const away = await flockerExits(runtime, ['-H', 'tcp://192.0.2.1:2375', '--node', 'tcp://127.0.0.1:1'])
+      assert.equal(away.code, 1)
+      assert.match(away.err, /cannot listen on tcp:\/\/192\.0\.2\.1:2375/)
+    })
+
+    test('-H unix:///path listens on a socket; FLOCKER_NODES gives the hosts', async () => {
+      const socket = join(work, `${runtime}.sock`)
+      const [command, base] = commandFor(runtime)
+      const flocker = await spawnUntilListening(`flocker on ${runtime}`, command, [
+        ...base,
+        '-H',
+        `unix://${socket}`,
+      ], {
+        FLOCKER_NODES: engines().engines.map((e) => e.flag).join(','),
+      })
+      try {
+        assert.match(flocker.output(), new RegExp(`listening on unix://${socket}`))
+        const out = await dockerOk(`unix://${socket}`, ['run', '--rm', '-i', ...NET, IMAGE, 'cat'], {
+          input: 'unix\n',
+        })
+        assert.equal(out, 'unix\n')
+      } finally {
+        await flocker.stop()
+      }
+    })
+
+    test('FLOCKER_HOST gives the listen addresses', async () => {
+      const port = await freePort()
+      const [command, base] = commandFor(runtime)
+      const flocker = await spawnUntilListening(`flocker on ${runtime}`, command, [...base, ...nodesFlag()], {
+        FLOCKER_HOST: `tcp://127.0.0.1:${port}`,
+      })
+      try {
+        const out = await dockerOk(`tcp://127.0.0.1:${port}`, [
+          'version',
+          '--format',
+          '{{.Server.APIVersion}}',
+        ])
+        assert.equal(out.trim(), '1.41')
+      } finally {
+        await flocker.stop()
+      }
+    })
+  })
+}
+
+describe('the packaged commands', () => {
+  test('npm start -- ARGS runs the built dist on Node', { skip: !runtimes().includes('node') }, async () => {
+    const build = await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
+    assert.equal(build.code, 0, build.out + build.err)
+    const port = await freePort()
+    const flocker = await spawnUntilListening(
+      'npm start',
+      'npm',
+      [
+        'start',
+        '--',
+        '-H',
+        `tcp://127.0.0.1:${port}`,
+        ...nodesFlag(),
+      ],
+      {},
+      { group: true },
+    )
+    try {
+      assert.match(flocker.output(), /on node listening/)
+      const out = await dockerOk(`tcp://127.0.0.1:${port}`, [
+        'run',
+        '--rm',
+        ...NET,
+        IMAGE,
+        'echo',
+        'from dist',
+      ])
+      assert.equal(out, 'from dist\n')
+    } finally {
+      await flocker.stop()
+    }
+  })
+})

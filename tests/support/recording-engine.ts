@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+
+/** A request as the fake engine received it. */
+export interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingMessage['headers']
+  readonly body: Buffer
+}
+
+export type FakeRoute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | void
+
+/**
+ * A tiny stand-in for dockerd (unlike fake-engine.ts, not a whole engine) that records what flocker forwards: answers /info and /version for the
+ * health check, then lets each test answer what it needs (return true when a route handled it).
+ */
+export interface RecordingEngine {
+  readonly url: string
+  readonly seen: Seen[]
+  route(handler: FakeRoute): void
+  close(): Promise<void>
+}
+
+export async function startRecordingEngine(): Promise<RecordingEngine> {
+  const seen: Seen[] = []
+  const routes: FakeRoute[] = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk) => chunks.push(chunk))
+    req.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const path = (req.url ?? '').replace(/^\/v[\d.]+/, '').split('?')[0]
+      if (path === '/info' || path === '/version') return answerFacts(res, path)
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
+      for (const route of routes) if (route(req, res, body)) return
+      res.writeHead(404, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ message: 'page not found' }))
+    })
+  })
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port))
+  )
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    seen,
+    route: (handler) => void routes.unshift(handler),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+function answerFacts(res: ServerResponse, path: string) {
+  const facts = path === '/info'
+    ? {
+      ID: 'FAKE:ID',
+      Name: 'fake',
+      NCPU: 1,
+      MemTotal: 1 << 30,
+      OperatingSystem: 'fake',
+      OSType: 'linux',
+      KernelVersion: '6',
+      ServerVersion: '20.10.24',
+      Driver: 'overlay2',
+      Labels: [],
+      Containers: 0,
+      ContainersRunning: 0,
+      Images: 0,
+    }
+    : { Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' }
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(facts))
+}
