@@ -14,6 +14,8 @@ export interface Located {
   readonly host: Host
   /** What to put in the path sent to that host (the full ID where one is known). */
   readonly id: string
+  /** The owner's answer to the lookup (for a container, its inspect), to reuse instead of asking again. */
+  readonly body?: Record<string, unknown>
 }
 
 export type ObjectKind = 'container' | 'exec' | 'image' | 'network' | 'volume'
@@ -95,7 +97,7 @@ async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<L
   const probe = probes[kind]
   try {
     const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id))
-    if (probe.id(hint.id, body) === hint.id) return { host: hint.host, id: hint.id }
+    if (probe.id(hint.id, body) === hint.id) return { host: hint.host, id: hint.id, body }
   } catch {
     // gone from there (or the host stumbled): ask the whole flock
   }
@@ -117,7 +119,7 @@ export async function locateAll(
   const answers = await Promise.all(hosts.map(async (host) => {
     try {
       const body = await host.json<Record<string, unknown>>(probe.path(qualified.ref))
-      return { host, id: probe.id(qualified.ref, body), exact: probe.exact(qualified.ref, body) }
+      return { host, id: probe.id(qualified.ref, body), exact: probe.exact(qualified.ref, body), body }
     } catch (error) {
       if (error instanceof DockerError && error.status === 404) return null
       if (error instanceof DockerError && error.status === 400 && qualified.host) throw error

@@ -17,21 +17,14 @@ export async function resolveRoute(
 ) {
   const ref = 'param' in from ? params[from.param] : req.url.searchParams.get(from.query)
   if (!ref) throw badRequest(`flocker: missing ${'param' in from ? from.param : from.query}`)
-  const { host, id } = await locate(ctx.flock, target, probeRef(template, ref, req.url.searchParams))
+  const { host, id, body } = await locate(ctx.flock, target, ref)
   if ('param' in from) {
-    // An image keeps the name the client gave (the probe may have added the push tag).
-    const path = fillTemplate(template, { ...params, [from.param]: target === 'image' ? ref : id })
-    return { host, path: req.upstreamPath(path), id }
+    const path = fillTemplate(template, { ...params, [from.param]: id })
+    return { host, path: req.upstreamPath(path), id, body }
   }
   const query = new URLSearchParams(req.url.search)
   if (target !== 'image') query.set(from.query, id)
-  return { host, path: req.upstreamPath(template, query), id }
-}
-
-/** `docker push REG/x:1` sends `/images/REG/x/push?tag=1`: the image to find is `REG/x:1`, not `REG/x:latest`. */
-function probeRef(template: string, ref: string, query: URLSearchParams): string {
-  const tag = query.get('tag')
-  return template.endsWith('/push') && tag ? `${ref}:${tag}` : ref
+  return { host, path: req.upstreamPath(template, query), id, body }
 }
 
 /** `/containers/{id}/json` with `id` filled in (image names keep their slashes). */
@@ -56,7 +49,11 @@ export function routed(target: Target, from: RefSource, template: string) {
       return everyHolder(ctx, req, params, template, 'network')
     }
     if (target === 'image' && template.endsWith('/push')) return pushFromHolder(ctx, req, params, template)
-    const { host, path } = await resolveRoute(ctx, req, target, from, params, template)
+    const { host, path, body } = await resolveRoute(ctx, req, target, from, params, template)
+    if (body && isPlainInspect(target, req, template, host)) {
+      // The lookup already asked the owner for exactly this: answer from it, one round trip, not two.
+      return Response.json(containerInspectWithHost(body, host, ctx.options.names))
+    }
     const response = await host.request(req.method, path, {
       headers: req.headers,
       body: req.body(),
@@ -68,6 +65,16 @@ export function routed(target: Target, from: RefSource, template: string) {
     if (template === '/containers/{id}/exec' && response.ok) return rememberExec(ctx, host, response)
     return response
   }
+}
+
+/**
+ * `GET /containers/{id}/json` without `?size`, at the host's own API version: the very request the
+ * owner lookup sends (an older version may shape the answer differently, so it is asked for).
+ */
+function isPlainInspect(target: Target, req: DockerRequest, template: string, host: Host): boolean {
+  const sameVersion = !req.versionPrefix || req.versionPrefix === `/v${host.facts?.apiVersion}`
+  return target === 'container' && req.method === 'GET' && template === '/containers/{id}/json' &&
+    !req.url.searchParams.has('size') && sameVersion
 }
 
 /**
