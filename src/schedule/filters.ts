@@ -59,8 +59,15 @@ export function satisfies(expression: Expression, state: HostState): boolean {
 
 function containerMatches(container: ContainerSummary, pattern: string): boolean {
   if (container.names.some((name) => matchesPattern(pattern, name))) return true
-  return container.id !== '' &&
-    (container.id === pattern || (pattern.length >= 4 && container.id.startsWith(pattern)))
+  return idMatches(container.id, pattern)
+}
+
+/**
+ * A full ID or a short-ID-length prefix. Shorter prefixes are not taken: a name such as `db` or
+ * `cafe` is also hex, and would match the ID of an unrelated container on another host.
+ */
+function idMatches(id: string, ref: string): boolean {
+  return id !== '' && (id === ref || (ref.length >= 12 && id.startsWith(ref)))
 }
 
 function imageMatches(state: HostState, pattern: string): boolean {
@@ -72,7 +79,7 @@ function imageMatches(state: HostState, pattern: string): boolean {
 
 /** The container a dependency names, on this host: by name or (a prefix of) its ID. */
 export function holdsContainer(state: HostState, ref: string): boolean {
-  return state.containers.some((c) => c.names.includes(ref) || (c.id !== '' && c.id.startsWith(ref)))
+  return state.containers.some((c) => c.names.includes(ref) || idMatches(c.id, ref))
 }
 
 const expressionFilter = (kind: Expression['kind']): Filter => ({

@@ -15,8 +15,9 @@ import { run } from '../support/run.ts'
 export async function whereIs(engines: LocalEngines, container: string): Promise<string[]> {
   const found: string[] = []
   for (const engine of engines.engines) {
-    const result = await docker(engine.url, ['inspect', '--type', 'container', '-f', '{{.Id}}', container])
-    if (result.code === 0) found.push(engine.name)
+    // By exact name: a bare `inspect c2` would also match an ID that starts with "c2" on another host.
+    const result = await docker(engine.url, ['inspect', '--type', 'container', '-f', '{{.Name}}', container])
+    if (result.code === 0 && result.out.trim() === `/${container}`) found.push(engine.name)
   }
   return found
 }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { after, before } from 'node:test'
 import { run } from './run.ts'
@@ -29,7 +30,35 @@ export interface EngineOptions {
   readonly tlsDir?: string
 }
 
-let slot = 0
+const PORT_LOCKS = '/tmp/flocker-test-ports'
+
+/**
+ * Reserves ten consecutive ports (engines at +1..+8, the registry at +9) for one flock: a lock
+ * directory per range makes the choice atomic across test processes, and each port is checked free.
+ */
+async function reservePortRange(): Promise<number> {
+  mkdirSync(PORT_LOCKS, { recursive: true })
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 1200) * 10
+    try {
+      mkdirSync(`${PORT_LOCKS}/${base}`)
+    } catch {
+      continue // another flock has it
+    }
+    const free = await Promise.all(Array.from({ length: 9 }, (_, i) => portIsFree(base + 1 + i)))
+    if (free.every(Boolean)) return base
+    rmSync(`${PORT_LOCKS}/${base}`, { recursive: true, force: true })
+  }
+  throw new Error('no free range of ten ports for a local flock')
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
 
 /** Whether real engines can run here (root and dockerd); CI must have them. */
 export function enginesAvailable(): boolean {
@@ -45,10 +74,9 @@ export async function startEngines(
   labels: Record<number, string[]> = {},
   options: EngineOptions = {},
 ): Promise<LocalEngines> {
-  const id = `${process.pid % 1000}${slot++}`
-  const port = 20000 + (Number(id) % 400) * 10
+  const port = await reservePortRange()
   const env = {
-    FLOCK_DIR: `/tmp/flk-${id}`,
+    FLOCK_DIR: `/tmp/flk-${port}`,
     FLOCK_PORT: String(port),
     // A registry of this flock's own, so one test file stopping it never breaks another.
     FLOCK_REGISTRY_PORT: options.registry === false ? '0' : String(port + 9),
@@ -57,7 +85,11 @@ export async function startEngines(
   }
   const flock = (...args: string[]) => run('bash', [SCRIPT, ...args], { env, timeout: 120_000 })
   const up = await flock('up', String(count))
-  if (up.code !== 0) throw new Error(`local-flock up failed: ${up.err}${up.out}`)
+  if (up.code !== 0) {
+    await flock('down') // engines that did start must not outlive the failure
+    rmSync(`${PORT_LOCKS}/${port}`, { recursive: true, force: true })
+    throw new Error(`local-flock up failed: ${up.err}${up.out}`)
+  }
   const engines = up.out.trim().split('\n').map((line) => {
     const flag = line.replace(/^--node /, '')
     const [name, url] = flag.split('=') as [string, string]
@@ -68,7 +100,10 @@ export async function startEngines(
     registry: `127.0.0.1:${port + 9}`,
     stop: async (i) => void await flock('stop', String(i)),
     start: async (i) => void await flock('start', String(i)),
-    down: async () => void await flock('down'),
+    down: async () => {
+      await flock('down')
+      rmSync(`${PORT_LOCKS}/${port}`, { recursive: true, force: true })
+    },
   }
 }
 

@@ -100,6 +100,14 @@ describe('affinity and dependency filters', () => {
       /does not hold container ghost/,
     )
   })
+  test('a hex-looking name is not taken for the ID prefix of a container on another host', () => {
+    const lookalike = [
+      state(eu, [container('other', { id: 'db41c0ffee00112233' })]),
+      state(us, [container('db')]),
+    ]
+    assert.equal(pick({ HostConfig: { VolumesFrom: ['db'] } }, lookalike), 'node2')
+    assert.equal(pick({ Env: ['affinity:container==db'] }, lookalike), 'node2')
+  })
   test('compose projects stay together', () => {
     const project = { 'com.docker.compose.project': 'shop' }
     const withProject = [state(eu), state(us), state(ap, [container('shop_db_1', { labels: project })])]
