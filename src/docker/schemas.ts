@@ -28,3 +28,8 @@ export type ContainerCreateBody = v.InferOutput<typeof ContainerCreateBody>
 
 export const ContainerStartBody = v.nullable(v.looseObject({}))
 export type ContainerStartBody = v.InferOutput<typeof ContainerStartBody>
+
+/** `POST /networks/{id}/connect` and `/disconnect`: the container to join or leave. */
+export const NetworkMembershipBody = v.looseObject({
+  Container: v.string(),
+})

@@ -60,6 +60,28 @@ for (const runtime of runtimes()) {
       await flocker?.stop()
     })
 
+    test("network connect goes to the container's host, whose copy of the network it joins", async () => {
+      const [first, second, member] = [name('net1'), name('net2'), name('member')]
+      // Networks made through flocker exist on every host, with another ID on each.
+      await dockerOk(flocker.dockerHost, ['network', 'create', '--internal', first])
+      await dockerOk(flocker.dockerHost, ['network', 'create', '--internal', second])
+      try {
+        await dockerOk(direct(2), ['run', '-d', '--name', member, '--network', first, IMAGE, 'sleep', '600'])
+        await dockerOk(flocker.dockerHost, ['network', 'connect', second, member])
+        const joined = await dockerOk(direct(2), [
+          'inspect',
+          '-f',
+          '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}',
+          member,
+        ])
+        assert.match(joined, new RegExp(second))
+        await dockerOk(flocker.dockerHost, ['network', 'disconnect', second, member])
+      } finally {
+        await docker(direct(2), ['rm', '-f', '-t', '0', member])
+        await docker(flocker.dockerHost, ['network', 'rm', first, second])
+      }
+    })
+
     test("docker ps shows every host's containers with the flocker.host label", async () => {
       const out = await dockerOk(flocker.dockerHost, [
         'ps',

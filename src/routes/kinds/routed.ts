@@ -1,4 +1,6 @@
-import { badRequest } from '../../docker/errors.ts'
+import { jsonBytes, readJsonBody } from '../../docker/body.ts'
+import { badRequest, notFound } from '../../docker/errors.ts'
+import { NetworkMembershipBody } from '../../docker/schemas.ts'
 import { locate, locateAll } from '../../flock/locate.ts'
 import { containerInspectWithHost } from '../../flock/host-view.ts'
 import type { Host } from '../../flock/host.ts'
@@ -49,6 +51,9 @@ export function routed(target: Target, from: RefSource, template: string) {
       return everyHolder(ctx, req, params, template, 'network')
     }
     if (target === 'image' && template.endsWith('/push')) return pushFromHolder(ctx, req, params, template)
+    if (target === 'network' && /\/(dis)?connect$/.test(template)) {
+      return networkMembership(ctx, req, params, template)
+    }
     const { host, path, body } = await resolveRoute(ctx, req, target, from, params, template)
     if (body && isPlainInspect(target, req, template, host)) {
       // The lookup already asked the owner for exactly this: answer from it, one round trip, not two.
@@ -122,6 +127,36 @@ async function pushFromHolder(
   return holder!.host.request(req.method, path, {
     headers: req.headers,
     body: req.body(),
+    signal: req.signal,
+  })
+}
+
+/**
+ * `docker network connect NET CTR` goes to the container's host, where the network has an ID of its
+ * own (networks are created on every host), not to whichever host answers first for the network.
+ */
+async function networkMembership(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  params: Record<string, string>,
+  template: string,
+): Promise<Response> {
+  const body = await readJsonBody(req.raw, NetworkMembershipBody, { Container: '' })
+  if (!body.Container) throw badRequest('flocker: the body must name a Container')
+  const container = await locate(ctx.flock, 'container', body.Container)
+  const networks = await locateAll(ctx.flock, 'network', params.id!)
+  const network = networks.find((holder) => holder.host === container.host)
+  if (!network) {
+    throw notFound(
+      `network ${params.id} not found on host ${container.host.name}, where container ${body.Container} runs`,
+    )
+  }
+  const path = req.upstreamPath(fillTemplate(template, { ...params, id: network.id }))
+  const headers = new Headers(req.headers)
+  headers.set('content-type', 'application/json')
+  return container.host.request(req.method, path, {
+    headers,
+    body: jsonBytes({ ...body, Container: container.id }),
     signal: req.signal,
   })
 }
