@@ -55,7 +55,7 @@ for (const runtime of runtimes()) {
     })
     after(async () => {
       for (let i = 0; i < 3; i++) {
-        await docker(direct(i), ['rm', '-f', '-t', '0', name(`c${i + 1}`), name('dup')])
+        await docker(direct(i), ['rm', '-f', name(`c${i + 1}`), name('dup')])
       }
       await flocker?.stop()
     })
@@ -77,7 +77,7 @@ for (const runtime of runtimes()) {
         assert.match(joined, new RegExp(second))
         await dockerOk(flocker.dockerHost, ['network', 'disconnect', second, member])
       } finally {
-        await docker(direct(2), ['rm', '-f', '-t', '0', member])
+        await docker(direct(2), ['rm', '-f', member])
         await docker(flocker.dockerHost, ['network', 'rm', first, second])
       }
     })
