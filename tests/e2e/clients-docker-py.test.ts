@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import { IMAGE } from '../support/docker.ts'
-import { type LocalEngines, startEngines } from '../support/engines.ts'
-import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
+import { enginesForFile } from '../support/engines.ts'
+import { flockerForSuite, runtimes } from '../support/flocker.ts'
 import { run } from '../support/run.ts'
 
 /**
@@ -15,27 +15,17 @@ import { run } from '../support/run.ts'
 const PYTHON = process.env.DOCKER_PY_PYTHON ?? '/usr/bin/python3'
 const SCRIPT = fileURLToPath(new URL('./fixtures/docker_py_check.py', import.meta.url))
 
-let engines: LocalEngines
-before(async () => {
+before(() => {
   assert.ok(existsSync(PYTHON), `${PYTHON} missing: apt-get install python3-docker`)
-  engines = await startEngines(1)
 })
-after(async () => {
-  await engines?.down()
-})
+const engines = enginesForFile(1)
 
 for (const runtime of runtimes()) {
   describe(`docker-py through flocker on ${runtime}`, () => {
-    let flocker: RunningFlocker
-    before(async () => {
-      flocker = await startFlocker(runtime, engines.engines.map((e) => `--node=${e.flag}`))
-    })
-    after(async () => {
-      await flocker?.stop()
-    })
+    const flocker = flockerForSuite(runtime, engines, 'dockerpy-')
 
     test('ping, version, run, attach socket, exec_run, images.list', async () => {
-      const result = await run(PYTHON, [SCRIPT, flocker.dockerHost, IMAGE], { timeout: 180_000 })
+      const result = await run(PYTHON, [SCRIPT, flocker().dockerHost, IMAGE], { timeout: 180_000 })
       assert.equal(result.code, 0, `docker_py_check.py failed:\n${result.err}${result.out}`)
       const seen = JSON.parse(result.out)
       assert.deepEqual(seen, {

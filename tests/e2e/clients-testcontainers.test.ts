@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { IMAGE } from '../support/docker.ts'
-import { type LocalEngines, startEngines } from '../support/engines.ts'
-import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
+import { enginesForFile } from '../support/engines.ts'
+import { flockerForSuite, runtimes } from '../support/flocker.ts'
 import { run } from '../support/run.ts'
 
 /**
@@ -13,29 +13,17 @@ import { run } from '../support/run.ts'
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/testcontainers-check.ts', import.meta.url))
 
-let engines: LocalEngines
-before(async () => {
-  engines = await startEngines(1)
-})
-after(async () => {
-  await engines?.down()
-})
+const engines = enginesForFile(1)
 
 for (const runtime of runtimes()) {
   describe(`testcontainers through flocker on ${runtime}`, () => {
-    let flocker: RunningFlocker
-    before(async () => {
-      flocker = await startFlocker(runtime, engines.engines.map((e) => `--node=${e.flag}`))
-    })
-    after(async () => {
-      await flocker?.stop()
-    })
+    const flocker = flockerForSuite(runtime, engines, 'tc-')
 
     test('GenericContainer: copy in, wait for a log line, exec, logs, stop', async () => {
       const result = await run(process.execPath, ['--import', 'tsx', SCRIPT, IMAGE], {
         timeout: 180_000,
         env: {
-          DOCKER_HOST: flocker.dockerHost,
+          DOCKER_HOST: flocker().dockerHost,
           // Ryuk (the reaper) is a helper container that needs a bridge network and its image.
           TESTCONTAINERS_RYUK_DISABLED: 'true',
         },
