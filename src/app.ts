@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { logger } from 'hono/logger'
-import { DockerError, errorResponse } from './docker/errors.ts'
+import { DockerError, errorResponse, errorText } from './docker/errors.ts'
 import { Flock, type HostSpec } from './flock/flock.ts'
 import { checkHost, HealthMonitor } from './flock/health.ts'
 import type { Host } from './flock/host.ts'
@@ -147,6 +147,6 @@ function pathBelowMount(c: Context): string {
 
 function toErrorResponse(error: unknown): Response {
   if (error instanceof DockerError) return error.toResponse()
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorText(error)
   return errorResponse(500, `flocker: ${message}`)
 }

@@ -1,3 +1,4 @@
+import { errorText } from './docker/errors.ts'
 import { createFlocker } from './app.ts'
 import { type ConfigFile, nodeFromFlag, nodeSpec, readConfigFile } from './config.ts'
 import type { HostSpec } from './flock/flock.ts'
@@ -170,7 +171,7 @@ export async function main(runtime: RuntimeAdapter = detectRuntime()): Promise<v
   try {
     await start(args, runtime)
   } catch (error) {
-    platform.stderr(`flocker: ${error instanceof Error ? error.message : String(error)}`)
+    platform.stderr(`flocker: ${errorText(error)}`)
     platform.exit(1)
   }
 }
@@ -200,7 +201,7 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
   const server = await serve(app, {
     listen,
     runtime,
-    onError: (error) => platform.stderr(`flocker: ${error instanceof Error ? error.message : error}`),
+    onError: (error) => platform.stderr(`flocker: ${errorText(error)}`),
   })
   const names = app.flock.all.map((host) => `${host.name} (${host.address})`).join(', ')
   platform.stdout(`flocker ${FLOCKER_VERSION} on ${runtime.name} listening on ${server.addresses.join(', ')}`)
@@ -224,7 +225,7 @@ function watchConfig(path: string, args: CliArgs, app: ReturnType<typeof createF
           `${removed.length} removed${removed.map((h) => ` ${h.name}`).join('')}`,
       )
     } catch (error) {
-      platform.stderr(`flocker: config not reloaded: ${error instanceof Error ? error.message : error}`)
+      platform.stderr(`flocker: config not reloaded: ${errorText(error)}`)
     }
   })
 }

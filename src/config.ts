@@ -1,3 +1,4 @@
+import { errorText } from './docker/errors.ts'
 import * as v from 'valibot'
 import type { HostSpec } from './flock/flock.ts'
 import { readTlsDirectory } from './host-client/endpoint.ts'
@@ -39,14 +40,14 @@ export async function readConfigFile(path: string, platform: Platform): Promise<
   try {
     text = await platform.readTextFile(path)
   } catch (error) {
-    throw new Error(`cannot read config file ${path}: ${error instanceof Error ? error.message : error}`)
+    throw new Error(`cannot read config file ${path}: ${errorText(error)}`)
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (error) {
     throw new Error(
-      `config file ${path} is not valid JSON: ${error instanceof Error ? error.message : error}`,
+      `config file ${path} is not valid JSON: ${errorText(error)}`,
     )
   }
   const result = v.safeParse(ConfigFile, json)

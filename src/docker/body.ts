@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { badRequest } from './errors.ts'
+import { badRequest, errorText } from './errors.ts'
 
 /** Reads a JSON request body and checks it against a (loose) schema; bad input is a 400 as dockerd gives. */
 export async function readJsonBody<S extends v.GenericSchema>(
@@ -13,7 +13,7 @@ export async function readJsonBody<S extends v.GenericSchema>(
   try {
     parsed = JSON.parse(text)
   } catch (error) {
-    throw badRequest(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`)
+    throw badRequest(`invalid JSON: ${errorText(error)}`)
   }
   const result = v.safeParse(schema, parsed)
   if (!result.success) {

@@ -35,8 +35,12 @@ export const noSuchImage = (ref: string) => notFound(`No such image: ${ref}`)
 export const noSuchNetwork = (ref: string) => notFound(`network ${ref} not found`)
 export const noSuchVolume = (ref: string) => notFound(`get ${ref}: no such volume`)
 
+/** The message of anything thrown. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 /** A host that could not be reached: the client sees which one and why. */
 export function hostUnreachable(host: string, cause: unknown): DockerError {
-  const reason = cause instanceof Error ? cause.message : String(cause)
-  return new DockerError(502, `flocker: host ${host} did not answer: ${reason}`)
+  return new DockerError(502, `flocker: host ${host} did not answer: ${errorText(cause)}`)
 }

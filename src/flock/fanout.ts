@@ -1,3 +1,4 @@
+import { errorText } from '../docker/errors.ts'
 import type { Host } from './host.ts'
 
 export type HostAnswer<T> =
@@ -38,8 +39,4 @@ export function describeFailures(answers: readonly HostAnswer<unknown>[]): strin
     .filter((answer) => !answer.ok)
     .map((answer) => `${answer.host.name} (${answer.ok ? '' : errorText(answer.error)})`)
     .join('; ')
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

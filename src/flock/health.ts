@@ -1,3 +1,4 @@
+import { errorText } from '../docker/errors.ts'
 import type { EngineFacts, Host, HostStatus } from './host.ts'
 
 export interface HealthOptions {
@@ -25,7 +26,7 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
     host.consecutiveFailures = 0
   } catch (error) {
     host.consecutiveFailures++
-    host.lastError = error instanceof Error ? error.message : String(error)
+    host.lastError = errorText(error)
     if (host.consecutiveFailures >= options.failureThreshold || host.status === 'pending') {
       setStatus(host, 'unhealthy')
     }

@@ -1,3 +1,4 @@
+import { errorText } from '../docker/errors.ts'
 import type { Flock, HostSpec } from './flock.ts'
 
 export type ListHook = () => Promise<readonly HostSpec[]> | readonly HostSpec[]
@@ -40,7 +41,7 @@ export class Inventory {
       this.#apply()
       this.lastListError = ''
     } catch (error) {
-      this.lastListError = error instanceof Error ? error.message : String(error)
+      this.lastListError = errorText(error)
     }
   }
 

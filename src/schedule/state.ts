@@ -1,4 +1,5 @@
-import { askAll, errorText } from '../flock/fanout.ts'
+import { errorText } from '../docker/errors.ts'
+import { askAll } from '../flock/fanout.ts'
 import type { Host } from '../flock/host.ts'
 
 /** A container as the scheduler sees it (from /containers/json, and /json when resources matter). */

@@ -1,3 +1,4 @@
+import { errorText } from '../../docker/errors.ts'
 import { engineMessage } from '../../flock/host.ts'
 import type { Host } from '../../flock/host.ts'
 import { encodeJsonLine, jsonMessages } from '../../docker/json-lines.ts'
@@ -49,7 +50,7 @@ export function sendToAll(hosts: readonly Host[], req: DockerRequest, path: stri
     } catch (error) {
       // A host that cannot be reached must not stall the others' share of the body.
       await (bodies[i] as ReadableStream | null)?.cancel?.().catch(() => {})
-      const message = error instanceof Error ? error.message : String(error)
+      const message = errorText(error)
       return { host, response: Response.json({ message }, { status: 502 }) }
     }
   }))
