@@ -53,7 +53,7 @@ export async function readConfigFile(path: string, platform: Platform): Promise<
   const result = v.safeParse(ConfigFile, json)
   if (!result.success) {
     const issue = result.issues[0]
-    const where = issue.path?.map((p: { key: unknown }) => String(p.key)).join('.') || '(top)'
+    const where = v.getDotPath(issue) || '(top)'
     throw new Error(`config file ${path}: ${where}: ${issue.message}`)
   }
   return result.output

@@ -18,7 +18,7 @@ export async function readJsonBody<S extends v.GenericSchema>(
   const result = v.safeParse(schema, parsed)
   if (!result.success) {
     const issue = result.issues[0]
-    const where = issue.path?.map((p: { key: unknown }) => String(p.key)).join('.') || 'body'
+    const where = v.getDotPath(issue) || 'body'
     throw badRequest(`invalid ${where}: ${issue.message}`)
   }
   return result.output
