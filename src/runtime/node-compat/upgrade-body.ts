@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
+import { concatBytes } from '../../host-client/http1.ts'
 
 /**
  * Reads the body of an Upgrade request (exec start carries `{"Detach":false,"Tty":false}`).
@@ -48,20 +49,8 @@ export function upgradeRequestBody(
 }
 
 function split(chunks: Uint8Array[], expected: number, declared: boolean) {
-  const all = concat(chunks)
+  const all = concatBytes(chunks)
   const body = declared ? all.subarray(0, Math.max(0, expected)) : null
   const rest = all.subarray(body?.byteLength ?? 0)
   return { body, surplus: rest.byteLength ? [rest] : [] }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0)
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
 }
