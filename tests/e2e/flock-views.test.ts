@@ -271,6 +271,10 @@ for (const runtime of runtimes()) {
  */
 describe(`a host that goes down and comes back (on ${runtimes()[0]})`, () => {
   let flocker: RunningFlocker
+  /** The names `docker ps -a` shows for this scenario's containers, sorted. */
+  const flockNames = async () =>
+    (await dockerOk(flocker.dockerHost, ['ps', '-a', '--filter', 'name=ft-', '--format', '{{.Names}}']))
+      .trim().split('\n').sort()
   before(async () => {
     flocker = await startFlocker(runtimes()[0]!, [
       ...nodeFlags(),
@@ -290,15 +294,7 @@ describe(`a host that goes down and comes back (on ${runtimes()[0]})`, () => {
   })
 
   test('names show as name@host in every view, and every form still resolves', async () => {
-    const ps = await dockerOk(flocker.dockerHost, [
-      'ps',
-      '-a',
-      '--filter',
-      'name=ft-',
-      '--format',
-      '{{.Names}}',
-    ])
-    assert.deepEqual(ps.trim().split('\n').sort(), ['ft-c1@node1', 'ft-c2@node2', 'ft-c3@node3'])
+    assert.deepEqual(await flockNames(), ['ft-c1@node1', 'ft-c2@node2', 'ft-c3@node3'])
     for (const form of ['ft-c2', 'ft-c2@node2', 'node2/ft-c2']) {
       const out = await dockerOk(flocker.dockerHost, ['container', 'inspect', '--format', '{{.Name}}', form])
       assert.equal(out.trim(), '/ft-c2@node2')
@@ -324,15 +320,7 @@ describe(`a host that goes down and comes back (on ${runtimes()[0]})`, () => {
         assert.match(info.out, /node3: [^\n]*\n\s*└ Status: Unhealthy/)
         assert.match(info.err + info.out, /WARNING: flocker: host node3 .* is unhealthy/)
       })
-      const ps = await dockerOk(flocker.dockerHost, [
-        'ps',
-        '-a',
-        '--filter',
-        'name=ft-',
-        '--format',
-        '{{.Names}}',
-      ])
-      assert.deepEqual(ps.trim().split('\n').sort(), ['ft-c1@node1', 'ft-c2@node2'])
+      assert.deepEqual(await flockNames(), ['ft-c1@node1', 'ft-c2@node2'])
       const response = await fetch(`http://127.0.0.1:${flocker.port}/containers/json`)
       assert.match(response.headers.get('x-flocker-missing-hosts') ?? '', /node3 \(unhealthy/)
       await response.body?.cancel()
@@ -342,15 +330,7 @@ describe(`a host that goes down and comes back (on ${runtimes()[0]})`, () => {
         const info = await dockerOk(flocker.dockerHost, ['info'])
         assert.equal(info.match(/Status: Healthy/g)?.length, 3)
       })
-      const back = await dockerOk(flocker.dockerHost, [
-        'ps',
-        '-a',
-        '--filter',
-        'name=ft-',
-        '--format',
-        '{{.Names}}',
-      ])
-      assert.deepEqual(back.trim().split('\n').sort(), ['ft-c1@node1', 'ft-c2@node2', 'ft-c3@node3'])
+      assert.deepEqual(await flockNames(), ['ft-c1@node1', 'ft-c2@node2', 'ft-c3@node3'])
       // the events stream opened before the engine went down follows it again
       await eventually(async () => {
         await docker(direct(2), ['rm', '-f', 'ft-late'])
