@@ -1,4 +1,5 @@
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { after, before } from 'node:test'
 import type { FlockerApp } from '../../src/app.ts'
 import type { FlockerOptions } from '../../src/options.ts'
@@ -107,6 +108,27 @@ export function api(
     req.on('error', reject)
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 120 s`)))
     req.end(bytes)
+  })
+}
+
+/**
+ * A request as docker-py's attach sends it (`Connection: Upgrade`, `Upgrade: tcp`), on a raw connection:
+ * resolves with everything the server sent (head and stream) once it closes.
+ */
+export function rawUpgrade(host: string, method: string, path: string): Promise<string> {
+  const socket = host.startsWith('unix://')
+    ? connect(host.slice('unix://'.length))
+    : connect(Number(new URL(host).port), new URL(host).hostname)
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')))
+    socket.setTimeout(60_000, () => socket.destroy(new Error(`${method} ${path}: no end in 60 s`)))
+    socket.write(
+      `${method} ${path} HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n` +
+        'Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
+    )
   })
 }
 
