@@ -22,17 +22,24 @@ OUT=${CLIENT_SUITES_OUT:-/tmp/client-suites}
 PYTHON=${DOCKER_PY_PYTHON:-/usr/bin/python3}
 mkdir -p "$OUT"
 
-# Ports outside the range the e2e tests reserve (20000-31999).
-flock_env() { # side
+# Ports outside the range the e2e tests reserve (20000-31999), apart per suite and side: BASE+9 is
+# the side's registry, BASE+99 flocker.
+base_port() { # side
   local base=32100
-  [[ $1 == flock ]] && base=32200
+  [[ $SUITE == dockerode ]] && base=32300
+  [[ $1 == flock ]] && base=$((base + 100))
+  echo "$base"
+}
+flock_env() { # side
+  local base
+  base=$(base_port "$1")
   echo "FLOCK_DIR=$OUT/$SUITE-$1-engines FLOCK_PORT=$base FLOCK_REGISTRY_PORT=$((base + 9)) FLOCK_NETNS=1"
 }
 flock() { env $(flock_env "$1") bash "$ROOT/scripts/local-flock.sh" "${@:2}"; }
 
 # The images the suites use, made from the offline busybox image and pulled by every engine.
 seed_images() { # side count
-  local reg=$(($( [[ $1 == flock ]] && echo 32200 || echo 32100) + 9)) sock i image
+  local reg=$(($(base_port "$1") + 9)) sock i image
   sock="$OUT/$SUITE-$1-engines/n1/docker.sock"
   local dk=(env DOCKER_HOST="unix://$sock" DOCKER_BUILDKIT=0 docker)
   printf 'FROM busybox:local\nRUN ln -s /bin/sh /bin/bash\nCMD ["bash"]\n' |
@@ -81,7 +88,7 @@ run_dockerode() { # docker-host results
 }
 
 run_side() { # direct|flock
-  local side=$1 count=1 host pid="" port=32299
+  local side=$1 count=1 host pid="" port=$(($(base_port flock) + 99))
   [[ $side == flock ]] && count=3
   flock "$side" down >/dev/null 2>&1 || true
   flock "$side" up "$count" >"$OUT/$SUITE-$side-nodes"

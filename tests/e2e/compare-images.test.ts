@@ -150,13 +150,26 @@ describe('images: flocker against one engine', () => {
     await dockerOk(sides().engine, ['tag', IMAGE, 'cmp-save-a:1'])
     await dockerOk(n2!.url, ['commit', ...await madeOn(n2!.url), 'cmp-save-b:1'])
     await dockerOk(sides().engine, ['commit', ...await madeOn(sides().engine), 'cmp-save-b:1'])
-    const direct = await docker(sides().engine, ['save', '-o', '/dev/null', 'cmp-save-a:1', 'cmp-save-b:1'])
+    const direct = await docker(sides().engine, [
+      'save',
+      '-o',
+      `/tmp/cmp-save-${process.pid}.tar`,
+      'cmp-save-a:1',
+      'cmp-save-b:1',
+    ])
     assert.equal(direct.code, 0, direct.err)
-    const flocked = await docker(sides().flock, ['save', '-o', '/dev/null', 'cmp-save-a:1', 'cmp-save-b:1'])
+    const flocked = await docker(sides().flock, [
+      'save',
+      '-o',
+      `/tmp/cmp-save-${process.pid}.tar`,
+      'cmp-save-a:1',
+      'cmp-save-b:1',
+    ])
     assert.notEqual(flocked.code, 0)
     assert.match(flocked.err, /cmp-save-a:1.*node1/s)
     assert.match(flocked.err, /cmp-save-b:1.*node2/s)
     assert.match(flocked.err, /one host/)
+    rmSync(`/tmp/cmp-save-${process.pid}.tar`, { force: true })
     await clearBoth(sides())
   })
 })
