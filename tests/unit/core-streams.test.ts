@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { fanOut } from '../../src/docker/fan-out.ts'
+import { bodyCopies } from '../../src/docker/body-copies.ts'
 import { encodeJsonLine, jsonMessages } from '../../src/docker/json-lines.ts'
 import { mergeSources } from '../../src/docker/merge-streams.ts'
 import { concatBytes } from '../../src/host-client/http1.ts'
@@ -43,15 +43,15 @@ test('jsonMessages keeps a multi-byte character cut between chunks', async () =>
   assert.equal(new TextDecoder().decode(encodeJsonLine({ a: 1 })), '{"a":1}\n')
 })
 
-test('fanOut gives every reader every byte', async () => {
-  const [a, b, c] = fanOut(streamOf(['one', 'two', 'three']), 3)
+test('bodyCopies gives every reader every byte', async () => {
+  const [a, b, c] = bodyCopies(streamOf(['one', 'two', 'three']), 3)
   const texts = await Promise.all(
     [a!, b!, c!].map(async (s) => new TextDecoder().decode(concatBytes(await collect(s)))),
   )
   assert.deepEqual(texts, ['onetwothree', 'onetwothree', 'onetwothree'])
 })
 
-test('fanOut reads the source only as fast as the slowest reader (no unbounded buffering)', async () => {
+test('bodyCopies reads the source only as fast as the slowest reader (no unbounded buffering)', async () => {
   let pulled = 0
   const source = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -60,7 +60,7 @@ test('fanOut reads the source only as fast as the slowest reader (no unbounded b
       if (pulled === 100) controller.close()
     },
   }, { highWaterMark: 0 })
-  const [fast, slow] = fanOut(source, 2)
+  const [fast, slow] = bodyCopies(source, 2)
   const fastReader = fast!.getReader()
   const slowReader = slow!.getReader()
   // Both read once: the source gives one chunk to both.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { eventsPlan, parseTime, sinceParam } from '../../src/routes/kinds/events.ts'
+import { eventsPlan, parseTime, sinceParam } from '../../src/routes/system/events.ts'
 import { FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 
 /** Reads JSON lines from a streamed answer until `count` arrived. */

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'node:test'
 import type { FlockerHooks } from '../../src/hooks.ts'
 import { applyMap, takeExpressions } from '../../src/routes/kinds/scheduled.ts'
-import { startRequest } from '../../src/routes/kinds/placed.ts'
+import { startRequest } from '../../src/routes/variants/start-hook.ts'
 import { createRequest } from '../../src/schedule/request.ts'
 
 const DIR = new URL('../golden/', import.meta.url)
