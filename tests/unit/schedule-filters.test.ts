@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { choose } from '../../src/schedule/scheduler.ts'
 import { createRequest } from '../../src/schedule/request.ts'
 import { expressionsFromLabels, matchesPattern, parseExpression } from '../../src/schedule/expressions.ts'
-import { container, fakeHost, GIB, state } from './schedule-support.ts'
+import { container, fakeHost, GIB, state } from '../support/scheduling.ts'
 
 const eu = fakeHost('node1', { region: 'eu', disk: 'ssd' })
 const us = fakeHost('node2', { region: 'us-east' })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import { mergeImages } from '../../src/routes/kinds/merged.ts'
 import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 
 const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
@@ -96,26 +97,20 @@ describe('a slow or failing host', () => {
     assert.equal(again.headers.get('x-flocker-missing-hosts'), null)
     assert.equal((await again.json() as any[]).length, 3)
   })
+})
 
-  test('/info sums the hosts and lists each in SystemStatus', async () => {
-    await app.checkHosts()
-    const info = await (await get(app, '/info')).json() as any
-    assert.equal(info.Containers, 3)
-    assert.equal(info.NCPU, 6)
-    const status = new Map(info.SystemStatus as [string, string][])
-    assert.equal(status.get('Nodes'), '3')
-    assert.equal(status.get('Strategy'), 'spread')
-    assert.ok((info.SystemStatus as string[][]).some(([k, v]) => k === ' fake2' && v === engines[1]!.url))
-  })
-
-  test('/_ping speaks the lowest API version of the healthy hosts', async () => {
-    engines[0]!.apiVersion = '1.40'
-    await app.checkHosts()
-    const ping = await app.fetch(new Request('http://flocker/_ping', { method: 'HEAD' }), {})
-    assert.equal(ping.headers.get('api-version'), '1.40')
-    assert.equal(ping.headers.get('ostype'), 'linux')
-    assert.equal(ping.headers.get('docker-experimental'), 'false')
-    engines[0]!.apiVersion = '1.41'
-    await app.checkHosts()
-  })
+test('one image on two hosts is one entry; a count of -1 (not counted) stays -1, never 0', () => {
+  const host = (name: string) => ({ name }) as never
+  const image = (containers: number) => ({ Id: 'sha256:1', RepoTags: ['a:1'], Containers: containers })
+  const [notCounted] = mergeImages([
+    { host: host('one'), value: [image(-1)] },
+    { host: host('two'), value: [image(-1)] },
+  ])
+  assert.equal(notCounted!.Containers, -1)
+  const [counted] = mergeImages([
+    { host: host('one'), value: [image(2)] },
+    { host: host('two'), value: [image(3)] },
+  ])
+  assert.equal(counted!.Containers, 5)
+  assert.equal(counted!.Labels!['flocker.host'], 'one,two')
 })
