@@ -5,6 +5,14 @@ import type { Host } from '../../src/flock/host.ts'
 import { OwnerCache } from '../../src/flock/owners.ts'
 import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 
+/** Container inspect as flocker shows it: with its host. */
+type Inspected = {
+  Id: string
+  Name: string
+  Config: { Labels: Record<string, string> }
+  Node: { Name: string; Addr: string }
+}
+
 const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
 
 describe('finding the host of a container', () => {
@@ -28,7 +36,7 @@ describe('finding the host of a container', () => {
     test(`"${ref}" finds web on fake1, shown as web@fake1 with its host`, async () => {
       const response = await get(app, `/v1.41/containers/${encodeURIComponent(ref)}/json`)
       assert.equal(response.status, 200)
-      const body = await response.json() as any
+      const body = await response.json() as Inspected
       assert.equal(body.Name, '/web@fake1')
       assert.equal(body.Config.Labels['flocker.host'], 'fake1')
       assert.equal(body.Node.Name, 'fake1')
@@ -43,19 +51,19 @@ describe('finding the host of a container', () => {
     assert.match(message, /"twin" is ambiguous: it matches on hosts fake2, fake3/)
     assert.match(message, /twin@fake2/)
     const qualified = await get(app, '/containers/twin@fake3/json')
-    assert.equal(((await qualified.json()) as any).Id, 'cccc4444'.padEnd(64, '0'))
+    assert.equal(((await qualified.json()) as Inspected).Id, 'cccc4444'.padEnd(64, '0'))
   })
 
   test('an ID prefix on two hosts is refused too', async () => {
     const response = await get(app, '/containers/cccc/json')
     assert.equal(response.status, 400)
-    assert.match(((await response.json()) as any).message, /fake2, fake3/)
+    assert.match(((await response.json()) as { message: string }).message, /fake2, fake3/)
   })
 
   test('an unknown container is a 404 in docker words', async () => {
     const response = await get(app, '/containers/nope/json')
     assert.equal(response.status, 404)
-    assert.match(((await response.json()) as any).message, /^No such container: nope/)
+    assert.match(((await response.json()) as { message: string }).message, /^No such container: nope/)
   })
 
   test('a known ID is asked of its host only, and a moved container is found again', async () => {
@@ -67,7 +75,7 @@ describe('finding the host of a container', () => {
     // the container "moves": gone from fake2, now on fake1; the cache must not answer fake2
     const moved = engines[1]!.containers.splice(0, 1)[0]!
     engines[0]!.containers.push(moved)
-    const body = await (await get(app, `/containers/${id}/json`)).json() as any
+    const body = await (await get(app, `/containers/${id}/json`)).json() as Inspected
     assert.equal(body.Node.Name, 'fake1')
   })
 })
@@ -112,7 +120,7 @@ describe('container inspect', () => {
     const before = inspects(engines[1]!)
     const response = await get(app, '/v1.41/containers/solo/json')
     assert.equal(response.status, 200)
-    assert.equal(((await response.json()) as any).Config.Labels['flocker.host'], 'fake2')
+    assert.equal(((await response.json()) as Inspected).Config.Labels['flocker.host'], 'fake2')
     assert.equal(inspects(engines[1]!) - before, 1)
   })
 
