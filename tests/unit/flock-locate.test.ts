@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import type { Host } from '../../src/flock/host.ts'
-import { OwnerCache } from '../../src/flock/owners.ts'
 import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 
 /** Container inspect as flocker shows it: with its host. */
@@ -77,58 +75,5 @@ describe('finding the host of a container', () => {
     engines[0]!.containers.push(moved)
     const body = await (await get(app, `/containers/${id}/json`)).json() as Inspected
     assert.equal(body.Node.Name, 'fake1')
-  })
-})
-
-describe('the owner cache', () => {
-  const hostA = { name: 'a' } as Host
-  const hostB = { name: 'b' } as Host
-
-  test('full IDs and unique 12+ digit prefixes only; forgetting works by prefix and by host', () => {
-    const cache = new OwnerCache()
-    cache.remember('ab'.repeat(32), hostA)
-    cache.remember('ac'.repeat(32), hostB)
-    assert.equal(cache.lookup('ab'.repeat(32))?.host, hostA)
-    assert.equal(cache.lookup('ab'.repeat(6))?.host, hostA)
-    assert.equal(cache.lookup('ab'), undefined, 'short prefixes and names always probe the flock')
-    assert.equal(cache.lookup('web'), undefined)
-    cache.forget('ab'.repeat(6))
-    assert.equal(cache.lookup('ab'.repeat(32)), undefined)
-    cache.forgetHost(hostB)
-    assert.equal(cache.size, 0)
-  })
-})
-
-describe('container inspect', () => {
-  let engines: FakeEngine[]
-  let app: FlockerApp
-  before(async () => {
-    engines = await startFakeEngines(2)
-    engines[1]!.add('dddd5555', 'solo')
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`) })
-    await app.checkHosts()
-  })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
-
-  const inspects = (engine: FakeEngine) =>
-    engine.requests.filter((r) => r.includes('/containers/solo/json')).length
-
-  test('is answered from the owner lookup: the owner is asked once, not twice', async () => {
-    const before = inspects(engines[1]!)
-    const response = await get(app, '/v1.41/containers/solo/json')
-    assert.equal(response.status, 200)
-    assert.equal(((await response.json()) as Inspected).Config.Labels['flocker.host'], 'fake2')
-    assert.equal(inspects(engines[1]!) - before, 1)
-  })
-
-  test('with ?size=1 is asked of the owner again, since the lookup answer lacks the sizes', async () => {
-    const before = engines[1]!.requests.length
-    const response = await get(app, '/v1.41/containers/solo/json?size=1')
-    assert.equal(response.status, 200)
-    await response.arrayBuffer()
-    assert.ok(engines[1]!.requests.slice(before).some((r) => r.includes('size=1')))
   })
 })
