@@ -31,6 +31,9 @@ type Json = Record<string, unknown>
 /** What `list` may answer: servers, any host form of the new API, or the oldest `'a:2375,b:2375'`. */
 export type ServerList = readonly (Server | HostInput)[] | string
 
+/** Any listener, whatever its arguments (node's emitters take these too). */
+export type AnyListener = (...args: never[]) => unknown
+
 export type ListListener = (next: Callback<ServerList>) => unknown
 export type RouteListener = (info: RouteInfo, next: Callback<ServerChoice>) => unknown
 export type MapListener = (name: string, container: Json, image: Json, next: Callback<Json | void>) => unknown
@@ -66,20 +69,20 @@ export class Flocker {
   on(event: 'route', listener: RouteListener): this
   on(event: 'map', listener: MapListener): this
   on(event: 'start', listener: StartListener): this
-  on(event: string, listener: (...args: any[]) => unknown): this
-  on(event: string, listener: Listener): this {
-    this.#listeners.set(event, [...this.listeners(event), listener])
+  on(event: string, listener: AnyListener): this
+  on(event: string, listener: AnyListener): this {
+    this.#listeners.set(event, [...this.listeners(event), listener as Listener])
     return this
   }
 
-  addListener(event: string, listener: (...args: any[]) => unknown): this {
+  addListener(event: string, listener: AnyListener): this {
     return this.on(event, listener)
   }
 
-  once(event: string, listener: (...args: any[]) => unknown): this {
+  once(event: string, listener: AnyListener): this {
     const once = (...args: unknown[]) => {
       this.off(event, once)
-      return listener(...args)
+      return (listener as Listener)(...args)
     }
     return this.on(event, once)
   }
@@ -130,14 +133,14 @@ export class Flocker {
   }
 
   /** Serves one request of a node:http server you made (Node: attach and exec too, see README). */
-  handle(req: any, res: any): void {
+  handle(...[req, res]: Parameters<NodeRequestListener>): void {
     this.emit('request', req, res)
     this.#listener ??= nodeRequestListener((request, env) => this.app.fetch(request, env))
     void this.#listener(req, res)
   }
 
   /** `handle` bound to this facade: `http.createServer(dockers.handler())`. */
-  handler(): (req: any, res: any) => void {
+  handler(): (...args: Parameters<NodeRequestListener>) => void {
     return (req, res) => this.handle(req, res)
   }
 

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
+
+/** Container inspect as flocker shows it: with its host. */
+type Inspected = {
+  Id: string
+  Name: string
+  Config: { Labels: Record<string, string> }
+  Node: { Name: string; Addr: string }
+}
+
+const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
+
+describe('container inspect', () => {
+  let engines: FakeEngine[]
+  let app: FlockerApp
+  before(async () => {
+    engines = await startFakeEngines(2)
+    engines[1]!.add('dddd5555', 'solo')
+    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`) })
+    await app.checkHosts()
+  })
+  after(async () => {
+    await app.close()
+    await Promise.all(engines.map((e) => e.stop()))
+  })
+
+  const inspects = (engine: FakeEngine) =>
+    engine.requests.filter((r) => r.includes('/containers/solo/json')).length
+
+  test('is answered from the owner lookup: the owner is asked once, not twice', async () => {
+    const before = inspects(engines[1]!)
+    const response = await get(app, '/v1.41/containers/solo/json')
+    assert.equal(response.status, 200)
+    assert.equal(((await response.json()) as Inspected).Config.Labels['flocker.host'], 'fake2')
+    assert.equal(inspects(engines[1]!) - before, 1)
+  })
+
+  test('with ?size=1 is asked of the owner again, since the lookup answer lacks the sizes', async () => {
+    const before = engines[1]!.requests.length
+    const response = await get(app, '/v1.41/containers/solo/json?size=1')
+    assert.equal(response.status, 200)
+    await response.arrayBuffer()
+    assert.ok(engines[1]!.requests.slice(before).some((r) => r.includes('size=1')))
+  })
+})
