@@ -6,7 +6,6 @@ import {
   both,
   clearBoth,
   comparedSides,
-  DIFFERS,
   errorShape,
   hostsOfContainer,
   rawUpgrade,
@@ -24,7 +23,6 @@ const filters = (value: unknown) =>
 describe('lists and filters: flocker against one engine', () => {
   test(
     'ps -l, ps -n and limit follow creation order across hosts created within one second',
-    DIFFERS,
     async () => {
       const names = ['cmp-o1', 'cmp-o2', 'cmp-o3', 'cmp-o4', 'cmp-o5', 'cmp-o6']
       // Raw creates, one after the other: several fall within one second, as a script's would.
@@ -53,7 +51,7 @@ describe('lists and filters: flocker against one engine', () => {
   )
 
   for (const list of ['/containers/json', '/images/json', '/networks', '/volumes']) {
-    test(`malformed filters JSON on ${list} answers the engine's error`, DIFFERS, async () => {
+    test(`malformed filters JSON on ${list} answers the engine's error`, async () => {
       const { engine, flock } = await both(sides(), 'GET', `${V}${list}?filters=${filters('{bad')}`)
       assert.deepEqual(errorShape(flock), errorShape(engine))
       assert.ok(engine.status >= 400)
@@ -62,7 +60,6 @@ describe('lists and filters: flocker against one engine', () => {
 
   test(
     'a filter value given as a string is judged as the engine judges it, not split into characters',
-    DIFFERS,
     async () => {
       await dockerOk(sides().engine, ['create', '--name', 'web', ...NET, IMAGE, 'true'])
       await dockerOk(sides().flock, ['create', '--name', 'web', ...NET, IMAGE, 'true'])
@@ -76,12 +73,12 @@ describe('lists and filters: flocker against one engine', () => {
     },
   )
 
-  test('GET /plugins/privileges is answered as one engine answers it', DIFFERS, async () => {
+  test('GET /plugins/privileges is answered as one engine answers it', async () => {
     const { engine, flock } = await both(sides(), 'GET', `${V}/plugins/privileges?remote=cmp-plugin:1`)
     assert.deepEqual(errorShape(flock), errorShape(engine))
   })
 
-  test('name filters take the name forms flocker prints (name@host, host/name)', DIFFERS, async () => {
+  test('name filters take the name forms flocker prints (name@host, host/name)', async () => {
     await dockerOk(sides().engine, ['create', '--name', 'cmp-named', ...NET, IMAGE, 'true'])
     await dockerOk(sides().flock, ['create', '--name', 'cmp-named', ...NET, IMAGE, 'true'])
     const [host] = await hostsOfContainer(sides(), 'cmp-named')
@@ -107,7 +104,7 @@ describe('lists and filters: flocker against one engine', () => {
     await clearBoth(sides())
   })
 
-  test('network ls shows the built-in networks once, as one engine does', DIFFERS, async () => {
+  test('network ls shows the built-in networks once, as one engine does', async () => {
     const listed = await Promise.all(
       SIDES.map((side) => dockerOk(hostOf(side), ['network', 'ls', '--format', '{{.Name}}'])),
     )
@@ -115,7 +112,7 @@ describe('lists and filters: flocker against one engine', () => {
     assert.deepEqual(sorted(listed[1]!), sorted(listed[0]!))
   })
 
-  test("a volume's list entry equals its create answer and its inspect", DIFFERS, async () => {
+  test("a volume's list entry equals its create answer and its inspect", async () => {
     for (const side of SIDES) {
       const created = (await api(hostOf(side), 'POST', `${V}/volumes/create`, { body: { Name: 'cmp-vol' } }))
         .json()
@@ -128,7 +125,7 @@ describe('lists and filters: flocker against one engine', () => {
     }
   })
 
-  test("attach with stream=0&logs=1 returns the container's output", DIFFERS, async () => {
+  test("attach with stream=0&logs=1 returns the container's output", async () => {
     const outputs: string[] = []
     for (const side of SIDES) {
       await dockerOk(hostOf(side), ['run', '--name', 'cmp-attach', ...NET, IMAGE, 'echo', 'said before'])
@@ -147,7 +144,6 @@ describe('lists and filters: flocker against one engine', () => {
 
   test(
     'links and volumes_from name containers created a moment before: the dependent lands beside them',
-    DIFFERS,
     async () => {
       const statuses: number[] = []
       for (const side of SIDES) {
@@ -172,7 +168,6 @@ describe('lists and filters: flocker against one engine', () => {
 
   test(
     "create --name equal to another container's full ID is accepted, as one engine accepts it",
-    DIFFERS,
     async () => {
       const statuses: number[] = []
       for (const side of SIDES) {
@@ -187,7 +182,6 @@ describe('lists and filters: flocker against one engine', () => {
 
   test(
     'rename to a name another host holds is refused: names are unique across the flock',
-    DIFFERS,
     async () => {
       const [n1, n2] = sides().flockEngines.engines
       await dockerOk(n1!.url, ['create', '--name', 'cmp-taken', ...NET, IMAGE, 'true'])
@@ -205,7 +199,6 @@ describe('lists and filters: flocker against one engine', () => {
   // Last: before the fix, this left an events stream retrying against every host.
   test(
     'events with a filter or time the engines refuse answer their error, not a stream',
-    DIFFERS,
     async () => {
       for (const query of [`filters=${filters('{bad')}`, 'since=abc']) {
         const { engine, flock } = await both(sides(), 'GET', `${V}/events?${query}`)
