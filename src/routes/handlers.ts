@@ -14,6 +14,7 @@ import { execCreate } from './variants/exec-create.ts'
 import { followsContainer } from './variants/follows-container.ts'
 import { pushByTag } from './variants/push-by-tag.ts'
 import { startHook } from './variants/start-hook.ts'
+import { uniqueName } from './variants/unique-name.ts'
 
 /** The handler of a route, chosen once from its behaviour when the app is built (never per request). */
 export function handlerFor(route: Route): Handler {
@@ -53,6 +54,8 @@ function routedHandler(behaviour: Extract<Behaviour, { kind: 'routed' }>, templa
       return everyHolder(target === 'network' ? 'network' : 'image', template)
     case 'push-by-tag':
       return pushByTag(template)
+    case 'unique-name':
+      return uniqueName(template)
     case 'follows-container':
       return followsContainer(template)
   }
