@@ -183,8 +183,15 @@ const localImage: Preference = {
   },
 }
 
+/** A build with `cache_from` goes where its cache images are: the builder takes them from that host only. */
+const cachePresent: Preference = {
+  name: 'cache images present',
+  prefers: (request, state) => (request.cacheImages ?? []).every((image) => hasImage(state, image)),
+}
+
 export const PREFERENCES: readonly Preference[] = [
   softExpressions,
+  cachePresent,
   volumesPresent,
   composeProject,
   localImage,
