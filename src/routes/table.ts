@@ -35,6 +35,7 @@ export type EveryHostMerge = 'progress' | 'prune' | 'first'
  * - every-holder        sent to every host that holds the image / network (tag, rmi, network rm), answers merged
  * - push-by-tag         the image to find is `name:tag` (the tag is in the query)
  * - follows-container   network connect/disconnect go to the container's host, with that host's network ID
+ * - one-holder          save of several images: sent to a host that holds them all (else says where each is)
  * - unique-name         rename: the new name must be free on every host (names are unique across the flock)
  */
 export type RoutedVariant =
@@ -46,6 +47,7 @@ export type RoutedVariant =
   | 'push-by-tag'
   | 'follows-container'
   | 'unique-name'
+  | 'one-holder'
 
 /**
  * Which hosts an every-host request goes to: every usable host, or (`pull-targets`) the host a
@@ -156,7 +158,7 @@ export const routes: readonly Route[] = [
   r('POST', '/images/create', everyHost('progress', 'pull-targets')),
   r('GET', '/images/search', anyHost),
   r('POST', '/images/prune', everyHost('prune')),
-  r('GET', '/images/get', routed('image', 'plain', { query: 'names' })),
+  r('GET', '/images/get', routed('image', 'one-holder', { query: 'names' })),
   r('POST', '/images/load', everyHost('progress')),
   r('GET', '/images/{name*}/json', routed('image')),
   r('GET', '/images/{name*}/history', routed('image')),
