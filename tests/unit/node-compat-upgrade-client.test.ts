@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { UpgradeRequest } from '../../src/runtime/types.ts'
-import { upgrade, UpgradedSocket } from '../../src/runtime/node-compat/upgrade-client.ts'
+import { upgrade, type UpgradedSocket } from '../../src/runtime/node-compat/upgrade-client.ts'
 import { closed, rawEngine } from '../support/raw-engine.ts'
 
 const attach = (extra: Partial<UpgradeRequest> = {}): UpgradeRequest => ({
