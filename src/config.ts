@@ -5,7 +5,7 @@ import { NAME_STYLES } from './docker/refs.ts'
 import type { HostSpec } from './flock/host-spec.ts'
 import { type LegacyHostSpec, toHostSpec } from './flock/host-spec.ts'
 import { STRATEGIES } from './schedule/strategies.ts'
-import { readTlsDirectory } from './host-client/endpoint.ts'
+import { readTlsDirectory } from './addresses/tls-directory.ts'
 import type { Platform } from './runtime/types.ts'
 
 const NodeEntry = v.union([

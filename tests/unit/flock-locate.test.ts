@@ -1,34 +1,22 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
-
-/** Container inspect as flocker shows it: with its host. */
-type Inspected = {
-  Id: string
-  Name: string
-  Config: { Labels: Record<string, string> }
-  Node: { Name: string; Addr: string }
-}
-
-const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
+import type { FlockerApp } from '../../src/app.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { get, type Inspected, startFakeFlock } from '../support/fake-flock.ts'
 
 describe('finding the host of a container', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(3)
+    ;({ engines, app, stop } = await startFakeFlock(3, () => {}, { names: 'at' }))
     engines[0]!.add('aaaa1111', 'web')
     engines[1]!.add('bbbb2222', 'db')
     engines[1]!.add('cccc3333', 'twin')
     engines[2]!.add('cccc4444', 'twin')
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), names: 'at' })
     await app.checkHosts()
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   for (const ref of ['aaaa1111'.padEnd(64, '0'), 'aaaa11110000', 'aaaa1', 'web', 'web@fake1', 'fake1/web']) {
     test(`"${ref}" finds web on fake1, shown as web@fake1 with its host`, async () => {

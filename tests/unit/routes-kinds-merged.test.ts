@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import type { FlockerApp } from '../../src/app.ts'
 import type { ContainerSummaryJson } from '../../src/docker/types.ts'
 import { mergeImages } from '../../src/routes/kinds/merged.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { get, startFakeFlock } from '../support/fake-flock.ts'
 
-const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
 /** A container as flocker lists it: names and labels always there. */
 type Listed = ContainerSummaryJson & { Names: string[]; Labels: Record<string, string>; Created: number }
 
@@ -14,18 +14,15 @@ const filters = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringi
 describe('merged container list over 100 fake hosts', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(100)
+    ;({ engines, app, stop } = await startFakeFlock(100))
     engines.forEach((engine, i) => {
       engine.add(`a${String(i).padStart(3, '0')}`, `web${i}`, 1_000 + i)
       engine.add(`b${String(i).padStart(3, '0')}`, `old${i}`, 500 + i, 'exited')
     })
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`) })
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('every host answers into one list, newest first, each container labelled with its host', async () => {
     const response = await get(app, '/v1.41/containers/json')
@@ -59,15 +56,12 @@ describe('merged container list over 100 fake hosts', () => {
 describe('a slow or failing host', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(3)
+    ;({ engines, app, stop } = await startFakeFlock(3, () => {}, { hostTimeout: 300 }))
     engines.forEach((engine, i) => engine.add(`c${i}`, `app${i}`))
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), hostTimeout: 300 })
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('a hung host is left out and named; the others answer', async () => {
     await app.checkHosts()

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { get, startFakeFlock } from '../support/fake-flock.ts'
 import { type RecordingEngine, startRecordingEngine } from '../support/recording-engine.ts'
-
-const get = (app: FlockerApp, path: string, method = 'GET') =>
-  app.fetch(new Request(`http://flocker${path}`, { method }), {})
 
 interface Info {
   Containers: number
@@ -17,16 +15,13 @@ interface Info {
 describe('docker info and ping for the flock', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(3)
+    ;({ engines, app, stop } = await startFakeFlock(3))
     engines.forEach((engine, i) => engine.add(`c${i}`, `app${i}`))
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), hostTimeout: 300 })
     await app.checkHosts()
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('/info sums the hosts and lists each in SystemStatus', async () => {
     const info = await (await get(app, '/info')).json() as Info

@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
-
-/** Container inspect as flocker shows it: with its host. */
-type Inspected = {
-  Id: string
-  Name: string
-  Config: { Labels: Record<string, string> }
-  Node: { Name: string; Addr: string }
-}
-
-const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
+import type { FlockerApp } from '../../src/app.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { get, type Inspected, startFakeFlock } from '../support/fake-flock.ts'
 
 describe('container inspect', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(2)
+    ;({ engines, app, stop } = await startFakeFlock(2))
     engines[1]!.add('dddd5555', 'solo')
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`) })
     await app.checkHosts()
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   const inspects = (engine: FakeEngine) =>
     engine.requests.filter((r) => r.includes('/containers/solo/json')).length
