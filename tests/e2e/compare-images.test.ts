@@ -7,7 +7,6 @@ import {
   both,
   clearBoth,
   comparedSides,
-  DIFFERS,
   errorShape,
   hostsOfContainer,
   hostsOfImage,
@@ -69,7 +68,7 @@ describe('images: flocker against one engine', () => {
     assert.deepEqual(await hostsOfImage(sides(), 'cmp-pull:3'), [])
   })
 
-  test('images known by ID (commit results) draw the create to their host', DIFFERS, async () => {
+  test('images known by ID (commit results) draw the create to their host', async () => {
     const statuses: Record<Side, number> = { engine: 0, flock: 0 }
     for (const side of ['engine', 'flock'] as const) {
       await dockerOk(hostOf(side), ['run', '--name', 'cmp-commit-src', ...NET, IMAGE, 'touch', '/made'])
@@ -128,7 +127,7 @@ describe('images: flocker against one engine', () => {
     assert.deepEqual(Object.keys(flock.json()).sort(), Object.keys(engine.json()).sort())
   })
 
-  test('info counts agree with the lists, as on one engine', DIFFERS, async () => {
+  test('info counts agree with the lists, as on one engine', async () => {
     await dockerOk(sides().flock, ['create', '--name', 'cmp-count', ...NET, IMAGE, 'true'])
     await dockerOk(sides().engine, ['create', '--name', 'cmp-count', ...NET, IMAGE, 'true'])
     for (const side of ['engine', 'flock'] as const) {
@@ -143,7 +142,7 @@ describe('images: flocker against one engine', () => {
     await clearBoth(sides())
   })
 
-  test('save of images on different hosts says where each is', DIFFERS, async () => {
+  test('save of images on different hosts says where each is', async () => {
     const [n1, n2] = sides().flockEngines.engines
     await dockerOk(n1!.url, ['tag', IMAGE, 'cmp-save-a:1'])
     await dockerOk(sides().engine, ['tag', IMAGE, 'cmp-save-a:1'])

@@ -25,7 +25,9 @@ export async function answerDiskUsage(ctx: FlockerContext, req: DockerRequest): 
     // Per-host objects carry their host; an image on several hosts is one row, as in the image list
     // (the first host's; `docker info` counts it once too).
     for (const list of LABELLED) {
-      const items = (value[list] ?? []).filter((item) => list !== 'Images' || !seenImages.has(String(item.Id)))
+      const items = (value[list] ?? []).filter((item) =>
+        list !== 'Images' || !seenImages.has(String(item.Id))
+      )
       items.forEach((item) => list === 'Images' && seenImages.add(String(item.Id)))
       body[list].push(...items.map((item) => withHostLabel(item, host)))
     }

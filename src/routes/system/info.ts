@@ -29,17 +29,24 @@ export async function answerInfo(ctx: FlockerContext): Promise<Response> {
   const [answers, reserved, images] = await Promise.all([
     askAll(usable, (host, signal) => host.json<InfoJson>('/info', { signal }), ctx.options.hostTimeout),
     reservations(usable, ctx.options.hostTimeout),
-    askAll(usable, (host, signal) => host.json<{ Id: string }[]>('/images/json?all=1', { signal }), ctx.options.hostTimeout),
+    askAll(
+      usable,
+      (host, signal) => host.json<{ Id: string }[]>('/images/json?all=1', { signal }),
+      ctx.options.hostTimeout,
+    ),
   ])
   const infos = answers.flatMap((answer) => (answer.ok ? [answer.value] : []))
-  const fresh = new Map(answers.flatMap((answer) => (answer.ok ? [[answer.host, answer.value] as const] : [])))
+  const fresh = new Map(
+    answers.flatMap((answer) => (answer.ok ? [[answer.host, answer.value] as const] : [])),
+  )
   // With every host down, `docker info` still lists them, Unhealthy: the one view that shows the outage.
   const first: InfoJson = infos[0] ?? { ServerVersion: '', Warnings: [] }
   const totals = Object.fromEntries(
     SUMMED.map((key) => [key, infos.reduce((sum, info) => sum + Number(info[key] ?? 0), 0)]),
   )
   // An image on several hosts is one image, as in the merged image list.
-  totals.Images = new Set(images.flatMap((answer) => (answer.ok ? answer.value.map((image) => image.Id) : []))).size
+  totals.Images =
+    new Set(images.flatMap((answer) => (answer.ok ? answer.value.map((image) => image.Id) : []))).size
   const missing = answers.filter((answer) => !answer.ok).map((answer) => answer.host.name)
   const down = ctx.flock.all.filter((host) => host.status === 'unhealthy')
   const listError = ctx.inventory.lastListError
@@ -106,7 +113,9 @@ function containerCounts(info: InfoJson | undefined): string {
   if (!info) return '0 (host not answering)'
   const count = (key: 'Containers' | 'ContainersRunning' | 'ContainersPaused' | 'ContainersStopped') =>
     Number(info[key] ?? 0)
-  return `${count('Containers')} (${count('ContainersRunning')} Running, ${count('ContainersPaused')} Paused, ` +
+  return `${count('Containers')} (${count('ContainersRunning')} Running, ${
+    count('ContainersPaused')
+  } Paused, ` +
     `${count('ContainersStopped')} Stopped)`
 }
 

@@ -16,7 +16,9 @@ export function oneHolder(template: string): Handler {
     }))
     const missing = holders.find((holder) => !holder.hosts.length)
     if (missing) return notFound(`No such image: ${missing.name}`).toResponse()
-    const host = holders[0]?.hosts.find((candidate: Host) => holders.every((h) => h.hosts.includes(candidate)))
+    const host = holders[0]?.hosts.find((candidate: Host) =>
+      holders.every((h) => h.hosts.includes(candidate))
+    )
     if (!host) {
       const where = holders.map((h) => `${h.name} is on ${h.hosts.map((x) => x.name).join(', ')}`).join('; ')
       return notFound(
