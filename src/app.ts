@@ -20,6 +20,9 @@ import { pullTargets, startContainer } from './routes/kinds/placed.ts'
 import { system } from './routes/kinds/system.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { ServeEnv } from './runtime/types.ts'
+import { type FlockerObserver, Observers } from './observe/observer.ts'
+import { observeRequests } from './observe/middleware.ts'
+import { noteError, noteRoute } from './observe/scope.ts'
 
 /** A handler of one kind: gets the flock, the request, the path parameters and the filled-in path. */
 type KindHandler = (
@@ -40,6 +43,8 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   refreshHosts(): Promise<void>
   /** Stops background work (health checks); the app stays usable but unmonitored. */
   close(): Promise<void>
+  /** Watches requests, hijacked streams, placements and health (logs, metrics); returns the unsubscribe. */
+  observe(observer: FlockerObserver): () => void
 }
 
 /**
@@ -49,7 +54,9 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
 export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
-  const flock = new Flock(adapter)
+  const observers = new Observers()
+  if (options.observer) observers.add(options.observer)
+  const flock = new Flock(adapter, [], observers)
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
   flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))
@@ -60,17 +67,19 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     list && (async () => (await list()).map(toHostSpec)),
     resolved.listInterval,
   )
-  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health }
+  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health, observers }
   health.start()
   inventory.start()
 
   const app = new Hono<{ Bindings: ServeEnv }>()
+  app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route.handling, route)
     const pattern = honoPattern(path)
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
       await inventory.ready
+      noteRoute(route.path, route.handling.kind)
       return run(c, ctx, route.path, handler)
     })
   }
@@ -89,6 +98,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     checkHosts: () => health.checkAll(),
     setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
     refreshHosts: () => inventory.refresh(),
+    observe: (observer: FlockerObserver) => observers.add(observer),
     close: () => {
       inventory.stop()
       return Promise.resolve(health.stop())
@@ -146,7 +156,11 @@ function pathBelowMount(c: Context): string {
 }
 
 function toErrorResponse(error: unknown): Response {
-  if (error instanceof DockerError) return error.toResponse()
+  if (error instanceof DockerError) {
+    if (error.status >= 500) noteError(error.message)
+    return error.toResponse()
+  }
   const message = errorText(error)
+  noteError(message)
   return errorResponse(500, `flocker: ${message}`)
 }

@@ -2,6 +2,7 @@ import type { RuntimeAdapter, TlsFiles } from '../runtime/types.ts'
 import { parseEndpoint } from '../host-client/endpoint.ts'
 import { Host } from './host.ts'
 import { OwnerCache } from './owners.ts'
+import type { Observers } from '../observe/observer.ts'
 
 /** A host as the operator describes it (flag, env, config file or the `list` hook). */
 export interface HostSpec {
@@ -27,7 +28,11 @@ export class Flock {
   /** Called after every inventory change (event streams join or leave). */
   readonly listeners: Set<(change: InventoryChange) => void> = new Set()
 
-  constructor(private readonly adapter: RuntimeAdapter, specs: readonly HostSpec[] = []) {
+  constructor(
+    private readonly adapter: RuntimeAdapter,
+    specs: readonly HostSpec[] = [],
+    private readonly observers?: Observers,
+  ) {
     this.setHosts(specs)
   }
 
@@ -46,7 +51,7 @@ export class Flock {
       ) {
         next.set(name, old)
       } else {
-        const host = new Host(name, endpoint, { ...spec.labels }, this.adapter)
+        const host = new Host(name, endpoint, { ...spec.labels }, this.adapter, this.observers)
         next.set(name, host)
         added.push(host)
       }

@@ -1,6 +1,8 @@
 import { DockerError, hostUnreachable } from '../docker/errors.ts'
 import { formatEndpoint } from '../host-client/endpoint.ts'
 import type { Endpoint, RawConnection, RuntimeAdapter } from '../runtime/types.ts'
+import type { Observers } from '../observe/observer.ts'
+import { noteHost } from '../observe/scope.ts'
 
 export type HostStatus = 'pending' | 'healthy' | 'unhealthy'
 
@@ -43,6 +45,8 @@ export class Host {
     readonly endpoint: Endpoint,
     readonly labels: Readonly<Record<string, string>>,
     private readonly adapter: RuntimeAdapter,
+    /** Told of every request sent to this host (metrics: latency per host). */
+    readonly observers?: Observers,
   ) {}
 
   get address(): string {
@@ -61,17 +65,26 @@ export class Host {
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
+    noteHost(this.name)
+    const started = performance.now()
+    let status: number | null = null
     try {
-      return await this.adapter.request(this.endpoint, {
+      const response = await this.adapter.request(this.endpoint, {
         method,
         path,
         headers,
         body: init.body ?? null,
         signal: init.signal,
       })
+      status = response.status
+      return response
     } catch (error) {
       if (error instanceof DockerError) throw error
       throw hostUnreachable(this.name, error)
+    } finally {
+      if (this.observers?.active) {
+        this.observers.hostCall({ host: this.name, method, status, durationMs: performance.now() - started })
+      }
     }
   }
 
@@ -84,6 +97,7 @@ export class Host {
   }
 
   async dial(signal?: AbortSignal): Promise<RawConnection> {
+    noteHost(this.name)
     try {
       return await this.adapter.dial(this.endpoint, signal)
     } catch (error) {

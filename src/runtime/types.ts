@@ -40,12 +40,19 @@ export interface RawConnection {
 export interface ServeEnv {
   /** Present on an Upgrade request: the client connection can be taken over. */
   readonly hijack?: HijackCapability
+  /** The client's address: `127.0.0.1:50412`, or `unix` on a unix socket. */
+  readonly client?: string
 }
 
 export interface HijackCapability {
-  /** Marks `response` so that the adapter, instead of writing it, writes `head` raw and splices. */
-  splice(upstream: RawConnection, head: Uint8Array): Response
+  /**
+   * Marks `response` so that the adapter, instead of writing it, writes `head` raw and splices.
+   * `onClose` is told the bytes each way (client to engine, engine to client) once both ends closed.
+   */
+  splice(upstream: RawConnection, head: Uint8Array, onClose?: SpliceClosed): Response
 }
+
+export type SpliceClosed = (bytesIn: number, bytesOut: number) => void
 
 export type FetchHandler = (request: Request, env: ServeEnv) => Response | Promise<Response>
 

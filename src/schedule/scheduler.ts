@@ -1,4 +1,5 @@
-import { conflict, DockerError, unavailable } from '../docker/errors.ts'
+import { conflict, DockerError, errorText, unavailable } from '../docker/errors.ts'
+import type { PlacementRecord } from '../observe/observer.ts'
 import type { Host } from '../flock/host.ts'
 import type { FlockerContext } from '../routes/context.ts'
 import { FILTERS, PREFERENCES } from './filters.ts'
@@ -27,10 +28,43 @@ export function place(ctx: FlockerContext, request: PlacementRequest): Promise<P
         `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
       )
     }
-    const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
-      await schedule(ctx, request)
+    const host = await decide(ctx, request)
     return { host, done: memory.placed(host, request) }
   })
+}
+
+/** The hook's choice, a waiting create's, or the scheduler's; each decision is told to the observers. */
+async function decide(ctx: FlockerContext, request: PlacementRequest): Promise<Host> {
+  const tell = (outcome: 'placed' | 'refused', by: PlacementRecord['by'], reason: string, host?: Host) =>
+    ctx.observers.placement({
+      time: new Date(),
+      kind: request.kind,
+      name: request.name,
+      image: request.image,
+      strategy: ctx.options.strategy,
+      outcome,
+      by,
+      host: host?.name,
+      reason,
+    })
+  const hooked = await hookChoice(ctx, request)
+  if (hooked) {
+    tell('placed', 'hook', 'the route hook chose it', hooked)
+    return hooked
+  }
+  const pending = pendingChoice(ctx, request)
+  if (pending) {
+    tell('placed', 'pending-pull', `a create waiting for ${request.image} chose it`, pending)
+    return pending
+  }
+  try {
+    const { host, reason } = await schedule(ctx, request)
+    tell('placed', 'scheduler', reason, host)
+    return host
+  } catch (error) {
+    tell('refused', 'scheduler', errorText(error).replace(/^flocker: /, ''))
+    throw error
+  }
 }
 
 async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promise<Host | undefined> {
@@ -63,7 +97,7 @@ function usableHosts(ctx: FlockerContext): Host[] {
   return hosts
 }
 
-async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<Host> {
+async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<{ host: Host; reason: string }> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
@@ -76,7 +110,9 @@ async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise
   for (const state of states) state.containers.push(...memory.inFlightOn(state.host))
   if (needsResources(request)) await readResources(states, ctx.options.hostTimeout)
   const chosen = choose(request, states, ctx.options.strategy, eliminated)
-  return chosen.host
+  const reason = `${ctx.options.strategy} over ${states.length} host${states.length === 1 ? '' : 's'}` +
+    (eliminated.length ? `; left out: ${eliminated.join('; ')}` : '')
+  return { host: chosen.host, reason }
 }
 
 function needsResources(request: PlacementRequest): boolean {

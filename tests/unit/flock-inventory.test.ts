@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { parseArgs, UsageError } from '../../src/cli.ts'
 import type { HostSpec } from '../../src/flock/flock.ts'
 import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 
@@ -60,12 +59,4 @@ describe('the list hook', () => {
     assert.equal(host.facts?.ncpu, 2)
     assert.equal(host.allLabels.fake, 'fake3')
   })
-})
-
-test('health and timeout flags', () => {
-  const args = parseArgs(['--health-interval', '250', '--health-threshold=3', '--host-timeout', '900'])
-  assert.equal(args.healthInterval, 250)
-  assert.equal(args.healthThreshold, 3)
-  assert.equal(args.hostTimeout, 900)
-  assert.throws(() => parseArgs(['--health-interval', 'soon']), UsageError)
 })

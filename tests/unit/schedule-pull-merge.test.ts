@@ -1,3 +1,4 @@
+import { Observers } from '../../src/observe/observer.ts'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Flock } from '../../src/flock/flock.ts'
@@ -48,6 +49,7 @@ test("a pull that fails on one host ends the merged stream with that host's erro
     hooks: {},
     adapter,
     health: new HealthMonitor(() => []),
+    observers: new Observers(),
   }
   const response = await everyHost('progress', pullTargets)(ctx, request(), {}, '/images/create')
   assert.equal(response.status, 200)

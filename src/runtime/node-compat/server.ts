@@ -2,7 +2,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import type { IncomingMessage, Server } from 'node:http'
 import * as fs from 'node:fs'
 import type { Socket } from 'node:net'
-import type { Endpoint, FetchHandler, RawConnection, RunningServer, ServeOptions } from '../types.ts'
+import type { Endpoint, FetchHandler, RawConnection, RunningServer, ServeOptions, SpliceClosed } from '../types.ts'
 import { SocketConnection } from './raw-connection.ts'
 import { splice } from './splice.ts'
 import { upgradeRequestBody } from './upgrade-body.ts'
@@ -16,6 +16,7 @@ export interface ServerQuirks {
 interface SpliceOrder {
   readonly upstream: RawConnection
   readonly head: Uint8Array
+  readonly onClose?: SpliceClosed
 }
 
 /**
@@ -45,7 +46,7 @@ export async function serveHttp(
 
 function createServer(handler: FetchHandler, options: ServeOptions, quirks: ServerQuirks): Server {
   const server = createAdaptorServer({
-    fetch: (request) => handler(request, {}),
+    fetch: (request, bindings) => handler(request, clientEnv((bindings as { incoming?: IncomingMessage }).incoming?.socket)),
     overrideGlobalObjects: quirks.overrideGlobals,
   }) as Server
   // No server-side timeouts: attach, logs -f, events and slow uploads may run for days.
@@ -97,10 +98,11 @@ export async function answerUpgrade(
   })
   const orders = new WeakMap<Response, SpliceOrder>()
   const response = await handler(request, {
+    ...clientEnv(socket),
     hijack: {
-      splice(upstream, head) {
+      splice(upstream, head, onClose) {
         const marker = new Response(null, { status: 200 })
-        orders.set(marker, { upstream, head })
+        orders.set(marker, { upstream, head, onClose })
         return marker
       },
     },
@@ -111,7 +113,25 @@ export async function answerUpgrade(
   const upstream = order.upstream.detach()
   socket.write(order.head)
   for (const chunk of upstream.pending) socket.write(chunk)
-  splice(socket, upstream.socket, { clientSurplus: surplus, upstreamEnded: upstream.ended })
+  const pendingBytes = upstream.pending.reduce((sum, chunk) => sum + chunk.byteLength, 0)
+  splice(socket, upstream.socket, {
+    clientSurplus: surplus,
+    upstreamEnded: upstream.ended,
+    onClose: order.onClose &&
+      ((bytesIn, bytesOut) => order.onClose!(bytesIn, bytesOut + pendingBytes)),
+  })
+}
+
+/** Where the request came from, worked out only if asked (logs, metrics). */
+function clientEnv(socket: Socket | undefined): { readonly client?: string } {
+  return {
+    get client() {
+      if (!socket) return undefined
+      const { remoteAddress, remotePort } = socket
+      if (!remoteAddress) return 'unix'
+      return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`
+    },
+  }
 }
 
 /** An upgrade the handler refused (404, 409...): answer it as plain HTTP/1.1 and close. */
