@@ -67,7 +67,14 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     list && (async () => (await list()).map(toHostSpec)),
     resolved.listInterval,
   )
-  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health, observers }
+  const ctx: FlockerContext = {
+    flock,
+    options: resolved,
+    hooks: options.hooks ?? {},
+    adapter,
+    health,
+    observers,
+  }
   health.start()
   inventory.start()
 

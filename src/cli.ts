@@ -55,7 +55,9 @@ export async function main(runtime: RuntimeAdapter = detectRuntime()): Promise<v
 /** A config error as one line per problem. */
 function configErrorText(error: unknown): string {
   if (!(error instanceof ConfigError)) return `flocker: ${errorText(error)}`
-  return [`flocker: config file ${error.file} is not valid:`, ...error.problems.map((p) => `  ${p}`)].join('\n')
+  return [`flocker: config file ${error.file} is not valid:`, ...error.problems.map((p) => `  ${p}`)].join(
+    '\n',
+  )
 }
 
 async function start(settings: Settings, runtime: RuntimeAdapter) {
@@ -82,7 +84,11 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     runtime,
     onError: (error) => log('server').error('{error}', { error: errorText(error) }),
   })
-  const reload: ReloadState = { file: settings.config ?? configPath({}, platform), state: 'loaded', at: new Date() }
+  const reload: ReloadState = {
+    file: settings.config ?? configPath({}, platform),
+    state: 'loaded',
+    at: new Date(),
+  }
   const admin = settings.admin
     ? await startAdmin(app, { listen: settings.admin, runtime, reload: () => reload })
     : undefined
@@ -99,7 +105,11 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
 }
 
 function logSettings(settings: Settings, platform: Platform) {
-  return { level: settings['log-level'] ?? 'info', format: settings['log-format'] ?? 'text', write: platform.stderr }
+  return {
+    level: settings['log-level'] ?? 'info',
+    format: settings['log-format'] ?? 'text',
+    write: platform.stderr,
+  }
 }
 
 /** Settings a running flocker takes from a reloaded file; the others wait for a restart. */
@@ -127,18 +137,24 @@ function watchConfig(
       await configureLogging(logSettings(settings, platform))
       accessLog.requests = settings['log-requests'] ?? false
       const waiting = Object.keys(settings).filter((key) =>
-        !LIVE.has(key) && JSON.stringify(settings[key as keyof Settings]) !== JSON.stringify(first[key as keyof Settings])
+        !LIVE.has(key) &&
+        JSON.stringify(settings[key as keyof Settings]) !== JSON.stringify(first[key as keyof Settings])
       )
       Object.assign(reload, { state: 'loaded', at: new Date(), error: undefined, problems: undefined })
-      logger.info('config reloaded from {file}: {added} hosts added{addedNames}, {removed} removed{removedNames}', {
-        file: reload.file,
-        added: added.length,
-        addedNames: added.map((h) => ` ${h.name}`).join(''),
-        removed: removed.length,
-        removedNames: removed.map((h) => ` ${h.name}`).join(''),
-      })
+      logger.info(
+        'config reloaded from {file}: {added} hosts added{addedNames}, {removed} removed{removedNames}',
+        {
+          file: reload.file,
+          added: added.length,
+          addedNames: added.map((h) => ` ${h.name}`).join(''),
+          removed: removed.length,
+          removedNames: removed.map((h) => ` ${h.name}`).join(''),
+        },
+      )
       if (waiting.length) {
-        logger.warn('config changes that take effect after a restart: {settings}', { settings: waiting.join(', ') })
+        logger.warn('config changes that take effect after a restart: {settings}', {
+          settings: waiting.join(', '),
+        })
       }
       await app.checkHosts()
     } catch (error) {

@@ -109,6 +109,8 @@ export async function nodeSpec(
   if (typeof entry === 'string') return nodeSpec(splitNodeText(entry), platform, defaultCertPath)
   if ('hostname' in entry) return { name: entry.hostname, url: entry.docker, labels: entry.labels }
   const certPath = entry.certPath ?? (entry.url.startsWith('https://') ? defaultCertPath : undefined)
-  const tls = certPath ? await readTlsDirectory(certPath, platform.readTextFile, entry.tlsVerify ?? true) : undefined
+  const tls = certPath
+    ? await readTlsDirectory(certPath, platform.readTextFile, entry.tlsVerify ?? true)
+    : undefined
   return { name: entry.name, url: entry.url, labels: entry.labels, tls }
 }

@@ -69,7 +69,8 @@ export function createMetrics(flock: Flock) {
   })
   const hostLatency = new Histogram({
     name: 'flocker_host_request_duration_seconds',
-    help: 'Time for a host to answer a request flocker sent it (to the response head), health checks included',
+    help:
+      'Time for a host to answer a request flocker sent it (to the response head), health checks included',
     labelNames: ['host'],
     buckets: SECONDS,
     registers,
@@ -102,7 +103,9 @@ export function createMetrics(flock: Flock) {
     'address',
     'status',
   ], (g) => {
-    for (const h of flock.all) g.set({ host: h.name, address: h.address, status: h.status }, h.status === 'healthy' ? 1 : 0)
+    for (const h of flock.all) {
+      g.set({ host: h.name, address: h.address, status: h.status }, h.status === 'healthy' ? 1 : 0)
+    }
   })
   perHost('flocker_host_consecutive_failures', 'Failed health checks in a row', ['host'], (g) => {
     for (const h of flock.all) g.set({ host: h.name }, h.consecutiveFailures)
@@ -117,9 +120,14 @@ export function createMetrics(flock: Flock) {
       g.set({ host: h.name, state: 'all' }, h.facts.containers)
     }
   })
-  perHost('flocker_host_last_check_timestamp_seconds', 'When a host was last checked (Unix time)', ['host'], (g) => {
-    for (const h of flock.all) if (h.lastCheck) g.set({ host: h.name }, h.lastCheck.getTime() / 1000)
-  })
+  perHost(
+    'flocker_host_last_check_timestamp_seconds',
+    'When a host was last checked (Unix time)',
+    ['host'],
+    (g) => {
+      for (const h of flock.all) if (h.lastCheck) g.set({ host: h.name }, h.lastCheck.getTime() / 1000)
+    },
+  )
   perHost('flocker_hosts', 'Hosts in the flock, by status', ['status'], (g) => {
     for (const status of ['pending', 'healthy', 'unhealthy']) {
       g.set({ status }, flock.all.filter((h) => h.status === status).length)

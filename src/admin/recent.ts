@@ -36,13 +36,17 @@ export class Recent {
       if (p.outcome === 'refused') this.error(`${p.kind} ${p.name ?? ''}`.trim(), p.reason, p.time)
     },
     request: (r) => {
-      if (r.status >= 500) this.error(`${r.method} ${r.path} → ${r.status}`, r.error ?? 'error answer', r.started)
+      if (r.status >= 500) {
+        this.error(`${r.method} ${r.path} → ${r.status}`, r.error ?? 'error answer', r.started)
+      }
     },
     health: (change) => {
-      if (change.to === 'unhealthy') this.error(`host ${change.host} unhealthy`, change.error ?? '', change.time)
-      else this.version++
+      if (change.to === 'unhealthy') {
+        this.error(`host ${change.host} unhealthy`, change.error ?? '', change.time)
+      } else this.version++
     },
     // A host already known to be down would flood the list on every `docker ps`: only new failures.
-    viewMissingHost: (m) => !m.reason.startsWith('unhealthy') && this.error(`${m.route} without ${m.host}`, m.reason),
+    viewMissingHost: (m) =>
+      !m.reason.startsWith('unhealthy') && this.error(`${m.route} without ${m.host}`, m.reason),
   }
 }

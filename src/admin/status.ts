@@ -21,7 +21,12 @@ export interface HostStatusJson {
   readonly lastCheck: string | null
   readonly consecutiveFailures: number
   readonly lastError: string
-  readonly engine: { readonly version: string; readonly apiVersion: string; readonly os: string; readonly name: string } | null
+  readonly engine: {
+    readonly version: string
+    readonly apiVersion: string
+    readonly os: string
+    readonly name: string
+  } | null
   readonly containers: { readonly running: number; readonly total: number } | null
   readonly cpus: { readonly reserved: number | null; readonly total: number } | null
   readonly memory: { readonly reserved: number | null; readonly total: number } | null
@@ -37,7 +42,11 @@ export class Reservations {
   #reading: Promise<void> | null = null
   #byHost = new Map<Host, { cpus: number; memory: number }>()
 
-  constructor(private readonly flock: Flock, private readonly timeout: number, private readonly maxAge = 5_000) {}
+  constructor(
+    private readonly flock: Flock,
+    private readonly timeout: number,
+    private readonly maxAge = 5_000,
+  ) {}
 
   /** The last known reservations; starts a refresh in the background when they are old. */
   get(host: Host) {

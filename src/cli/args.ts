@@ -98,7 +98,9 @@ export function usage(): string {
     ...ACTIONS.map((a) => [flagColumn(a.flag, a.short), a.help, '']),
   ]
   const width = Math.max(...rows.map(([flag]) => flag!.length)) + 2
-  const lines = rows.map(([flag, help, env]) => `  ${flag!.padEnd(width)}${help}${env ? `\n  ${''.padEnd(width)}env ${env}` : ''}`)
+  const lines = rows.map(([flag, help, env]) =>
+    `  ${flag!.padEnd(width)}${help}${env ? `\n  ${''.padEnd(width)}env ${env}` : ''}`
+  )
   return [
     'Usage: flocker [OPTIONS]',
     '       flocker check [--config FILE | --node ...]   check the config and every host, then exit',

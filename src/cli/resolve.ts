@@ -1,4 +1,4 @@
-import { configValue, type ConfigFile, type NodeEntry } from '../config.ts'
+import { type ConfigFile, configValue, type NodeEntry } from '../config.ts'
 import type { Platform } from '../runtime/types.ts'
 import { checked, fromText } from './args.ts'
 import { type LOG_FORMATS, type LOG_LEVELS, type NAME_STYLES, SETTINGS, type STRATEGIES } from './settings.ts'

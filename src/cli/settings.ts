@@ -53,13 +53,18 @@ function validAddress(text: string): boolean {
 /** `[NAME=]URL`, as --node and FLOCKER_NODES give a host. */
 export const NodeText = v.pipe(
   v.string(),
-  v.check((text) => validAddress(splitNodeText(text).url), 'expected [NAME=]URL with tcp://, unix:// or https://'),
+  v.check(
+    (text) => validAddress(splitNodeText(text).url),
+    'expected [NAME=]URL with tcp://, unix:// or https://',
+  ),
 )
 
 export function splitNodeText(text: string): { name?: string; url: string } {
   const eq = text.indexOf('=')
   const scheme = text.indexOf('://')
-  return eq > 0 && (scheme < 0 || eq < scheme) ? { name: text.slice(0, eq), url: text.slice(eq + 1) } : { url: text }
+  return eq > 0 && (scheme < 0 || eq < scheme)
+    ? { name: text.slice(0, eq), url: text.slice(eq + 1) }
+    : { url: text }
 }
 
 const Labels = v.record(v.string(), v.string())
@@ -80,11 +85,19 @@ export const NodeEntry = v.lazy((input: unknown) => {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return NotANode
   return 'hostname' in input ? LegacyNode : NodeObject
 })
-const NotANode = v.custom<never>(() => false, 'expected NAME=URL or { name, url, labels, certPath, tlsVerify }')
+const NotANode = v.custom<never>(
+  () => false,
+  'expected NAME=URL or { name, url, labels, certPath, tlsVerify }',
+)
 export type NodeEntry = string | v.InferOutput<typeof NodeObject> | v.InferOutput<typeof LegacyNode>
 
 const WHOLE = 'expected a positive whole number'
-const positiveInteger = v.pipe(v.number(WHOLE), v.check(Number.isFinite, WHOLE), v.integer(WHOLE), v.minValue(1, WHOLE))
+const positiveInteger = v.pipe(
+  v.number(WHOLE),
+  v.check((n: number) => Number.isFinite(n), WHOLE),
+  v.integer(WHOLE),
+  v.minValue(1, WHOLE),
+)
 const choice = <T extends string>(...options: [T, ...T[]]) =>
   v.picklist(options, `expected ${options.slice(0, -1).join(', ')} or ${options.at(-1)}`)
 const toNumber = (text: string) => (text.trim() === '' ? NaN : Number(text))
@@ -198,7 +211,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'FLOCKER_ADMIN',
     key: 'admin',
     meta: 'ADDR',
-    help: 'Admin listener (metrics, status, live page): tcp://127.0.0.1:PORT or unix:///PATH (off by default)',
+    help:
+      'Admin listener (metrics, status, live page): tcp://127.0.0.1:PORT or unix:///PATH (off by default)',
     schema: ListenAddress,
   },
   {

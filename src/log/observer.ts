@@ -44,7 +44,11 @@ export function logObserver(options: { readonly requests: boolean }): FlockerObs
       if (record.outcome === 'refused') {
         placements.warn('{what} ({image}) refused: {reason}', { ...record, what, image: record.image ?? '' })
       } else {
-        placements.info('{what} ({image}) -> {host} by {by}: {reason}', { ...record, what, image: record.image ?? '' })
+        placements.info('{what} ({image}) -> {host} by {by}: {reason}', {
+          ...record,
+          what,
+          image: record.image ?? '',
+        })
       }
     },
   }

@@ -5,7 +5,9 @@
  */
 export function denoPermissionHint(): string | undefined {
   const deno = (globalThis as {
-    Deno?: { permissions?: { querySync?(descriptor: { name: string; variable?: string }): { state: string } } }
+    Deno?: {
+      permissions?: { querySync?(descriptor: { name: string; variable?: string }): { state: string } }
+    }
   }).Deno
   const query = deno?.permissions?.querySync
   if (!query) return undefined

@@ -97,7 +97,10 @@ function usableHosts(ctx: FlockerContext): Host[] {
   return hosts
 }
 
-async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<{ host: Host; reason: string }> {
+async function schedule(
+  ctx: FlockerContext,
+  request: PlacementRequest,
+): Promise<{ host: Host; reason: string }> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))

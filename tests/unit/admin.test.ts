@@ -15,7 +15,10 @@ describe('the admin app and the request observer, on fake engines', () => {
   before(async () => {
     engines = await startFakeEngines(2)
     engines[0]!.containers.push({ Id: 'a'.repeat(64), Names: ['/web'], Created: 1, State: 'running' })
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), observer: { request: (r) => seen.push(r) } })
+    app = createFlocker({
+      hosts: engines.map((e) => `${e.name}=${e.url}`),
+      observer: { request: (r) => seen.push(r) },
+    })
     admin = createAdminApp(app, { version: '9.9.9', runtime: 'node test' })
     await app.checkHosts()
   })
@@ -49,13 +52,31 @@ describe('the admin app and the request observer, on fake engines', () => {
     const response = await admin.fetch(new Request('http://admin/metrics'))
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
     const text = await response.text()
-    assert.match(text, /^flocker_requests_total\{kind="merged",route="\/containers\/json",method="GET",status="200"\} \d+$/m)
-    assert.match(text, /^flocker_request_duration_seconds_bucket\{le="0\.1",kind="merged",route="\/containers\/json"\} \d+$/m)
+    assert.match(
+      text,
+      /^flocker_requests_total\{kind="merged",route="\/containers\/json",method="GET",status="200"\} \d+$/m,
+    )
+    assert.match(
+      text,
+      /^flocker_request_duration_seconds_bucket\{le="0\.1",kind="merged",route="\/containers\/json"\} \d+$/m,
+    )
     for (const engine of engines) {
-      assert.match(text, new RegExp(`^flocker_host_healthy\\{host="${engine.name}",address="[^"]+",status="healthy"\\} 1$`, 'm'))
+      assert.match(
+        text,
+        new RegExp(
+          `^flocker_host_healthy\\{host="${engine.name}",address="[^"]+",status="healthy"\\} 1$`,
+          'm',
+        ),
+      )
       assert.match(text, new RegExp(`^flocker_host_consecutive_failures\\{host="${engine.name}"\\} 0$`, 'm'))
-      assert.match(text, new RegExp(`^flocker_host_last_check_timestamp_seconds\\{host="${engine.name}"\\} \\d+`, 'm'))
-      assert.match(text, new RegExp(`^flocker_host_request_duration_seconds_count\\{host="${engine.name}"\\} \\d+$`, 'm'))
+      assert.match(
+        text,
+        new RegExp(`^flocker_host_last_check_timestamp_seconds\\{host="${engine.name}"\\} \\d+`, 'm'),
+      )
+      assert.match(
+        text,
+        new RegExp(`^flocker_host_request_duration_seconds_count\\{host="${engine.name}"\\} \\d+$`, 'm'),
+      )
     }
     assert.match(text, /^flocker_hosts\{status="healthy"\} 2$/m)
     assert.match(text, /^flocker_bytes_total\{direction="out",stream="http"\} \d+$/m)
@@ -90,7 +111,10 @@ describe('the admin app and the request observer, on fake engines', () => {
     assert.match(status.recent.errors[0].what, new RegExp(`host ${engines[1]!.name} unhealthy`))
     const text = await (await admin.fetch(new Request('http://admin/metrics'))).text()
     assert.match(text, new RegExp(`^flocker_host_healthy\\{host="${engines[1]!.name}",[^}]*\\} 0$`, 'm'))
-    assert.match(text, new RegExp(`^flocker_host_health_changes_total\\{host="${engines[1]!.name}",to="unhealthy"\\} 1$`, 'm'))
+    assert.match(
+      text,
+      new RegExp(`^flocker_host_health_changes_total\\{host="${engines[1]!.name}",to="unhealthy"\\} 1$`, 'm'),
+    )
     engines[1]!.failWith = null
     await app.checkHosts()
   })

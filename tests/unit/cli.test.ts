@@ -36,14 +36,20 @@ test('parseArgs: repeatable flags, inline values, numbers, the check command', (
 
 test('parseArgs: every mistake is a usage error in flocker words', () => {
   const refused = (argv: string[], message: RegExp) =>
-    assert.throws(() => parseArgs(argv), (error) => error instanceof UsageError && message.test(error.message))
+    assert.throws(
+      () => parseArgs(argv),
+      (error) => error instanceof UsageError && message.test(error.message),
+    )
   refused(['--nope'], /^unknown flag: --nope$/)
   refused(['--node'], /^--node needs a value$/)
   refused(['-H'], /^--host needs a value$/)
   refused(['--require-names=yes'], /^--require-names takes no value$/)
   refused(['--names', 'odd'], /--names "odd": expected plain, at or slash/)
   refused(['--health-interval', 'soon'], /--health-interval "soon": expected a positive whole number/)
-  refused(['--node', 'ftp://x'], /--node "ftp:\/\/x": expected \[NAME=\]URL with tcp:\/\/, unix:\/\/ or https:\/\//)
+  refused(
+    ['--node', 'ftp://x'],
+    /--node "ftp:\/\/x": expected \[NAME=\]URL with tcp:\/\/, unix:\/\/ or https:\/\//,
+  )
   refused(['-H', 'tcp://127.0.0.1'], /expected tcp:\/\/IP:PORT or unix:\/\/\/PATH/)
   refused(['--log-format', 'xml'], /expected text or json/)
   refused(['launch'], /unknown command: launch/)
@@ -59,9 +65,20 @@ test('--help lists every flag with its environment variable', () => {
 })
 
 test('a flag wins over its variable, which wins over the config file; nodes add up', () => {
-  const config = parseConfig('f.yaml', 'strategy: random\nnames: at\nhealth: { interval: 700, timeout: 900 }\nnodes: [c=tcp://z:3]\n')
-  const platform = platformWith({ FLOCKER_STRATEGY: 'binpack', FLOCKER_NAMES: 'slash', FLOCKER_NODES: 'b=tcp://y:2' })
-  const settings = resolveSettings(parseArgs(['--names', 'plain', '--node', 'a=tcp://x:1']).values, platform, config)
+  const config = parseConfig(
+    'f.yaml',
+    'strategy: random\nnames: at\nhealth: { interval: 700, timeout: 900 }\nnodes: [c=tcp://z:3]\n',
+  )
+  const platform = platformWith({
+    FLOCKER_STRATEGY: 'binpack',
+    FLOCKER_NAMES: 'slash',
+    FLOCKER_NODES: 'b=tcp://y:2',
+  })
+  const settings = resolveSettings(
+    parseArgs(['--names', 'plain', '--node', 'a=tcp://x:1']).values,
+    platform,
+    config,
+  )
   assert.equal(settings.names, 'plain')
   assert.equal(settings.strategy, 'binpack')
   assert.equal(settings['health-interval'], 700)
@@ -77,7 +94,12 @@ test('a flag wins over its variable, which wins over the config file; nodes add 
 test('every setting with a flag can be set in the file, in JSON, YAML and TOML alike', () => {
   const json = {
     listen: ['tcp://127.0.0.1:2375', 'unix:///run/flocker.sock'],
-    nodes: ['n1=tcp://10.0.0.1:2375', { name: 'n2', url: 'https://10.0.0.2:2376', labels: { zone: 'b' }, certPath: '/c' }],
+    nodes: ['n1=tcp://10.0.0.1:2375', {
+      name: 'n2',
+      url: 'https://10.0.0.2:2376',
+      labels: { zone: 'b' },
+      certPath: '/c',
+    }],
     tlsCerts: '/etc/flocker/certs',
     names: 'at',
     requireNames: true,

@@ -2,7 +2,14 @@ import { createAdaptorServer } from '@hono/node-server'
 import type { IncomingMessage, Server } from 'node:http'
 import * as fs from 'node:fs'
 import type { Socket } from 'node:net'
-import type { Endpoint, FetchHandler, RawConnection, RunningServer, ServeOptions, SpliceClosed } from '../types.ts'
+import type {
+  Endpoint,
+  FetchHandler,
+  RawConnection,
+  RunningServer,
+  ServeOptions,
+  SpliceClosed,
+} from '../types.ts'
 import { SocketConnection } from './raw-connection.ts'
 import { splice } from './splice.ts'
 import { upgradeRequestBody } from './upgrade-body.ts'
@@ -46,7 +53,8 @@ export async function serveHttp(
 
 function createServer(handler: FetchHandler, options: ServeOptions, quirks: ServerQuirks): Server {
   const server = createAdaptorServer({
-    fetch: (request, bindings) => handler(request, clientEnv((bindings as { incoming?: IncomingMessage }).incoming?.socket)),
+    fetch: (request, bindings) =>
+      handler(request, clientEnv((bindings as { incoming?: IncomingMessage }).incoming?.socket)),
     overrideGlobalObjects: quirks.overrideGlobals,
   }) as Server
   // No server-side timeouts: attach, logs -f, events and slow uploads may run for days.
@@ -129,7 +137,9 @@ function clientEnv(socket: Socket | undefined): { readonly client?: string } {
       if (!socket) return undefined
       const { remoteAddress, remotePort } = socket
       if (!remoteAddress) return 'unix'
-      return remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`
+      return remoteAddress.includes(':')
+        ? `[${remoteAddress}]:${remotePort}`
+        : `${remoteAddress}:${remotePort}`
     },
   }
 }
