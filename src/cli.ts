@@ -90,7 +90,11 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     at: new Date(),
   }
   const admin = settings.admin
-    ? await startAdmin(app, { listen: settings.admin, runtime, reload: () => reload })
+    ? await startAdmin(app, {
+      listen: settings.admin,
+      runtime,
+      reload: () => (reload.file ? reload : undefined),
+    })
     : undefined
   const names = app.flock.all.map((host) => `${host.name} (${host.address})`).join(', ')
   platform.stdout(`${versionLine(runtime)} listening on ${server.addresses.join(', ')}`)

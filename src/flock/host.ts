@@ -2,7 +2,7 @@ import { DockerError, hostUnreachable } from '../docker/errors.ts'
 import { formatEndpoint } from '../host-client/endpoint.ts'
 import type { Endpoint, RawConnection, RuntimeAdapter } from '../runtime/types.ts'
 import type { Observers } from '../observe/observer.ts'
-import { noteHost } from '../observe/scope.ts'
+import { type HostRole, noteHost } from '../observe/scope.ts'
 
 export type HostStatus = 'pending' | 'healthy' | 'unhealthy'
 
@@ -59,13 +59,18 @@ export class Host {
   }
 
   /** Sends a request; a host that cannot be reached becomes a 502 naming the host. */
-  async request(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  request(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+    return this.#send(method, path, init, 'forwarded')
+  }
+
+  /** `forwarded`: the client's request goes here; `asked`: flocker asks for itself (lookups, lists). */
+  async #send(method: string, path: string, init: RequestInit, role: HostRole): Promise<Response> {
     const headers = new Headers(init.headers)
     headers.delete('host')
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
-    noteHost(this.name)
+    noteHost(this.name, role)
     const started = performance.now()
     let status: number | null = null
     try {
@@ -90,14 +95,14 @@ export class Host {
 
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
   async json<T>(path: string, init: RequestInit & { method?: string } = {}): Promise<T> {
-    const response = await this.request(init.method ?? 'GET', path, init)
+    const response = await this.#send(init.method ?? 'GET', path, init, 'asked')
     const text = await response.text()
     if (!response.ok) throw new DockerError(response.status, engineMessage(text))
     return (text ? JSON.parse(text) : null) as T
   }
 
   async dial(signal?: AbortSignal): Promise<RawConnection> {
-    noteHost(this.name)
+    noteHost(this.name, 'forwarded')
     try {
       return await this.adapter.dial(this.endpoint, signal)
     } catch (error) {

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { HijackCapability, RawConnection } from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
-import { type RequestScope, runInScope } from './scope.ts'
+import { hostsOf, type RequestScope, runInScope } from './scope.ts'
 
 export const REQUEST_ID_HEADER = 'X-Request-Id'
 /** Set by merged views on an answer that lacks a host: `node2 (reason); node3 (reason)`. */
@@ -30,6 +30,7 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
       id: crypto.randomUUID(),
       observers,
       hosts: [],
+      asked: [],
       route: null,
       kind: 'unknown',
       identity: env.identity,
@@ -49,7 +50,7 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
         path: pathOf(c),
         route: scope.route,
         kind: scope.kind,
-        hosts: scope.hosts,
+        hosts: hostsOf(scope),
         status,
         bytesIn: Number(c.req.header('content-length')) || 0,
         bytesOut,

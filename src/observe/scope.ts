@@ -11,7 +11,10 @@ import type { Observers } from './observer.ts'
 export interface RequestScope {
   readonly id: string
   readonly observers: Observers
+  /** Hosts the client's request was forwarded to (routed, created on, dialled). */
   readonly hosts: string[]
+  /** Hosts flocker asked on the way (lookups, merged lists). */
+  readonly asked: string[]
   route: string | null
   kind: string
   identity?: string
@@ -30,10 +33,20 @@ export function currentScope(): RequestScope | undefined {
   return storage.getStore()
 }
 
-/** Notes that the request being served went to `host` (once per host). */
-export function noteHost(host: string): void {
+/** `forwarded`: the client's request went there; `asked`: flocker asked it something (lookups, lists). */
+export type HostRole = 'forwarded' | 'asked'
+
+/** Notes that the request being served went to `host` (once per host and role). */
+export function noteHost(host: string, role: HostRole): void {
   const scope = storage.getStore()
-  if (scope && !scope.hosts.includes(host)) scope.hosts.push(host)
+  if (!scope) return
+  const list = role === 'forwarded' ? scope.hosts : scope.asked
+  if (!list.includes(host)) list.push(host)
+}
+
+/** The hosts a request was answered by: those it was forwarded to, else those flocker asked. */
+export function hostsOf(scope: RequestScope): readonly string[] {
+  return scope.hosts.length ? scope.hosts : scope.asked
 }
 
 /** Notes the route table's row that answers the request being served. */
