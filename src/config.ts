@@ -5,7 +5,7 @@ import { errorText } from './docker/errors.ts'
 import type { HostSpec } from './flock/flock.ts'
 import { readTlsDirectory } from './host-client/endpoint.ts'
 import type { Platform } from './runtime/types.ts'
-import { type NodeEntry, type Setting, SETTINGS, splitNodeText } from './cli/settings.ts'
+import { type NodeEntry, type Setting, SETTINGS, splitNodeText } from './settings.ts'
 
 export type { NodeEntry }
 

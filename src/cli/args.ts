@@ -1,6 +1,6 @@
 import { parseArgs as parseNodeArgs } from 'node:util'
 import * as v from 'valibot'
-import { ACTIONS, type Setting, SETTINGS } from './settings.ts'
+import { ACTIONS, type Setting, SETTINGS } from '../settings.ts'
 
 /** A command-line mistake: flocker prints it with the usage and exits 2. */
 export class UsageError extends Error {}

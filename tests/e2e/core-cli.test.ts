@@ -53,7 +53,10 @@ for (const runtime of runtimes()) {
       assert.match(missing.err, /--node needs a value/)
       const url = await flockerExits(runtime, ['--node', 'ftp://127.0.0.1:1'])
       assert.equal(url.code, 2)
-      assert.match(url.err, /--node "ftp:\/\/127\.0\.0\.1:1": expected \[NAME=\]URL with tcp:\/\/, unix:\/\/ or https:\/\//)
+      assert.match(
+        url.err,
+        /--node "ftp:\/\/127\.0\.0\.1:1": expected \[NAME=\]URL with tcp:\/\/, unix:\/\/ or https:\/\//,
+      )
       const listen = await flockerExits(runtime, ['-H', 'tcp://127.0.0.1', '--node', 'tcp://127.0.0.1:1'])
       assert.equal(listen.code, 2)
       assert.match(listen.err, /--host "tcp:\/\/127\.0\.0\.1": expected tcp:\/\/IP:PORT or unix:\/\/\/PATH/)

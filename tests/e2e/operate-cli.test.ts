@@ -253,6 +253,7 @@ for (const runtime of runtimes()) {
             timeout: 120_000,
           })
           assert.equal(pull.code, 0, pull.out)
+          // deno-lint-ignore no-control-regex
           const screen = pull.out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '\n')
           for (const host of ['node1', 'node2', 'node3']) {
             assert.match(

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { parseArgs, usage, UsageError } from '../../src/cli.ts'
 import { resolveSettings } from '../../src/cli/resolve.ts'
-import { SETTINGS } from '../../src/cli/settings.ts'
+import { SETTINGS } from '../../src/settings.ts'
 import { checkTable } from '../../src/cli/check.ts'
-import { parseConfig } from '../../src/config.ts'
+import { configValue, parseConfig } from '../../src/config.ts'
 import { Host } from '../../src/flock/host.ts'
 import type { Platform, RuntimeAdapter } from '../../src/runtime/types.ts'
 
@@ -194,4 +195,25 @@ test('the check table shows health, engine and API version, containers and laten
   assert.match(head!, /^NAME\s+ADDRESS\s+HEALTH\s+ENGINE\s+API\s+CONTAINERS\s+LATENCY\s+ERROR$/)
   assert.match(one!, /^node1\s+tcp:\/\/127\.0\.0\.1:1\s+healthy\s+20\.10\.24\s+1\.41\s+2\/5\s+12 ms$/)
   assert.match(two!, /^node2\s+unix:\/\/\/x\.sock\s+unhealthy\s+-\s+-\s+-\s+3 ms\s+connect ECONNREFUSED$/)
+})
+
+test("the README's annotated config file is valid and sets every key; its flag table names every flag", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const section = readme.slice(readme.indexOf('### The config file'))
+  const yaml = section.slice(
+    section.indexOf('```yaml\n') + 8,
+    section.indexOf('```\n', section.indexOf('```yaml')),
+  )
+  const config = parseConfig('flock.yaml', yaml)
+  for (const setting of SETTINGS.filter((s) => s.key)) {
+    assert.notEqual(configValue(config, setting.key!), undefined, `${setting.key} is in the README's file`)
+  }
+  const rows = readme.split('\n').filter((line) => line.startsWith('| `'))
+  for (const setting of SETTINGS) {
+    const row = rows.find((line) => new RegExp(`^\\| \`(-\\w, )?--${setting.flag}\\b`).test(line))
+    assert.ok(
+      row?.includes(`| \`${setting.env}\``),
+      `the README's table gives --${setting.flag} with ${setting.env}`,
+    )
+  }
 })
