@@ -20,6 +20,7 @@ import {
   spawnUntilListening,
 } from '../support/flocker.ts'
 import { run } from '../support/run.ts'
+import type { StatusJson } from '../../src/admin/status.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const DENO = `${ROOT}node_modules/.bin/deno`
@@ -197,33 +198,33 @@ for (const runtime of runtimes()) {
           /^flocker_placements_total\{strategy="spread",by="scheduler",outcome="placed",host="node\d"\} 1$/m,
         )
         assert.match(metrics, /^flocker_hosts\{status="healthy"\} 3$/m)
-        const status = await (await fetch(`${admin}/status`)).json() as any
-        assert.deepEqual(status.hosts.map((h: any) => h.name), ['node1', 'node2', 'node3'])
+        const status = await (await fetch(`${admin}/status`)).json() as StatusJson
+        assert.deepEqual(status.hosts.map((h) => h.name), ['node1', 'node2', 'node3'])
         for (const host of status.hosts) {
           assert.equal(host.status, 'healthy')
-          assert.equal(host.engine.apiVersion, '1.41')
-          assert.equal(typeof host.cpus.reserved, 'number')
-          assert.ok(host.memory.total > 0)
+          assert.equal(host.engine!.apiVersion, '1.41')
+          assert.equal(typeof host.cpus!.reserved, 'number')
+          assert.ok(host.memory!.total > 0)
         }
-        assert.equal(status.config.state, 'loaded')
-        assert.equal(status.recent.placements[0].name, `log-${runtime}`)
+        assert.equal(status.config!.state, 'loaded')
+        assert.equal(status.recent.placements[0]!.name, `log-${runtime}`)
       })
 
       test('a reload that fails keeps the running config and says why, in the log and in /status', async () => {
         writeFileSync(file, configText('hostTimeout: soon'))
         const status = await eventually(async () => {
-          const status = await (await fetch(`${admin}/status`)).json() as any
-          assert.equal(status.config.state, 'failed')
+          const status = await (await fetch(`${admin}/status`)).json() as StatusJson
+          assert.equal(status.config!.state, 'failed')
           return status
         })
-        assert.deepEqual(status.config.problems, ['hostTimeout: expected a positive whole number'])
+        assert.deepEqual(status.config!.problems, ['hostTimeout: expected a positive whole number'])
         assert.equal(status.hosts.length, 3)
         assert.ok(logLines().some((l) => l.logger === 'flocker.config' && /not reloaded/.test(l.message)))
         assert.equal((await dockerOk(api, ['info', '--format', '{{len .SystemStatus}}'])).trim() !== '', true)
         writeFileSync(file, configText('hostTimeout: 4000'))
         await eventually(async () => {
-          const status = await (await fetch(`${admin}/status`)).json() as any
-          assert.equal(status.config.state, 'loaded')
+          const status = await (await fetch(`${admin}/status`)).json() as StatusJson
+          assert.equal(status.config!.state, 'loaded')
         })
       })
 

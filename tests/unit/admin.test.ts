@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
 import { createAdminApp } from '../../src/admin/app.ts'
 import { isLoopback } from '../../src/admin/server.ts'
+import type { StatusJson } from '../../src/admin/status.ts'
 import type { RequestRecord } from '../../src/observe/observer.ts'
 import { countBytes } from '../../src/observe/middleware.ts'
 import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
@@ -85,19 +86,19 @@ describe('the admin app and the request observer, on fake engines', () => {
   })
 
   test('/status: each host with health and since when, engine, containers, CPU and memory, labels', async () => {
-    const status = await (await admin.fetch(new Request('http://admin/status'))).json() as any
+    const status = await (await admin.fetch(new Request('http://admin/status'))).json() as StatusJson
     assert.equal(status.flocker.version, '9.9.9')
     assert.equal(status.hosts.length, 2)
-    const host = status.hosts[0]
+    const host = status.hosts[0]!
     assert.equal(host.name, engines[0]!.name)
     assert.equal(host.status, 'healthy')
     assert.ok(Date.parse(host.since) > 0)
-    assert.ok(host.engine.version)
-    assert.equal(host.engine.apiVersion, '1.41')
-    assert.equal(typeof host.containers.running, 'number')
-    assert.equal(typeof host.cpus.total, 'number')
-    assert.ok('reserved' in host.cpus) // the fake engine has no /images/json: reserved stays unknown (null)
-    assert.equal(typeof host.memory.total, 'number')
+    assert.ok(host.engine!.version)
+    assert.equal(host.engine!.apiVersion, '1.41')
+    assert.equal(typeof host.containers!.running, 'number')
+    assert.equal(typeof host.cpus!.total, 'number')
+    assert.ok('reserved' in host.cpus!) // the fake engine has no /images/json: reserved stays unknown (null)
+    assert.equal(typeof host.memory!.total, 'number')
     assert.equal(host.labels.fake, engines[0]!.name)
     assert.equal(host.lastError, '')
   })
@@ -105,10 +106,10 @@ describe('the admin app and the request observer, on fake engines', () => {
   test('a host that stops answering: health change counted, error in recent errors, gauge 0', async () => {
     engines[1]!.failWith = 500
     await app.checkHosts()
-    const status = await (await admin.fetch(new Request('http://admin/status'))).json() as any
-    assert.equal(status.hosts[1].status, 'unhealthy')
-    assert.match(status.hosts[1].lastError, /fails/)
-    assert.match(status.recent.errors[0].what, new RegExp(`host ${engines[1]!.name} unhealthy`))
+    const status = await (await admin.fetch(new Request('http://admin/status'))).json() as StatusJson
+    assert.equal(status.hosts[1]!.status, 'unhealthy')
+    assert.match(status.hosts[1]!.lastError, /fails/)
+    assert.match(status.recent.errors[0]!.what, new RegExp(`host ${engines[1]!.name} unhealthy`))
     const text = await (await admin.fetch(new Request('http://admin/metrics'))).text()
     assert.match(text, new RegExp(`^flocker_host_healthy\\{host="${engines[1]!.name}",[^}]*\\} 0$`, 'm'))
     assert.match(

@@ -5,7 +5,7 @@ import { parseArgs, usage, UsageError } from '../../src/cli.ts'
 import { resolveSettings } from '../../src/cli/resolve.ts'
 import { SETTINGS } from '../../src/settings.ts'
 import { checkTable } from '../../src/cli/check.ts'
-import { configValue, parseConfig } from '../../src/config.ts'
+import { ConfigError, configValue, parseConfig } from '../../src/config.ts'
 import { Host } from '../../src/flock/host.ts'
 import type { Platform, RuntimeAdapter } from '../../src/runtime/types.ts'
 
@@ -165,7 +165,8 @@ strategy: fastest
 health: { interval: -1, retries: 3 }
 logRequests: true
 `
-  assert.throws(() => parseConfig('flock.yaml', yaml), (error: any) => {
+  assert.throws(() => parseConfig('flock.yaml', yaml), (error: unknown) => {
+    assert.ok(error instanceof ConfigError)
     assert.deepEqual(error.problems, [
       'nodes[1].lables: unknown key',
       'nodes[2].url: expected tcp://, unix:// or https://',
@@ -187,7 +188,12 @@ logRequests: true
 test('the check table shows health, engine and API version, containers and latency', () => {
   const adapter = {} as RuntimeAdapter
   const up = new Host('node1', { kind: 'tcp', host: '127.0.0.1', port: 1 }, {}, adapter)
-  up.facts = { serverVersion: '20.10.24', apiVersion: '1.41', containers: 5, containersRunning: 2 } as any
+  up.facts = {
+    serverVersion: '20.10.24',
+    apiVersion: '1.41',
+    containers: 5,
+    containersRunning: 2,
+  } as unknown as Host['facts']
   const down = new Host('node2', { kind: 'unix', path: '/x.sock' }, {}, adapter)
   down.lastError = 'connect ECONNREFUSED'
   const table = checkTable([{ host: up, ok: true, latencyMs: 12.4 }, { host: down, ok: false, latencyMs: 3 }])
