@@ -56,7 +56,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const adapter = options.runtime ?? detectRuntime()
   const observers = new Observers()
   if (options.observer) observers.add(options.observer)
-  const flock = new Flock(adapter, [], observers)
+  const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout }, observers)
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
   flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))

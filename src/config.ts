@@ -3,7 +3,7 @@ import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
 import { errorText } from './docker/errors.ts'
 import type { HostSpec } from './flock/flock.ts'
-import { readTlsDirectory } from './host-client/endpoint.ts'
+import { readTlsDirectory } from './addresses/tls-directory.ts'
 import type { Platform } from './runtime/types.ts'
 import { type NodeEntry, type Setting, SETTINGS, splitNodeText } from './settings.ts'
 

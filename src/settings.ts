@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { parseEndpoint } from './host-client/endpoint.ts'
+import { parseEndpoint } from './addresses/endpoint.ts'
 
 /**
  * Every setting of the command line, once: its flag, its environment variable, its key in the config

@@ -1,5 +1,5 @@
-import type { RuntimeAdapter, TlsFiles } from '../runtime/types.ts'
-import { parseEndpoint } from '../host-client/endpoint.ts'
+import type { HostClientOptions, HostTransport, TlsFiles } from '../runtime/types.ts'
+import { parseEndpoint } from '../addresses/endpoint.ts'
 import { Host } from './host.ts'
 import { OwnerCache } from './owners.ts'
 import type { Observers } from '../observe/observer.ts'
@@ -29,8 +29,9 @@ export class Flock {
   readonly listeners: Set<(change: InventoryChange) => void> = new Set()
 
   constructor(
-    private readonly adapter: RuntimeAdapter,
+    private readonly transport: HostTransport,
     specs: readonly HostSpec[] = [],
+    private readonly clientOptions: HostClientOptions = {},
     private readonly observers?: Observers,
   ) {
     this.setHosts(specs)
@@ -51,14 +52,24 @@ export class Flock {
       ) {
         next.set(name, old)
       } else {
-        const host = new Host(name, endpoint, { ...spec.labels }, this.adapter, this.observers)
+        const host = new Host(
+          name,
+          endpoint,
+          { ...spec.labels },
+          this.transport,
+          this.clientOptions,
+          this.observers,
+        )
         next.set(name, host)
         added.push(host)
       }
     }
     const removed = [...this.#hosts.values()].filter((host) => next.get(host.name) !== host)
     this.#hosts = next
-    for (const host of removed) this.owners.forgetHost(host)
+    for (const host of removed) {
+      this.owners.forgetHost(host)
+      host.close()
+    }
     const change = { added, removed }
     if (added.length || removed.length) { for (const listener of this.listeners) listener(change) }
     return change

@@ -1,6 +1,13 @@
 import { DockerError, hostUnreachable } from '../docker/errors.ts'
-import { formatEndpoint } from '../host-client/endpoint.ts'
-import type { Endpoint, RawConnection, RuntimeAdapter } from '../runtime/types.ts'
+import { formatEndpoint } from '../addresses/endpoint.ts'
+import type {
+  Endpoint,
+  HijackCapability,
+  HostClient,
+  HostClientOptions,
+  HostTransport,
+  UpgradeRequest,
+} from '../runtime/types.ts'
 import type { Observers } from '../observe/observer.ts'
 import { type HostRole, noteHost } from '../observe/scope.ts'
 
@@ -24,7 +31,8 @@ export interface EngineFacts {
   readonly images: number
 }
 
-export interface RequestInit {
+/** What a request to a host may carry besides its method and path. */
+export interface HostRequestInit {
   readonly headers?: HeadersInit
   readonly body?: ReadableStream<Uint8Array> | Uint8Array | null
   readonly signal?: AbortSignal
@@ -39,15 +47,22 @@ export class Host {
   lastCheck: Date | null = null
   facts: EngineFacts | null = null
   consecutiveFailures = 0
+  #client: HostClient | null = null
 
   constructor(
     readonly name: string,
     readonly endpoint: Endpoint,
     readonly labels: Readonly<Record<string, string>>,
-    private readonly adapter: RuntimeAdapter,
+    private readonly transport: HostTransport,
+    private readonly clientOptions: HostClientOptions = {},
     /** Told of every request sent to this host (metrics: latency per host). */
     readonly observers?: Observers,
   ) {}
+
+  /** This host's connections (its keep-alive agent), made on first use and dropped by close(). */
+  get #connection(): HostClient {
+    return this.#client ??= this.transport.connect(this.endpoint, this.clientOptions)
+  }
 
   get address(): string {
     return formatEndpoint(this.endpoint)
@@ -59,12 +74,12 @@ export class Host {
   }
 
   /** Sends a request; a host that cannot be reached becomes a 502 naming the host. */
-  request(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  request(method: string, path: string, init: HostRequestInit = {}): Promise<Response> {
     return this.#send(method, path, init, 'forwarded')
   }
 
   /** `forwarded`: the client's request goes here; `asked`: flocker asks for itself (lookups, lists). */
-  async #send(method: string, path: string, init: RequestInit, role: HostRole): Promise<Response> {
+  async #send(method: string, path: string, init: HostRequestInit, role: HostRole): Promise<Response> {
     const headers = new Headers(init.headers)
     headers.delete('host')
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
@@ -74,7 +89,7 @@ export class Host {
     const started = performance.now()
     let status: number | null = null
     try {
-      const response = await this.adapter.request(this.endpoint, {
+      const response = await this.#connection.request({
         method,
         path,
         headers,
@@ -94,20 +109,32 @@ export class Host {
   }
 
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
-  async json<T>(path: string, init: RequestInit & { method?: string } = {}): Promise<T> {
+  async json<T>(path: string, init: HostRequestInit & { method?: string } = {}): Promise<T> {
     const response = await this.#send(init.method ?? 'GET', path, init, 'asked')
     const text = await response.text()
     if (!response.ok) throw new DockerError(response.status, engineMessage(text))
     return (text ? JSON.parse(text) : null) as T
   }
 
-  async dial(signal?: AbortSignal): Promise<RawConnection> {
+  /**
+   * Sends an Upgrade request (attach, exec start, /session). When the engine switches protocols the
+   * answer is the capability's splice order; any other answer (404 No such container) is returned.
+   */
+  async hijack(capability: HijackCapability, request: UpgradeRequest): Promise<Response> {
+    let answer
     noteHost(this.name, 'forwarded')
     try {
-      return await this.adapter.dial(this.endpoint, signal)
+      answer = await this.#connection.upgrade(request)
     } catch (error) {
       throw hostUnreachable(this.name, error)
     }
+    return answer.upgraded ? capability.splice(answer.connection) : answer.response
+  }
+
+  /** The host left the flock: its kept-alive connections go (requests still running finish). */
+  close(): void {
+    this.#client?.close()
+    this.#client = null
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { HijackCapability, RawConnection } from '../runtime/types.ts'
+import type { HijackCapability, UpgradedConnection } from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
 import { hostsOf, type RequestScope, runInScope } from './scope.ts'
 
@@ -58,7 +58,12 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
         ...(aborted ? { aborted } : {}),
         ...(scope.error ? { error: scope.error } : {}),
       })
-    if (spliced.has(scope)) return record(101, 0)
+    if (spliced.has(scope)) {
+      // The adapter writes headers set here into the engine's 101 head.
+      c.res = undefined
+      c.res = withRequestId(response, scope.id, () => {})
+      return record(101, 0)
+    }
     const missing = response.headers.get(MISSING_HOSTS_HEADER)
     if (missing) {
       for (const [, host, reason] of missing.matchAll(/(?:^|; )([^\s;()]+) \((.*?)\)(?=; [^\s;()]+ \(|$)/g)) {
@@ -75,14 +80,14 @@ const spliced = new WeakSet<RequestScope>()
 
 function watchHijack(capability: HijackCapability, scope: RequestScope, client?: string): HijackCapability {
   return {
-    splice(upstream: RawConnection, head: Uint8Array) {
+    splice(upstream: UpgradedConnection) {
       spliced.add(scope)
       const record = { requestId: scope.id, route: scope.route, host: scope.hosts.at(-1) ?? '', client }
       scope.observers.hijackOpen(record)
       const opened = performance.now()
       const onClose = (bytesIn: number, bytesOut: number) =>
         scope.observers.hijackClose({ ...record, bytesIn, bytesOut, durationMs: performance.now() - opened })
-      return capability.splice(upstream, head, onClose)
+      return capability.splice(upstream, onClose)
     },
   }
 }
