@@ -1,7 +1,7 @@
 import { errorText } from './docker/errors.ts'
 import { createFlocker, type FlockerApp } from './app.ts'
 import { ConfigError, type ConfigFile, readConfigFile } from './config.ts'
-import { FLOCKER_VERSION } from './routes/kinds/system.ts'
+import { FLOCKER_VERSION } from './version.ts'
 import { DEFAULT_LISTEN, serve } from './serve.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { Platform, RuntimeAdapter } from './runtime/types.ts'

@@ -2,10 +2,10 @@ import * as v from 'valibot'
 import { parse as parseToml } from 'smol-toml'
 import { parse as parseYaml } from 'yaml'
 import { errorText } from './docker/errors.ts'
-import type { HostSpec } from './flock/flock.ts'
+import { type HostSpec, toHostSpec } from './flock/host-spec.ts'
 import { readTlsDirectory } from './addresses/tls-directory.ts'
 import type { Platform } from './runtime/types.ts'
-import { type NodeEntry, type Setting, SETTINGS, splitNodeText } from './settings.ts'
+import { type NodeEntry, type Setting, SETTINGS } from './settings.ts'
 
 export type { NodeEntry }
 
@@ -106,8 +106,10 @@ export async function nodeSpec(
   platform: Platform,
   defaultCertPath?: string,
 ): Promise<HostSpec> {
-  if (typeof entry === 'string') return nodeSpec(splitNodeText(entry), platform, defaultCertPath)
-  if ('hostname' in entry) return { name: entry.hostname, url: entry.docker, labels: entry.labels }
+  if (typeof entry === 'string' || 'hostname' in entry) {
+    const spec = toHostSpec(entry)
+    return typeof entry === 'string' ? nodeSpec({ ...spec }, platform, defaultCertPath) : spec
+  }
   const certPath = entry.certPath ?? (entry.url.startsWith('https://') ? defaultCertPath : undefined)
   const tls = certPath
     ? await readTlsDirectory(certPath, platform.readTextFile, entry.tlsVerify ?? true)

@@ -1,5 +1,8 @@
 import * as v from 'valibot'
 import { parseEndpoint } from './addresses/endpoint.ts'
+import { NAME_STYLES } from './docker/refs.ts'
+import { toHostSpec } from './flock/host-spec.ts'
+import { STRATEGIES } from './schedule/strategies.ts'
 
 /**
  * Every setting of the command line, once: its flag, its environment variable, its key in the config
@@ -54,18 +57,10 @@ function validAddress(text: string): boolean {
 export const NodeText = v.pipe(
   v.string(),
   v.check(
-    (text) => validAddress(splitNodeText(text).url),
+    (text) => validAddress(toHostSpec(text).url),
     'expected [NAME=]URL with tcp://, unix:// or https://',
   ),
 )
-
-export function splitNodeText(text: string): { name?: string; url: string } {
-  const eq = text.indexOf('=')
-  const scheme = text.indexOf('://')
-  return eq > 0 && (scheme < 0 || eq < scheme)
-    ? { name: text.slice(0, eq), url: text.slice(eq + 1) }
-    : { url: text }
-}
 
 const Labels = v.record(v.string(), v.string())
 const NodeObject = v.strictObject({
@@ -106,8 +101,6 @@ const toBoolean = (text: string) => !['', '0', 'false', 'no', 'off'].includes(te
 const oneOrMany = (schema: v.GenericSchema) =>
   v.lazy((input: unknown) => (Array.isArray(input) ? v.array(schema) : schema))
 
-export const NAME_STYLES = ['plain', 'at', 'slash'] as const
-export const STRATEGIES = ['spread', 'binpack', 'random'] as const
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'error', 'fatal'] as const
 export const LOG_FORMATS = ['text', 'json'] as const
 

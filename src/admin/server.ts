@@ -1,5 +1,5 @@
 import type { FlockerApp } from '../app.ts'
-import { FLOCKER_VERSION } from '../routes/kinds/system.ts'
+import { FLOCKER_VERSION } from '../version.ts'
 import { parseListenAddress, serve } from '../serve.ts'
 import type { RunningServer, RuntimeAdapter } from '../runtime/types.ts'
 import { type AdminOptions, createAdminApp } from './app.ts'

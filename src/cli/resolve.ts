@@ -1,13 +1,9 @@
 import { type ConfigFile, configValue, type NodeEntry } from '../config.ts'
 import type { Platform } from '../runtime/types.ts'
 import { checked, fromText } from './args.ts'
-import {
-  type LOG_FORMATS,
-  type LOG_LEVELS,
-  type NAME_STYLES,
-  SETTINGS,
-  type STRATEGIES,
-} from '../settings.ts'
+import type { NAME_STYLES } from '../docker/refs.ts'
+import type { STRATEGIES } from '../schedule/strategies.ts'
+import { type LOG_FORMATS, type LOG_LEVELS, SETTINGS } from '../settings.ts'
 
 /** Every setting's value, by flag name, after flags, environment and config file were combined. */
 export interface Settings {

@@ -31,7 +31,9 @@ describe('the list hook', () => {
   })
 
   test('hosts of the hook join the fixed ones before the first request is answered', async () => {
-    const info = await (await app.fetch(new Request('http://flocker/info'), {})).json() as any
+    const info = await (await app.fetch(new Request('http://flocker/info'), {})).json() as {
+      SystemStatus: [string, string][]
+    }
     assert.equal(new Map(info.SystemStatus as [string, string][]).get('Nodes'), '2')
     assert.deepEqual(app.flock.all.map((h) => h.name), ['fake1', 'fake2'])
     assert.equal(app.flock.byName('fake2')!.labels.zone, 'b')
