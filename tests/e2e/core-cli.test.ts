@@ -147,7 +147,7 @@ describe('the packaged commands', () => {
       { group: true },
     )
     try {
-      assert.match(flocker.output(), /on node listening/)
+      assert.match(flocker.output(), /\(node [^)]*\) listening on tcp:/)
       const out = await dockerOk(`tcp://127.0.0.1:${port}`, [
         'run',
         '--rm',
