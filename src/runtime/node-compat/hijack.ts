@@ -2,6 +2,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FetchHandler, ServeEnv, UpgradedConnection } from '../types.ts'
 import { withHeaders } from './http1.ts'
+import { clientOf } from './client-connection.ts'
 import { splice } from './splice.ts'
 import { UpgradedSocket } from './upgrade-client.ts'
 
@@ -32,6 +33,7 @@ export async function answerUpgrade(
   socket.once('close', leave)
   let order: UpgradedSocket | null = null
   const env: ServeEnv = {
+    client: clientOf(req),
     hijack: {
       splice(upstream: UpgradedConnection) {
         if (!(upstream instanceof UpgradedSocket)) {
@@ -64,13 +66,17 @@ export async function answerUpgrade(
   if (!socket.destroyed) await writePlainResponse(socket, response)
 }
 
+/**
+ * The URL is built from a fixed origin: with the Host header in it, `Host: x/v1.41/containers/web/
+ * attach?x=` would replace the path. The Host header itself stays, for the front door to check.
+ */
 function toRequest(req: IncomingMessage, body: Uint8Array | null, signal: AbortSignal): Request {
-  const host = req.headers.host ?? 'localhost'
   const headers = new Headers()
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
   }
-  return new Request(`http://${host}${req.url ?? '/'}`, {
+  const target = req.url?.startsWith('/') ? req.url : '/'
+  return new Request(`http://localhost${target}`, {
     method: req.method,
     headers,
     body: body && req.method !== 'GET' && req.method !== 'HEAD' ? body as BodyInit : null,
