@@ -1,6 +1,14 @@
 import { errorText } from './docker/errors.ts'
 import { createFlocker } from './app.ts'
-import { type ConfigFile, nodeFromFlag, nodeSpec, readConfigFile } from './config.ts'
+import {
+  type ConfigFile,
+  frontDoorSettings,
+  nodeFromFlag,
+  nodeSpec,
+  pickListener,
+  readConfigFile,
+} from './config.ts'
+import { type ListenerSettings, resolveListener } from './front-door/listener.ts'
 import type { HostSpec } from './flock/flock.ts'
 import { FLOCKER_VERSION } from './version.ts'
 import { DEFAULT_LISTEN, parseListenAddress, serve } from './serve.ts'
@@ -25,6 +33,12 @@ Options:
       --health-threshold N   Failed checks in a row before a host is unhealthy (default 1)
       --host-timeout MS      How long a merged view waits for a slow host (default 5000)
       --log-requests     Log every request with its status and time to stderr
+      --tls              Serve tcp addresses over TLS (--tlscert, --tlskey)
+      --tlsverify        TLS, and require client certificates signed by --tlscacert (CN = identity)
+      --tlscacert FILE   CA for client certificates; --tlscert FILE, --tlskey FILE: flocker's own
+      --allow-insecure-tcp   Listen beyond loopback without --tlsverify or tokens (anyone is root)
+      --group NAME       Group of the unix sockets (mode 0660)
+      --allowed-host NAME    A name clients reach flocker by (Host header), repeatable
   -h, --help             Print this help
   -v, --version          Print the version
 
@@ -45,13 +59,16 @@ export interface CliArgs {
   hostTimeout?: number
   help?: boolean
   version?: boolean
+  /** The listener's locks, dockerd's flags (see front-door/listener.ts). */
+  door: ListenerSettings & { allowedHosts: string[] }
 }
 
 export class UsageError extends Error {}
 
 /** Parses the command line; unknown flags and missing values are usage errors. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { listen: [], nodes: [] }
+  const args: CliArgs = { listen: [], nodes: [], door: { allowedHosts: [] } }
+  const door = args.door as { -readonly [K in keyof CliArgs['door']]: CliArgs['door'][K] }
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1
@@ -108,6 +125,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case '--log-requests':
         args.logRequests = true
         break
+      case '--tls':
+      case '--tlsverify':
+      case '--allow-insecure-tcp':
+        door[flag === '--allow-insecure-tcp' ? 'allowInsecureTcp' : flag.slice(2) as 'tls' | 'tlsverify'] =
+          true
+        break
+      case '--tlscacert':
+      case '--tlscert':
+      case '--tlskey':
+      case '--group':
+        door[flag.slice(2) as 'tlscacert' | 'tlscert' | 'tlskey' | 'group'] = value()
+        break
+      case '--allowed-host':
+        door.allowedHosts.push(value())
+        break
       case '-h':
       case '--help':
         args.help = true
@@ -156,6 +188,13 @@ function localDocker(platform: Platform): Promise<HostSpec> {
   )
 }
 
+/** TLS to a host without verifying its certificate: anyone on the way can be that host. */
+function insecureHostWarnings(hosts: readonly HostSpec[]): string[] {
+  return hosts.filter((host) => host.tls?.insecure).map((host) =>
+    `WARNING: TLS to host ${host.name ?? host.url} does not verify its certificate (tlsVerify false)`
+  )
+}
+
 /** Runs flocker from the command line; resolves once it listens. */
 export async function main(runtime: RuntimeAdapter = detectRuntime()): Promise<void> {
   const { platform } = runtime
@@ -182,8 +221,17 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
   const config = configPath ? await readConfigFile(configPath, platform) : {}
   const listen = [...args.listen, ...splitList(platform.env('FLOCKER_HOST')), ...[config.listen ?? []].flat()]
   if (!listen.length) listen.push(DEFAULT_LISTEN)
-  listen.forEach(parseListenAddress)
+  const endpoints = listen.map(parseListenAddress)
   const hosts = await hostSpecs(args, config, platform)
+  const listener = await resolveListener(
+    { ...pickListener(config), ...args.door },
+    endpoints,
+    Boolean(config.tokens?.length),
+    platform.readTextFile,
+  )
+  for (const warning of [...listener.warnings, ...insecureHostWarnings(hosts)]) {
+    platform.stderr(`flocker: ${warning}`)
+  }
   const app = createFlocker({
     hosts,
     runtime,
@@ -197,10 +245,21 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
     },
     hostTimeout: args.hostTimeout ?? config.hostTimeout,
     log: args.logRequests || platform.env('FLOCKER_LOG_REQUESTS') ? platform.stderr : undefined,
+    frontDoor: {
+      ...frontDoorSettings(config),
+      allowedHosts: [...(config.allowedHosts ?? []), ...args.door.allowedHosts],
+      listenHosts: endpoints.flatMap((e) => (e.kind === 'tcp' ? [e.host] : [])),
+      audit: platform.stderr,
+      log: platform.stderr,
+    },
   })
   const server = await serve(app, {
     listen,
     runtime,
+    tls: listener.tls,
+    socketGroup: listener.socketGroup,
+    maxConnections: config.limits?.connections,
+    maxUpgradeBody: config.limits?.upgradeBodyBytes,
     onError: (error) => platform.stderr(`flocker: ${errorText(error)}`),
   })
   const names = app.flock.all.map((host) => `${host.name} (${host.address})`).join(', ')

@@ -7,6 +7,9 @@ import { type LegacyHostSpec, toHostSpec } from './flock/host-spec.ts'
 import { STRATEGIES } from './schedule/strategies.ts'
 import { readTlsDirectory } from './addresses/tls-directory.ts'
 import type { Platform } from './runtime/types.ts'
+import { FrontDoorSchema } from './front-door/settings.ts'
+import type { FrontDoorSettings } from './front-door/door.ts'
+import type { ListenerSettings } from './front-door/listener.ts'
 
 const NodeEntry = v.union([
   v.string(),
@@ -39,6 +42,15 @@ export const ConfigFile = v.looseObject({
     timeout: v.optional(v.number()),
   })),
   hostTimeout: v.optional(v.number()),
+  // The front door (see README, Security): dockerd's listener keys, tokens, policy, limits.
+  tls: v.optional(v.boolean()),
+  tlsverify: v.optional(v.boolean()),
+  tlscacert: v.optional(v.string()),
+  tlscert: v.optional(v.string()),
+  tlskey: v.optional(v.string()),
+  allowInsecureTcp: v.optional(v.boolean()),
+  group: v.optional(v.string()),
+  ...FrontDoorSchema.entries,
 })
 export type ConfigFile = v.InferOutput<typeof ConfigFile>
 export type NodeEntry = v.InferOutput<typeof NodeEntry>
@@ -88,4 +100,16 @@ export async function nodeSpec(
 export function nodeFromFlag(text: string, platform: Platform, defaultCertPath?: string): Promise<HostSpec> {
   const { name, url } = toHostSpec(text)
   return nodeSpec({ name, url }, platform, defaultCertPath)
+}
+
+/** The listener's keys of the config file (dockerd's daemon.json names). */
+export function pickListener(config: ConfigFile): ListenerSettings {
+  const { tls, tlsverify, tlscacert, tlscert, tlskey, allowInsecureTcp, group } = config
+  return { tls, tlsverify, tlscacert, tlscert, tlskey, allowInsecureTcp, group }
+}
+
+/** The front door's keys of the config file. */
+export function frontDoorSettings(config: ConfigFile): FrontDoorSettings {
+  const { tokens, policy, allowedOrigins, allowedHosts, limits } = config
+  return { tokens, policy, allowedOrigins, allowedHosts, limits }
 }

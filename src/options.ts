@@ -4,6 +4,7 @@ import { defaultHealth } from './flock/health.ts'
 import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
+import type { FrontDoorOptions } from './front-door/door.ts'
 import type { StrategyName } from './schedule/strategies.ts'
 
 export interface FlockerOptions {
@@ -30,6 +31,8 @@ export interface FlockerOptions {
   readonly log?: (line: string) => void
   /** The runtime adapter; detected when absent. */
   readonly runtime?: RuntimeAdapter
+  /** Who may get in and what they may ask: tokens, policy, origins, hosts, limits (README: Security). */
+  readonly frontDoor?: FrontDoorOptions
 }
 
 export interface ResolvedOptions {

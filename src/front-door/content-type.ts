@@ -42,3 +42,22 @@ export function declaresBody(headers: Headers): boolean {
   if (length !== null && length.trim() !== '0') return true
   return headers.has('transfer-encoding')
 }
+
+/** The endpoints whose body dockerd decodes as JSON (and checks with CheckForJSON). */
+const JSON_ROUTES = new Set([
+  'POST /containers/create',
+  'POST /containers/{id}/exec',
+  'POST /containers/{id}/update',
+  'POST /containers/{id}/start',
+  'POST /exec/{id}/start',
+  'POST /commit',
+  'POST /networks/create',
+  'POST /networks/{id}/connect',
+  'POST /networks/{id}/disconnect',
+  'POST /volumes/create',
+  'POST /auth',
+])
+
+export function isJsonRoute(route: { method: string; path: string }): boolean {
+  return JSON_ROUTES.has(`${route.method} ${route.path}`)
+}

@@ -7,11 +7,10 @@ import { checkHostHeader } from './host-header.ts'
 import { type AuthHook, type ClientInfo, identify, type Identity } from './identity.ts'
 import { checkDeclaredLength, DEFAULT_LIMITS, KeyedCounter, type Limits, readCapped } from './limits.ts'
 import { checkOrigin } from './origin.ts'
-import { bodyKindOf, enforce, type Grant, grantFor, PolicyDenied } from './policy.ts'
-import { internalErrorMessage, redactMessage } from './public-errors.ts'
+import { bodyKindOf, enforce, type Grant, grantFor, type Policy, PolicyDenied } from './policy.ts'
+import { redactMessage } from './public-errors.ts'
 import { type CheckedTarget, checkTarget } from './target.ts'
-import { TokenStore } from './tokens.ts'
-import type { FrontDoorSettings } from './settings.ts'
+import { type TokenEntry, TokenStore } from './tokens.ts'
 
 /** What the `authorize` hook is shown of every request that reached a route. */
 export interface AuthorizeRequest {
@@ -32,6 +31,19 @@ export interface AuthorizeRequest {
 export type AuthorizeHook = (
   request: AuthorizeRequest,
 ) => void | boolean | string | Promise<void | boolean | string>
+
+/** The door's settings, the same in the config file (checked by settings.ts) and in code. */
+export interface FrontDoorSettings {
+  /** Bearer tokens by SHA-256, each naming an identity; with any, callers must prove who they are. */
+  readonly tokens?: readonly TokenEntry[]
+  /** Grants per identity; once set, what no grant allows is denied. */
+  readonly policy?: Policy
+  /** Web origins allowed to call (a dashboard); `*` for any. */
+  readonly allowedOrigins?: readonly string[]
+  /** Names clients reach flocker by, besides loopback names and the listen addresses; `*` for any. */
+  readonly allowedHosts?: readonly string[]
+  readonly limits?: Partial<Limits>
+}
 
 export interface FrontDoorOptions extends FrontDoorSettings {
   readonly auth?: AuthHook
@@ -200,8 +212,10 @@ export class FrontDoor {
       const message = admin ? error.message : redactMessage(error.message, { hosts })
       return { status: error.status, message }
     }
-    this.options.log?.(`flocker: internal error: ${errorText(error)}`)
-    return { status: 500, message: admin ? `flocker: ${errorText(error)}` : internalErrorMessage() }
+    // Hooks throw plain errors whose message is meant for the client: shown, without addresses.
+    this.options.log?.(`flocker: error: ${errorText(error)}`)
+    const message = `flocker: ${errorText(error)}`
+    return { status: 500, message: admin ? message : redactMessage(message, { hosts }) }
   }
 
   /** Writes the request's audit line. */

@@ -57,4 +57,3 @@ export const FrontDoorSchema = v.strictObject({
   allowedHosts: v.optional(v.array(v.string())),
   limits: v.optional(LimitsSchema),
 })
-export type FrontDoorSettings = v.InferOutput<typeof FrontDoorSchema>

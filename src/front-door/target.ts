@@ -21,8 +21,16 @@ const ANY_VERSION = /^\/v[0-9.]+(?=\/|$)/
 /** Control characters (NUL included), DEL. */
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
-/** First segments whose `{name*}` parameter may hold an encoded `/` (image references). */
-const NAME_ZONES = new Set(['images', 'distribution', 'plugins'])
+/**
+ * Where a name parameter may hold an encoded `/`: image references (`{name*}`, any segment after
+ * the first) and a container's Swarm-style `host/name` (the `{id}` segment).
+ */
+const NAME_ZONES: Readonly<Record<string, (index: number) => boolean>> = {
+  images: (index) => index > 0,
+  distribution: (index) => index > 0,
+  plugins: (index) => index > 0,
+  containers: (index) => index === 1,
+}
 
 /** Checks a path (below any mount prefix) and its query; throws a Docker-style 400/404 when refused. */
 export function checkTarget(path: string, search = ''): CheckedTarget {
@@ -40,7 +48,7 @@ export function checkTarget(path: string, search = ''): CheckedTarget {
 
 function checkSegments(path: string) {
   const segments = path.slice(1).split('/')
-  const zone = NAME_ZONES.has(decodeSegment(segments[0] ?? ''))
+  const zone = NAME_ZONES[decodeSegment(segments[0] ?? '')]
   segments.forEach((raw, index) => {
     const last = index === segments.length - 1
     if (raw === '' && !last) throw badRequest('flocker: empty path segment (//)')
@@ -52,8 +60,8 @@ function checkSegments(path: string) {
     }
     // An encoded `/` is only part of a name: image references hold slashes, nothing else does.
     const pieces = decoded.split('/')
-    if (pieces.length > 1 && !(zone && index > 0)) {
-      throw badRequest('flocker: encoded "/" is only allowed inside an image name')
+    if (pieces.length > 1 && !zone?.(index)) {
+      throw badRequest('flocker: encoded "/" is only allowed inside a name (image, host/container)')
     }
     if (pieces.some((piece) => piece === '.' || piece === '..')) {
       throw badRequest('flocker: "." and ".." segments are not allowed in the path')

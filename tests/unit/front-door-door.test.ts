@@ -129,8 +129,8 @@ describe('the front door', async () => {
       { status: 502, message: 'flocker: host node1 did not answer: unreachable' },
     )
     assert.equal(
-      door.errorMessage(new TypeError('x is undefined at /src/a.ts'), passage, hosts).message,
-      'flocker: internal error (the log has the detail)',
+      door.errorMessage(new Error('connect ECONNREFUSED 10.0.0.1:2375'), passage, hosts).message,
+      'flocker: unreachable',
     )
   })
 })
