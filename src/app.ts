@@ -19,6 +19,9 @@ import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.
 import { detectRuntime } from './runtime/mod.ts'
 import type { ServeEnv } from './runtime/types.ts'
 import { PlacementMemory } from './schedule/memory.ts'
+import { type FlockerObserver, Observers } from './observe/observer.ts'
+import { observeRequests } from './observe/middleware.ts'
+import { noteError, noteRoute } from './observe/scope.ts'
 
 export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   /** The hosts, their health and facts. */
@@ -31,6 +34,8 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   refreshHosts(): Promise<void>
   /** Stops background work (health checks); the app stays usable but unmonitored. */
   close(): Promise<void>
+  /** Watches requests, hijacked streams, placements and health (logs, metrics); returns the unsubscribe. */
+  observe(observer: FlockerObserver): () => void
 }
 
 /**
@@ -40,7 +45,9 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
 export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
-  const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout })
+  const observers = new Observers()
+  if (options.observer) observers.add(options.observer)
+  const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout }, observers)
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
   flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))
@@ -59,8 +66,18 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     hooks,
     strategy: resolved.strategy,
     hostTimeout: resolved.hostTimeout,
+    observers,
   }
-  const ctx: FlockerContext = { flock, options: resolved, hooks, adapter, health, inventory, placement }
+  const ctx: FlockerContext = {
+    flock,
+    options: resolved,
+    hooks,
+    adapter,
+    health,
+    inventory,
+    placement,
+    observers,
+  }
   health.start()
   inventory.start()
 
@@ -71,6 +88,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   })
   const hostAddresses = () => flock.all.map((host) => ({ name: host.name, address: host.address }))
   const app = new Hono<{ Bindings: ServeEnv }>()
+  app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
   app.use(doorMiddleware(door, hostAddresses))
   const register = (route: Route, path: string) => {
@@ -79,6 +97,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     const entry = doorRoute(route)
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
       await inventory.ready
+      noteRoute(route.path, route.behaviour.kind)
       return run(c, ctx, route.path, handler, () => guard(door, c, entry))
     })
   }
@@ -91,6 +110,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   app.notFound(() => errorResponse(404, 'page not found'))
   const answerError = (c: Context, error: unknown) => {
     const { status, message } = door.errorMessage(error, passageOf(c), hostAddresses())
+    if (status >= 500) noteError(message)
     return errorResponse(status, message)
   }
   errorAnswers.set(ctx, answerError)
@@ -101,6 +121,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     checkHosts: () => health.checkAll(),
     setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
     refreshHosts: () => inventory.refresh(),
+    observe: (observer: FlockerObserver) => observers.add(observer),
     close: () => {
       inventory.stop()
       return Promise.resolve(health.stop())

@@ -32,6 +32,7 @@ export interface ServeEnv {
 export interface ClientConnection {
   /** The peer's address (`127.0.0.1`), or `unix` on a unix socket. */
   readonly address?: string
+  readonly port?: number
   /** The CN of the client certificate, when the listener verified one (`--tlsverify`). */
   readonly certificateName?: string
   /** The request target exactly as sent, before URL parsing normalised it (`/v1.41/../x`). */
@@ -44,9 +45,12 @@ export interface HijackCapability {
    * The order is kept for this request (not on the Response, which middleware may replace): the
    * returned placeholder may be wrapped or re-created on its way out. If the app finally answers
    * with an error status instead, or the client is gone, the engine connection is closed.
+   * `onClose` is told the bytes each way (client to engine, engine to client) once both ends closed.
    */
-  splice(upstream: UpgradedConnection): Response
+  splice(upstream: UpgradedConnection, onClose?: SpliceClosed): Response
 }
+
+export type SpliceClosed = (bytesIn: number, bytesOut: number) => void
 
 export type FetchHandler = (request: Request, env: ServeEnv) => Response | Promise<Response>
 

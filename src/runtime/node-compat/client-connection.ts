@@ -10,6 +10,7 @@ export function clientOf(req: IncomingMessage): ClientConnection {
   const cn = certificate?.subject?.CN
   return {
     address: socket.remoteAddress ?? 'unix',
+    port: socket.remotePort,
     certificateName: (Array.isArray(cn) ? cn[0] : cn) || undefined,
     target: req.url,
   }
