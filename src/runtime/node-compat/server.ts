@@ -14,6 +14,8 @@ export interface ServerQuirks {
   readonly overrideGlobals: boolean
   /** A request handler of a user's node:http server may take the socket over for an upgrade. */
   readonly requestHandlersCanHijack: boolean
+  /** Keep TLS connections alive between requests (Deno's node:http resets some reused ones). */
+  readonly tlsKeepAlive?: boolean
 }
 
 /** A body this size is more than any exec start sends; a larger one is refused before it is read. */
@@ -45,6 +47,7 @@ export async function serveHttp(
       const server: Listening = endpoint.kind === 'tcp' && options.tls
         ? { http, tls: tlsFront(http, options.tls, connections) }
         : { http }
+      if (server.tls && quirks.tlsKeepAlive === false) closeAfterEachResponse(http)
       if (!server.tls) http.on('connection', (socket: Socket) => connections.admit(socket))
       addresses.push(await listen(server.tls ?? server.http, endpoint, options))
       servers.push(server)
@@ -125,6 +128,11 @@ function tlsFront(http: Server, options: NonNullable<ListenOptions['tls']>, conn
   // A failed handshake (no certificate, wrong CA) concerns that connection only.
   server.on('tlsClientError', () => {})
   return server
+}
+
+/** Every answer says `Connection: close`, so clients open a new connection for the next request. */
+function closeAfterEachResponse(http: Server) {
+  http.prependListener('request', (_req, res) => res.setHeader('connection', 'close'))
 }
 
 /** Counts open client connections and closes those past the cap at once. */
