@@ -41,7 +41,7 @@ for (const runtime of runtimes()) {
       flocker = await startFlocker(runtime, engines().engines.map((e) => `--node=${e.flag}`))
     })
     after(async () => {
-      await removeContainers(engines().engines[0]!.url, PREFIX)
+      for (const engine of engines().engines) await removeContainers(engine.url, PREFIX)
       await flocker?.stop()
     })
     const send = (head: string, body = '') => rawRequest(flocker.port, head, body)
