@@ -207,7 +207,9 @@ export class FrontDoor {
     passage: Passage | undefined,
     hosts: readonly { name: string; address: string }[],
   ): { status: number; message: string } {
-    const admin = passage?.grant?.admin === true
+    // Without a policy every caller may do everything (admin in all but name): errors stay whole, as
+    // the original flocker's (a duplicate name names the holder's address).
+    const admin = this.options.policy === undefined || passage?.grant?.admin === true
     if (error instanceof DockerError) {
       const message = admin ? error.message : redactMessage(error.message, { hosts })
       return { status: error.status, message }

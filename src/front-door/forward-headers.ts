@@ -6,6 +6,8 @@
  */
 const FORWARDED = new Set([
   'accept',
+  // docker cp asks for gzip; the engine's bytes pass undecoded.
+  'accept-encoding',
   'content-type',
   'content-length',
   'transfer-encoding',
