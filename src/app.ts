@@ -6,6 +6,7 @@ import { Flock, type HostSpec } from './flock/flock.ts'
 import { checkHost, HealthMonitor } from './flock/health.ts'
 import type { Host } from './flock/host.ts'
 import { Inventory } from './flock/inventory.ts'
+import { LocalNameReservations } from './names/reservations.ts'
 import { type FlockerOptions, resolveOptions, toHostSpec } from './options.ts'
 import type { FlockerContext } from './routes/context.ts'
 import { type DockerRequest, dockerRequest } from './routes/request.ts'
@@ -50,6 +51,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
   const flock = new Flock(adapter)
+  flock.lookupTimeout = resolved.hostTimeout
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
   flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))
@@ -60,7 +62,8 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     list && (async () => (await list()).map(toHostSpec)),
     resolved.listInterval,
   )
-  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health }
+  const names = options.nameReservations ?? new LocalNameReservations()
+  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health, names }
   health.start()
   inventory.start()
 

@@ -29,6 +29,7 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
     host.lastError = errorText(error)
     if (host.consecutiveFailures >= options.failureThreshold || host.status === 'pending') {
       setStatus(host, 'unhealthy')
+      host.failPendingHeads(`health check failed: ${host.lastError}`)
     }
   } finally {
     host.lastCheck = new Date()

@@ -37,6 +37,8 @@ export class Host {
   lastCheck: Date | null = null
   facts: EngineFacts | null = null
   consecutiveFailures = 0
+  /** Requests still waiting for this host's answer head, each with the way to end it. */
+  readonly #waitingForHead = new Set<(reason: Error) => void>()
 
   constructor(
     readonly name: string,
@@ -61,18 +63,35 @@ export class Host {
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
+    // Until the head arrives, a host found frozen by the health checks ends the wait (see
+    // failPendingHeads); once the body streams, only the client or the connection ends it.
+    const frozen = new AbortController()
+    const fail = (reason: Error) => frozen.abort(reason)
+    this.#waitingForHead.add(fail)
+    const signal = init.signal ? AbortSignal.any([init.signal, frozen.signal]) : frozen.signal
     try {
       return await this.adapter.request(this.endpoint, {
         method,
         path,
         headers,
         body: init.body ?? null,
-        signal: init.signal,
+        signal,
       })
     } catch (error) {
       if (error instanceof DockerError) throw error
-      throw hostUnreachable(this.name, error)
+      throw hostUnreachable(this.name, frozen.signal.aborted ? frozen.signal.reason : error)
+    } finally {
+      this.#waitingForHead.delete(fail)
     }
+  }
+
+  /**
+   * Ends every request still waiting for this host's answer head: the host stopped answering (its
+   * health checks failed), and a frozen engine that keeps its sockets open would hold them forever.
+   */
+  failPendingHeads(reason: string): void {
+    const error = new Error(`it stopped answering (${reason})`)
+    for (const fail of [...this.#waitingForHead]) fail(error)
   }
 
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
