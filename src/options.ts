@@ -3,6 +3,7 @@ import type { HealthOptions } from './flock/health.ts'
 import { defaultHealth } from './flock/health.ts'
 import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
+import type { NameReservations } from './names/reservations.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
 import type { StrategyName } from './schedule/strategies.ts'
 
@@ -35,6 +36,8 @@ export interface FlockerOptions {
   readonly log?: (line: string) => void
   /** The runtime adapter; detected when absent. */
   readonly runtime?: RuntimeAdapter
+  /** Where container names are reserved during a create; this process's memory when absent. */
+  readonly nameReservations?: NameReservations
 }
 
 export interface ResolvedOptions {

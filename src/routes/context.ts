@@ -1,6 +1,7 @@
 import type { Flock } from '../flock/flock.ts'
 import type { HealthMonitor } from '../flock/health.ts'
 import type { FlockerHooks } from '../hooks.ts'
+import type { NameReservations } from '../names/reservations.ts'
 import type { ResolvedOptions } from '../options.ts'
 import type { RuntimeAdapter } from '../runtime/types.ts'
 
@@ -11,4 +12,5 @@ export interface FlockerContext {
   readonly hooks: FlockerHooks
   readonly adapter: RuntimeAdapter
   readonly health: HealthMonitor
+  readonly names: NameReservations
 }

@@ -1,4 +1,4 @@
-import { conflict, DockerError, unavailable } from '../docker/errors.ts'
+import { DockerError, unavailable } from '../docker/errors.ts'
 import type { Host } from '../flock/host.ts'
 import type { FlockerContext } from '../routes/context.ts'
 import { FILTERS, PREFERENCES } from './filters.ts'
@@ -17,20 +17,16 @@ export interface Placed {
  * Picks the host for a new container or build: the `route` hook when the user gave one, else a
  * host a pending create chose for this image (the CLI's create -> pull -> create dance), else the
  * filters and the strategy over the usable hosts.
+ *
+ * What the hosts hold is read for each create at once (a slow host costs each create at most
+ * `hostTimeout`, never a queue of them); the decision itself is synchronous, so it sees every
+ * placement made before it, including those whose engine answered after the read began.
  */
-export function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
+export async function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
   const memory = memoryOf(ctx.flock)
-  return memory.serialize(async () => {
-    const racing = request.name ? memory.nameInFlight(request.name) : undefined
-    if (racing) {
-      throw conflict(
-        `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
-      )
-    }
-    const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
-      await schedule(ctx, request)
-    return { host, done: memory.placed(host, request) }
-  })
+  const chosen = await hookChoice(ctx, request) ?? pendingChoice(ctx, request)
+  if (chosen) return { host: chosen, done: memory.placed(chosen, request) }
+  return await schedule(ctx, request)
 }
 
 async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promise<Host | undefined> {
@@ -63,20 +59,48 @@ function usableHosts(ctx: FlockerContext): Host[] {
   return hosts
 }
 
-async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<Host> {
+async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
   if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
-  const { states, unanswered } = await readStates(usable, ctx.options.hostTimeout)
+  const { since: readSince, states, unanswered } = await sharedRead(ctx, usable)
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
-  const memory = memoryOf(ctx.flock)
-  for (const state of states) state.containers.push(...memory.inFlightOn(state.host))
   if (needsResources(request)) await readResources(states, ctx.options.hostTimeout)
-  const chosen = choose(request, states, ctx.options.strategy, eliminated)
-  return chosen.host
+  // From here to memory.placed() nothing awaits: no other placement can slip between.
+  const memory = memoryOf(ctx.flock)
+  for (const state of states) state.containers.push(...memory.placedOn(state.host, readSince))
+  const { host } = choose(request, states, ctx.options.strategy, eliminated)
+  return { host, done: memory.placed(host, request) }
+}
+
+type StatesRead = Awaited<ReturnType<typeof readStates>> & { readonly since: number }
+const readsInFlight = new WeakMap<FlockerContext['flock'], { key: string; read: Promise<StatesRead> }>()
+
+/**
+ * What the hosts hold, read once for every create that arrives while a read is on its way (a burst
+ * of compose creates asks each engine once, not once per create). Each caller gets its own copy
+ * of the container lists, which it extends with the placements the read may not show.
+ */
+async function sharedRead(ctx: FlockerContext, hosts: readonly Host[]): Promise<StatesRead> {
+  const key = hosts.map((host) => host.name).join('\n')
+  let shared = readsInFlight.get(ctx.flock)
+  if (!shared || shared.key !== key) {
+    const since = Date.now()
+    const read = readStates(hosts, ctx.options.hostTimeout).then((result) => ({ ...result, since }))
+    shared = { key, read }
+    readsInFlight.set(ctx.flock, shared)
+    const done = () => readsInFlight.get(ctx.flock) === shared && readsInFlight.delete(ctx.flock)
+    read.then(done, done)
+  }
+  const { since, states, unanswered } = await shared.read
+  return {
+    since,
+    unanswered,
+    states: states.map((state) => ({ ...state, containers: [...state.containers] })),
+  }
 }
 
 function needsResources(request: PlacementRequest): boolean {

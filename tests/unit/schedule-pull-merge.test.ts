@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Flock } from '../../src/flock/flock.ts'
 import { HealthMonitor } from '../../src/flock/health.ts'
+import { LocalNameReservations } from '../../src/names/reservations.ts'
 import { resolveOptions } from '../../src/options.ts'
 import type { FlockerContext } from '../../src/routes/context.ts'
 import { everyHost } from '../../src/routes/kinds/every-host.ts'
@@ -48,6 +49,7 @@ test("a pull that fails on one host ends the merged stream with that host's erro
     hooks: {},
     adapter,
     health: new HealthMonitor(() => []),
+    names: new LocalNameReservations(),
   }
   const response = await everyHost('progress', pullTargets)(ctx, request(), {}, '/images/create')
   assert.equal(response.status, 200)
