@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
 import { enginesAvailable, enginesForFile } from '../support/engines.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
-import { ask, HANG, messageOf, upgrade } from '../support/raw-http.ts'
+import { ask, HANG, messageOf, upgrade, waitForHostStatus } from '../support/raw-http.ts'
 
 // A host frozen with SIGSTOP keeps its sockets open and answers nothing. Merged views answer without
 // it (naming it), requests routed to it fail with a message naming it instead of hanging, new
@@ -13,16 +13,6 @@ import { ask, HANG, messageOf, upgrade } from '../support/raw-http.ts'
 const flock = enginesForFile(3)
 const PREFIX = 'fz-'
 const FLAGS = ['--health-interval=1000', '--host-timeout=2000']
-
-async function waitForStatus(flocker: RunningFlocker, host: string, status: 'Healthy' | 'Unhealthy') {
-  for (;;) {
-    const info = JSON.parse((await ask(flocker.port, 'GET', '/v1.41/info')).body)
-    const rows = info.SystemStatus as [string, string][]
-    const at = rows.findIndex(([name]) => name.trim() === host)
-    if (rows[at + 1]?.[1] === status) return
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
 
 for (const runtime of runtimes()) {
   describe(`a frozen host (SIGSTOP), flocker on ${runtime}`, { skip: !enginesAvailable() }, () => {
@@ -113,7 +103,7 @@ for (const runtime of runtimes()) {
     })
 
     test('new containers are placed on the other hosts', async () => {
-      await waitForStatus(flocker, 'node2', 'Unhealthy')
+      await waitForHostStatus(flocker.port, 'node2', 'Unhealthy')
       for (let i = 0; i < 3; i++) {
         const name = `${PREFIX}${runtime}-new${i}`
         await dockerOk(flocker.dockerHost, ['create', ...NET, '--name', name, IMAGE, 'true'])
@@ -124,7 +114,7 @@ for (const runtime of runtimes()) {
 
     test('after SIGCONT everything on it answers again', async () => {
       flock().thaw(2)
-      await waitForStatus(flocker, 'node2', 'Healthy')
+      await waitForHostStatus(flocker.port, 'node2', 'Healthy')
       const ps = await dockerOk(flocker.dockerHost, [
         'ps',
         '--format',

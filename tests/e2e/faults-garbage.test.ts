@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { FakeEngine } from '../support/fake-engine.ts'
 import { type Fault, FaultEngine } from '../support/fault-engine.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
-import { ask, messageOf, upgrade } from '../support/raw-http.ts'
+import { ask, messageOf, upgrade, waitForHostStatus } from '../support/raw-http.ts'
 
 // A host that answers garbage, closes mid-head, sends a broken chunked body or resets: each
 // request that meets it ends with a clean error naming the host, never a hang or a crash, and
@@ -121,12 +121,7 @@ for (const runtime of runtimes()) {
     test('garbage to everything: the host turns unhealthy, docker info says so, the rest answers', async () => {
       bad.heal()
       bad.breakPath(/.*/, 'garbage')
-      for (;;) {
-        const info = JSON.parse((await ask(flocker.port, 'GET', '/v1.41/info')).body)
-        const status = JSON.stringify(info.SystemStatus)
-        if (/"bad".*?"Unhealthy"|bad[^\]]*\],\["  └ Status","Unhealthy"/.test(status)) break
-        await new Promise((resolve) => setTimeout(resolve, 200))
-      }
+      await waitForHostStatus(flocker.port, 'bad', 'Unhealthy')
       const seen = await ask(flocker.port, 'GET', '/v1.41/containers/json')
       assert.equal(seen.status, 200)
       bad.heal()

@@ -76,3 +76,14 @@ export function upgrade(port: number, path: string, body = ''): Promise<{ status
     socket.end()
   })
 }
+
+/** Waits until `docker info` (SystemStatus) shows `host` with `status`; the caller's HANG guards it. */
+export async function waitForHostStatus(port: number, host: string, status: 'Healthy' | 'Unhealthy') {
+  for (;;) {
+    const info = JSON.parse((await ask(port, 'GET', '/v1.41/info')).body)
+    const rows = (info.SystemStatus ?? []) as [string, string][]
+    const at = rows.findIndex(([name]) => name.trim() === host)
+    if (at >= 0 && rows[at + 1]?.[1] === status) return
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
