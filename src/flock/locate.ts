@@ -8,7 +8,7 @@ import {
   notFound,
 } from '../docker/errors.ts'
 import { splitHostRef } from '../docker/refs.ts'
-import { askAll } from './fanout.ts'
+import { askUntilFound } from './fanout.ts'
 import type { Flock } from './flock.ts'
 import type { Host } from './host.ts'
 
@@ -97,17 +97,11 @@ async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<L
     return undefined
   }
   const probe = probes[kind]
-  const [answer] = await askAll(
-    [hint.host],
-    (host, signal) => host.json<Record<string, unknown>>(probe.path(hint.id), { signal }),
-    flock.lookupTimeout,
-  )
-  if (answer!.ok && probe.id(hint.id, answer!.value) === hint.id) {
-    return { host: hint.host, id: hint.id, body: answer!.value }
-  }
-  // The host that holds it does not answer: say so, rather than "no such container" from the others.
-  if (!answer!.ok) {
-    const { error } = answer!
+  try {
+    const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id))
+    if (probe.id(hint.id, body) === hint.id) return { host: hint.host, id: hint.id, body }
+  } catch (error) {
+    // The host that holds it cannot be reached: say so, rather than "no such container" from the others.
     if (!(error instanceof DockerError)) throw hostUnreachable(hint.host.name, error)
     if (error.status >= 500) throw error
   }
@@ -127,8 +121,8 @@ export async function locateAll(
     ? splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
     : { ref: rawRef, host: undefined }
   const hosts = qualified.host ? [flock.byName(qualified.host)!] : flock.usable
-  // Every host at once, each for at most lookupTimeout: a frozen host must not hold up the answer.
-  const answers = await askAll(
+  // Every host at once; once one has it, a frozen host must not hold up the answer.
+  const answers = await askUntilFound(
     hosts,
     (host, signal) => host.json<Record<string, unknown>>(probe.path(qualified.ref), { signal }),
     flock.lookupTimeout,
