@@ -24,6 +24,7 @@ Options:
       --health-interval MS   Milliseconds between health checks of each host (default 5000)
       --health-threshold N   Failed checks in a row before a host is unhealthy (default 1)
       --host-timeout MS      How long a merged view waits for a slow host (default 5000)
+      --shutdown-grace MS    On SIGTERM/SIGINT, how long streams and attach/exec may go on (default 10000)
       --log-requests     Log every request with its status and time to stderr
   -h, --help             Print this help
   -v, --version          Print the version
@@ -43,11 +44,15 @@ export interface CliArgs {
   healthInterval?: number
   healthThreshold?: number
   hostTimeout?: number
+  shutdownGrace?: number
   help?: boolean
   version?: boolean
 }
 
 export class UsageError extends Error {}
+
+/** How long streams and hijacked connections may go on after SIGTERM/SIGINT (ms). */
+export const DEFAULT_SHUTDOWN_GRACE = 10_000
 
 /** Parses the command line; unknown flags and missing values are usage errors. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -104,6 +109,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break
       case '--host-timeout':
         args.hostTimeout = positiveNumber(flag, value())
+        break
+      case '--shutdown-grace':
+        args.shutdownGrace = positiveNumber(flag, value())
         break
       case '--log-requests':
         args.logRequests = true
@@ -207,9 +215,15 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
   platform.stdout(`flocker ${FLOCKER_VERSION} on ${runtime.name} listening on ${server.addresses.join(', ')}`)
   platform.stdout(`hosts: ${names}`)
   if (configPath) watchConfig(configPath, args, app, platform)
+  // The first signal: stop accepting, let plain requests finish, give streams the grace period.
+  // A second signal exits at once (the platform does that).
+  const grace = args.shutdownGrace ?? config.shutdownGrace ?? DEFAULT_SHUTDOWN_GRACE
   platform.onShutdown(async () => {
+    platform.stderr(
+      `flocker: shutting down; streams may go on for ${grace} ms (a second signal stops at once)`,
+    )
+    await server.shutdown(grace)
     await app.close()
-    await server.close()
   })
 }
 

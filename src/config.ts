@@ -31,6 +31,7 @@ export const ConfigFile = v.looseObject({
     timeout: v.optional(v.number()),
   })),
   hostTimeout: v.optional(v.number()),
+  shutdownGrace: v.optional(v.number()),
 })
 export type ConfigFile = v.InferOutput<typeof ConfigFile>
 export type NodeEntry = v.InferOutput<typeof NodeEntry>

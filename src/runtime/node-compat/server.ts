@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import * as fs from 'node:fs'
 import type { Socket } from 'node:net'
 import type { Endpoint, FetchHandler, RawConnection, RunningServer, ServeOptions } from '../types.ts'
+import { Drain } from './drain.ts'
 import { SocketConnection } from './raw-connection.ts'
 import { splice } from './splice.ts'
 import { upgradeRequestBody } from './upgrade-body.ts'
@@ -29,9 +30,10 @@ export async function serveHttp(
 ): Promise<RunningServer> {
   const servers: Server[] = []
   const addresses: string[] = []
+  const drain = new Drain()
   try {
     for (const endpoint of options.listen) {
-      const server = createServer(handler, options, quirks)
+      const server = createServer(handler, options, quirks, drain)
       addresses.push(await listen(server, endpoint))
       servers.push(server)
     }
@@ -40,10 +42,19 @@ export async function serveHttp(
     throw error
   }
   for (const address of addresses) options.onListen?.(address)
-  return { addresses, close: () => Promise.all(servers.map(close)).then(() => {}) }
+  return {
+    addresses,
+    close: () => Promise.all(servers.map(close)).then(() => {}),
+    shutdown: (grace) => drain.shutdown(servers, grace),
+  }
 }
 
-function createServer(handler: FetchHandler, options: ServeOptions, quirks: ServerQuirks): Server {
+function createServer(
+  handler: FetchHandler,
+  options: ServeOptions,
+  quirks: ServerQuirks,
+  drain: Drain,
+): Server {
   const server = createAdaptorServer({
     fetch: (request) => handler(request, {}),
     overrideGlobalObjects: quirks.overrideGlobals,
@@ -53,7 +64,9 @@ function createServer(handler: FetchHandler, options: ServeOptions, quirks: Serv
   server.headersTimeout = 60_000
   server.timeout = 0
   server.keepAliveTimeout = 5_000
+  server.on('request', (_req, res) => drain.request(res))
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    drain.hijacked(socket)
     void handleUpgrade(handler, req, socket, head).catch((error) => {
       options.onError?.(error)
       socket.destroy()
