@@ -17,7 +17,7 @@ export type { FlockerOptions, HostInput, LegacyHostSpec } from './src/options.ts
 export type { HostSpec } from './src/flock/flock.ts'
 export type { Host, HostStatus } from './src/flock/host.ts'
 export { LocalNameReservations, type NameLease, type NameReservations } from './src/names/reservations.ts'
-export { readTlsDirectory } from './src/host-client/endpoint.ts'
+export { readTlsDirectory } from './src/addresses/tls-directory.ts'
 export { routes } from './src/routes/table.ts'
 export { detectRuntime } from './src/runtime/mod.ts'
 export type { RunningServer, RuntimeAdapter } from './src/runtime/types.ts'

@@ -50,7 +50,7 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
 export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
-  const flock = new Flock(adapter)
+  const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout })
   flock.lookupTimeout = resolved.hostTimeout
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.

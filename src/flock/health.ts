@@ -30,11 +30,13 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
     host.consecutiveFailures = 0
   } catch (error) {
     host.lastError = errorText(error)
-    if (host.status === 'healthy' && await answersPing(host, options.timeout)) return
+    const alive = await answersPing(host, options.timeout)
+    if (alive && host.status === 'healthy') return
     host.consecutiveFailures++
     if (host.consecutiveFailures >= options.failureThreshold || host.status === 'pending') {
       setStatus(host, 'unhealthy')
-      host.failPendingHeads(`health check failed: ${host.lastError}`)
+      // Only a host that answers nothing at all has its waiting requests ended.
+      if (!alive) host.failPendingHeads(`health check failed: ${host.lastError}`)
     }
   } finally {
     host.lastCheck = new Date()
