@@ -19,7 +19,7 @@ import {
 
 const EXEC_SESSIONS = Number(process.env.LOAD_EXEC_SESSIONS ?? 150)
 const ATTACH_SESSIONS = Number(process.env.LOAD_ATTACH_SESSIONS ?? 50)
-const PAYLOAD = Number(process.env.LOAD_PAYLOAD_MB ?? 2) * (1 << 20)
+const PAYLOAD = Number(process.env.LOAD_PAYLOAD_MB ?? 1) * (1 << 20)
 const PREFIX = 'ld-'
 
 const flock = enginesForFile(3, {}, { registry: false })
