@@ -59,8 +59,10 @@ try {
 
   const ops: Record<string, () => Promise<string>> = {
     ps: async () => status((await apiJson(port, 'GET', '/v1.41/containers/json?all=1')).status),
-    inspect: async () => status((await apiJson(port, 'GET', `/v1.41/containers/${pick(targets)}/json`)).status),
-    logs: async () => status((await apiJson(port, 'GET', `/v1.41/containers/${pick(targets)}/logs?stdout=1&tail=5`)).status),
+    inspect: async () =>
+      status((await apiJson(port, 'GET', `/v1.41/containers/${pick(targets)}/json`)).status),
+    logs: async () =>
+      status((await apiJson(port, 'GET', `/v1.41/containers/${pick(targets)}/logs?stdout=1&tail=5`)).status),
     run: async () => {
       const created = await apiJson(port, 'POST', '/v1.41/containers/create', {
         Image: 'busybox:local',
@@ -87,7 +89,9 @@ try {
       return 'error'
     },
     pull: async () => {
-      const path = `/v1.41/images/create?fromImage=${encodeURIComponent(image.split(':').slice(0, -1).join(':'))}&tag=1`
+      const path = `/v1.41/images/create?fromImage=${
+        encodeURIComponent(image.split(':').slice(0, -1).join(':'))
+      }&tag=1`
       return status((await apiJson(port, 'POST', path)).status)
     },
   }
@@ -140,16 +144,30 @@ try {
   sample()
   const first = samples[0]!
   const last = samples.at(-1)!
-  const peak = { rssMb: Math.max(...samples.map((s) => s.rssMb)), fds: Math.max(...samples.map((s) => s.fds)) }
-  const total = Object.values(outcomes).reduce((sum, o) => sum + Object.values(o).reduce((a, b) => a + b, 0), 0)
-  console.log(`soak: ${MINUTES} min, ${WORKERS} workers, flocker on ${RUNTIME}, node3 frozen and killed in turn`)
-  console.log(`requests: ${total}; hangs: ${hangs}; corrupt: ${corrupt}; bytes checked: ${(bytesChecked / (1 << 20)).toFixed(0)} MB`)
+  const peak = {
+    rssMb: Math.max(...samples.map((s) => s.rssMb)),
+    fds: Math.max(...samples.map((s) => s.fds)),
+  }
+  const total = Object.values(outcomes).reduce(
+    (sum, o) => sum + Object.values(o).reduce((a, b) => a + b, 0),
+    0,
+  )
+  console.log(
+    `soak: ${MINUTES} min, ${WORKERS} workers, flocker on ${RUNTIME}, node3 frozen and killed in turn`,
+  )
+  console.log(
+    `requests: ${total}; hangs: ${hangs}; corrupt: ${corrupt}; bytes checked: ${
+      (bytesChecked / (1 << 20)).toFixed(0)
+    } MB`,
+  )
   console.log('| operation | ' + ['ok', 'error', 'hang', 'corrupt'].join(' | ') + ' |')
   console.log('| --- | --- | --- | --- | --- |')
   for (const [op, o] of Object.entries(outcomes)) {
     console.log(`| ${op} | ${o.ok ?? 0} | ${o.error ?? 0} | ${o.hang ?? 0} | ${o.corrupt ?? 0} |`)
   }
-  console.log(`RSS MB start/peak/end: ${first.rssMb}/${peak.rssMb}/${last.rssMb}; open FDs start/peak/end: ${first.fds}/${peak.fds}/${last.fds}`)
+  console.log(
+    `RSS MB start/peak/end: ${first.rssMb}/${peak.rssMb}/${last.rssMb}; open FDs start/peak/end: ${first.fds}/${peak.fds}/${last.fds}`,
+  )
   stopping = true
   await apiJson(port, 'GET', '/v1.41/containers/json?all=1') // still serving
   await flocker.stop()

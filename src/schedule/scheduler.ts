@@ -1,8 +1,9 @@
 import { DockerError, unavailable } from '../docker/errors.ts'
 import type { Host } from '../flock/host.ts'
-import type { FlockerContext } from '../routes/context.ts'
+import type { Flock } from '../flock/flock.ts'
+import type { FlockerHooks } from '../hooks.ts'
 import { FILTERS, PREFERENCES } from './filters.ts'
-import { memoryOf } from './memory.ts'
+import type { PlacementMemory } from './memory.ts'
 import type { PlacementRequest } from './request.ts'
 import { type HostState, readResources, readStates } from './state.ts'
 import { strategies, type StrategyName } from './strategies.ts'
@@ -11,6 +12,17 @@ import { strategies, type StrategyName } from './strategies.ts'
 export interface Placed {
   readonly host: Host
   readonly done: () => void
+}
+
+/** What placing needs of the app: the flock, its memory of placements, the `route` hook, the settings. */
+export interface Placement {
+  readonly flock: Pick<Flock, 'all' | 'usable' | 'byName'>
+  readonly memory: PlacementMemory
+  /** The `route` hook, read at each placement (the compat facade's listeners come and go). */
+  readonly hooks: Pick<FlockerHooks, 'route'>
+  readonly strategy: StrategyName
+  /** How long a host may take to say what it holds before it is left out (ms). */
+  readonly hostTimeout: number
 }
 
 /**
@@ -22,14 +34,13 @@ export interface Placed {
  * `hostTimeout`, never a queue of them); the decision itself is synchronous, so it sees every
  * placement made before it, including those whose engine answered after the read began.
  */
-export async function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
-  const memory = memoryOf(ctx.flock)
+export async function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
   const chosen = await hookChoice(ctx, request) ?? pendingChoice(ctx, request)
-  if (chosen) return { host: chosen, done: memory.placed(chosen, request) }
+  if (chosen) return { host: chosen, done: ctx.memory.placed(chosen, request) }
   return await schedule(ctx, request)
 }
 
-async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promise<Host | undefined> {
+async function hookChoice(ctx: Placement, request: PlacementRequest): Promise<Host | undefined> {
   if (!ctx.hooks.route) return undefined
   const hosts = usableHosts(ctx)
   const container = request.kind === 'create' ? request.body : undefined
@@ -39,7 +50,7 @@ async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promi
 }
 
 /** The Host a hook named (by name or object); an unknown one is the operator's error. */
-export function hostNamed(ctx: FlockerContext, picked: string | Host): Host {
+export function hostNamed(ctx: Placement, picked: string | Host): Host {
   const host = typeof picked === 'string' ? ctx.flock.byName(picked) : picked
   if (!host || !ctx.flock.all.includes(host)) {
     throw new DockerError(500, `flocker: the route hook chose an unknown host "${String(picked)}"`)
@@ -47,19 +58,19 @@ export function hostNamed(ctx: FlockerContext, picked: string | Host): Host {
   return host
 }
 
-function pendingChoice(ctx: FlockerContext, request: PlacementRequest): Host | undefined {
+function pendingChoice(ctx: Placement, request: PlacementRequest): Host | undefined {
   if (request.kind !== 'create' || !request.image) return undefined
-  const host = memoryOf(ctx.flock).pendingHost(request.image)
+  const host = ctx.memory.pendingHost(request.image)
   return host && ctx.flock.usable.includes(host) ? host : undefined
 }
 
-function usableHosts(ctx: FlockerContext): Host[] {
+function usableHosts(ctx: Placement): Host[] {
   const hosts = ctx.flock.usable
   if (!hosts.length) throw unavailable('flocker: no docker host is available to place this on')
   return hosts
 }
 
-async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
+async function schedule(ctx: Placement, request: PlacementRequest): Promise<Placed> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
@@ -68,31 +79,31 @@ async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
-  if (needsResources(request)) await readResources(states, ctx.options.hostTimeout)
+  if (needsResources(request)) await readResources(states, ctx.hostTimeout)
   // From here to memory.placed() nothing awaits: no other placement can slip between.
-  const memory = memoryOf(ctx.flock)
+  const memory = ctx.memory
   for (const state of states) state.containers.push(...memory.placedOn(state.host, readSince))
-  const { host } = choose(request, states, ctx.options.strategy, eliminated)
+  const { host } = choose(request, states, ctx.strategy, eliminated)
   return { host, done: memory.placed(host, request) }
 }
 
 type StatesRead = Awaited<ReturnType<typeof readStates>> & { readonly since: number }
-const readsInFlight = new WeakMap<FlockerContext['flock'], { key: string; read: Promise<StatesRead> }>()
+const readsInFlight = new WeakMap<PlacementMemory, { key: string; read: Promise<StatesRead> }>()
 
 /**
  * What the hosts hold, read once for every create that arrives while a read is on its way (a burst
  * of compose creates asks each engine once, not once per create). Each caller gets its own copy
  * of the container lists, which it extends with the placements the read may not show.
  */
-async function sharedRead(ctx: FlockerContext, hosts: readonly Host[]): Promise<StatesRead> {
+async function sharedRead(ctx: Placement, hosts: readonly Host[]): Promise<StatesRead> {
   const key = hosts.map((host) => host.name).join('\n')
-  let shared = readsInFlight.get(ctx.flock)
+  let shared = readsInFlight.get(ctx.memory)
   if (!shared || shared.key !== key) {
     const since = Date.now()
-    const read = readStates(hosts, ctx.options.hostTimeout).then((result) => ({ ...result, since }))
+    const read = readStates(hosts, ctx.hostTimeout).then((result) => ({ ...result, since }))
     shared = { key, read }
-    readsInFlight.set(ctx.flock, shared)
-    const done = () => readsInFlight.get(ctx.flock) === shared && readsInFlight.delete(ctx.flock)
+    readsInFlight.set(ctx.memory, shared)
+    const done = () => readsInFlight.get(ctx.memory) === shared && readsInFlight.delete(ctx.memory)
     read.then(done, done)
   }
   const { since, states, unanswered } = await shared.read
