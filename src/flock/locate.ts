@@ -1,3 +1,4 @@
+import { noteCache } from '../observe/scope.ts'
 import {
   badRequest,
   DockerError,
@@ -95,18 +96,23 @@ export async function locate(flock: Flock, kind: ObjectKind, rawRef: string): Pr
 async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<Located | undefined> {
   const hint = flock.owners.lookup(ref)
   if (!hint || flock.byName(hint.host.name) !== hint.host || hint.host.status === 'unhealthy') {
+    noteCache('owners', false)
     return undefined
   }
   const probe = probes[kind]
   try {
     const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id))
-    if (probe.id(hint.id, body) === hint.id) return { host: hint.host, id: hint.id, body }
+    if (probe.id(hint.id, body) === hint.id) {
+      noteCache('owners', true)
+      return { host: hint.host, id: hint.id, body }
+    }
   } catch (error) {
     // The host that holds it cannot be reached: say so, rather than "no such container" from the others.
     if (!(error instanceof DockerError)) throw hostUnreachable(hint.host.name, error)
     if (error.status >= 500) throw error
   }
-  // gone from there (or the host stumbled): ask the whole flock
+  // gone from there: ask the whole flock
+  noteCache('owners', false)
   flock.owners.forget(hint.id)
   return undefined
 }

@@ -1,4 +1,5 @@
-import { DockerError, unavailable } from '../docker/errors.ts'
+import { DockerError, errorText, unavailable } from '../docker/errors.ts'
+import type { Observers, PlacementRecord } from '../observe/observer.ts'
 import type { Host } from '../flock/host.ts'
 import type { Flock } from '../flock/flock.ts'
 import type { FlockerHooks } from '../hooks.ts'
@@ -23,6 +24,8 @@ export interface Placement {
   readonly strategy: StrategyName
   /** How long a host may take to say what it holds before it is left out (ms). */
   readonly hostTimeout: number
+  /** Told of every decision (logs, metrics, the admin page). */
+  readonly observers?: Pick<Observers, 'placement'>
 }
 
 /**
@@ -35,9 +38,41 @@ export interface Placement {
  * placement made before it, including those whose engine answered after the read began.
  */
 export async function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
-  const chosen = await hookChoice(ctx, request) ?? pendingChoice(ctx, request)
-  if (chosen) return { host: chosen, done: ctx.memory.placed(chosen, request) }
-  return await schedule(ctx, request)
+  return await decide(ctx, request)
+}
+
+/** The hook's choice, a waiting create's, or the scheduler's; each decision is told to the observers. */
+async function decide(ctx: Placement, request: PlacementRequest): Promise<Placed> {
+  const tell = (outcome: 'placed' | 'refused', by: PlacementRecord['by'], reason: string, host?: Host) =>
+    ctx.observers?.placement({
+      time: new Date(),
+      kind: request.kind,
+      name: request.name,
+      image: request.image,
+      strategy: ctx.strategy,
+      outcome,
+      by,
+      host: host?.name,
+      reason,
+    })
+  const hooked = await hookChoice(ctx, request)
+  if (hooked) {
+    tell('placed', 'hook', 'the route hook chose it', hooked)
+    return { host: hooked, done: ctx.memory.placed(hooked, request) }
+  }
+  const pending = pendingChoice(ctx, request)
+  if (pending) {
+    tell('placed', 'pending-pull', `a create waiting for ${request.image} chose it`, pending)
+    return { host: pending, done: ctx.memory.placed(pending, request) }
+  }
+  try {
+    const { host, reason, done } = await schedule(ctx, request)
+    tell('placed', 'scheduler', reason, host)
+    return { host, done }
+  } catch (error) {
+    tell('refused', 'scheduler', errorText(error).replace(/^flocker: /, ''))
+    throw error
+  }
 }
 
 async function hookChoice(ctx: Placement, request: PlacementRequest): Promise<Host | undefined> {
@@ -70,7 +105,10 @@ function usableHosts(ctx: Placement): Host[] {
   return hosts
 }
 
-async function schedule(ctx: Placement, request: PlacementRequest): Promise<Placed> {
+async function schedule(
+  ctx: Placement,
+  request: PlacementRequest,
+): Promise<Placed & { reason: string }> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
@@ -84,7 +122,9 @@ async function schedule(ctx: Placement, request: PlacementRequest): Promise<Plac
   const memory = ctx.memory
   for (const state of states) state.containers.push(...memory.placedOn(state.host, readSince))
   const { host } = choose(request, states, ctx.strategy, eliminated)
-  return { host, done: memory.placed(host, request) }
+  const reason = `${ctx.strategy} over ${states.length} host${states.length === 1 ? '' : 's'}` +
+    (eliminated.length ? `; left out: ${eliminated.join('; ')}` : '')
+  return { host, reason, done: memory.placed(host, request) }
 }
 
 type StatesRead = Awaited<ReturnType<typeof readStates>> & { readonly since: number }

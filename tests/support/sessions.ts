@@ -16,6 +16,7 @@ export interface SessionResult {
 
 interface Json {
   readonly status: number
+  // deno-lint-ignore no-explicit-any -- engine answers of every shape
   readonly body: any
 }
 
