@@ -5,7 +5,7 @@ import { type Background, background } from '../support/background.ts'
 import { dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesAvailable, enginesForFile } from '../support/engines.ts'
 import { runtimes, startFlocker } from '../support/flocker.ts'
-import { HANG } from '../support/raw-http.ts'
+import { ask, HANG } from '../support/raw-http.ts'
 
 // SIGTERM: flocker stops accepting, lets a plain request finish (a `docker stop` that takes longer
 // than the grace period), gives attach and logs -f the grace period, then closes them and exits 0.
@@ -53,14 +53,16 @@ for (const runtime of runtimes()) {
       const logs = background(flocker.dockerHost, ['logs', '-f', name('cat')])
       attach.child.stdin!.write('before\n')
       await attach.prints('before')
-      const stop = background(flocker.dockerHost, ['stop', '-t', '4', name('slow')])
-      await new Promise((resolve) => setTimeout(resolve, 500)) // the stop is on its way to the engine
+      // A plain request that takes longer than the grace period, surely in flocker before the signal.
+      const stop = ask(flocker.port, 'POST', `/v1.41/containers/${name('slow')}/stop?t=4`)
+      await new Promise((resolve) => setTimeout(resolve, 500))
       flocker.process.kill('SIGTERM')
       await new Promise((resolve) => setTimeout(resolve, 300))
       assert.ok(await refused(flocker.port), 'still accepting connections after SIGTERM')
       attach.child.stdin!.write('during grace\n')
       await attach.prints('during grace')
-      assert.equal(await stop.ends(), 0, stop.out())
+      const stopped = await stop
+      assert.equal(stopped.status, 204, stopped.body)
       assert.ok((await attach.ends()) !== null)
       assert.ok((await logs.ends()) !== null)
       assert.equal(await exited(flocker.process), 0, flocker.output())
