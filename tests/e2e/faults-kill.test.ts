@@ -93,7 +93,8 @@ for (const runtime of runtimes()) {
         stream.child.stdout!.resume() // cp's download was held back by not reading it
         const code = await stream.ends()
         assert.ok(code !== null, `${what} was killed, not ended`)
-        if (['build', 'cpTo', 'cpFrom'].includes(what)) assert.notEqual(code, 0, stream.out())
+        // cp's download may have been all in flight before the kill: a clean end is allowed there.
+        if (['build', 'cpTo'].includes(what)) assert.notEqual(code, 0, stream.out())
       })
     }
 
