@@ -20,6 +20,7 @@ import { pullTargets, startContainer } from './routes/kinds/placed.ts'
 import { system } from './routes/kinds/system.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { ServeEnv } from './runtime/types.ts'
+import { Coordination, type StoreStatus } from './store/coordination.ts'
 
 /** A handler of one kind: gets the flock, the request, the path parameters and the filled-in path. */
 type KindHandler = (
@@ -38,6 +39,8 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   setHosts(hosts: readonly HostSpec[]): { added: Host[]; removed: Host[] }
   /** Asks the `list` hook now. */
   refreshHosts(): Promise<void>
+  /** The state of the store the replicas share (`memory` without one), for status pages and metrics. */
+  storeStatus(): StoreStatus
   /** Stops background work (health checks); the app stays usable but unmonitored. */
   close(): Promise<void>
 }
@@ -60,7 +63,15 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     list && (async () => (await list()).map(toHostSpec)),
     resolved.listInterval,
   )
-  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health }
+  const coordination = new Coordination(options.store)
+  const ctx: FlockerContext = {
+    flock,
+    options: resolved,
+    hooks: options.hooks ?? {},
+    adapter,
+    health,
+    coordination,
+  }
   health.start()
   inventory.start()
 
@@ -89,9 +100,11 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     checkHosts: () => health.checkAll(),
     setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
     refreshHosts: () => inventory.refresh(),
-    close: () => {
+    storeStatus: () => coordination.status(),
+    close: async () => {
       inventory.stop()
-      return Promise.resolve(health.stop())
+      health.stop()
+      await coordination.close()
     },
   })
 }

@@ -8,6 +8,7 @@ import { detectRuntime } from './runtime/mod.ts'
 import type { Platform, RuntimeAdapter } from './runtime/types.ts'
 import type { NameStyle } from './docker/refs.ts'
 import { isStrategy, type StrategyName } from './schedule/strategies.ts'
+import { parseStoreUrl } from './store/open.ts'
 
 export const USAGE = `Usage: flocker [OPTIONS]
 
@@ -25,6 +26,7 @@ Options:
       --health-threshold N   Failed checks in a row before a host is unhealthy (default 1)
       --host-timeout MS      How long a merged view waits for a slow host (default 5000)
       --log-requests     Log every request with its status and time to stderr
+      --store URL        Store shared by replicas: redis://HOST:PORT[/DB] or etcd://HOST:PORT
   -h, --help             Print this help
   -v, --version          Print the version
 
@@ -40,6 +42,7 @@ export interface CliArgs {
   requireNames?: boolean
   strategy?: StrategyName
   logRequests?: boolean
+  store?: string
   healthInterval?: number
   healthThreshold?: number
   hostTimeout?: number
@@ -104,6 +107,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break
       case '--host-timeout':
         args.hostTimeout = positiveNumber(flag, value())
+        break
+      case '--store':
+        args.store = value()
         break
       case '--log-requests':
         args.logRequests = true
@@ -184,6 +190,8 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
   if (!listen.length) listen.push(DEFAULT_LISTEN)
   listen.forEach(parseListenAddress)
   const hosts = await hostSpecs(args, config, platform)
+  const store = args.store ?? config.store
+  if (store) parseStoreUrl(store)
   const app = createFlocker({
     hosts,
     runtime,
@@ -197,6 +205,7 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
     },
     hostTimeout: args.hostTimeout ?? config.hostTimeout,
     log: args.logRequests || platform.env('FLOCKER_LOG_REQUESTS') ? platform.stderr : undefined,
+    store,
   })
   const server = await serve(app, {
     listen,
@@ -206,6 +215,7 @@ async function start(args: CliArgs, runtime: RuntimeAdapter) {
   const names = app.flock.all.map((host) => `${host.name} (${host.address})`).join(', ')
   platform.stdout(`flocker ${FLOCKER_VERSION} on ${runtime.name} listening on ${server.addresses.join(', ')}`)
   platform.stdout(`hosts: ${names}`)
+  if (store) platform.stdout(`store: ${app.storeStatus().store} (replica ${app.storeStatus().replica})`)
   if (configPath) watchConfig(configPath, args, app, platform)
   platform.onShutdown(async () => {
     await app.close()

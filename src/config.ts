@@ -31,6 +31,8 @@ export const ConfigFile = v.looseObject({
     timeout: v.optional(v.number()),
   })),
   hostTimeout: v.optional(v.number()),
+  /** The store replicas share: `redis://HOST:PORT[/DB]` or `etcd://HOST:PORT`. */
+  store: v.optional(v.string()),
 })
 export type ConfigFile = v.InferOutput<typeof ConfigFile>
 export type NodeEntry = v.InferOutput<typeof NodeEntry>

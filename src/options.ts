@@ -35,6 +35,11 @@ export interface FlockerOptions {
   readonly log?: (line: string) => void
   /** The runtime adapter; detected when absent. */
   readonly runtime?: RuntimeAdapter
+  /**
+   * The store the replicas of one flock share (`redis://HOST:PORT[/DB]`, `etcd://HOST:PORT`): name
+   * reservations and in-flight placements. Without it, this process alone (one replica).
+   */
+  readonly store?: string
 }
 
 export interface ResolvedOptions {

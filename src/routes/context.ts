@@ -3,6 +3,7 @@ import type { HealthMonitor } from '../flock/health.ts'
 import type { FlockerHooks } from '../hooks.ts'
 import type { ResolvedOptions } from '../options.ts'
 import type { RuntimeAdapter } from '../runtime/types.ts'
+import type { Coordination } from '../store/coordination.ts'
 
 /** What every handler kind works with. */
 export interface FlockerContext {
@@ -11,4 +12,6 @@ export interface FlockerContext {
   readonly hooks: FlockerHooks
   readonly adapter: RuntimeAdapter
   readonly health: HealthMonitor
+  /** Name reservations and placements shared with the other replicas (or kept in memory). */
+  readonly coordination: Coordination
 }

@@ -4,7 +4,8 @@ import type { FlockerContext } from '../routes/context.ts'
 import { FILTERS, PREFERENCES } from './filters.ts'
 import { memoryOf } from './memory.ts'
 import type { PlacementRequest } from './request.ts'
-import { type HostState, readResources, readStates } from './state.ts'
+import { type ContainerSummary, type HostState, readResources, readStates } from './state.ts'
+import type { InFlightPlacement } from '../store/placements.ts'
 import { strategies, type StrategyName } from './strategies.ts'
 
 /** A chosen host, and the call that tells the scheduler the engine has answered. */
@@ -20,17 +21,41 @@ export interface Placed {
  */
 export function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
   const memory = memoryOf(ctx.flock)
-  return memory.serialize(async () => {
-    const racing = request.name ? memory.nameInFlight(request.name) : undefined
-    if (racing) {
-      throw conflict(
-        `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
-      )
-    }
-    const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
-      await schedule(ctx, request)
-    return { host, done: memory.placed(host, request) }
-  })
+  const shared = ctx.coordination.placements
+  // With several replicas, one decision at a time flock-wide; a named or resource-bearing create
+  // must see the others' in-flight placements (fail closed without the store), others may go alone.
+  const required = request.kind === 'create' && (request.name !== undefined || needsResources(request))
+  return memory.serialize(() =>
+    shared.exclusive(required, async (others) => {
+      const racing = request.name ? memory.nameInFlight(request.name) : undefined
+      if (racing) {
+        throw conflict(
+          `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
+        )
+      }
+      const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
+        await schedule(ctx, request, others)
+      const sharedDone = await shared.record(inFlightEntry(host, request), required)
+      const localDone = memory.placed(host, request)
+      return {
+        host,
+        done: () => {
+          localDone()
+          sharedDone()
+        },
+      }
+    })
+  )
+}
+
+function inFlightEntry(host: Host, request: PlacementRequest): Omit<InFlightPlacement, 'id' | 'replica'> {
+  return {
+    host: host.name,
+    name: request.name,
+    image: request.image ?? '',
+    labels: request.labels,
+    resources: request.resources,
+  }
 }
 
 async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promise<Host | undefined> {
@@ -63,8 +88,18 @@ function usableHosts(ctx: FlockerContext): Host[] {
   return hosts
 }
 
-async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<Host> {
+async function schedule(
+  ctx: FlockerContext,
+  request: PlacementRequest,
+  others: readonly InFlightPlacement[],
+): Promise<Host> {
   const usable = usableHosts(ctx)
+  // In-flight placements are read before the engines: one whose create lands in between is seen
+  // twice (by name, once), never missed.
+  const memory = memoryOf(ctx.flock)
+  const inFlight = new Map(
+    usable.map((host) => [host, [...memory.inFlightOn(host), ...othersOn(others, host)]]),
+  )
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
   if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
@@ -72,11 +107,29 @@ async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
-  const memory = memoryOf(ctx.flock)
-  for (const state of states) state.containers.push(...memory.inFlightOn(state.host))
+  for (const state of states) state.containers.push(...notYetListed(inFlight.get(state.host) ?? [], state))
   if (needsResources(request)) await readResources(states, ctx.options.hostTimeout)
   const chosen = choose(request, states, ctx.options.strategy, eliminated)
   return chosen.host
+}
+
+/** Other replicas' in-flight placements on a host, as the filters see containers. */
+function othersOn(others: readonly InFlightPlacement[], host: Host): ContainerSummary[] {
+  return others.filter((entry) => entry.host === host.name).map((entry) => ({
+    id: '',
+    names: entry.name ? [entry.name] : [],
+    image: entry.image,
+    imageId: '',
+    labels: entry.labels,
+    state: 'created',
+    hostConfig: entry.resources,
+  }))
+}
+
+/** In-flight containers the host's own list does not show yet (a named one whose create just landed does). */
+function notYetListed(inFlight: readonly ContainerSummary[], state: HostState): ContainerSummary[] {
+  const listed = new Set(state.containers.flatMap((container) => container.names))
+  return inFlight.filter((container) => !container.names.some((name) => listed.has(name)))
 }
 
 function needsResources(request: PlacementRequest): boolean {

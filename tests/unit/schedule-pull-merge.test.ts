@@ -8,6 +8,7 @@ import { everyHost } from '../../src/routes/kinds/every-host.ts'
 import { pullTargets } from '../../src/routes/kinds/placed.ts'
 import type { DockerRequest } from '../../src/routes/request.ts'
 import type { RuntimeAdapter } from '../../src/runtime/types.ts'
+import { Coordination } from '../../src/store/coordination.ts'
 
 /** Two fake engines: node1 pulls, node2 answers 404 as a registry without the image makes it. */
 const adapter = {
@@ -48,6 +49,7 @@ test("a pull that fails on one host ends the merged stream with that host's erro
     hooks: {},
     adapter,
     health: new HealthMonitor(() => []),
+    coordination: new Coordination(),
   }
   const response = await everyHost('progress', pullTargets)(ctx, request(), {}, '/images/create')
   assert.equal(response.status, 200)

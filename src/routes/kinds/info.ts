@@ -39,6 +39,10 @@ export async function answerInfo(ctx: FlockerContext, _req: DockerRequest): Prom
     ['Nodes', String(ctx.flock.all.length)],
     ['Healthy nodes', String(ctx.flock.all.filter((host) => host.status === 'healthy').length)],
   ]
+  if (ctx.coordination.shared) {
+    const store = ctx.coordination.status()
+    status.push(['Store', `${store.store} (${store.state}${store.lastError ? `: ${store.lastError}` : ''})`])
+  }
   for (const host of ctx.flock.all) {
     const facts = host.facts
     status.push(

@@ -29,14 +29,21 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
     throw badRequest('flocker: a container name is required on this flock: use docker run --name NAME')
   }
   const clientBody = await readJsonBody(req.raw, ContainerCreateBody, {})
-  if (name) await refuseTakenName(ctx, name)
-  const mapped = await mapBody(ctx, name, clientBody)
-  const { request, body } = createRequest(name, mapped)
-  const { host, done } = await place(ctx, request)
+  // Reserved flock-wide (every replica) before the engines are asked, freed once the engine answered:
+  // the check and the create are one step.
+  const release = name ? await ctx.coordination.names.reserve(name) : undefined
   try {
-    return await createOn(ctx, req, host, body)
+    if (name) await refuseTakenName(ctx, name)
+    const mapped = await mapBody(ctx, name, clientBody)
+    const { request, body } = createRequest(name, mapped)
+    const { host, done } = await place(ctx, request)
+    try {
+      return await createOn(ctx, req, host, body)
+    } finally {
+      done()
+    }
   } finally {
-    done()
+    await release?.()
   }
 }
 

@@ -1,0 +1,94 @@
+import { unavailable } from '../docker/errors.ts'
+import type { StoreAccess } from './shared-store.ts'
+
+/** A container placed on a host whose engine has not answered the create yet. */
+export interface InFlightPlacement {
+  readonly id: string
+  readonly replica: string
+  /** The host's name in the flock. */
+  readonly host: string
+  readonly name?: string
+  readonly image: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly resources: {
+    readonly memory: number
+    readonly cpus: number
+    readonly hostPorts: readonly string[]
+  }
+}
+
+/** How long a placement waits for another replica's decision before it gives up (ms). */
+const LOCK_WAIT = 15_000
+const LOCK = 'placement-lock'
+const IN_FLIGHT = 'placements'
+
+/**
+ * Placement across replicas: one decision at a time flock-wide (a lock in the store), each seeing
+ * the placements every other replica made whose create is still on its way to the engine.
+ */
+export class SharedPlacements {
+  constructor(private readonly coordination: StoreAccess) {}
+
+  /**
+   * Runs `decide` with the flock-wide placement lock held; it gets the other replicas' in-flight
+   * placements. `required`: the store must be asked (503 when it cannot be); otherwise, with the
+   * store down, this replica decides alone.
+   */
+  async exclusive<T>(required: boolean, decide: (others: InFlightPlacement[]) => Promise<T>): Promise<T> {
+    if (!this.coordination.shared) return decide([])
+    let token: string
+    let others: InFlightPlacement[]
+    try {
+      token = await this.#lock()
+      others = await this.#others()
+    } catch (error) {
+      if (required) throw error
+      return decide([])
+    }
+    try {
+      return await decide(others)
+    } finally {
+      void this.coordination.run((store) => store.release(LOCK, token)).catch(() => {})
+    }
+  }
+
+  /** Records a placement until its create is answered; returns the call that ends it. */
+  async record(entry: Omit<InFlightPlacement, 'id' | 'replica'>, required: boolean): Promise<() => void> {
+    if (!this.coordination.shared) return () => {}
+    const id = crypto.randomUUID()
+    const full: InFlightPlacement = { ...entry, id, replica: this.coordination.replica }
+    try {
+      await this.coordination.run((store) => store.add(IN_FLIGHT, id, JSON.stringify(full)))
+    } catch (error) {
+      if (required) throw error
+      return () => {}
+    }
+    return () => void this.coordination.run((store) => store.remove(IN_FLIGHT, id)).catch(() => {})
+  }
+
+  async #lock(): Promise<string> {
+    const token = `${this.coordination.replica} ${crypto.randomUUID()}`
+    const deadline = Date.now() + LOCK_WAIT
+    for (let delay = 2;; delay = Math.min(delay * 2, 50)) {
+      if (await this.coordination.run((store) => store.claim(LOCK, token))) return token
+      if (Date.now() > deadline) {
+        throw unavailable(`flocker: another replica held the placement lock for over ${LOCK_WAIT / 1000} s`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay))
+    }
+  }
+
+  async #others(): Promise<InFlightPlacement[]> {
+    const values = await this.coordination.run((store) => store.members(IN_FLIGHT))
+    const out: InFlightPlacement[] = []
+    for (const value of values) {
+      try {
+        const entry = JSON.parse(value) as InFlightPlacement
+        if (entry.replica !== this.coordination.replica) out.push(entry)
+      } catch {
+        // not ours to read: ignored
+      }
+    }
+    return out
+  }
+}
