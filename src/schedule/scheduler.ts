@@ -22,11 +22,13 @@ export interface Placed {
 export function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
   const memory = memoryOf(ctx.flock)
   const shared = ctx.coordination.placements
-  // With several replicas, one decision at a time flock-wide; a named or resource-bearing create
-  // must see the others' in-flight placements (fail closed without the store), others may go alone.
-  const required = request.kind === 'create' && (request.name !== undefined || needsResources(request))
+  // With several replicas: a create that reserves resources is decided one at a time flock-wide;
+  // it and a named create must see the others' in-flight placements (fail closed without the
+  // store); the others see them when the store answers.
+  const lock = needsResources(request)
+  const required = request.kind === 'create' && (request.name !== undefined || lock)
   return memory.serialize(() =>
-    shared.exclusive(required, async (others) => {
+    shared.decide({ lock, required }, async (others) => {
       const racing = request.name ? memory.nameInFlight(request.name) : undefined
       if (racing) {
         throw conflict(

@@ -19,9 +19,10 @@ export interface StoreStatus {
 }
 
 /** How long one store operation may take before the store counts as down. */
-const OPERATION_TIMEOUT = 2_000
-/** How often a store that is down is asked whether it is back. */
-const PROBE_INTERVAL = 1_000
+const OPERATION_TIMEOUT = 5_000
+/** How often a store that is down is asked whether it is back, and one that is up whether it still is. */
+const PROBE_DOWN = 1_000
+const PROBE_UP = 5_000
 
 /**
  * This replica's link to the store the replicas share: name reservations, in-flight placements,
@@ -39,7 +40,7 @@ export class Coordination implements StoreAccess {
   #since = new Date()
   #lastError: string | undefined
   #operations = 0
-  #probe: ReturnType<typeof setInterval> | undefined
+  #probeTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(url?: string, replica = `flocker-${crypto.randomUUID().slice(0, 8)}`) {
     this.replica = replica
@@ -48,6 +49,7 @@ export class Coordination implements StoreAccess {
     this.#store.then((store) => (this.#label = store.label), () => {})
     this.names = new StoreNames(this)
     this.placements = new SharedPlacements(this)
+    if (url) this.#probe(PROBE_UP)
   }
 
   /** Whether a store other than this process's memory is in use. */
@@ -67,8 +69,12 @@ export class Coordination implements StoreAccess {
   }
 
   /** Runs one store operation with a deadline; a failure marks the store down and is a 503 naming it. */
-  async run<T>(operation: (store: SharedStore) => Promise<T>): Promise<T> {
+  run<T>(operation: (store: SharedStore) => Promise<T>): Promise<T> {
     this.#operations++
+    return this.#run(operation)
+  }
+
+  async #run<T>(operation: (store: SharedStore) => Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
       const store = await this.#store
@@ -100,8 +106,7 @@ export class Coordination implements StoreAccess {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#probe)
-    this.#probe = undefined
+    clearInterval(this.#probeTimer)
     await (await this.#store.catch(() => undefined))?.close()
   }
 
@@ -110,17 +115,16 @@ export class Coordination implements StoreAccess {
     if (state === this.#state) return
     this.#state = state
     this.#since = new Date()
-    if (state === 'down') this.#startProbe()
-    else {
-      clearInterval(this.#probe)
-      this.#probe = undefined
-    }
+    this.#probe(state === 'down' ? PROBE_DOWN : PROBE_UP)
   }
 
-  /** While the store is down, asks it every second, so its state is right without traffic. */
-  #startProbe(): void {
-    if (this.#probe) return
-    this.#probe = setInterval(() => void this.run((store) => store.ping()).catch(() => {}), PROBE_INTERVAL)
-    ;(this.#probe as { unref?: () => void }).unref?.()
+  /**
+   * Asks the store now and then (not counted as operations), so its state is right without
+   * traffic: often while it is down, to notice its return.
+   */
+  #probe(interval: number): void {
+    clearInterval(this.#probeTimer)
+    this.#probeTimer = setInterval(() => void this.#run((store) => store.ping()).catch(() => {}), interval)
+    ;(this.#probeTimer as { unref?: () => void }).unref?.()
   }
 }

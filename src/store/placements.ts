@@ -18,38 +18,49 @@ export interface InFlightPlacement {
 }
 
 /** How long a placement waits for another replica's decision before it gives up (ms). */
-const LOCK_WAIT = 15_000
+const LOCK_WAIT = 60_000
 const LOCK = 'placement-lock'
 const IN_FLIGHT = 'placements'
 
 /**
- * Placement across replicas: one decision at a time flock-wide (a lock in the store), each seeing
- * the placements every other replica made whose create is still on its way to the engine.
+ * Placement across replicas: each decision sees the placements every other replica made whose
+ * create is still on its way to the engine; those that reserve resources are taken one at a time
+ * flock-wide (a lock in the store).
  */
 export class SharedPlacements {
   constructor(private readonly coordination: StoreAccess) {}
 
   /**
-   * Runs `decide` with the flock-wide placement lock held; it gets the other replicas' in-flight
-   * placements. `required`: the store must be asked (503 when it cannot be); otherwise, with the
-   * store down, this replica decides alone.
+   * Runs `decide` with the other replicas' in-flight placements. `lock`: with the flock-wide
+   * placement lock held, so no other replica decides meanwhile (for reservations of memory, CPUs or
+   * host ports, where two decisions at once could overfill a host; counts for spreading need no
+   * lock). `required`: the store must answer (503 when it cannot); otherwise, with the store down,
+   * this replica decides alone.
    */
-  async exclusive<T>(required: boolean, decide: (others: InFlightPlacement[]) => Promise<T>): Promise<T> {
+  async decide<T>(
+    { lock, required }: { lock: boolean; required: boolean },
+    decide: (others: InFlightPlacement[]) => Promise<T>,
+  ): Promise<T> {
     if (!this.coordination.shared) return decide([])
-    let token: string
+    let token: string | undefined
     let others: InFlightPlacement[]
     try {
-      token = await this.#lock()
+      if (lock) token = await this.#lock()
       others = await this.#others()
     } catch (error) {
+      if (token) this.#unlock(token)
       if (required) throw error
       return decide([])
     }
     try {
       return await decide(others)
     } finally {
-      void this.coordination.run((store) => store.release(LOCK, token)).catch(() => {})
+      if (token) this.#unlock(token)
     }
+  }
+
+  #unlock(token: string): void {
+    void this.coordination.run((store) => store.release(LOCK, token)).catch(() => {})
   }
 
   /** Records a placement until its create is answered; returns the call that ends it. */

@@ -20,6 +20,8 @@ export class RedisStore implements SharedStore {
   readonly #lease: number
   readonly #prefix: string
   readonly #held: HeldKeys
+  #waiting: Promise<void> | undefined
+  #connectionError = 'not connected yet'
 
   constructor(url: URL, lease: number, prefix: string) {
     const target = new URL(url)
@@ -37,12 +39,14 @@ export class RedisStore implements SharedStore {
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000),
       },
     })
-    this.#client.on('error', () => {}) // reported by the failing commands; the client reconnects by itself
+    // Reported by the failing commands; the client reconnects by itself.
+    this.#client.on('error', (error: Error) => (this.#connectionError = error.message || String(error)))
     this.#client.connect().catch(() => {})
     this.#held = new HeldKeys(lease, (held) => this.#renew(held))
   }
 
   async claim(key: string, value: string): Promise<boolean> {
+    await this.#connected()
     const full = this.#key('claim', key)
     const ok = await this.#client.set(full, value, {
       condition: 'NX',
@@ -53,16 +57,19 @@ export class RedisStore implements SharedStore {
   }
 
   async holder(key: string): Promise<string | undefined> {
+    await this.#connected()
     return (await this.#client.get(this.#key('claim', key))) ?? undefined
   }
 
   async release(key: string, value: string): Promise<void> {
+    await this.#connected()
     const full = this.#key('claim', key)
     this.#held.drop(full)
     await this.#client.eval(RELEASE, { keys: [full], arguments: [value] })
   }
 
   async add(set: string, id: string, value: string): Promise<void> {
+    await this.#connected()
     const full = this.#key(`set:${set}`, id)
     this.#held.hold(full, value)
     await this.#client.multi()
@@ -72,12 +79,14 @@ export class RedisStore implements SharedStore {
   }
 
   async remove(set: string, id: string): Promise<void> {
+    await this.#connected()
     const full = this.#key(`set:${set}`, id)
     this.#held.drop(full)
     await this.#client.multi().del(full).sRem(this.#key('index', set), id).exec()
   }
 
   async members(set: string): Promise<string[]> {
+    await this.#connected()
     const ids = await this.#client.sMembers(this.#key('index', set))
     if (!ids.length) return []
     const values = await this.#client.mGet(ids.map((id) => this.#key(`set:${set}`, id)))
@@ -87,12 +96,33 @@ export class RedisStore implements SharedStore {
   }
 
   async ping(): Promise<void> {
+    await this.#connected()
     await this.#client.ping()
   }
 
   async close(): Promise<void> {
     this.#held.stop()
     await this.#client.close().catch(() => {})
+  }
+
+  /**
+   * Waits (a second at most) for a connection that is being made: commands are not queued while
+   * there is none, so the first ones after a start or a reconnect would fail for nothing.
+   */
+  async #connected(): Promise<void> {
+    if (this.#client.isReady) return
+    this.#waiting ??= new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.#client.off('ready', done)
+        this.#waiting = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, 1_000)
+      this.#client.on('ready', done)
+    })
+    await this.#waiting
+    if (!this.#client.isReady) throw new Error(`cannot connect: ${this.#connectionError}`)
   }
 
   #renew(held: ReadonlyMap<string, string>): Promise<unknown> {

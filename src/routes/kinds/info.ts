@@ -41,7 +41,12 @@ export async function answerInfo(ctx: FlockerContext, _req: DockerRequest): Prom
   ]
   if (ctx.coordination.shared) {
     const store = ctx.coordination.status()
-    status.push(['Store', `${store.store} (${store.state}${store.lastError ? `: ${store.lastError}` : ''})`])
+    const why = store.state === 'down' && store.lastError ? `: ${store.lastError}` : ''
+    status.push(
+      ['Store', `${store.store} (${store.state}${why})`],
+      ['  └ Replica', store.replica],
+      ['  └ Operations', String(store.operations)],
+    )
   }
   for (const host of ctx.flock.all) {
     const facts = host.facts
