@@ -1,3 +1,4 @@
+import { noop } from 'cockatiel'
 import { Etcd3, type Lease, type Namespace } from 'etcd3'
 import type { SharedStore } from './shared-store.ts'
 
@@ -20,17 +21,21 @@ export class EtcdStore implements SharedStore {
     this.#client = new Etcd3({
       hosts: `http://${url.host}`,
       dialTimeout: 2_000,
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 2_000 }),
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 5_000 }),
+      // No retries or circuit breaker of the client's own: a failure is reported at once, and
+      // Coordination decides what a store that is down means (it probes for its return).
+      faultHandling: { host: () => noop, global: noop },
     })
     this.#space = this.#client.namespace(`/${prefix}/`)
   }
 
-  async claim(key: string, value: string): Promise<boolean> {
-    const lease = await this.#currentLease()
-    const result = await this.#space.if(`claim/${key}`, 'Create', '==', 0)
-      .then(lease.put(`claim/${key}`).value(value))
-      .commit()
-    return result.succeeded
+  claim(key: string, value: string): Promise<boolean> {
+    return this.#withLease(async (lease) => {
+      const result = await this.#space.if(`claim/${key}`, 'Create', '==', 0)
+        .then(lease.put(`claim/${key}`).value(value))
+        .commit()
+      return result.succeeded
+    })
   }
 
   async holder(key: string): Promise<string | undefined> {
@@ -43,9 +48,8 @@ export class EtcdStore implements SharedStore {
       .commit()
   }
 
-  async add(set: string, id: string, value: string): Promise<void> {
-    const lease = await this.#currentLease()
-    await lease.put(`set/${set}/${id}`).value(value)
+  add(set: string, id: string, value: string): Promise<void> {
+    return this.#withLease(async (lease) => void await lease.put(`set/${set}/${id}`).value(value))
   }
 
   async remove(set: string, id: string): Promise<void> {
@@ -64,6 +68,18 @@ export class EtcdStore implements SharedStore {
     const lease = await this.#lease?.catch(() => undefined)
     await lease?.revoke().catch(() => {})
     this.#client.close()
+  }
+
+  /** Writes under this replica's lease; a lease etcd let expire (a stalled keep-alive) is granted anew once. */
+  async #withLease<T>(write: (lease: Lease) => Promise<T>): Promise<T> {
+    const lease = await this.#currentLease()
+    try {
+      return await write(lease)
+    } catch (error) {
+      if (!/lease not found/i.test(String(error))) throw error
+      if (this.#lease && (await this.#lease.catch(() => undefined)) === lease) this.#lease = undefined
+      return write(await this.#currentLease())
+    }
   }
 
   /** This replica's lease, granted on first use and again after etcd lost it. */
