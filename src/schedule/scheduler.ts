@@ -1,11 +1,12 @@
 import { conflict, DockerError, unavailable } from '../docker/errors.ts'
 import type { Host } from '../flock/host.ts'
-import type { FlockerContext } from '../routes/context.ts'
+import type { Flock } from '../flock/flock.ts'
+import type { FlockerHooks } from '../hooks.ts'
 import { FILTERS, PREFERENCES } from './filters.ts'
-import { memoryOf } from './memory.ts'
+import type { PlacementMemory } from './memory.ts'
 import type { PlacementRequest } from './request.ts'
 import { type ContainerSummary, type HostState, readResources, readStates } from './state.ts'
-import type { InFlightPlacement } from '../store/placements.ts'
+import type { InFlightPlacement, SharedPlacements } from '../store/placements.ts'
 import { strategies, type StrategyName } from './strategies.ts'
 
 /** A chosen host, and the call that tells the scheduler the engine has answered. */
@@ -14,40 +15,51 @@ export interface Placed {
   readonly done: () => void
 }
 
+/** What placing needs of the app: the flock, its memory of placements, the `route` hook, the settings. */
+export interface Placement {
+  readonly flock: Pick<Flock, 'all' | 'usable' | 'byName'>
+  readonly memory: PlacementMemory
+  /** The `route` hook, read at each placement (the compat facade's listeners come and go). */
+  readonly hooks: Pick<FlockerHooks, 'route'>
+  readonly strategy: StrategyName
+  /** How long a host may take to say what it holds before it is left out (ms). */
+  readonly hostTimeout: number
+  /** Placements of the other replicas sharing a store; without it, this process decides alone. */
+  readonly shared?: SharedPlacements
+}
+
 /**
  * Picks the host for a new container or build: the `route` hook when the user gave one, else a
  * host a pending create chose for this image (the CLI's create -> pull -> create dance), else the
  * filters and the strategy over the usable hosts.
  */
-export function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
-  const memory = memoryOf(ctx.flock)
-  const shared = ctx.coordination.placements
+export function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
+  const memory = ctx.memory
   // With several replicas: a create that reserves resources is decided one at a time flock-wide;
   // it and a named create must see the others' in-flight placements (fail closed without the
   // store); the others see them when the store answers.
   const lock = needsResources(request)
   const required = request.kind === 'create' && (request.name !== undefined || lock)
-  return memory.serialize(() =>
-    shared.decide({ lock, required }, async (others) => {
-      const racing = request.name ? memory.nameInFlight(request.name) : undefined
-      if (racing) {
-        throw conflict(
-          `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
-        )
-      }
-      const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
-        await schedule(ctx, request, others)
-      const sharedDone = await shared.record(inFlightEntry(host, request), required)
-      const localDone = memory.placed(host, request)
-      return {
-        host,
-        done: () => {
-          localDone()
-          sharedDone()
-        },
-      }
-    })
-  )
+  const decide = async (others: InFlightPlacement[]): Promise<Placed> => {
+    const racing = request.name ? memory.nameInFlight(request.name) : undefined
+    if (racing) {
+      throw conflict(
+        `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
+      )
+    }
+    const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
+      await schedule(ctx, request, others)
+    const sharedDone = await ctx.shared?.record(inFlightEntry(host, request), required) ?? (() => {})
+    const localDone = memory.placed(host, request)
+    return {
+      host,
+      done: () => {
+        localDone()
+        sharedDone()
+      },
+    }
+  }
+  return memory.serialize(() => ctx.shared ? ctx.shared.decide({ lock, required }, decide) : decide([]))
 }
 
 function inFlightEntry(host: Host, request: PlacementRequest): Omit<InFlightPlacement, 'id' | 'replica'> {
@@ -60,7 +72,7 @@ function inFlightEntry(host: Host, request: PlacementRequest): Omit<InFlightPlac
   }
 }
 
-async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promise<Host | undefined> {
+async function hookChoice(ctx: Placement, request: PlacementRequest): Promise<Host | undefined> {
   if (!ctx.hooks.route) return undefined
   const hosts = usableHosts(ctx)
   const container = request.kind === 'create' ? request.body : undefined
@@ -70,7 +82,7 @@ async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promi
 }
 
 /** The Host a hook named (by name or object); an unknown one is the operator's error. */
-export function hostNamed(ctx: FlockerContext, picked: string | Host): Host {
+export function hostNamed(ctx: Placement, picked: string | Host): Host {
   const host = typeof picked === 'string' ? ctx.flock.byName(picked) : picked
   if (!host || !ctx.flock.all.includes(host)) {
     throw new DockerError(500, `flocker: the route hook chose an unknown host "${String(picked)}"`)
@@ -78,40 +90,39 @@ export function hostNamed(ctx: FlockerContext, picked: string | Host): Host {
   return host
 }
 
-function pendingChoice(ctx: FlockerContext, request: PlacementRequest): Host | undefined {
+function pendingChoice(ctx: Placement, request: PlacementRequest): Host | undefined {
   if (request.kind !== 'create' || !request.image) return undefined
-  const host = memoryOf(ctx.flock).pendingHost(request.image)
+  const host = ctx.memory.pendingHost(request.image)
   return host && ctx.flock.usable.includes(host) ? host : undefined
 }
 
-function usableHosts(ctx: FlockerContext): Host[] {
+function usableHosts(ctx: Placement): Host[] {
   const hosts = ctx.flock.usable
   if (!hosts.length) throw unavailable('flocker: no docker host is available to place this on')
   return hosts
 }
 
 async function schedule(
-  ctx: FlockerContext,
+  ctx: Placement,
   request: PlacementRequest,
   others: readonly InFlightPlacement[],
 ): Promise<Host> {
   const usable = usableHosts(ctx)
   // In-flight placements are read before the engines: one whose create lands in between is seen
   // twice (by name, once), never missed.
-  const memory = memoryOf(ctx.flock)
   const inFlight = new Map(
-    usable.map((host) => [host, [...memory.inFlightOn(host), ...othersOn(others, host)]]),
+    usable.map((host) => [host, [...ctx.memory.inFlightOn(host), ...othersOn(others, host)]]),
   )
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
   if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
-  const { states, unanswered } = await readStates(usable, ctx.options.hostTimeout)
+  const { states, unanswered } = await readStates(usable, ctx.hostTimeout)
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
   for (const state of states) state.containers.push(...notYetListed(inFlight.get(state.host) ?? [], state))
-  if (needsResources(request)) await readResources(states, ctx.options.hostTimeout)
-  const chosen = choose(request, states, ctx.options.strategy, eliminated)
+  if (needsResources(request)) await readResources(states, ctx.hostTimeout)
+  const chosen = choose(request, states, ctx.strategy, eliminated)
   return chosen.host
 }
 

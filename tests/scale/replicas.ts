@@ -23,7 +23,10 @@ const { values } = parseArgs({
 const HOSTS = Number(values.hosts)
 const CONTAINERS = Number(values.containers)
 
-const [command, args] = scriptCommand('node', new URL('../support/fake-flock.ts', import.meta.url).pathname)
+const [command, args] = scriptCommand(
+  'node',
+  new URL('../support/fake-flock-process.ts', import.meta.url).pathname,
+)
 const fakes = spawn(command, [...args, String(HOSTS), String(CONTAINERS)], {
   stdio: ['ignore', 'pipe', 'inherit'],
 })

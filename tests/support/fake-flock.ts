@@ -1,16 +1,31 @@
-/**
- * A flock of fake engines in a process of its own (so it does not share an event loop with what
- * it measures): `node --import tsx tests/support/fake-flock.ts HOSTS CONTAINERS` prints one line of
- * JSON, the engines' URLs, and serves until killed.
- */
-import { startFakeEngines } from './fake-engine.ts'
+import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import type { FlockerOptions } from '../../src/options.ts'
+import { type FakeEngine, startFakeEngines } from './fake-engine.ts'
 
-const [hosts = 500, containers = 100] = process.argv.slice(2).map(Number)
-const engines = await startFakeEngines(hosts)
-const hex = (n: number) => n.toString(16).padStart(8, '0')
-for (const [h, engine] of engines.entries()) {
-  for (let i = 0; i < containers; i++) {
-    engine.add(`${hex(h)}${hex(i)}`, `${engine.name}-c${i}`, Date.now() / 1000 - i)
-  }
+/** A request to the app as a client sends it (no server in between). */
+export const get = async (app: FlockerApp, path: string, method = 'GET'): Promise<Response> =>
+  await app.fetch(new Request(`http://flocker${path}`, { method }), {})
+
+/** Container inspect as flocker shows it: with its host. */
+export interface Inspected {
+  Id: string
+  Name: string
+  Config: { Labels: Record<string, string> }
+  Node: { Name: string; Addr: string }
 }
-console.log(JSON.stringify(engines.map((engine) => ({ name: engine.name, url: engine.url }))))
+
+/** `count` fake engines (fake1..fakeN), filled by `fill`, with a flocker app over them. */
+export async function startFakeFlock(
+  count: number,
+  fill: (engine: FakeEngine, index: number) => void = () => {},
+  options: FlockerOptions = {},
+): Promise<{ engines: FakeEngine[]; app: FlockerApp; stop: () => Promise<void> }> {
+  const engines = await startFakeEngines(count)
+  engines.forEach(fill)
+  const app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), ...options })
+  const stop = async () => {
+    await app.close()
+    await Promise.all(engines.map((e) => e.stop()))
+  }
+  return { engines, app, stop }
+}
