@@ -3,6 +3,7 @@ import type { HealthOptions } from './flock/health.ts'
 import { defaultHealth } from './flock/health.ts'
 import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
+import type { FlockerObserver } from './observe/observer.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
 import type { StrategyName } from './schedule/strategies.ts'
 
@@ -28,6 +29,8 @@ export interface FlockerOptions {
   readonly listInterval?: number
   /** Logs every request and answer (method, path, status, time) through this function. */
   readonly log?: (line: string) => void
+  /** Told of every request, hijacked stream, placement and health change (see observe/observer.ts). */
+  readonly observer?: FlockerObserver
   /** The runtime adapter; detected when absent. */
   readonly runtime?: RuntimeAdapter
   /**

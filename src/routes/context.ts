@@ -7,6 +7,7 @@ import type { RuntimeAdapter } from '../runtime/types.ts'
 import type { Placement } from '../schedule/scheduler.ts'
 import type { Coordination } from '../store/coordination.ts'
 import type { DockerRequest } from './request.ts'
+import type { Observers } from '../observe/observer.ts'
 
 /** What every handler works with: the flock and everything one flocker app keeps about it. */
 export interface FlockerContext {
@@ -21,6 +22,8 @@ export interface FlockerContext {
   readonly placement: Placement
   /** Name reservations and the store's state, shared with the other replicas (or kept in memory). */
   readonly coordination: Coordination
+  /** Whoever watches the app (logs, metrics). */
+  readonly observers: Observers
 }
 
 /**

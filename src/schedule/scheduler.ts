@@ -1,4 +1,5 @@
-import { conflict, DockerError, unavailable } from '../docker/errors.ts'
+import { conflict, DockerError, errorText, unavailable } from '../docker/errors.ts'
+import type { Observers, PlacementRecord } from '../observe/observer.ts'
 import type { Host } from '../flock/host.ts'
 import type { Flock } from '../flock/flock.ts'
 import type { FlockerHooks } from '../hooks.ts'
@@ -24,6 +25,8 @@ export interface Placement {
   readonly strategy: StrategyName
   /** How long a host may take to say what it holds before it is left out (ms). */
   readonly hostTimeout: number
+  /** Told of every decision (logs, metrics, the admin page). */
+  readonly observers?: Pick<Observers, 'placement'>
   /** Placements of the other replicas sharing a store; without it, this process decides alone. */
   readonly shared?: SharedPlacements
 }
@@ -40,15 +43,14 @@ export function place(ctx: Placement, request: PlacementRequest): Promise<Placed
   // store); the others see them when the store answers.
   const lock = needsResources(request)
   const required = request.kind === 'create' && (request.name !== undefined || lock)
-  const decide = async (others: InFlightPlacement[]): Promise<Placed> => {
+  const placeSeeing = async (others: InFlightPlacement[]): Promise<Placed> => {
     const racing = request.name ? memory.nameInFlight(request.name) : undefined
     if (racing) {
       throw conflict(
         `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
       )
     }
-    const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
-      await schedule(ctx, request, others)
+    const host = await decide(ctx, request, others)
     const sharedDone = await ctx.shared?.record(inFlightEntry(host, request), required) ?? (() => {})
     const localDone = memory.placed(host, request)
     return {
@@ -59,7 +61,9 @@ export function place(ctx: Placement, request: PlacementRequest): Promise<Placed
       },
     }
   }
-  return memory.serialize(() => ctx.shared ? ctx.shared.decide({ lock, required }, decide) : decide([]))
+  return memory.serialize(() =>
+    ctx.shared ? ctx.shared.decide({ lock, required }, placeSeeing) : placeSeeing([])
+  )
 }
 
 function inFlightEntry(host: Host, request: PlacementRequest): Omit<InFlightPlacement, 'id' | 'replica'> {
@@ -69,6 +73,44 @@ function inFlightEntry(host: Host, request: PlacementRequest): Omit<InFlightPlac
     image: request.image ?? '',
     labels: request.labels,
     resources: request.resources,
+  }
+}
+
+/** The hook's choice, a waiting create's, or the scheduler's; each decision is told to the observers. */
+async function decide(
+  ctx: Placement,
+  request: PlacementRequest,
+  others: readonly InFlightPlacement[],
+): Promise<Host> {
+  const tell = (outcome: 'placed' | 'refused', by: PlacementRecord['by'], reason: string, host?: Host) =>
+    ctx.observers?.placement({
+      time: new Date(),
+      kind: request.kind,
+      name: request.name,
+      image: request.image,
+      strategy: ctx.strategy,
+      outcome,
+      by,
+      host: host?.name,
+      reason,
+    })
+  const hooked = await hookChoice(ctx, request)
+  if (hooked) {
+    tell('placed', 'hook', 'the route hook chose it', hooked)
+    return hooked
+  }
+  const pending = pendingChoice(ctx, request)
+  if (pending) {
+    tell('placed', 'pending-pull', `a create waiting for ${request.image} chose it`, pending)
+    return pending
+  }
+  try {
+    const { host, reason } = await schedule(ctx, request, others)
+    tell('placed', 'scheduler', reason, host)
+    return host
+  } catch (error) {
+    tell('refused', 'scheduler', errorText(error).replace(/^flocker: /, ''))
+    throw error
   }
 }
 
@@ -106,7 +148,7 @@ async function schedule(
   ctx: Placement,
   request: PlacementRequest,
   others: readonly InFlightPlacement[],
-): Promise<Host> {
+): Promise<{ host: Host; reason: string }> {
   const usable = usableHosts(ctx)
   // In-flight placements are read before the engines: one whose create lands in between is seen
   // twice (by name, once), never missed.
@@ -123,7 +165,9 @@ async function schedule(
   for (const state of states) state.containers.push(...notYetListed(inFlight.get(state.host) ?? [], state))
   if (needsResources(request)) await readResources(states, ctx.hostTimeout)
   const chosen = choose(request, states, ctx.strategy, eliminated)
-  return chosen.host
+  const reason = `${ctx.strategy} over ${states.length} host${states.length === 1 ? '' : 's'}` +
+    (eliminated.length ? `; left out: ${eliminated.join('; ')}` : '')
+  return { host: chosen.host, reason }
 }
 
 /** Other replicas' in-flight placements on a host, as the filters see containers. */
