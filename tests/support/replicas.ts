@@ -66,7 +66,8 @@ export function startEtcd(): Promise<RestartableServer> {
 
 /**
  * HAProxy in TCP mode (so attach and exec can hijack) in front of the replicas, round robin, with
- * health checks every 300 ms: a replica that dies gets no new connections.
+ * health checks every 500 ms: a replica that dies gets no new connections (one that refuses is
+ * retried on another meanwhile).
  */
 export function startHaproxy(backends: readonly number[]): Promise<RestartableServer> {
   const dir = mkdtempSync(join(tmpdir(), 'flocker-haproxy-'))
@@ -83,7 +84,8 @@ export function haproxyConfig(port: number, backends: readonly number[]): string
     '  maxconn 4000',
     'defaults',
     '  mode tcp',
-    '  timeout connect 2s',
+    '  timeout connect 5s',
+    '  timeout check 5s',
     // Long streams (attach, logs -f, events) have no idle timeout.
     '  timeout client 24h',
     '  timeout server 24h',
@@ -94,8 +96,9 @@ export function haproxyConfig(port: number, backends: readonly number[]): string
     '  default_backend flockers',
     'backend flockers',
     '  balance roundrobin',
+    // A busy replica may be slow to answer a check: three misses in a row before it is out.
     ...backends.map((backend, i) =>
-      `  server replica${i + 1} 127.0.0.1:${backend} check inter 300 fall 1 rise 2`
+      `  server replica${i + 1} 127.0.0.1:${backend} check inter 500 fall 3 rise 1`
     ),
     '',
   ].join('\n')
