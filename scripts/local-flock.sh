@@ -11,16 +11,26 @@
 # --network none). Each gets an offline busybox image (busybox:local, also tagged busybox:latest)
 # with the same image ID everywhere, and pulls plain names from the local registry as a mirror.
 #
+# FLOCK_NETNS=1: each engine runs in a network namespace of its own, like a separate machine: loopback
+# up, its default bridge (docker0), iptables and published ports, all private to it. It is reached
+# through its unix socket only (`nodes` prints unix:// URLs); published ports cannot be reached from
+# here, so tests that need them use the shared-namespace mode (the default). Inside each namespace,
+# socat relays 127.0.0.1:FLOCK_REGISTRY_PORT to the registry (through a unix socket in FLOCK_DIR), so
+# `127.0.0.1:PORT/image` names and the mirror work the same in both modes.
+#
 # Environment: FLOCK_DIR (default /tmp/flk), FLOCK_PORT (first port - 1, default 23750),
 # FLOCK_REGISTRY_PORT (default 5000, 0 for none), FLOCK_LABELS ("1:region=eu,disk=ssd;2:region=us"),
 # FLOCK_TLS_DIR (engines listen on tcp with --tlsverify; certificates for 127.0.0.1 are made there with
 # openssl when missing: ca.pem, cert.pem and key.pem are the client's, for flocker's --tlscerts).
+# FLOCK_NETNS=1 (see above; needs socat when there is a registry; not with FLOCK_TLS_DIR).
 set -euo pipefail
 
 DIR=${FLOCK_DIR:-/tmp/flk}
 BASE_PORT=${FLOCK_PORT:-23750}
 REGISTRY_PORT=${FLOCK_REGISTRY_PORT:-5000}
 CACHE=${FLOCK_CACHE:-/tmp/flocker-cache}
+NETNS=${FLOCK_NETNS:-0}
+[[ "$NETNS" == 0 || -z "$NETNS" ]] && NETNS=""
 DOCKER=${DOCKER_CLI:-docker}
 
 die() { echo "local-flock: $*" >&2; exit 1; }
@@ -54,10 +64,17 @@ JSON
   [[ "$REGISTRY_PORT" != 0 ]] && mirror=(--registry-mirror "http://127.0.0.1:$REGISTRY_PORT")
   [[ -n "${FLOCK_TLS_DIR:-}" ]] && tls=(--tlsverify --tlscacert "$FLOCK_TLS_DIR/ca.pem"
     --tlscert "$FLOCK_TLS_DIR/server-cert.pem" --tlskey "$FLOCK_TLS_DIR/server-key.pem")
+  local ns=(--uts) setup="" net="-H 'tcp://127.0.0.1:$port' --iptables=false --bridge=none"
+  if [[ -n "$NETNS" ]]; then
+    # Its own network namespace: loopback up, the default bridge and iptables, the unix socket only.
+    ns=(--uts --net) net="" setup="ip link set lo up;"
+    [[ "$REGISTRY_PORT" != 0 ]] && setup+=" socat TCP-LISTEN:$REGISTRY_PORT,bind=127.0.0.1,fork,reuseaddr \
+      UNIX-CONNECT:'$DIR/registry.sock' </dev/null >/dev/null 2>&1 & echo \$! >'$d/relay.pid';"
+  fi
   # A proxy on a closed loopback port makes any look-up of a public registry fail at once.
   HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
-    setsid unshare --uts sh -c "hostname node$i; exec dockerd --data-root '$d/data' --exec-root '$d/exec' \
-      --pidfile '$d/pid' -H 'unix://$d/docker.sock' -H 'tcp://127.0.0.1:$port' --iptables=false --bridge=none \
+    setsid unshare "${ns[@]}" sh -c "hostname node$i; $setup exec dockerd --data-root '$d/data' \
+      --exec-root '$d/exec' --pidfile '$d/pid' -H 'unix://$d/docker.sock' $net \
       --shutdown-timeout 2 --config-file '$d/daemon.json' ${mirror[*]} ${tls[*]}" >"$d/dockerd.log" 2>&1 </dev/null &
 }
 
@@ -81,6 +98,7 @@ stop_node() {
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$d/pid"
+  if [[ -f "$d/relay.pid" ]]; then kill "$(cat "$d/relay.pid")" 2>/dev/null || true; rm -f "$d/relay.pid"; fi
 }
 
 busybox_tar() {
@@ -131,6 +149,15 @@ YAML
   die "registry did not start on 127.0.0.1:$REGISTRY_PORT"
 }
 
+# For engines in namespaces of their own: the registry's port as a unix socket they can all reach.
+start_registry_relay() {
+  [[ -z "$NETNS" || "$REGISTRY_PORT" == 0 || -f "$DIR/registry-relay.pid" ]] && return 0
+  command -v socat >/dev/null || die "socat not found (apt-get install socat)"
+  rm -f "$DIR/registry.sock"
+  setsid socat UNIX-LISTEN:"$DIR/registry.sock",fork TCP:127.0.0.1:"$REGISTRY_PORT" </dev/null >/dev/null 2>&1 &
+  echo $! >"$DIR/registry-relay.pid"
+}
+
 # A CA, a server certificate for 127.0.0.1 and a client certificate, in docker's layout.
 make_certs() {
   local t=$FLOCK_TLS_DIR
@@ -154,9 +181,12 @@ make_certs() {
 count() { ls -d "$DIR"/n* 2>/dev/null | wc -l; }
 
 nodes() {
-  local scheme=tcp
+  local scheme=tcp i
   [[ -n "${FLOCK_TLS_DIR:-}" ]] && scheme=https
-  for i in $(seq 1 "$(count)"); do echo "--node node$i=$scheme://127.0.0.1:$(node_port "$i")"; done
+  for i in $(seq 1 "$(count)"); do
+    if [[ -n "$NETNS" ]]; then echo "--node node$i=unix://$(node_sock "$i")"
+    else echo "--node node$i=$scheme://127.0.0.1:$(node_port "$i")"; fi
+  done
 }
 
 cmd=${1:-}
@@ -165,8 +195,10 @@ case "$cmd" in
     n=${2:-3}
     command -v dockerd >/dev/null || die "dockerd not found (apt-get install docker.io)"
     [[ $(id -u) == 0 ]] || die "run as root: dockerd needs it"
+    [[ -n "$NETNS" && -n "${FLOCK_TLS_DIR:-}" ]] && die "FLOCK_NETNS engines have no tcp listener: no FLOCK_TLS_DIR"
     mkdir -p "$DIR"
     start_registry
+    start_registry_relay
     [[ -n "${FLOCK_TLS_DIR:-}" ]] && make_certs
     for i in $(seq 1 "$n"); do start_node "$i"; done
     for i in $(seq 1 "$n"); do wait_node "$i"; done
@@ -175,7 +207,9 @@ case "$cmd" in
     ;;
   down)
     for d in "$DIR"/n*; do [[ -d "$d" ]] && stop_node "${d##*/n}"; done
-    if [[ -f "$DIR/registry/pid" ]]; then kill "$(cat "$DIR/registry/pid")" 2>/dev/null || true; fi
+    for pidfile in "$DIR/registry/pid" "$DIR/registry-relay.pid"; do
+      if [[ -f "$pidfile" ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    done
     # Engines leave mounts behind (overlay, shm, netns): unmount before removing.
     grep -o " $DIR/[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     rm -rf "$DIR"
@@ -183,5 +217,5 @@ case "$cmd" in
   stop) stop_node "${2:?engine number}" ;;
   start) start_node "${2:?engine number}"; wait_node "$2" ;;
   nodes) nodes ;;
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,25p' "$0"; exit 2 ;;
 esac

@@ -27,6 +27,12 @@ export interface FlockerOptions {
   readonly hijackTimeout?: number
   /** Milliseconds between calls of the `list` hook (default 30 s). */
   readonly listInterval?: number
+  /**
+   * A create whose image the chosen host lacks pulls it there silently, then creates (Swarm classic's
+   * way). Default false: the create answers `404 No such image` as one engine does, and the client's
+   * own pull (with its progress, `--pull` honoured) goes to the host chosen for the container.
+   */
+  readonly pullOnCreate?: boolean
   /** Logs every request and answer (method, path, status, time) through this function. */
   readonly log?: (line: string) => void
   /** Told of every request, hijacked stream, placement and health change (see observe/observer.ts). */
@@ -47,6 +53,7 @@ export interface ResolvedOptions {
   readonly health: HealthOptions
   readonly hostTimeout: number
   readonly listInterval: number
+  readonly pullOnCreate: boolean
 }
 
 export function resolveOptions(options: FlockerOptions): ResolvedOptions {
@@ -57,6 +64,7 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
     health: { ...defaultHealth, ...options.health },
     hostTimeout: options.hostTimeout ?? 5_000,
     listInterval: options.listInterval ?? 30_000,
+    pullOnCreate: options.pullOnCreate ?? false,
   }
 }
 

@@ -1,39 +1,37 @@
+import { type Filters, readFilters } from '../docker/filters-json.ts'
+import { splitHostRef } from '../docker/refs.ts'
 import { HOST_LABEL } from './host-view.ts'
 import type { Host } from './host.ts'
 
-/** Docker sends filters as `{"key":{"value":true}}` (or the older `{"key":["value"]}`). */
-export function parseFilters(raw: string | null): Record<string, string[]> {
-  if (!raw) return {}
-  try {
-    const parsed = JSON.parse(raw) as Record<string, unknown>
-    const out: Record<string, string[]> = {}
-    for (const [key, value] of Object.entries(parsed ?? {})) {
-      out[key] = Array.isArray(value)
-        ? value.map(String)
-        : Object.entries(value as Record<string, boolean>).filter(([, on]) => on).map(([v]) => v)
-    }
-    return out
-  } catch {
-    return {}
-  }
-}
-
-export function toFilterMap(filters: Record<string, string[]>): Record<string, Record<string, boolean>> {
+export function toFilterMap(filters: Filters): Record<string, Record<string, boolean>> {
   return Object.fromEntries(
     Object.entries(filters).map(([key, values]) => [key, Object.fromEntries(values.map((v) => [v, true]))]),
   )
 }
 
+export interface HostFilters {
+  /** The query for engines, without flocker's own filters. */
+  readonly query: URLSearchParams
+  /** Whether a host's answer counts at all. */
+  readonly keep: (host: Host) => boolean
+  /** Whether an entry a host listed counts, by the host its name filter named (`web@node1`, `node1/web`). */
+  readonly keepNamed: (host: Host, names: readonly string[]) => boolean
+}
+
 /**
- * Filters that only flocker understands (`node=NAME`, `label=flocker.host[=NAME]`) are taken out of
- * the query engines see (they would reject `node`) and answered here: `keep` says which hosts'
- * answers count. Several `node` values mean any of them; labels must all match, as in docker.
+ * Filters that only flocker understands (`node=NAME`, `label=flocker.host[=NAME]`, and name filters in
+ * the forms flocker prints, `name=web@node1` / `name=node1/web`) are taken out of the query engines see
+ * and answered here. Several `node` values mean any of them; labels must all match, as in docker.
+ * Filters an engine would refuse (malformed JSON, a value given as a string) go to the engines as they
+ * came, so the client gets the engine's own error.
  */
 export function hostFilters(
   search: URLSearchParams,
-): { query: URLSearchParams; keep: (host: Host) => boolean } {
+  isHost: (name: string) => boolean = () => false,
+): HostFilters {
   const query = new URLSearchParams(search)
-  const filters = parseFilters(query.get('filters'))
+  const filters = readFilters(query.get('filters'))
+  if (!filters) return { query, keep: () => true, keepNamed: () => true }
   const nodes = [...(filters.node ?? [])]
   delete filters.node
   const labels = filters.label ?? []
@@ -42,10 +40,30 @@ export function hostFilters(
   const otherLabels = labels.filter((label) => !isHostLabel(label))
   if (otherLabels.length) filters.label = otherLabels
   else delete filters.label
+  const names = (filters.name ?? []).map((value) => {
+    const split = splitHostRef(value, isHost)
+    return split.host === undefined ? { ref: value } : split
+  })
+  if (names.length) filters.name = [...new Set(names.map((name) => name.ref))]
   if (Object.keys(filters).length) query.set('filters', JSON.stringify(toFilterMap(filters)))
   else query.delete('filters')
   const keep = (host: Host) =>
     (!nodes.length || nodes.includes(host.name)) &&
     hostLabels.every((label) => label === HOST_LABEL || label === `${HOST_LABEL}=${host.name}`)
-  return { query, keep }
+  const qualified = names.some((name) => name.host !== undefined)
+  const keepNamed = (host: Host, listed: readonly string[]) =>
+    !qualified ||
+    names.some((name) =>
+      (name.host === undefined || name.host === host.name) && listed.some((n) => nameMatches(name.ref, n))
+    )
+  return { query, keep, keepNamed }
+}
+
+/** dockerd's name filter: a regular expression found anywhere in the name (`/web` or `web`). */
+function nameMatches(pattern: string, name: string): boolean {
+  try {
+    return new RegExp(pattern).test(name)
+  } catch {
+    return name.includes(pattern)
+  }
 }

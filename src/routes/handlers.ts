@@ -13,7 +13,9 @@ import { everyHolder } from './variants/every-holder.ts'
 import { execCreate } from './variants/exec-create.ts'
 import { followsContainer } from './variants/follows-container.ts'
 import { pushByTag } from './variants/push-by-tag.ts'
+import { oneHolder } from './variants/one-holder.ts'
 import { startHook } from './variants/start-hook.ts'
+import { uniqueName } from './variants/unique-name.ts'
 
 /** The handler of a route, chosen once from its behaviour when the app is built (never per request). */
 export function handlerFor(route: Route): Handler {
@@ -53,6 +55,10 @@ function routedHandler(behaviour: Extract<Behaviour, { kind: 'routed' }>, templa
       return everyHolder(target === 'network' ? 'network' : 'image', template)
     case 'push-by-tag':
       return pushByTag(template)
+    case 'one-holder':
+      return oneHolder(template)
+    case 'unique-name':
+      return uniqueName(template)
     case 'follows-container':
       return followsContainer(template)
   }

@@ -35,6 +35,8 @@ export type EveryHostMerge = 'progress' | 'prune' | 'first'
  * - every-holder        sent to every host that holds the image / network (tag, rmi, network rm), answers merged
  * - push-by-tag         the image to find is `name:tag` (the tag is in the query)
  * - follows-container   network connect/disconnect go to the container's host, with that host's network ID
+ * - one-holder          save of several images: sent to a host that holds them all (else says where each is)
+ * - unique-name         rename: the new name must be free on every host (names are unique across the flock)
  */
 export type RoutedVariant =
   | 'plain'
@@ -44,6 +46,8 @@ export type RoutedVariant =
   | 'every-holder'
   | 'push-by-tag'
   | 'follows-container'
+  | 'unique-name'
+  | 'one-holder'
 
 /**
  * Which hosts an every-host request goes to: every usable host, or (`pull-targets`) the host a
@@ -101,11 +105,6 @@ const NO_SWARM_MODE = refused(
   501,
   'flocker: swarm mode is not available through flocker; flocker itself spreads containers over its hosts',
 )
-const PLUGINS_PER_HOST = refused(
-  501,
-  'flocker: plugins are managed on each host directly, not through flocker',
-)
-
 const r = (method: Route['method'], path: string, behaviour: Behaviour): Route => ({
   method,
   path,
@@ -137,7 +136,7 @@ export const routes: readonly Route[] = [
   r('POST', '/containers/{id}/restart', routed('container')),
   r('POST', '/containers/{id}/kill', routed('container')),
   r('POST', '/containers/{id}/update', routed('container')),
-  r('POST', '/containers/{id}/rename', routed('container')),
+  r('POST', '/containers/{id}/rename', routed('container', 'unique-name')),
   r('POST', '/containers/{id}/pause', routed('container')),
   r('POST', '/containers/{id}/unpause', routed('container')),
   r('POST', '/containers/{id}/attach', hijacked('container')),
@@ -159,7 +158,7 @@ export const routes: readonly Route[] = [
   r('POST', '/images/create', everyHost('progress', 'pull-targets')),
   r('GET', '/images/search', anyHost),
   r('POST', '/images/prune', everyHost('prune')),
-  r('GET', '/images/get', routed('image', 'plain', { query: 'names' })),
+  r('GET', '/images/get', routed('image', 'one-holder', { query: 'names' })),
   r('POST', '/images/load', everyHost('progress')),
   r('GET', '/images/{name*}/json', routed('image')),
   r('GET', '/images/{name*}/history', routed('image')),
@@ -191,23 +190,20 @@ export const routes: readonly Route[] = [
   r('GET', '/volumes/{name}', routed('volume', 'plain', { param: 'name' })),
   r('DELETE', '/volumes/{name}', routed('volume', 'plain', { param: 'name' })),
 
-  // plugins: listed flock-wide, managed per host
+  // plugins, one by one. Installed through flocker, a plugin is on every host (like a pulled image), so
+  // volumes and networks of its driver work wherever a container lands; questions any host answers.
   r('GET', '/plugins', merged('plugins')),
-  r('GET', '/plugins/privileges', PLUGINS_PER_HOST),
-  r('POST', '/plugins/pull', PLUGINS_PER_HOST),
-  r('POST', '/plugins/create', PLUGINS_PER_HOST),
-  // 404, not 501: `docker inspect NAME` tries plugins last and must end with "No such object".
-  r(
-    'GET',
-    '/plugins/{name*}/json',
-    refused(404, 'plugin not found: plugins are managed on each host, not through flocker'),
-  ),
-  r('DELETE', '/plugins/{name*}', PLUGINS_PER_HOST),
-  r('POST', '/plugins/{name*}/enable', PLUGINS_PER_HOST),
-  r('POST', '/plugins/{name*}/disable', PLUGINS_PER_HOST),
-  r('POST', '/plugins/{name*}/upgrade', PLUGINS_PER_HOST),
-  r('POST', '/plugins/{name*}/push', PLUGINS_PER_HOST),
-  r('POST', '/plugins/{name*}/set', PLUGINS_PER_HOST),
+  r('GET', '/plugins/privileges', anyHost), // read-only: what a plugin asks for, from its registry
+  r('POST', '/plugins/pull', everyHost('progress')),
+  r('POST', '/plugins/create', everyHost('first')), // from a tar: the upload goes to every host
+  // Any host: the engine's own 404 when it lacks the plugin (`docker inspect NAME` tries plugins last).
+  r('GET', '/plugins/{name*}/json', anyHost),
+  r('DELETE', '/plugins/{name*}', everyHost('first')),
+  r('POST', '/plugins/{name*}/enable', everyHost('first')),
+  r('POST', '/plugins/{name*}/disable', everyHost('first')),
+  r('POST', '/plugins/{name*}/upgrade', everyHost('progress')),
+  r('POST', '/plugins/{name*}/push', anyHost),
+  r('POST', '/plugins/{name*}/set', everyHost('first')),
 
   // swarm mode: flocker is not a swarm manager, and says so the way a standalone engine does
   r('GET', '/swarm', NOT_A_SWARM),

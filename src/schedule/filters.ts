@@ -17,7 +17,7 @@ import {
  */
 export interface Filter {
   readonly name: string
-  reject(request: PlacementRequest, state: HostState): string | null
+  reject(request: PlacementRequest, state: HostState, all: readonly HostState[]): string | null
 }
 
 /** A soft rule: narrows the candidates to the hosts it prefers, unless it prefers none of them. */
@@ -132,11 +132,27 @@ const resources: Filter = {
   },
 }
 
+/**
+ * An image named by its ID (`sha256:...`, a short ID: a commit's or build's result) cannot be pulled
+ * anywhere else: only the hosts that have it can take the container. When no host has it, the
+ * engine's own 404 answers.
+ */
+const imageById: Filter = {
+  name: 'image',
+  reject(request, state, all) {
+    const image = request.image
+    if (!image || !/^(sha256:)?[0-9a-f]{12,64}$/.test(image)) return null
+    if (hasImage(state, image) || !all.some((other) => hasImage(other, image))) return null
+    return `does not have image ${image}`
+  },
+}
+
 /** The hard filters, in the order their eliminations are reported. */
 export const FILTERS: readonly Filter[] = [
   expressionFilter('constraint'),
   expressionFilter('affinity'),
   dependencies,
+  imageById,
   ports,
   resources,
 ]
@@ -183,8 +199,15 @@ const localImage: Preference = {
   },
 }
 
+/** A build with `cache_from` goes where its cache images are: the builder takes them from that host only. */
+const cachePresent: Preference = {
+  name: 'cache images present',
+  prefers: (request, state) => (request.cacheImages ?? []).every((image) => hasImage(state, image)),
+}
+
 export const PREFERENCES: readonly Preference[] = [
   softExpressions,
+  cachePresent,
   volumesPresent,
   composeProject,
   localImage,

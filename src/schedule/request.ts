@@ -13,6 +13,8 @@ export interface PlacementRequest {
   readonly dependencies: readonly string[]
   /** Named volumes it mounts (not bind mounts). */
   readonly volumes: readonly string[]
+  /** Images it should find where it runs besides its own (a build's `cache_from`). */
+  readonly cacheImages?: readonly string[]
   readonly resources: HostResources
   /** The create body, as the `route` hook gets it. */
   readonly body?: Record<string, unknown>
@@ -45,11 +47,16 @@ export function createRequest(
 }
 
 /** A build: expressions from build args and labels (`--build-arg constraint:region==eu`). */
-export function buildRequest(image: string | undefined, expressions: Expression[]): PlacementRequest {
+export function buildRequest(
+  image: string | undefined,
+  expressions: Expression[],
+  cacheImages: readonly string[] = [],
+): PlacementRequest {
   return {
     kind: 'build',
     image,
     expressions,
+    cacheImages,
     labels: {},
     dependencies: [],
     volumes: [],

@@ -209,7 +209,7 @@ export function choose(
     const kept: HostState[] = []
     const dropped: string[] = []
     for (const state of candidates) {
-      const reason = filter.reject(request, state)
+      const reason = filter.reject(request, state, states)
       if (reason) dropped.push(`${state.host.name} (${reason})`)
       else kept.push(state)
     }

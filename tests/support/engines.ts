@@ -28,6 +28,12 @@ export interface EngineOptions {
   readonly registry?: boolean
   /** Engines serve tcp with --tlsverify; certificates (client's: ca.pem, cert.pem, key.pem) made here. */
   readonly tlsDir?: string
+  /**
+   * Each engine in a network namespace of its own, as on separate machines: its own default bridge,
+   * networks and published ports (which this process cannot reach), reached through its unix socket.
+   * Default false: engines share this namespace, without bridges, and published ports are reachable.
+   */
+  readonly netns?: boolean
 }
 
 const PORT_LOCKS = '/tmp/flocker-test-ports'
@@ -81,6 +87,7 @@ export async function startEngines(
     // A registry of this flock's own, so one test file stopping it never breaks another.
     FLOCK_REGISTRY_PORT: options.registry === false ? '0' : String(port + 9),
     FLOCK_TLS_DIR: options.tlsDir,
+    FLOCK_NETNS: options.netns ? '1' : '0',
     FLOCK_LABELS: Object.entries(labels).map(([i, list]) => `${i}:${list.join(',')}`).join(';'),
   }
   const flock = (...args: string[]) => run('bash', [SCRIPT, ...args], { env, timeout: 120_000 })

@@ -63,6 +63,8 @@ test('every special case has a name in the table', () => {
     'POST /images/{name*}/push': 'routed push-by-tag',
     'POST /networks/{id}/connect': 'routed follows-container',
     'POST /networks/{id}/disconnect': 'routed follows-container',
+    'POST /containers/{id}/rename': 'routed unique-name',
+    'GET /images/get': 'routed one-holder',
     'POST /images/create': 'every-host progress pull-targets',
   }
   for (const [endpoint, behaviour] of Object.entries(special)) {

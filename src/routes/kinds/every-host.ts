@@ -3,9 +3,12 @@ import { errorText } from '../../docker/errors.ts'
 import { joinImageRef } from '../../docker/image-ref.ts'
 import { encodeJsonLine, jsonMessages } from '../../docker/json-lines.ts'
 import { mergeSources } from '../../docker/merge-streams.ts'
+import { isParsedByClients } from '../../docker/progress-shapes.ts'
 import type { ProgressJson, PruneJson } from '../../docker/types.ts'
 import { engineMessage, type Host } from '../../flock/host.ts'
 import { pullTargets } from '../../schedule/pull.ts'
+import { buildRequest } from '../../schedule/request.ts'
+import { place } from '../../schedule/scheduler.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { noHostResponse } from '../no-host.ts'
 import type { DockerRequest } from '../request.ts'
@@ -39,10 +42,23 @@ export function everyHost(merge: EveryHostMerge, targets: EveryHostTargets): Han
   }
 }
 
-/** A pull (`fromImage`) goes where placement says; an import (`fromSrc`) to every usable host. */
-function pullHosts(ctx: FlockerContext, req: DockerRequest): Promise<Host[]> {
+/**
+ * A pull (`fromImage`) goes where placement says. An import (`fromSrc`) goes to one host, chosen as
+ * for a build: each host would give the imported image an ID of its own (its creation time is in it),
+ * and the client reads one ID from the answer, as from one engine; creates that name it go there.
+ */
+async function pullHosts(ctx: FlockerContext, req: DockerRequest): Promise<Host[]> {
   const name = req.url.searchParams.get('fromImage')
-  if (!name) return Promise.resolve(ctx.flock.usable)
+  if (!name) {
+    const repo = req.url.searchParams.get('repo')
+    const tag = req.url.searchParams.get('tag')
+    const { host, done } = await place(
+      ctx.placement,
+      buildRequest(repo ? joinImageRef(repo, tag) : undefined, []),
+    )
+    done()
+    return [host]
+  }
   return pullTargets(ctx.placement, joinImageRef(name, req.url.searchParams.get('tag')))
 }
 
@@ -81,8 +97,9 @@ async function mergeProgress(answers: Answer[]): Promise<Response> {
   const failures = await Promise.all(
     failed.map(async ({ host, response }) => `${host.name}: ${engineMessage(await response.text())}`),
   )
+  const passed = new Set<string>()
   const sources = ok.map(({ host, response }) => (signal: AbortSignal) =>
-    progressOf(host, response, prefix, signal)
+    progressOf(host, response, prefix ? passed : null, signal)
   )
   const errors = async function* () {
     for (const message of failures) yield encodeJsonLine({ error: message, errorDetail: { message } })
@@ -94,9 +111,13 @@ async function mergeProgress(answers: Answer[]): Promise<Response> {
   return new Response(stream, { status: ok[0]!.response.status, headers })
 }
 
-async function* progressOf(host: Host, response: Response, prefix: boolean, signal: AbortSignal) {
+/**
+ * One host's progress. With several hosts (`passed` given), each line names its host, except the lines
+ * clients parse (`Loaded image: ...`, `Digest: ...`), which keep their shape and go by once.
+ */
+async function* progressOf(host: Host, response: Response, passed: Set<string> | null, signal: AbortSignal) {
   if (!response.body) return
-  if (!prefix) {
+  if (!passed) {
     const reader = response.body.getReader()
     try {
       for (;;) {
@@ -109,7 +130,14 @@ async function* progressOf(host: Host, response: Response, prefix: boolean, sign
     }
   }
   for await (const message of jsonMessages(response.body)) {
-    yield encodeJsonLine(tagProgress(message, host.name))
+    if (!isParsedByClients(message)) {
+      yield encodeJsonLine(tagProgress(message, host.name))
+      continue
+    }
+    const line = JSON.stringify(message)
+    if (passed.has(line)) continue
+    passed.add(line)
+    yield encodeJsonLine(message)
   }
 }
 

@@ -1,5 +1,10 @@
 import { locate } from '../../flock/locate.ts'
-import type { Handler } from '../context.ts'
+import type { Host } from '../../flock/host.ts'
+import { buildRequest } from '../../schedule/request.ts'
+import { place } from '../../schedule/scheduler.ts'
+import { sessionPinsOf } from '../../schedule/sessions.ts'
+import type { FlockerContext, Handler } from '../context.ts'
+import type { DockerRequest } from '../request.ts'
 import { noHostResponse } from '../no-host.ts'
 import { fillPath } from '../../docker/path.ts'
 
@@ -13,7 +18,7 @@ export function hijacked(target: 'container' | 'exec' | 'session', template: str
     let host
     let path: string
     if (target === 'session') {
-      host = ctx.flock.usable[0]
+      host = await sessionHost(ctx, req)
       if (!host) return noHostResponse(ctx)
       path = req.upstreamPath(template)
     } else {
@@ -37,4 +42,23 @@ export function hijacked(target: 'container' | 'exec' | 'session', template: str
       signal: req.signal,
     })
   }
+}
+
+/**
+ * BuildKit's `/session` (header `X-Docker-Expose-Session-Uuid`) is placed like a build, and pinned:
+ * the `/build?session=ID` that follows goes to the same host. `/grpc` names no session: it goes to the
+ * host of the session opened last (one BuildKit client at a time gets it right; see README).
+ */
+async function sessionHost(ctx: FlockerContext, req: DockerRequest): Promise<Host | undefined> {
+  const pins = sessionPinsOf(ctx.flock)
+  const id = req.headers.get('x-docker-expose-session-uuid')
+  const usable = (host: Host | undefined) => (host && ctx.flock.usable.includes(host) ? host : undefined)
+  if (!id) return usable(pins.latest()) ?? ctx.flock.usable[0]
+  const pinned = usable(pins.hostOf(id))
+  if (pinned) return pinned
+  if (!ctx.flock.usable.length) return undefined
+  const { host, done } = await place(ctx.placement, buildRequest(undefined, []))
+  done()
+  pins.pin(id, host)
+  return host
 }

@@ -5,8 +5,10 @@ import type {
   LabelledJson,
   VolumeListJson,
 } from '../../docker/types.ts'
-import { askAll } from '../../flock/ask-all.ts'
-import { hostFilters } from '../../flock/host-filters.ts'
+import { DockerError } from '../../docker/errors.ts'
+import { askAll, type HostAnswer } from '../../flock/ask-all.ts'
+import { newestFirst, rfc3339Nanos } from '../../flock/created-order.ts'
+import { type HostFilters, hostFilters } from '../../flock/host-filters.ts'
 import { HOST_LABEL, withHostLabel } from '../../flock/host-view.ts'
 import type { Host } from '../../flock/host.ts'
 import type { FlockerContext, Handler } from '../context.ts'
@@ -29,18 +31,33 @@ const PATHS: Record<ListKind, string> = {
  */
 export function merged(list: ListKind): Handler {
   return async (ctx, req) => {
-    const { query, keep } = hostFilters(req.url.searchParams)
+    const filters = hostFilters(req.url.searchParams, (name) => ctx.flock.byName(name) !== undefined)
     const answers = await askAll(
       ctx.flock.usable,
       (host, signal) =>
-        host.json<unknown>(req.upstreamPath(PATHS[list], query), { signal, headers: forwardedHeaders(req) }),
+        host.json<unknown>(req.upstreamPath(PATHS[list], filters.query), {
+          signal,
+          headers: forwardedHeaders(req),
+        }),
       ctx.options.hostTimeout,
     )
-    if (!answers.some((answer) => answer.ok)) return noHostResponse(ctx)
-    const ok = answers.flatMap((answer) => (answer.ok && keep(answer.host) ? [answer] : []))
-    const body = mergeAnswers(list, ok, ctx, req.url.searchParams)
+    if (!answers.some((answer) => answer.ok)) return engineRefusal(answers) ?? noHostResponse(ctx)
+    const ok = answers.flatMap((answer) => (answer.ok && filters.keep(answer.host) ? [answer] : []))
+    const body = await mergeAnswers(list, ok, ctx, req.url.searchParams, filters)
     return Response.json(body, { headers: missingHostsHeader(answers, ctx.flock) })
   }
+}
+
+/**
+ * When every host refused the request itself (bad filters: the engine's 400, or dockerd 20.10's 500),
+ * the client gets that refusal as one engine gives it, not "no host is reachable".
+ */
+function engineRefusal(answers: readonly HostAnswer<unknown>[]): Response | undefined {
+  for (const answer of answers) {
+    const error = answer.ok ? undefined : answer.error
+    if (error instanceof DockerError && error.status >= 400 && error.status <= 500) return error.toResponse()
+  }
+  return undefined
 }
 
 function forwardedHeaders(req: DockerRequest): Headers {
@@ -53,27 +70,30 @@ function forwardedHeaders(req: DockerRequest): Headers {
 /** A host's answer, read as the list it should be (null when the engine sent null). */
 type Answered<T = unknown> = { readonly host: Host; readonly value: T | null }
 
-function mergeAnswers(
+async function mergeAnswers(
   list: ListKind,
   ok: readonly Answered[],
   ctx: FlockerContext,
   search: URLSearchParams,
-): unknown {
+  filters: HostFilters,
+): Promise<unknown> {
   switch (list) {
     case 'containers':
-      return mergeContainers(ok as Answered<ContainerSummaryJson[]>[], ctx, search)
+      return await mergeContainers(ok as Answered<ContainerSummaryJson[]>[], ctx, search, filters)
     case 'images':
       return mergeImages(ok as Answered<ImageSummaryJson[]>[])
     case 'volumes': {
+      // Each entry as the engine lists it, equal to what its create and inspect answered.
       const volumes = ok as Answered<VolumeListJson>[]
       return {
         Volumes: volumes.flatMap(({ host, value }) =>
-          (value?.Volumes ?? []).map((v) => withHostLabel(v, host))
+          (value?.Volumes ?? []).filter((v) => filters.keepNamed(host, [String(v.Name)]))
         ),
         Warnings: volumes.flatMap(({ value }) => value?.Warnings ?? []),
       }
     }
     case 'networks':
+      return mergeNetworks(ok as Answered<LabelledJson[]>[], filters)
     case 'plugins':
       return (ok as Answered<LabelledJson[]>[]).flatMap(({ host, value }) =>
         (value ?? []).map((item) => withHostLabel(item, host))
@@ -81,21 +101,48 @@ function mergeAnswers(
   }
 }
 
-function mergeContainers(
+/**
+ * One entry per network name, as one engine lists its networks: the built-in `bridge`, `host` and
+ * `none` of every host, and a network made through flocker on every host, show once (the first
+ * host's copy, as its create answered; connect and rm act on each host's own copy by that name).
+ */
+export function mergeNetworks(
+  answers: readonly Answered<LabelledJson[]>[],
+  filters?: HostFilters,
+): LabelledJson[] {
+  const byName = new Map<string, LabelledJson>()
+  for (const { host, value } of answers) {
+    for (const network of value ?? []) {
+      const name = String(network.Name)
+      if (filters && !filters.keepNamed(host, [name])) continue
+      if (!byName.has(name)) byName.set(name, network)
+    }
+  }
+  return [...byName.values()]
+}
+
+async function mergeContainers(
   answers: readonly Answered<ContainerSummaryJson[]>[],
   ctx: FlockerContext,
   search: URLSearchParams,
-): ContainerSummaryJson[] {
+  filters: HostFilters,
+): Promise<ContainerSummaryJson[]> {
   for (const { host, value } of answers) {
     for (const container of value ?? []) ctx.flock.owners.remember(String(container.Id), host)
   }
-  const all = answers.flatMap(({ host, value }) =>
-    (value ?? []).map((container) => ({
-      ...withHostLabel(container, host),
-      Names: (container.Names ?? []).map((name) => displayName(name, host.name, ctx.options.names)),
-    }))
+  const entries = answers.flatMap(({ host, value }) =>
+    (value ?? []).filter((c) => filters.keepNamed(host, c.Names ?? [])).map((item) => ({ host, item }))
   )
-  all.sort((a, b) => Number(b.Created ?? 0) - Number(a.Created ?? 0))
+  const ordered = await newestFirst(entries, async ({ host, item }) => {
+    const inspect = await host.json<{ Created?: string }>(
+      `/containers/${encodeURIComponent(String(item.Id))}/json`,
+    )
+    return rfc3339Nanos(String(inspect.Created ?? ''))
+  })
+  const all = ordered.map(({ host, item }) => ({
+    ...withHostLabel(item, host),
+    Names: (item.Names ?? []).map((name) => displayName(name, host.name, ctx.options.names)),
+  }))
   const limit = Number(search.get('limit') ?? -1)
   return limit > 0 ? all.slice(0, limit) : all
 }

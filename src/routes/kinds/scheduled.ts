@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { jsonBytes, readJsonBody } from '../../docker/body.ts'
-import { badRequest, conflict, DockerError, serverError } from '../../docker/errors.ts'
+import { badRequest, serverError } from '../../docker/errors.ts'
 import { ContainerCreateBody } from '../../docker/schemas.ts'
 import { engineMessage, type Host } from '../../flock/host.ts'
 import { locateAll } from '../../flock/locate.ts'
@@ -9,10 +9,12 @@ import type { Expression } from '../../schedule/expressions.ts'
 import { pullImage } from '../../schedule/pull.ts'
 import { buildRequest, createRequest } from '../../schedule/request.ts'
 import { place } from '../../schedule/scheduler.ts'
+import { sessionPinsOf } from '../../schedule/sessions.ts'
 import type { FlockerHooks } from '../../hooks.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
 import type { DockerRequest } from '../request.ts'
+import { refuseTakenName } from '../unique-name.ts'
 
 /** A new container or build: the scheduler picks the host, then the request goes there. */
 export function scheduled(what: 'create' | 'build'): Handler {
@@ -21,7 +23,8 @@ export function scheduled(what: 'create' | 'build'): Handler {
 
 /**
  * Create: names unique across the flock, the `map` hook, placement, then the create on the chosen
- * host, pulling the image there first when the host lacks it.
+ * host. When that host lacks the image, the create answers 404 as one engine does (or, with
+ * `pullOnCreate`, flocker pulls it there first).
  */
 async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   const name = req.url.searchParams.get('name') ?? undefined
@@ -33,7 +36,7 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
   // the check and the create are one step.
   const release = name ? await ctx.coordination.names.reserve(name) : undefined
   try {
-    if (name) await refuseTakenName(ctx, name)
+    if (name) await refuseTakenName(ctx.flock, name)
     const mapped = await mapBody(ctx, name, clientBody)
     const { request, body } = createRequest(name, mapped)
     const { host, done } = await place(ctx.placement, request)
@@ -67,11 +70,13 @@ async function createOn(
   if (first.status !== 404 || !image) return settled(ctx, first, image)
   const text = await first.text()
   if (!/no such image/i.test(engineMessage(text))) return new Response(text, first)
-  // The chosen host lacks the image: pull it there (with the client's credentials, if it sent any).
-  const pulled = await pullImage(host, image, req.headers.get('x-registry-auth'), req.signal)
-  if (pulled.ok) return settled(ctx, await send(), image)
-  // The pull failed here (private image, no credentials yet): the CLI will pull and create again;
-  // both must come to this host.
+  if (ctx.options.pullOnCreate) {
+    // The chosen host lacks the image: pull it there (with the client's credentials, if it sent any).
+    const pulled = await pullImage(host, image, req.headers.get('x-registry-auth'), req.signal)
+    if (pulled.ok) return settled(ctx, await send(), image)
+  }
+  // As one engine answers: 404. The client pulls (with its progress) and creates again; both must
+  // come to this host.
   ctx.placement.memory.awaitImage(image, host)
   return new Response(text, first)
 }
@@ -118,29 +123,17 @@ export async function inspectImageAnywhere(
   }
 }
 
-/** Names are unique across the flock: the 409 names the host that holds the name. */
-async function refuseTakenName(ctx: FlockerContext, name: string): Promise<void> {
-  let holders
-  try {
-    holders = await locateAll(ctx.flock, 'container', name)
-  } catch (error) {
-    if (error instanceof DockerError && error.status === 404) return
-    throw error
-  }
-  const exact = holders.filter((holder) => holder.exact)
-  const holder = exact[0]
-  if (!holder) return
-  throw conflict(
-    `Conflict. The container name "/${name}" is already in use by container "${holder.id}" on host ` +
-      `${holder.host.name} (${holder.host.address}). You have to remove (or rename) that container to be able to reuse that name.`,
-  )
-}
-
 /** A build goes to one host, chosen like a create; build args and labels may carry expressions. */
 async function build(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   const query = new URLSearchParams(req.url.search)
   const expressions = [...takeExpressions(query, 'buildargs'), ...takeExpressions(query, 'labels')]
-  const { host, done } = await place(ctx.placement, buildRequest(query.get('t') ?? undefined, expressions))
+  const session = query.get('session')
+  const pinned = session ? sessionPinsOf(ctx.flock).hostOf(session) : undefined
+  const request = buildRequest(query.get('t') ?? undefined, expressions, cacheImages(query))
+  // A BuildKit build runs where its session was opened (the session's host was placed like a build).
+  const { host, done } = pinned && ctx.flock.usable.includes(pinned)
+    ? { host: pinned, done: () => {} }
+    : await place(ctx.placement, request)
   try {
     return await host.request('POST', req.upstreamPath('/build', query), {
       headers: req.headers,
@@ -171,4 +164,14 @@ export function takeExpressions(query: URLSearchParams, param: string): Expressi
   }
   if (out.length) query.set(param, JSON.stringify(object))
   return out
+}
+
+/** `cachefrom` (a JSON list of images): the build should run where those images are. */
+function cacheImages(query: URLSearchParams): string[] {
+  try {
+    const list = JSON.parse(query.get('cachefrom') ?? '[]')
+    return Array.isArray(list) ? list.filter((image): image is string => typeof image === 'string') : []
+  } catch {
+    return [] // the engine reports malformed JSON itself
+  }
 }

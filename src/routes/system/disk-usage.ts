@@ -19,11 +19,17 @@ export async function answerDiskUsage(ctx: FlockerContext, req: DockerRequest): 
   if (!ok.length) return noHostResponse(ctx)
   const lists: Record<(typeof LABELLED)[number], LabelledJson[]> = { Images: [], Containers: [], Volumes: [] }
   const body = { LayersSize: 0, ...lists, BuildCache: [] as unknown[] }
+  const seenImages = new Set<string>()
   for (const { host, value } of ok) {
     body.LayersSize += Number(value.LayersSize ?? 0)
-    // Per-host objects: each carries its host, like the lists do (an image on two hosts is two rows).
+    // Per-host objects carry their host; an image on several hosts is one row, as in the image list
+    // (the first host's; `docker info` counts it once too).
     for (const list of LABELLED) {
-      body[list].push(...(value[list] ?? []).map((item) => withHostLabel(item, host)))
+      const items = (value[list] ?? []).filter((item) =>
+        list !== 'Images' || !seenImages.has(String(item.Id))
+      )
+      items.forEach((item) => list === 'Images' && seenImages.add(String(item.Id)))
+      body[list].push(...items.map((item) => withHostLabel(item, host)))
     }
     body.BuildCache.push(...(value.BuildCache ?? []))
   }

@@ -16,8 +16,10 @@ const RECONNECT_DELAY = 1_000
  * `label=flocker.host=NAME` pick hosts here. A host whose stream drops is asked again from the
  * time of its last event (nothing lost, nothing twice); hosts that join the flock join the stream.
  */
-export function answerEvents(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
+export async function answerEvents(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   const plan = eventsPlan(req)
+  const refusal = await engineRefusal(ctx, req, plan)
+  if (refusal) return refusal
   const stop = new AbortController()
   const followers = new Map<Host, AbortController>()
   let controller!: ReadableStreamDefaultController<Uint8Array>
@@ -66,9 +68,35 @@ export function answerEvents(ctx: FlockerContext, req: DockerRequest): Promise<R
     stop.abort()
     unsubscribe()
   }, { once: true })
-  return Promise.resolve(
-    new Response(stream, { headers: { 'Content-Type': 'application/json', 'Docker-Experimental': 'false' } }),
-  )
+  return new Response(stream, {
+    headers: { 'Content-Type': 'application/json', 'Docker-Experimental': 'false' },
+  })
+}
+
+/**
+ * A filter or time the engines refuse (malformed `filters`, `since=abc`) gets the engine's own error,
+ * as from one engine, instead of a stream that retries forever: one host is asked first, and only its
+ * answer's head is read.
+ */
+async function engineRefusal(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  plan: EventsPlan,
+): Promise<Response | null> {
+  const host = ctx.flock.usable.find(plan.wants)
+  if (!host) return null
+  try {
+    const response = await headWithin(
+      ctx.options.hostTimeout,
+      req.signal,
+      (bounded) => host.request('GET', req.upstreamPath('/events', plan.query), { signal: bounded }),
+    )
+    if (response.status >= 400 && response.status <= 500) return response
+    await response.body?.cancel()
+  } catch {
+    // the host could not answer: the followers deal with hosts that come and go
+  }
+  return null
 }
 
 interface EventsPlan {

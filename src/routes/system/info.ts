@@ -4,7 +4,6 @@ import type { Host } from '../../flock/host.ts'
 import { reservations } from '../../schedule/state.ts'
 import { FLOCKER_VERSION } from '../../version.ts'
 import type { FlockerContext } from '../context.ts'
-import { noHostResponse } from '../no-host.ts'
 import { checkedHosts } from './checked-hosts.ts'
 
 const SUMMED = [
@@ -27,16 +26,27 @@ const SUMMED = [
 export async function answerInfo(ctx: FlockerContext): Promise<Response> {
   await checkedHosts(ctx)
   const usable = ctx.flock.usable
-  const [answers, reserved] = await Promise.all([
+  const [answers, reserved, images] = await Promise.all([
     askAll(usable, (host, signal) => host.json<InfoJson>('/info', { signal }), ctx.options.hostTimeout),
     reservations(usable, ctx.options.hostTimeout),
+    askAll(
+      usable,
+      (host, signal) => host.json<{ Id: string }[]>('/images/json?all=1', { signal }),
+      ctx.options.hostTimeout,
+    ),
   ])
   const infos = answers.flatMap((answer) => (answer.ok ? [answer.value] : []))
-  const first = infos[0]
-  if (!first) return noHostResponse(ctx)
+  const fresh = new Map(
+    answers.flatMap((answer) => (answer.ok ? [[answer.host, answer.value] as const] : [])),
+  )
+  // With every host down, `docker info` still lists them, Unhealthy: the one view that shows the outage.
+  const first: InfoJson = infos[0] ?? { ServerVersion: '', Warnings: [] }
   const totals = Object.fromEntries(
     SUMMED.map((key) => [key, infos.reduce((sum, info) => sum + Number(info[key] ?? 0), 0)]),
   )
+  // An image on several hosts is one image, as in the merged image list.
+  totals.Images =
+    new Set(images.flatMap((answer) => (answer.ok ? answer.value.map((image) => image.Id) : []))).size
   const missing = answers.filter((answer) => !answer.ok).map((answer) => answer.host.name)
   const down = ctx.flock.all.filter((host) => host.status === 'unhealthy')
   const listError = ctx.inventory.lastListError
@@ -48,7 +58,7 @@ export async function answerInfo(ctx: FlockerContext): Promise<Response> {
     ...(listError ? [['List hook error', listError] as [string, string]] : []),
     ...storeStatus(ctx),
   ]
-  for (const host of ctx.flock.all) status.push(...hostStatus(host, reserved.get(host)))
+  for (const host of ctx.flock.all) status.push(...hostStatus(host, reserved.get(host), fresh.get(host)))
   const body = {
     ...first,
     ...totals,
@@ -88,7 +98,11 @@ function storeStatus(ctx: FlockerContext): [string, string][] {
 }
 
 /** A host's rows in `SystemStatus`, as Swarm classic's `docker info` showed them. */
-function hostStatus(host: Host, reserved: { memory: number; cpus: number } | undefined): [string, string][] {
+function hostStatus(
+  host: Host,
+  reserved: { memory: number; cpus: number } | undefined,
+  info: InfoJson | undefined,
+): [string, string][] {
   const facts = host.facts
   return [
     [` ${host.name}`, host.address],
@@ -96,8 +110,8 @@ function hostStatus(host: Host, reserved: { memory: number; cpus: number } | und
       '  └ Status',
       host.status === 'healthy' ? 'Healthy' : host.status === 'pending' ? 'Pending' : 'Unhealthy',
     ],
-    ['  └ Containers', facts ? `${facts.containers} (${facts.containersRunning} running)` : '0'],
-    ['  └ Images', String(facts?.images ?? 0)],
+    ['  └ Containers', containerCounts(info)],
+    ['  └ Images', String(info?.Images ?? facts?.images ?? 0)],
     ['  └ Reserved CPUs', `${formatCpus(reserved?.cpus ?? 0)} / ${facts?.ncpu ?? 0}`],
     ['  └ Reserved Memory', `${reserved?.memory ?? 0} B / ${facts?.memTotal ?? 0} B`],
     ['  └ Labels', Object.entries(host.allLabels).map(([k, v]) => `${k}=${v}`).join(', ')],
@@ -105,6 +119,17 @@ function hostStatus(host: Host, reserved: { memory: number; cpus: number } | und
     ['  └ UpdatedAt', host.lastCheck?.toISOString() ?? ''],
     ['  └ ServerVersion', facts?.serverVersion ?? ''],
   ]
+}
+
+/** `N (R Running, P Paused, S Stopped)` from the host's answer now, as Swarm classic printed it. */
+function containerCounts(info: InfoJson | undefined): string {
+  if (!info) return '0 (host not answering)'
+  const count = (key: 'Containers' | 'ContainersRunning' | 'ContainersPaused' | 'ContainersStopped') =>
+    Number(info[key] ?? 0)
+  return `${count('Containers')} (${count('ContainersRunning')} Running, ${
+    count('ContainersPaused')
+  } Paused, ` +
+    `${count('ContainersStopped')} Stopped)`
 }
 
 /** `1.5`, `2`: CPUs as docker shows `--cpus`, without float noise. */

@@ -1,6 +1,8 @@
 import { jsonBytes, readJsonBody } from '../../docker/body.ts'
 import { ContainerStartBody } from '../../docker/schemas.ts'
 import type { ContainerInspectJson } from '../../docker/types.ts'
+import { badRequest } from '../../docker/errors.ts'
+import { engineMessage } from '../../flock/host.ts'
 import type { Handler } from '../context.ts'
 import { routed } from '../kinds/routed.ts'
 import { ownerRoute } from '../owner.ts'
@@ -31,12 +33,30 @@ export function startHook(template: string): Handler {
     const { body, prefix } = startRequest(rewritten, req.versionPrefix)
     const headers = new Headers(req.headers)
     if (body) headers.set('content-type', 'application/json')
-    return host.request('POST', `${prefix}${fillPath(template, { id })}${req.url.search}`, {
+    const response = await host.request('POST', `${prefix}${fillPath(template, { id })}${req.url.search}`, {
       headers,
       body,
       signal: req.signal,
     })
+    if (!body || prefix !== START_BODY_API || response.status !== 400) return response
+    return refusedOldApi(host.name, await response.text())
   }
+}
+
+/**
+ * Engines from Docker 25 on refuse API 1.23, the last whose start takes a body: say so, and what works
+ * on every engine (the `map` hook, which rewrites the create body), instead of the bare version error.
+ */
+function refusedOldApi(host: string, text: string): Response {
+  const message = engineMessage(text)
+  if (!/too old|minimum supported api/i.test(message)) {
+    return new Response(text, { status: 400, headers: { 'content-type': 'application/json' } })
+  }
+  return badRequest(
+    `flocker: the start hook rewrote the start body, which only API 1.23 applies, and host ${host} ` +
+      `refuses that version (Docker 25 and later: "${message}"). Put the change in the create body ` +
+      'with the map hook instead (HostConfig there works on every engine version).',
+  ).toResponse()
 }
 
 /** The body (none when empty) and API prefix a rewritten start body is sent with. */
