@@ -1,0 +1,192 @@
+/**
+ * One host's containers, kept exact by the host's event stream: the stream is opened first, then
+ * the list is read; every event (and every change flocker makes there) marks the host stale, and a
+ * resync reads the list again, inspecting only the rows that changed (for their state times, which
+ * the Status text needs). While stale, not yet synced, or with its stream down, the host is not
+ * answered from here: the caller asks it live.
+ */
+import { jsonMessages } from '../docker/json-lines.ts'
+import type { FilterFields } from './container-filters.ts'
+import { stateTimesOf } from './status-text.ts'
+
+type Item = Record<string, any>
+
+/** What the feed needs of a host (src/flock/host.ts has it). */
+export interface FeedHost {
+  readonly name: string
+  request(method: string, path: string, init?: { signal?: AbortSignal }): Promise<Response>
+  json<T>(path: string, init?: { signal?: AbortSignal }): Promise<T>
+}
+
+/** One cached container: the engine's row rendered once, around the Status text computed per list. */
+export interface CachedRow {
+  readonly fields: FilterFields
+  readonly created: number
+  /** The row's JSON before and after the Status value. */
+  readonly before: string
+  readonly after: string
+}
+
+/** Renders a row for the flock (host label, display names) with a hole for Status. */
+export type RowRenderer = (row: Item) => Item
+
+const STATUS_HOLE = '__flocker_status_hole__'
+const RETRY_MS = [250, 1000, 2000, 5000]
+const INSPECT_CONCURRENCY = 4
+
+export class HostFeed {
+  #rows = new Map<string, CachedRow>()
+  #names = new Set<string>()
+  /** Bumped by every event and every change made through flocker. */
+  #wanted = 1
+  #synced = 0
+  #streamUp = false
+  #syncing: Promise<void> | null = null
+  #abort = new AbortController()
+  #failures = 0
+
+  constructor(
+    readonly host: FeedHost,
+    private readonly render: RowRenderer,
+    private readonly onRows: (ids: string[]) => void = () => {},
+  ) {}
+
+  /** Whether the rows are exactly the engine's now (as far as its events tell). */
+  get fresh(): boolean {
+    return this.#streamUp && this.#synced === this.#wanted && this.#syncing === null
+  }
+
+  get rows(): Iterable<CachedRow> {
+    return this.#rows.values()
+  }
+
+  /** Whether a container here has this name (`/web`) or full ID. */
+  holds(nameOrId: string): boolean {
+    return this.#names.has(nameOrId) || this.#rows.has(nameOrId)
+  }
+
+  get size(): number {
+    return this.#rows.size
+  }
+
+  start(): void {
+    void this.#follow()
+  }
+
+  stop(): void {
+    this.#abort.abort()
+    this.#streamUp = false
+    this.#rows.clear()
+    this.#names.clear()
+  }
+
+  /** A change made on this host (through flocker, or told by an event): resync before answering again. */
+  changed(): void {
+    this.#wanted++
+    if (this.#streamUp) this.#sync()
+  }
+
+  async #follow(): Promise<void> {
+    const signal = this.#abort.signal
+    while (!signal.aborted) {
+      try {
+        const filters = encodeURIComponent(JSON.stringify({ type: ['container', 'network'] }))
+        const response = await this.host.request('GET', `/events?filters=${filters}`, { signal })
+        if (!response.ok || !response.body) throw new Error(`events answered ${response.status}`)
+        this.#streamUp = true
+        this.#failures = 0
+        this.changed()
+        for await (const event of jsonMessages(response.body)) {
+          if (relevant(event as Item)) this.changed()
+        }
+      } catch {
+        // down or cut: answered live until the stream is back
+      }
+      this.#streamUp = false
+      if (signal.aborted) return
+      const delay = RETRY_MS[Math.min(this.#failures++, RETRY_MS.length - 1)]!
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+
+  #sync(): void {
+    if (this.#syncing) return
+    this.#syncing = (async () => {
+      try {
+        while (this.#synced !== this.#wanted && this.#streamUp) {
+          const generation = this.#wanted
+          await this.#resync()
+          this.#synced = generation
+        }
+      } catch {
+        // the next event or change tries again; until then the host is answered live
+      } finally {
+        this.#syncing = null
+      }
+    })()
+  }
+
+  async #resync(): Promise<void> {
+    const signal = this.#abort.signal
+    const list = await this.host.json<Item[]>('/containers/json?all=1', { signal })
+    const next = new Map<string, CachedRow>()
+    const changed: Item[] = []
+    for (const row of list ?? []) {
+      const [before, after] = this.#renderSplit(row)
+      const old = this.#rows.get(row.Id)
+      if (old && old.before === before && old.after === after) next.set(row.Id, old)
+      else changed.push(row)
+    }
+    let at = 0
+    const worker = async () => {
+      while (at < changed.length) {
+        const row = changed[at++]!
+        const inspect = await this.host.json<Item>(`/containers/${row.Id}/json`, { signal }).catch(() => null)
+        // Gone between the list and the inspect: the destroy event will resync.
+        if (inspect) next.set(row.Id, this.#cached(row, inspect))
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, changed.length) }, worker))
+    // Keep the engine's order (newest first, nanoseconds apart within one second).
+    const ordered = (list ?? []).flatMap((row: Item) => next.has(row.Id) ? [[row.Id, next.get(row.Id)!] as const] : [])
+    this.#rows = new Map(ordered)
+    this.#names = new Set([...this.#rows.values()].map((row) => row.fields.name))
+    this.onRows([...this.#rows.keys()])
+  }
+
+  /** The rendered row around its Status (which changes with the clock, so is computed per list). */
+  #renderSplit(row: Item): [string, string] {
+    const rendered = JSON.stringify({ ...this.render(row), Status: STATUS_HOLE })
+    return rendered.split(`"${STATUS_HOLE}"`) as [string, string]
+  }
+
+  #cached(row: Item, inspect: Item): CachedRow {
+    const [before, after] = this.#renderSplit(row)
+    const networks = Object.entries((row.NetworkSettings?.Networks ?? {}) as Record<string, Item | null>)
+      .map(([name, net]) => [name, String(net?.NetworkID ?? '')] as const)
+    const mounts = (row.Mounts ?? []) as Item[]
+    return {
+      fields: {
+        id: String(row.Id),
+        name: String(inspect.Name ?? row.Names?.[0] ?? ''),
+        state: String(row.State ?? ''),
+        labels: (row.Labels ?? {}) as Record<string, string>,
+        networks,
+        mountNames: mounts.map((m) => String(m.Name || m.Source || '')).filter(Boolean),
+        mountDestinations: mounts.map((m) => String(m.Destination ?? '')).filter(Boolean),
+        times: stateTimesOf(inspect),
+      },
+      created: Number(row.Created ?? 0),
+      before,
+      after,
+    }
+  }
+}
+
+/** Container events change rows; network connect/disconnect change a row's networks. */
+function relevant(event: Item): boolean {
+  if (event.Type === 'network') return event.Action === 'connect' || event.Action === 'disconnect'
+  const action = String(event.Action ?? event.status ?? '')
+  // exec_*, attach, resize, top, archive-path, export, commit leave the list row as it was.
+  return !/^(exec_|attach|detach|resize|top|archive-path|extract-to-dir|export|commit|copy)/.test(action)
+}
