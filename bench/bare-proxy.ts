@@ -26,7 +26,9 @@ const server = createServer((req, res) => {
 server.on('upgrade', (req, client, head) => {
   const engine = connect(upstreamPort, '127.0.0.1', () => {
     const lines = [`${req.method} ${req.url} HTTP/1.1`]
-    for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`)
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`)
+    }
     engine.write(lines.join('\r\n') + '\r\n\r\n')
     engine.write(head)
     engine.pipe(client)

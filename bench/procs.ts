@@ -22,9 +22,17 @@ export interface Served {
   stop(): Promise<void>
 }
 
-export async function flockerOn(runtime: RuntimeName, nodes: readonly string[], extra: string[] = []): Promise<Served> {
+export async function flockerOn(
+  runtime: RuntimeName,
+  nodes: readonly string[],
+  extra: string[] = [],
+): Promise<Served> {
   const flocker: RunningFlocker = await startFlocker(runtime, [...nodes.map((n) => `--node=${n}`), ...extra])
-  return { url: flocker.dockerHost, pid: servingProcess(flocker.process.pid!, flocker.port), stop: () => flocker.stop() }
+  return {
+    url: flocker.dockerHost,
+    pid: servingProcess(flocker.process.pid!, flocker.port),
+    stop: () => flocker.stop(),
+  }
 }
 
 export async function bareProxyOn(runtime: RuntimeName, upstreamUrl: string): Promise<Served> {
@@ -36,7 +44,11 @@ export async function bareProxyOn(runtime: RuntimeName, upstreamUrl: string): Pr
     String(port),
     upstreamPort,
   ])
-  return { url: `tcp://127.0.0.1:${port}`, pid: servingProcess(child.process.pid!, port), stop: () => child.stop() }
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    pid: servingProcess(child.process.pid!, port),
+    stop: () => child.stop(),
+  }
 }
 
 export interface Simulator {

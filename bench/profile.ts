@@ -42,7 +42,10 @@ function componentOf(url: string, name: string): string {
   if (url.includes('/src/')) return 'flocker src (other)'
   if (url.includes('/bench/')) return 'bare proxy (its own code)'
   if (url.includes('/node_modules/')) return 'other packages'
-  if (url.startsWith('node:') || url.startsWith('internal') || /^(node|bun):/.test(url) || url.includes('/internal/')) {
+  if (
+    url.startsWith('node:') || url.startsWith('internal') || /^(node|bun):/.test(url) ||
+    url.includes('/internal/')
+  ) {
     return 'runtime JS (node:http, streams, net, web streams)'
   }
   if (url === '') return 'native (parser, sockets, builtins)'
@@ -63,20 +66,26 @@ function summarise(profile: CpuProfile, requests: number) {
     components.set(component, (components.get(component) ?? 0) + us)
     if (component === '(idle)' || component === '(program)') continue
     busy += us
-    const where = url ? `${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/').replace(ROOT, '')}:${lineNumber + 1}` : 'native'
+    const where = url
+      ? `${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/').replace(ROOT, '')}:${lineNumber + 1}`
+      : 'native'
     const key = `${functionName || '(anonymous)'} ${where}`
     functions.set(key, (functions.get(key) ?? 0) + us)
   }
   const perRequest = (us: number) => (us / requests).toFixed(1)
   const lines = [
-    `busy CPU on the main thread: ${(busy / 1000).toFixed(0)} ms over ${requests} requests = ${perRequest(busy)} µs per request`,
+    `busy CPU on the main thread: ${(busy / 1000).toFixed(0)} ms over ${requests} requests = ${
+      perRequest(busy)
+    } µs per request`,
     '',
     '| component | µs per request | share of busy |',
     '| --- | ---: | ---: |',
   ]
   for (const [name, us] of [...components].sort((a, b) => b[1] - a[1])) {
     if (name === '(idle)') continue
-    lines.push(`| ${name} | ${perRequest(us)} | ${name === '(program)' ? '' : `${((us / busy) * 100).toFixed(1)}%`} |`)
+    lines.push(
+      `| ${name} | ${perRequest(us)} | ${name === '(program)' ? '' : `${((us / busy) * 100).toFixed(1)}%`} |`,
+    )
   }
   lines.push('', '| top functions by self time | µs per request |', '| --- | ---: |')
   for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
@@ -122,7 +131,11 @@ async function main() {
   const sim = await startSimulator(3, 30)
   const sections: string[] = []
   try {
-    const paths = ['/v1.41/containers/sim1-c3/json', '/v1.41/containers/sim1-c3/top', '/v1.41/images/busybox:local/json']
+    const paths = [
+      '/v1.41/containers/sim1-c3/json',
+      '/v1.41/containers/sim1-c3/top',
+      '/v1.41/images/busybox:local/json',
+    ]
     // Names resolve through every host; resolve an ID so the owner cache path is what is measured.
     const id = (JSON.parse(await call(targetOf(sim.urls[0]!), 'GET', paths[0]!)) as { Id: string }).Id
     const byId = paths.map((p) => p.replace('sim1-c3', id))
@@ -132,13 +145,29 @@ async function main() {
       const nodes = sim.urls.map((url, i) => `--node=sim${i + 1}=${url}`)
       sections.push(
         `### flocker on ${runtime} (3 simulated hosts; container inspect, top, image inspect by ID)\n\n` +
-          await profileOne(`flocker-${runtime}`, runtime, entry, ['-H', `tcp://127.0.0.1:${port}`, ...nodes], port, byId, requests),
+          await profileOne(
+            `flocker-${runtime}`,
+            runtime,
+            entry,
+            ['-H', `tcp://127.0.0.1:${port}`, ...nodes],
+            port,
+            byId,
+            requests,
+          ),
       )
       const barePort = await freePort()
       const upstreamPort = new URL(sim.urls[0]!.replace('tcp:', 'http:')).port
       sections.push(
         `### bare proxy on ${runtime} (the floor)\n\n` +
-          await profileOne(`bare-${runtime}`, runtime, `${HERE}bare-proxy.ts`, [String(barePort), upstreamPort], barePort, byId, requests),
+          await profileOne(
+            `bare-${runtime}`,
+            runtime,
+            `${HERE}bare-proxy.ts`,
+            [String(barePort), upstreamPort],
+            barePort,
+            byId,
+            requests,
+          ),
       )
     }
   } finally {
@@ -147,9 +176,13 @@ async function main() {
   const text = [
     `## Where the time goes per small request (${new Date().toISOString()})`,
     '',
-    `\`node --import tsx bench/profile.ts ${process.argv.slice(2).join(' ')}\`: ${requests} requests from 4 ` +
-      `connections, --cpu-prof (1 ms sampling), self time summed by component; load average at start ${load}, ` +
-      `at the end ${loadavg().map((n) => n.toFixed(2)).join(' ')}. Deno has no --cpu-prof flag and is not profiled here.`,
+    `\`node --import tsx bench/profile.ts ${
+      process.argv.slice(2).join(' ')
+    }\`: ${requests} requests from 4 ` +
+    `connections, --cpu-prof (1 ms sampling), self time summed by component; load average at start ${load}, ` +
+    `at the end ${
+      loadavg().map((n) => n.toFixed(2)).join(' ')
+    }. Deno has no --cpu-prof flag and is not profiled here.`,
     '',
     ...sections.flatMap((s) => [s, '']),
   ].join('\n')

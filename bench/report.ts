@@ -60,6 +60,10 @@ export const times = (value: number) => `×${value.toFixed(2)}`
 
 /** A ratio cell: `value` shown with what it is relative to, checked against `max` or `min`. */
 export function ratioCell(ratio: number, limit: { max?: number; min?: number }, detail = ''): Cell {
-  const met = limit.max !== undefined ? ratio <= limit.max : limit.min !== undefined ? ratio >= limit.min : undefined
+  const met = limit.max !== undefined
+    ? ratio <= limit.max
+    : limit.min !== undefined
+    ? ratio >= limit.min
+    : undefined
   return { text: `${times(ratio)}${detail ? ` (${detail})` : ''}`, met, value: ratio }
 }

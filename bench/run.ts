@@ -37,7 +37,8 @@ function parseFlags(argv: string[]) {
     return [name, value ?? 'true']
   }))
   const quick = flags.has('quick')
-  const number = (name: string, normal: number, small: number) => Number(flags.get(name) ?? (quick ? small : normal))
+  const number = (name: string, normal: number, small: number) =>
+    Number(flags.get(name) ?? (quick ? small : normal))
   const parts = new Set(flags.get('parts')?.split(',') ?? ALL_PARTS)
   const real: RealSizes = {
     requests: number('requests', 600, 200),
@@ -74,7 +75,9 @@ function versions(list: RuntimeName[]): string {
   return list.map((runtime) => {
     const [command] = commandFor(runtime)
     try {
-      const out = execFileSync(command, runtime === 'node' ? ['--version'] : ['--version'], { encoding: 'utf8' })
+      const out = execFileSync(command, runtime === 'node' ? ['--version'] : ['--version'], {
+        encoding: 'utf8',
+      })
       return `${runtime} ${out.split('\n')[0]!.trim()}`
     } catch {
       return `${runtime} ?`
@@ -120,7 +123,12 @@ async function main() {
     } finally {
       await fixture.engines.down()
     }
-    for (const [part, builder] of [['small', real.small], ['lists', real.lists], ['placement', real.placement], ['streams', real.streams]] as const) {
+    for (
+      const [part, builder] of [['small', real.small], ['lists', real.lists], ['placement', real.placement], [
+        'streams',
+        real.streams,
+      ]] as const
+    ) {
       if (parts.has(part)) sections.push(builder.build())
     }
   }
@@ -158,7 +166,17 @@ async function main() {
   writeFileSync(`${out}/${options.out}.md`, markdown)
   writeFileSync(
     `${out}/${options.out}.json`,
-    JSON.stringify({ date: new Date().toISOString(), machine: machine(), load: { start: loadStart, end: loadNow() }, options, sections }, (k, v) => v instanceof Set ? [...v] : v, 2) + '\n',
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: machine(),
+        load: { start: loadStart, end: loadNow() },
+        options,
+        sections,
+      },
+      (_key, v) => v instanceof Set ? [...v] : v,
+      2,
+    ) + '\n',
   )
 }
 

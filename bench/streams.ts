@@ -42,8 +42,9 @@ export function upload(target: Target, path: string, body: Buffer): Promise<Tran
       let text = ''
       res.on('data', (chunk: Buffer) => (text += chunk))
       res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 300 || text.includes('"error"')) reject(new Error(`POST ${path}: ${res.statusCode} ${text}`))
-        else resolve({ bytes: body.byteLength, seconds: (performance.now() - start) / 1000 })
+        if ((res.statusCode ?? 500) >= 300 || text.includes('"error"')) {
+          reject(new Error(`POST ${path}: ${res.statusCode} ${text}`))
+        } else resolve({ bytes: body.byteLength, seconds: (performance.now() - start) / 1000 })
       })
     })
     req.on('error', reject)
@@ -64,7 +65,11 @@ export async function attachTo(target: Target, id: string): Promise<Transfer> {
 /** Creates an exec of `cmd` in a running container and counts its output through the hijacked start. */
 export async function execOutput(target: Target, container: string, cmd: string[]): Promise<Transfer> {
   const { Id } = JSON.parse(
-    await call(target, 'POST', `/v1.41/containers/${container}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true }),
+    await call(target, 'POST', `/v1.41/containers/${container}/exec`, {
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+    }),
   ) as { Id: string }
   const socket = connect(target.port, target.host)
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))

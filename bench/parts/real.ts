@@ -13,7 +13,7 @@ import { sampleRss } from '../memory.ts'
 import { bareProxyOn, flockerOn, type Served } from '../procs.ts'
 import { ms, ratioCell, SectionBuilder } from '../report.ts'
 import { download, execOutput, MB, mbps, upload } from '../streams.ts'
-import { type SmallSizes, smallRequests } from './small.ts'
+import { smallRequests, type SmallSizes } from './small.ts'
 
 export interface RealSizes extends SmallSizes {
   readonly perEngine: number
@@ -57,9 +57,14 @@ export async function realFixture(sizes: RealSizes): Promise<RealFixture> {
   const ids = await Promise.all(targets.map(async (engine, e) => {
     const out: string[] = []
     for (let i = 0; i < sizes.perEngine; i += 5) {
-      out.push(...await Promise.all(
-        Array.from({ length: Math.min(5, sizes.perEngine - i) }, (_, k) => createStarted(engine, `bench-e${e + 1}-${i + k}`, ['sleep', '3600'])),
-      ))
+      out.push(
+        ...await Promise.all(
+          Array.from(
+            { length: Math.min(5, sizes.perEngine - i) },
+            (_, k) => createStarted(engine, `bench-e${e + 1}-${i + k}`, ['sleep', '3600']),
+          ),
+        ),
+      )
     }
     return out
   }))
@@ -71,10 +76,19 @@ export async function realFixture(sizes: RealSizes): Promise<RealFixture> {
   if (sizes.parts.has('streams') && sizes.streamMb) {
     log('stream fixtures: a container with logs, one with a big file, an image of it')
     const bytes = sizes.streamMb * MB
-    logs = await createStarted(engine1, 'bench-logs', ['sh', '-c', `yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef | head -c ${bytes}`], true)
-    bigFile = await createStarted(engine1, 'bench-big', ['sh', '-c', `head -c ${bytes} /dev/zero > /big`], true)
+    logs = await createStarted(engine1, 'bench-logs', [
+      'sh',
+      '-c',
+      `yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef | head -c ${bytes}`,
+    ], true)
+    bigFile = await createStarted(
+      engine1,
+      'bench-big',
+      ['sh', '-c', `head -c ${bytes} /dev/zero > /big`],
+      true,
+    )
     await call(engine1, 'POST', `/v1.41/commit?container=${bigFile}&repo=bench-big&tag=latest`)
-    const { bytes: _n, body } = await downloadBody(engine1, '/v1.41/images/bench-big:latest/get')
+    const { body } = await downloadBody(engine1, '/v1.41/images/bench-big:latest/get')
     imageTar = body
   }
   return { engines, running, logs, bigFile, imageTar }
@@ -149,11 +163,19 @@ export async function measureReal(
     await call(targetOf(flocker.url), 'GET', '/v1.41/containers/json?all=1') // every host checked once
     if (sizes.parts.has('small')) {
       log(`${runtime}: small requests, direct, bare proxy and flocker in turns`)
-      await smallRequests(runtime, urls[0]!, bare, flocker, {
-        'container inspect': `/v1.41/containers/${fixture.running}/json`,
-        '/containers/{id}/top': `/v1.41/containers/${fixture.running}/top`,
-        '/images/{name}/json': `/v1.41/images/${IMAGE}/json`,
-      }, sizes, sections.small)
+      await smallRequests(
+        runtime,
+        urls[0]!,
+        bare,
+        flocker,
+        {
+          'container inspect': `/v1.41/containers/${fixture.running}/json`,
+          '/containers/{id}/top': `/v1.41/containers/${fixture.running}/top`,
+          '/images/{name}/json': `/v1.41/images/${IMAGE}/json`,
+        },
+        sizes,
+        sections.small,
+      )
     }
     if (sizes.parts.has('lists')) {
       log(`${runtime}: flock-wide lists`)
@@ -172,50 +194,92 @@ export async function measureReal(
   }
 }
 
-async function lists(runtime: RuntimeName, engine1: Target, flocker: Served, sizes: RealSizes, out: SectionBuilder) {
+async function lists(
+  runtime: RuntimeName,
+  engine1: Target,
+  flocker: Served,
+  sizes: RealSizes,
+  out: SectionBuilder,
+) {
   const path = '/v1.41/containers/json?all=1'
   const samples: [number[], number[]] = [[], []]
   const rounds = 4
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 ? [1, 0] : [0, 1]
     for (const i of order) {
-      samples[i]!.push(...await latencySamples(i ? targetOf(flocker.url) : engine1, path, Math.ceil(sizes.listRequests / rounds)))
+      samples[i]!.push(
+        ...await latencySamples(
+          i ? targetOf(flocker.url) : engine1,
+          path,
+          Math.ceil(sizes.listRequests / rounds),
+        ),
+      )
     }
   }
-  const [d, f] = samples.map(latencyStats) as [ReturnType<typeof latencyStats>, ReturnType<typeof latencyStats>]
-  out.set('`ps -a`: 3 engines × 30 through flocker / one engine\'s 30, p50', '≤ ×0.30 (Swarm classic ×0.32)', runtime, ratioCell(f.p50 / d.p50, { max: 0.30 }, `${ms(f.p50)}; engine ${ms(d.p50)}`))
+  const [d, f] = samples.map(latencyStats) as [
+    ReturnType<typeof latencyStats>,
+    ReturnType<typeof latencyStats>,
+  ]
+  out.set(
+    "`ps -a`: 3 engines × 30 through flocker / one engine's 30, p50",
+    '≤ ×0.30 (Swarm classic ×0.32)',
+    runtime,
+    ratioCell(f.p50 / d.p50, { max: 0.30 }, `${ms(f.p50)}; engine ${ms(d.p50)}`),
+  )
   out.set('`ps -a`: p99', '', runtime, { text: `${ms(f.p99)}; engine ${ms(d.p99)}` })
 }
 
-async function placement(runtime: RuntimeName, direct: string, flocker: Served, sizes: RealSizes, out: SectionBuilder) {
+async function placement(
+  runtime: RuntimeName,
+  direct: string,
+  flocker: Served,
+  sizes: RealSizes,
+  out: SectionBuilder,
+) {
   const times: [number[], number[]] = [[], []]
   for (let round = 0; round < sizes.createRounds * 2; round++) {
     const through = (round % 2 === 1) !== (Math.floor(round / 2) % 2 === 1) ? 1 : 0
     const target = targetOf(through ? flocker.url : direct)
     const names = Array.from({ length: sizes.creates }, (_, i) => `bench-create-${runtime}-${round}-${i}`)
     const start = performance.now()
-    const ids = await Promise.all(names.map(async (name) =>
-      (JSON.parse(await call(target, 'POST', `/v1.41/containers/create?name=${name}`, {
-        Image: IMAGE,
-        Cmd: ['true'],
-        HostConfig: { NetworkMode: 'none' },
-      })) as { Id: string }).Id
-    ))
+    const ids = await Promise.all(
+      names.map(async (name) =>
+        (JSON.parse(
+          await call(target, 'POST', `/v1.41/containers/create?name=${name}`, {
+            Image: IMAGE,
+            Cmd: ['true'],
+            HostConfig: { NetworkMode: 'none' },
+          }),
+        ) as { Id: string }).Id
+      ),
+    )
     times[through]!.push(performance.now() - start)
     await Promise.all(ids.map((id) => call(target, 'DELETE', `/v1.41/containers/${id}?force=1`)))
   }
   const [d, f] = times.map(median) as [number, number]
-  out.set(`${sizes.creates} named creates at once: flocker (3 engines) / one engine`, '≤ ×1.5', runtime, ratioCell(f / d, { max: 1.5 }, `${ms(f)}; engine ${ms(d)}`))
+  out.set(
+    `${sizes.creates} named creates at once: flocker (3 engines) / one engine`,
+    '≤ ×1.5',
+    runtime,
+    ratioCell(f / d, { max: 1.5 }, `${ms(f)}; engine ${ms(d)}`),
+  )
   const runs: [number[], number[]] = [[], []]
   for (let i = 0; i < sizes.runs * 2; i++) {
     const through = i % 2
     const start = performance.now()
-    const result = await run(DOCKER, ['run', '--rm', ...NET, IMAGE, 'true'], { env: { DOCKER_HOST: through ? flocker.url : direct } })
+    const result = await run(DOCKER, ['run', '--rm', ...NET, IMAGE, 'true'], {
+      env: { DOCKER_HOST: through ? flocker.url : direct },
+    })
     if (result.code !== 0) throw new Error(`docker run: ${result.err}`)
     runs[through]!.push(performance.now() - start)
   }
   const [rd, rf] = runs.map(median) as [number, number]
-  out.set('`docker run --rm busybox true`: flocker / direct', '≤ ×1.1', runtime, ratioCell(rf / rd, { max: 1.1 }, `${ms(rf)}; direct ${ms(rd)}`))
+  out.set(
+    '`docker run --rm busybox true`: flocker / direct',
+    '≤ ×1.1',
+    runtime,
+    ratioCell(rf / rd, { max: 1.1 }, `${ms(rf)}; direct ${ms(rd)}`),
+  )
 }
 
 async function streams(
@@ -235,7 +299,11 @@ async function streams(
     export: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.bigFile}/export`)),
     cp: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.bigFile}/archive?path=/big`)),
     load: async (t) => {
-      await Promise.all(fixture.engines.engines.map((e) => call(targetOf(e.url), 'DELETE', '/v1.41/images/bench-big:latest').catch(() => {})))
+      await Promise.all(
+        fixture.engines.engines.map((e) =>
+          call(targetOf(e.url), 'DELETE', '/v1.41/images/bench-big:latest').catch(() => {})
+        ),
+      )
       return mbps(await upload(t, '/v1.41/images/load?quiet=1', fixture.imageTar!))
     },
   }
@@ -244,9 +312,16 @@ async function streams(
     const direct = await measure(engine1)
     const stop = sampleRss(flocker.pid)
     const proxied = await measure(through).finally(() => (peak = Math.max(peak, stop())))
-    out.set(`${kind} (MB/s): flocker / direct`, '≥ ×0.9', runtime, ratioCell(proxied / direct, { min: 0.9 }, `${proxied.toFixed(0)}; direct ${direct.toFixed(0)}`))
+    out.set(
+      `${kind} (MB/s): flocker / direct`,
+      '≥ ×0.9',
+      runtime,
+      ratioCell(proxied / direct, { min: 0.9 }, `${proxied.toFixed(0)}; direct ${direct.toFixed(0)}`),
+    )
   }
-  out.set('flocker RSS peak during the streams (MiB)', 'flat whatever the size', runtime, { text: peak.toFixed(0) })
+  out.set('flocker RSS peak during the streams (MiB)', 'flat whatever the size', runtime, {
+    text: peak.toFixed(0),
+  })
 }
 
 export function median(values: number[]): number {

@@ -32,7 +32,11 @@ export function scaleSection(sizes: ScaleSizes): SectionBuilder {
   )
 }
 
-export async function measureScale(runtimes: RuntimeName[], sizes: ScaleSizes, out: SectionBuilder): Promise<void> {
+export async function measureScale(
+  runtimes: RuntimeName[],
+  sizes: ScaleSizes,
+  out: SectionBuilder,
+): Promise<void> {
   for (const hosts of sizes.hostCounts) {
     log(`scale: ${hosts} simulated hosts`)
     const sim = await startSimulator(hosts, sizes.containersPerHost)
@@ -53,21 +57,36 @@ export async function measureScale(runtimes: RuntimeName[], sizes: ScaleSizes, o
           const rssLists = rssOf(flocker.pid)
           const stop = sampleRss(flocker.pid)
           for (let i = 0; i < 5; i++) {
-            await Promise.all(Array.from({ length: 4 }, () => call(target, 'GET', '/v1.41/containers/json?all=1')))
+            await Promise.all(
+              Array.from({ length: 4 }, () => call(target, 'GET', '/v1.41/containers/json?all=1')),
+            )
           }
           const rssPeak = stop()
           await sleep(3000)
           const rssIdle = rssOf(flocker.pid)
           const listLimit = hosts === 100 ? 50 : hosts === 500 ? 150 : undefined
-          out.set(`\`ps -a\` p50, ${hosts} hosts (${expected} containers)`, listLimit ? `< ${listLimit} ms` : 'grows slowly', runtime, {
-            text: `${ms(list.p50)} (p99 ${ms(list.p99)}; one engine's own ${ms(engineList.p50)})`,
-            met: listLimit ? list.p50 < listLimit : undefined,
-            value: list.p50,
+          out.set(
+            `\`ps -a\` p50, ${hosts} hosts (${expected} containers)`,
+            listLimit ? `< ${listLimit} ms` : 'grows slowly',
+            runtime,
+            {
+              text: `${ms(list.p50)} (p99 ${ms(list.p99)}; one engine's own ${ms(engineList.p50)})`,
+              met: listLimit ? list.p50 < listLimit : undefined,
+              value: list.p50,
+            },
+          )
+          out.set(`name lookup p50, ${hosts} hosts`, 'does not grow with hosts', runtime, {
+            text: ms(lookup.p50),
+            value: lookup.p50,
           })
-          out.set(`name lookup p50, ${hosts} hosts`, 'does not grow with hosts', runtime, { text: ms(lookup.p50), value: lookup.p50 })
-          out.set(`RSS MiB, ${hosts} hosts: start / after lists / peak in burst / 3 s later`, 'back near its level', runtime, {
-            text: [rssStart, rssLists, rssPeak, rssIdle].map((v) => v.toFixed(0)).join(' / '),
-          })
+          out.set(
+            `RSS MiB, ${hosts} hosts: start / after lists / peak in burst / 3 s later`,
+            'back near its level',
+            runtime,
+            {
+              text: [rssStart, rssLists, rssPeak, rssIdle].map((v) => v.toFixed(0)).join(' / '),
+            },
+          )
           out.set(`bytes per container, ${hosts} hosts`, 'written down', runtime, {
             text: `${(((rssLists - rssStart) * MB) / expected).toFixed(0)} B`,
           })
@@ -99,7 +118,11 @@ export function fakeStreamsSection(mb: number): SectionBuilder {
   )
 }
 
-export async function measureFakeStreams(runtimes: RuntimeName[], mb: number, out: SectionBuilder): Promise<void> {
+export async function measureFakeStreams(
+  runtimes: RuntimeName[],
+  mb: number,
+  out: SectionBuilder,
+): Promise<void> {
   const sim: Simulator = await startSimulator(1, 10, mb)
   try {
     const engine = targetOf(sim.urls[0]!)
@@ -152,7 +175,11 @@ export function startupSection(): SectionBuilder {
   )
 }
 
-export async function measureStartup(runtimes: RuntimeName[], out: SectionBuilder, dist: string | null): Promise<void> {
+export async function measureStartup(
+  runtimes: RuntimeName[],
+  out: SectionBuilder,
+  dist: string | null,
+): Promise<void> {
   const sim = await startSimulator(1, 10)
   try {
     const commands: [string, string, string[]][] = []
@@ -163,11 +190,15 @@ export async function measureStartup(runtimes: RuntimeName[], out: SectionBuilde
     }
     for (const [label, command, args] of commands) {
       const times: number[] = []
-      for (let i = 0; i < 5; i++) times.push(await timeToFirstAnswer(command, [...args, `--node=sim1=${sim.urls[0]}`]))
+      for (let i = 0; i < 5; i++) {
+        times.push(await timeToFirstAnswer(command, [...args, `--node=sim1=${sim.urls[0]}`]))
+      }
       const t = median(times)
       const tsx = label === 'node (tsx)'
       out.set(
-        tsx ? 'start-up, Node running the TypeScript through tsx (ms)' : 'start-up to first answered `/_ping` (ms)',
+        tsx
+          ? 'start-up, Node running the TypeScript through tsx (ms)'
+          : 'start-up to first answered `/_ping` (ms)',
         tsx ? 'for reference' : '< 300 ms',
         tsx ? 'node' : label,
         { text: t.toFixed(0), met: tsx ? undefined : t < 300, value: t },

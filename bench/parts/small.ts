@@ -42,7 +42,9 @@ export async function smallRequests(
   const samples = new Map<string, Samples>()
   const key = (w: string, p: string) => `${w} ${p}`
   for (const w of who) {
-    for (const p of Object.keys(paths)) samples.set(key(w.name, p), { latencies: [], burstS: 0, burstN: 0, cpuS: 0, requests: 0 })
+    for (const p of Object.keys(paths)) {
+      samples.set(key(w.name, p), { latencies: [], burstS: 0, burstN: 0, cpuS: 0, requests: 0 })
+    }
   }
   const per = (n: number) => Math.max(1, Math.round(n / sizes.rounds))
   for (let round = 0; round < sizes.rounds; round++) {
@@ -57,22 +59,62 @@ export async function smallRequests(
         s.burstN += per(sizes.concurrentRequests)
         if (w.pid) s.cpuS += cpuSeconds(w.pid) - cpuBefore
         // latencySamples warms up with 20 more, the burst with 2 per connection.
-        s.requests += per(sizes.requests) + Math.min(20, per(sizes.requests)) + per(sizes.concurrentRequests) +
+        s.requests += per(sizes.requests) + Math.min(20, per(sizes.requests)) +
+          per(sizes.concurrentRequests) +
           sizes.concurrency * 2
       }
     }
   }
   const p50Limit = runtime === 'deno' ? 1.25 : 1.10
   for (const label of Object.keys(paths)) {
-    const [d, b, f] = ['direct', 'bare', 'flocker'].map((w) => samples.get(key(w, label))!) as [Samples, Samples, Samples]
+    const [d, b, f] = ['direct', 'bare', 'flocker'].map((w) => samples.get(key(w, label))!) as [
+      Samples,
+      Samples,
+      Samples,
+    ]
     const [ld, lb, lf] = [d, b, f].map((s) => latencyStats(s.latencies))
-    out.set(`${label}: p50, one client (flocker / bare)`, `≤ ×1.10 bare (Deno ≤ ×1.25)`, runtime, ratioCell(lf!.p50 / lb!.p50, { max: p50Limit }, `${ms(lf!.p50)}; bare ${ms(lb!.p50)}`))
-    out.set(`${label}: p50 (flocker / direct)`, `< ×${SWARM_CLASSIC_INSPECT} (Swarm classic)`, runtime, ratioCell(lf!.p50 / ld!.p50, { max: SWARM_CLASSIC_INSPECT }, `direct ${ms(ld!.p50)}; bare ×${(lb!.p50 / ld!.p50).toFixed(2)}`))
-    out.set(`${label}: p99, one client (flocker / bare)`, '≤ ×1.3 bare', runtime, ratioCell(lf!.p99 / lb!.p99, { max: 1.3 }, `${ms(lf!.p99)}; bare ${ms(lb!.p99)}; direct ${ms(ld!.p99)}`))
+    out.set(
+      `${label}: p50, one client (flocker / bare)`,
+      `≤ ×1.10 bare (Deno ≤ ×1.25)`,
+      runtime,
+      ratioCell(lf!.p50 / lb!.p50, { max: p50Limit }, `${ms(lf!.p50)}; bare ${ms(lb!.p50)}`),
+    )
+    out.set(
+      `${label}: p50 (flocker / direct)`,
+      `< ×${SWARM_CLASSIC_INSPECT} (Swarm classic)`,
+      runtime,
+      ratioCell(
+        lf!.p50 / ld!.p50,
+        { max: SWARM_CLASSIC_INSPECT },
+        `direct ${ms(ld!.p50)}; bare ×${(lb!.p50 / ld!.p50).toFixed(2)}`,
+      ),
+    )
+    out.set(
+      `${label}: p99, one client (flocker / bare)`,
+      '≤ ×1.3 bare',
+      runtime,
+      ratioCell(
+        lf!.p99 / lb!.p99,
+        { max: 1.3 },
+        `${ms(lf!.p99)}; bare ${ms(lb!.p99)}; direct ${ms(ld!.p99)}`,
+      ),
+    )
     const rps = (s: Samples) => s.burstN / s.burstS
-    out.set(`${label}: ${sizes.concurrency} clients, req/s (flocker / bare)`, '≥ ×0.85 bare', runtime, ratioCell(rps(f) / rps(b), { min: 0.85 }, `${rps(f).toFixed(0)}/s; bare ${rps(b).toFixed(0)}/s; direct ${rps(d).toFixed(0)}/s`))
+    out.set(
+      `${label}: ${sizes.concurrency} clients, req/s (flocker / bare)`,
+      '≥ ×0.85 bare',
+      runtime,
+      ratioCell(
+        rps(f) / rps(b),
+        { min: 0.85 },
+        `${rps(f).toFixed(0)}/s; bare ${rps(b).toFixed(0)}/s; direct ${rps(d).toFixed(0)}/s`,
+      ),
+    )
     const us = (s: Samples) => (s.cpuS / s.requests) * 1e6
-    out.set(`${label}: CPU per request (µs)`, 'say where it goes', runtime, { text: `${us(f).toFixed(0)} µs (bare ${us(b).toFixed(0)} µs)`, value: us(f) })
+    out.set(`${label}: CPU per request (µs)`, 'say where it goes', runtime, {
+      text: `${us(f).toFixed(0)} µs (bare ${us(b).toFixed(0)} µs)`,
+      value: us(f),
+    })
   }
 }
 

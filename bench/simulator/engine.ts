@@ -187,7 +187,12 @@ export class SimEngine {
       RestartCount: 0,
       Driver: 'overlay2',
       Platform: 'linux',
-      HostConfig: { NetworkMode: 'none', Memory: 0, NanoCpus: 0, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } },
+      HostConfig: {
+        NetworkMode: 'none',
+        Memory: 0,
+        NanoCpus: 0,
+        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      },
       Config: {
         Hostname: c.Id.slice(0, 12),
         Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
@@ -263,7 +268,18 @@ export class SimEngine {
       case 'GET /export':
         return this.#pour(res, 'application/x-tar')
       case 'GET /archive':
-        res.setHeader('X-Docker-Container-Path-Stat', Buffer.from(JSON.stringify({ name: 'big', size: this.options.streamBytes, mode: 420, mtime: '2026-11-25T15:00:00Z', linkTarget: '' })).toString('base64'))
+        res.setHeader(
+          'X-Docker-Container-Path-Stat',
+          Buffer.from(
+            JSON.stringify({
+              name: 'big',
+              size: this.options.streamBytes,
+              mode: 420,
+              mtime: '2026-11-25T15:00:00Z',
+              linkTarget: '',
+            }),
+          ).toString('base64'),
+        )
         return this.#pour(res, 'application/x-tar')
     }
     json(res, 404, { message: `simulator: no ${method} ${path}` })

@@ -9,10 +9,12 @@
 import { createInterface } from 'node:readline'
 import { SimEngine } from './engine.ts'
 
-const flags = new Map(process.argv.slice(2).map((arg) => {
-  const [name, value] = arg.replace(/^--/, '').split('=') as [string, string | undefined]
-  return [name, value ?? 'true']
-}))
+const flags = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [name, value] = arg.replace(/^--/, '').split('=') as [string, string | undefined]
+    return [name, value ?? 'true']
+  }),
+)
 const hosts = Number(flags.get('hosts') ?? 1)
 const containers = Number(flags.get('containers') ?? 100)
 const streamBytes = Number(flags.get('stream-mb') ?? 100) * 1024 * 1024
@@ -25,7 +27,9 @@ console.log(JSON.stringify({ urls: engines.map((e) => e.url) }))
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   const [command, value] = line.trim().split(/\s+/)
-  if (command === 'stream-mb') for (const e of engines) e.options.streamBytes = Number(value) * 1024 * 1024
+  if (command === 'stream-mb') {
+    for (const e of engines) e.options.streamBytes = Number(value) * 1024 * 1024
+  }
 })
 process.stdin.on('end', () => process.exit(0))
 process.on('SIGTERM', () => process.exit(0))

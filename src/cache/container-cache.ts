@@ -8,17 +8,15 @@
  * container of a typical row (bench/results: bytes per container).
  */
 import { cachedListQuery } from './container-filters.ts'
-import { type CachedRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
+import { type CachedRow, type ContainerRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
 import { statusText } from './status-text.ts'
-
-type Item = Record<string, any>
 
 /** dockerd's Running: true while paused or restarting too. */
 const RUNNING = new Set(['running', 'paused', 'restarting'])
 
 export interface ContainerCacheOptions<H extends FeedHost> {
   /** The host label and display names, as a live list shows them. */
-  readonly render: (row: Item, host: H) => Item
+  readonly render: (row: ContainerRow, host: H) => Record<string, unknown>
   /** Told every container a host holds, after each resync (the owner cache). */
   readonly onRows?: (host: H, ids: string[]) => void
   readonly now?: () => number

@@ -32,7 +32,10 @@ const STATES = new Set(['created', 'restarting', 'running', 'removing', 'paused'
 const HEALTH = new Set(['starting', 'healthy', 'unhealthy', 'none'])
 
 /** The query as a predicate over rows, or undefined when it must go to the engines. */
-export function cachedListQuery(search: URLSearchParams, filters: Record<string, string[]>): ListQuery | undefined {
+export function cachedListQuery(
+  search: URLSearchParams,
+  filters: Record<string, string[]>,
+): ListQuery | undefined {
   for (const key of search.keys()) {
     if (key !== 'all' && key !== 'limit' && key !== 'filters') return undefined
   }
@@ -42,13 +45,14 @@ export function cachedListQuery(search: URLSearchParams, filters: Record<string,
   if (!(filters.exited ?? []).every((s) => /^-?\d+$/.test(s))) return undefined
   const limitText = search.get('limit')
   if (limitText !== null && !/^-?\d+$/.test(limitText)) return undefined
-  const regexes = (values: string[] | undefined) => (values ?? []).flatMap((v) => {
-    try {
-      return [new RegExp(v)]
-    } catch {
-      return [] // dockerd skips a pattern it cannot compile
-    }
-  })
+  const regexes = (values: string[] | undefined) =>
+    (values ?? []).flatMap((v) => {
+      try {
+        return [new RegExp(v)]
+      } catch {
+        return [] // dockerd skips a pattern it cannot compile
+      }
+    })
   const names = regexes(filters.name)
   const ids = regexes(filters.id)
   const allText = search.get('all')
@@ -64,8 +68,10 @@ export function cachedListQuery(search: URLSearchParams, filters: Record<string,
       (!filters.status || filters.status.includes(c.state)) &&
       (!filters.health || filters.health.includes(c.times.health ?? 'none')) &&
       (!filters.exited || exitedMatches(filters.exited, c)) &&
-      (!filters.network || filters.network.some((n) => c.networks.some(([name, id]) => name === n || id.startsWith(n)))) &&
-      (!filters.volume || filters.volume.some((v) => c.mountDestinations.includes(v) || c.mountNames.includes(v))),
+      (!filters.network ||
+        filters.network.some((n) => c.networks.some(([name, id]) => name === n || id.startsWith(n)))) &&
+      (!filters.volume ||
+        filters.volume.some((v) => c.mountDestinations.includes(v) || c.mountNames.includes(v))),
   }
 }
 
@@ -77,5 +83,6 @@ function labelMatches(filter: string, labels: Readonly<Record<string, string>>):
 }
 
 function exitedMatches(codes: string[], c: FilterFields): boolean {
-  return !c.times.running && c.times.startedAt !== 0 && codes.some((code) => Number(code) === c.times.exitCode)
+  return !c.times.running && c.times.startedAt !== 0 &&
+    codes.some((code) => Number(code) === c.times.exitCode)
 }

@@ -9,7 +9,28 @@ import { jsonMessages } from '../docker/json-lines.ts'
 import type { FilterFields } from './container-filters.ts'
 import { stateTimesOf } from './status-text.ts'
 
-type Item = Record<string, any>
+/** A row of `GET /containers/json`: the fields read here; every other passes through. */
+export interface ContainerRow {
+  Id?: string
+  Names?: string[]
+  Created?: number
+  State?: string
+  Labels?: Record<string, string> | null
+  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string } | null> | null } | null
+  Mounts?: { Name?: string; Source?: string; Destination?: string }[] | null
+  [field: string]: unknown
+}
+
+interface Inspect {
+  Name?: string
+  State?: unknown
+}
+
+interface Event {
+  Type?: string
+  Action?: string
+  status?: string
+}
 
 /** What the feed needs of a host (src/flock/host.ts has it). */
 export interface FeedHost {
@@ -28,7 +49,7 @@ export interface CachedRow {
 }
 
 /** Renders a row for the flock (host label, display names) with a hole for Status. */
-export type RowRenderer = (row: Item) => Item
+export type RowRenderer = (row: ContainerRow) => Record<string, unknown>
 
 const STATUS_HOLE = '__flocker_status_hole__'
 const RETRY_MS = [250, 1000, 2000, 5000]
@@ -97,7 +118,7 @@ export class HostFeed {
         this.#failures = 0
         this.changed()
         for await (const event of jsonMessages(response.body)) {
-          if (relevant(event as Item)) this.changed()
+          if (relevant(event as Event)) this.changed()
         }
       } catch {
         // down or cut: answered live until the stream is back
@@ -128,43 +149,49 @@ export class HostFeed {
 
   async #resync(): Promise<void> {
     const signal = this.#abort.signal
-    const list = await this.host.json<Item[]>('/containers/json?all=1', { signal })
+    const list = await this.host.json<ContainerRow[] | null>('/containers/json?all=1', { signal })
     const next = new Map<string, CachedRow>()
-    const changed: Item[] = []
+    const changed: ContainerRow[] = []
     for (const row of list ?? []) {
       const [before, after] = this.#renderSplit(row)
-      const old = this.#rows.get(row.Id)
-      if (old && old.before === before && old.after === after) next.set(row.Id, old)
+      const id = String(row.Id)
+      const old = this.#rows.get(id)
+      if (old && old.before === before && old.after === after) next.set(id, old)
       else changed.push(row)
     }
     let at = 0
     const worker = async () => {
       while (at < changed.length) {
         const row = changed[at++]!
-        const inspect = await this.host.json<Item>(`/containers/${row.Id}/json`, { signal }).catch(() => null)
+        const inspect = await this.host.json<Inspect>(`/containers/${row.Id}/json`, { signal }).catch(() =>
+          null
+        )
         // Gone between the list and the inspect: the destroy event will resync.
-        if (inspect) next.set(row.Id, this.#cached(row, inspect))
+        if (inspect) next.set(String(row.Id), this.#cached(row, inspect))
       }
     }
     await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, changed.length) }, worker))
     // Keep the engine's order (newest first, nanoseconds apart within one second).
-    const ordered = (list ?? []).flatMap((row: Item) => next.has(row.Id) ? [[row.Id, next.get(row.Id)!] as const] : [])
+    const ordered = (list ?? []).flatMap((row) => {
+      const cached = next.get(String(row.Id))
+      return cached ? [[String(row.Id), cached] as const] : []
+    })
     this.#rows = new Map(ordered)
     this.#names = new Set([...this.#rows.values()].map((row) => row.fields.name))
     this.onRows([...this.#rows.keys()])
   }
 
   /** The rendered row around its Status (which changes with the clock, so is computed per list). */
-  #renderSplit(row: Item): [string, string] {
+  #renderSplit(row: ContainerRow): [string, string] {
     const rendered = JSON.stringify({ ...this.render(row), Status: STATUS_HOLE })
     return rendered.split(`"${STATUS_HOLE}"`) as [string, string]
   }
 
-  #cached(row: Item, inspect: Item): CachedRow {
+  #cached(row: ContainerRow, inspect: Inspect): CachedRow {
     const [before, after] = this.#renderSplit(row)
-    const networks = Object.entries((row.NetworkSettings?.Networks ?? {}) as Record<string, Item | null>)
+    const networks = Object.entries(row.NetworkSettings?.Networks ?? {})
       .map(([name, net]) => [name, String(net?.NetworkID ?? '')] as const)
-    const mounts = (row.Mounts ?? []) as Item[]
+    const mounts = row.Mounts ?? []
     return {
       fields: {
         id: String(row.Id),
@@ -184,7 +211,7 @@ export class HostFeed {
 }
 
 /** Container events change rows; network connect/disconnect change a row's networks. */
-function relevant(event: Item): boolean {
+function relevant(event: Event): boolean {
   if (event.Type === 'network') return event.Action === 'connect' || event.Action === 'disconnect'
   const action = String(event.Action ?? event.status ?? '')
   // exec_*, attach, resize, top, archive-path, export, commit leave the list row as it was.

@@ -64,8 +64,19 @@ export function statusText(state: StateTimes, now: number): string {
 }
 
 /** The state fields of a container inspect. */
-export function stateTimesOf(inspect: Record<string, any>): StateTimes {
-  const state = (inspect.State ?? {}) as Record<string, any>
+export function stateTimesOf(inspect: { State?: unknown }): StateTimes {
+  const state = (inspect.State ?? {}) as {
+    Running?: boolean
+    Paused?: boolean
+    Restarting?: boolean
+    Dead?: boolean
+    Status?: string
+    StartedAt?: string
+    FinishedAt?: string
+    ExitCode?: number
+    Health?: { Status?: string } | null
+  }
+  const health = state.Health?.Status
   return {
     running: state.Running === true,
     paused: state.Paused === true,
@@ -75,6 +86,6 @@ export function stateTimesOf(inspect: Record<string, any>): StateTimes {
     startedAt: goTimeMs(state.StartedAt),
     finishedAt: goTimeMs(state.FinishedAt),
     exitCode: Number(state.ExitCode ?? 0),
-    health: typeof state.Health?.Status === 'string' && state.Health.Status !== '' ? state.Health.Status : undefined,
+    health: typeof health === 'string' && health !== '' ? health : undefined,
   }
 }

@@ -44,12 +44,18 @@ describe('Status text as dockerd words it', () => {
   test('each state', () => {
     assert.equal(statusText(base, now), 'Created')
     assert.equal(statusText({ ...base, running: true, startedAt: now - 5 * M }, now), 'Up 5 minutes')
-    assert.equal(statusText({ ...base, running: true, paused: true, startedAt: now - 5 * M }, now), 'Up 5 minutes (Paused)')
+    assert.equal(
+      statusText({ ...base, running: true, paused: true, startedAt: now - 5 * M }, now),
+      'Up 5 minutes (Paused)',
+    )
     assert.equal(
       statusText({ ...base, running: true, health: 'starting', startedAt: now - 2 * S }, now),
       'Up 2 seconds (health: starting)',
     )
-    assert.equal(statusText({ ...base, running: true, health: 'healthy', startedAt: now - 2 * S }, now), 'Up 2 seconds (healthy)')
+    assert.equal(
+      statusText({ ...base, running: true, health: 'healthy', startedAt: now - 2 * S }, now),
+      'Up 2 seconds (healthy)',
+    )
     assert.equal(
       statusText({ ...base, startedAt: now - 9 * S, finishedAt: now - 2 * S, exitCode: 3 }, now),
       'Exited (3) 2 seconds ago',
@@ -100,13 +106,16 @@ describe('the container cache follows a host', () => {
     for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
     assert.ok(check())
   }
-  const names = (text: string | undefined) => (JSON.parse(text!) as { Names: string[] }[]).map((c) => c.Names[0])
+  const names = (text: string | undefined) =>
+    (JSON.parse(text!) as { Names: string[] }[]).map((c) => c.Names[0])
   before(async () => {
     engines = await startFakeEngines(2)
     engines[0]!.add('aaaa1111', 'web', 1000)
     engines[1]!.add('bbbb2222', 'db', 2000)
     flock = new Flock(detectRuntime(), engines.map((e) => ({ name: e.name, url: e.url })))
-    cache = new ContainerCache<Host>({ render: (row, host) => ({ ...row, Labels: { 'flocker.host': host.name } }) })
+    cache = new ContainerCache<Host>({
+      render: (row, host) => ({ ...row, Labels: { 'flocker.host': host.name } }),
+    })
     cache.follow(flock.all)
   })
   after(async () => {
@@ -123,7 +132,9 @@ describe('the container cache follows a host', () => {
     engines[0]!.add('cccc3333', 'api', 3000)
     const host = flock.byName('fake1')!
     engines[0]!.emit({ Type: 'container', Action: 'create', id: 'cccc3333'.padEnd(64, '0') })
-    await until(() => !cache.fresh(host) || names(cache.list(flock.all, new URLSearchParams('all=1'), {})).length === 3)
+    await until(() =>
+      !cache.fresh(host) || names(cache.list(flock.all, new URLSearchParams('all=1'), {})).length === 3
+    )
     await until(() => cache.fresh(host))
     assert.deepEqual(names(cache.list(flock.all, new URLSearchParams('all=1'), {})), ['/api', '/db', '/web'])
   })
