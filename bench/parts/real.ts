@@ -161,33 +161,38 @@ export async function measureReal(
   const flocker = await flockerOn(runtime, fixture.engines.engines.map((e) => e.flag))
   try {
     await call(targetOf(flocker.url), 'GET', '/v1.41/containers/json?all=1') // every host checked once
+    const paths = {
+      'container inspect': `/v1.41/containers/${fixture.running}/json`,
+      '/containers/{id}/top': `/v1.41/containers/${fixture.running}/top`,
+      '/images/{name}/json': `/v1.41/images/${IMAGE}/json`,
+    }
     if (sizes.parts.has('small')) {
       log(`${runtime}: small requests, direct, bare proxy and flocker in turns`)
-      await smallRequests(
-        runtime,
-        urls[0]!,
-        bare,
-        flocker,
-        {
-          'container inspect': `/v1.41/containers/${fixture.running}/json`,
-          '/containers/{id}/top': `/v1.41/containers/${fixture.running}/top`,
-          '/images/{name}/json': `/v1.41/images/${IMAGE}/json`,
-        },
-        sizes,
+      await recorded(
         sections.small,
+        runtime,
+        () => smallRequests(runtime, urls[0]!, bare, flocker, paths, sizes, sections.small),
       )
     }
     if (sizes.parts.has('lists')) {
       log(`${runtime}: flock-wide lists`)
-      await lists(runtime, engine1, flocker, sizes, sections.lists)
+      await recorded(sections.lists, runtime, () => lists(runtime, engine1, flocker, sizes, sections.lists))
     }
     if (sizes.parts.has('placement')) {
       log(`${runtime}: placement`)
-      await placement(runtime, urls[0]!, flocker, sizes, sections.placement)
+      await recorded(
+        sections.placement,
+        runtime,
+        () => placement(runtime, urls[0]!, flocker, sizes, sections.placement),
+      )
     }
     if (sizes.parts.has('streams') && sizes.streamMb) {
       log(`${runtime}: streams`)
-      await streams(runtime, fixture, engine1, flocker, sizes, sections.streams)
+      await recorded(
+        sections.streams,
+        runtime,
+        () => streams(runtime, fixture, engine1, flocker, sizes, sections.streams),
+      )
     }
   } finally {
     await Promise.all([bare.stop(), flocker.stop()])
@@ -322,6 +327,21 @@ async function streams(
   out.set('flocker RSS peak during the streams (MiB)', 'flat whatever the size', runtime, {
     text: peak.toFixed(0),
   })
+}
+
+/** Runs one part; a failure (an engine that died, a hang) is written into the results, not lost. */
+export async function recorded(
+  out: SectionBuilder,
+  runtime: string,
+  part: () => Promise<void>,
+): Promise<void> {
+  try {
+    await part()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    log(`${runtime}: failed: ${message}`)
+    out.set('(this part failed)', '', runtime, { text: message.slice(0, 200) })
+  }
 }
 
 export function median(values: number[]): number {
