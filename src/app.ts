@@ -49,7 +49,7 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
 export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
-  const flock = new Flock(adapter)
+  const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout })
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
   flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))

@@ -1,7 +1,7 @@
 import { errorText } from './docker/errors.ts'
 import * as v from 'valibot'
 import type { HostSpec } from './flock/flock.ts'
-import { readTlsDirectory } from './host-client/endpoint.ts'
+import { readTlsDirectory } from './addresses/tls-directory.ts'
 import type { Platform } from './runtime/types.ts'
 
 const NodeEntry = v.union([

@@ -29,6 +29,11 @@ export interface FlockerOptions {
   readonly health?: Partial<HealthOptions>
   /** How long a merged view waits for a slow host before answering without it (ms). */
   readonly hostTimeout?: number
+  /**
+   * How long attach and exec wait for the engine's answer head, dial included (ms, default 30 s):
+   * a frozen engine fails the command instead of holding it.
+   */
+  readonly hijackTimeout?: number
   /** Milliseconds between calls of the `list` hook (default 30 s). */
   readonly listInterval?: number
   /** Logs every request and answer (method, path, status, time) through this function. */

@@ -1,4 +1,4 @@
-import { parseEndpoint } from './host-client/endpoint.ts'
+import { parseEndpoint } from './addresses/endpoint.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { Endpoint, RunningServer, RuntimeAdapter, ServeEnv } from './runtime/types.ts'
 

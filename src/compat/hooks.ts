@@ -1,6 +1,6 @@
 import type { Host } from '../flock/host.ts'
 import type { FlockerHooks, RouteInfo } from '../hooks.ts'
-import { formatEndpoint, parseEndpoint } from '../host-client/endpoint.ts'
+import { formatEndpoint, parseEndpoint } from '../addresses/endpoint.ts'
 import type { LegacyHostSpec } from '../options.ts'
 import { type Callback, callbackToPromise } from './callbacks.ts'
 

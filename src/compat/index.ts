@@ -11,14 +11,17 @@
  * ```
  * @module
  */
+// The original API was a node EventEmitter (`dockers.on('list', ...)`, once, off, emit): the facade
+// is one, from node:events, rather than a copy that differs in corners (off() of a once listener).
+import { EventEmitter } from 'node:events'
 import { createFlocker, type FlockerApp } from '../app.ts'
 import { DockerError } from '../docker/errors.ts'
 import { locate } from '../flock/locate.ts'
 import type { Host } from '../flock/host.ts'
 import type { RouteInfo } from '../hooks.ts'
 import type { FlockerOptions, HostInput } from '../options.ts'
-import { type NodeRequestListener, nodeRequestListener } from '../runtime/node-compat/request-listener.ts'
-import type { RunningServer } from '../runtime/types.ts'
+import { detectRuntime } from '../runtime/mod.ts'
+import type { NodeRequestListener, RunningServer } from '../runtime/types.ts'
 import { serve } from '../serve.ts'
 import { type Callback, callbackToPromise, promiseToCallback } from './callbacks.ts'
 import { hooksFrom, type Listener, type Server, type ServerChoice } from './hooks.ts'
@@ -50,8 +53,7 @@ export type StartListener = (
 export type CompatOptions = Omit<FlockerOptions, 'hooks'>
 
 /** The object `flocker()` returns. */
-export class Flocker {
-  #listeners = new Map<string, Listener[]>()
+export class Flocker extends EventEmitter {
   #options: CompatOptions
   #app: FlockerApp | null = null
   #listener: NodeRequestListener | null = null
@@ -59,58 +61,17 @@ export class Flocker {
   #running: RunningServer[] = []
 
   constructor(options: CompatOptions = {}) {
+    super()
     this.#options = options
   }
 
-  on(event: 'list', listener: ListListener): this
-  on(event: 'route', listener: RouteListener): this
-  on(event: 'map', listener: MapListener): this
-  on(event: 'start', listener: StartListener): this
-  on(event: string, listener: (...args: any[]) => unknown): this
-  on(event: string, listener: Listener): this {
-    this.#listeners.set(event, [...this.listeners(event), listener])
-    return this
-  }
-
-  addListener(event: string, listener: (...args: any[]) => unknown): this {
-    return this.on(event, listener)
-  }
-
-  once(event: string, listener: (...args: any[]) => unknown): this {
-    const once = (...args: unknown[]) => {
-      this.off(event, once)
-      return listener(...args)
-    }
-    return this.on(event, once)
-  }
-
-  off(event: string, listener: Listener): this {
-    this.#listeners.set(event, this.listeners(event).filter((fn) => fn !== listener))
-    return this
-  }
-
-  removeListener(event: string, listener: Listener): this {
-    return this.off(event, listener)
-  }
-
-  removeAllListeners(event?: string): this {
-    if (event === undefined) this.#listeners.clear()
-    else this.#listeners.delete(event)
-    return this
-  }
-
-  listeners(event: string): Listener[] {
-    return [...this.#listeners.get(event) ?? []]
-  }
-
-  listenerCount(event: string): number {
-    return this.listeners(event).length
-  }
-
-  emit(event: string, ...args: unknown[]): boolean {
-    const listeners = this.listeners(event)
-    for (const listener of listeners) listener(...args)
-    return listeners.length > 0
+  override on(event: 'list', listener: ListListener): this
+  override on(event: 'route', listener: RouteListener): this
+  override on(event: 'map', listener: MapListener): this
+  override on(event: 'start', listener: StartListener): this
+  override on(event: string | symbol, listener: (...args: any[]) => unknown): this
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener)
   }
 
   /**
@@ -124,7 +85,9 @@ export class Flocker {
       // The original asked `list` on every flock-wide operation: poll it often.
       listInterval: 5_000,
       ...this.#options,
-      hooks: hooksFrom((event) => this.listeners(event), () => this.#list()),
+      // rawListeners: the hooks call listeners without emit(), and a once() listener's wrapper
+      // removes it when called, so once means once here too.
+      hooks: hooksFrom((event) => this.rawListeners(event), () => this.#list()),
     })
     return this.#app
   }
@@ -132,7 +95,8 @@ export class Flocker {
   /** Serves one request of a node:http server you made (Node: attach and exec too, see README). */
   handle(req: any, res: any): void {
     this.emit('request', req, res)
-    this.#listener ??= nodeRequestListener((request, env) => this.app.fetch(request, env))
+    const runtime = this.#options.runtime ?? detectRuntime()
+    this.#listener ??= runtime.requestListener((request, env) => this.app.fetch(request, env))
     void this.#listener(req, res)
   }
 
@@ -179,7 +143,7 @@ export class Flocker {
   }
 
   #first(event: string): Listener | undefined {
-    return this.listeners(event)[0]
+    return this.rawListeners(event)[0]
   }
 
   async #list() {

@@ -1,5 +1,5 @@
-import type { RuntimeAdapter, TlsFiles } from '../runtime/types.ts'
-import { parseEndpoint } from '../host-client/endpoint.ts'
+import type { HostClientOptions, HostTransport, TlsFiles } from '../runtime/types.ts'
+import { parseEndpoint } from '../addresses/endpoint.ts'
 import { Host } from './host.ts'
 import { OwnerCache } from './owners.ts'
 
@@ -27,7 +27,11 @@ export class Flock {
   /** Called after every inventory change (event streams join or leave). */
   readonly listeners: Set<(change: InventoryChange) => void> = new Set()
 
-  constructor(private readonly adapter: RuntimeAdapter, specs: readonly HostSpec[] = []) {
+  constructor(
+    private readonly transport: HostTransport,
+    specs: readonly HostSpec[] = [],
+    private readonly clientOptions: HostClientOptions = {},
+  ) {
     this.setHosts(specs)
   }
 
@@ -46,14 +50,17 @@ export class Flock {
       ) {
         next.set(name, old)
       } else {
-        const host = new Host(name, endpoint, { ...spec.labels }, this.adapter)
+        const host = new Host(name, endpoint, { ...spec.labels }, this.transport, this.clientOptions)
         next.set(name, host)
         added.push(host)
       }
     }
     const removed = [...this.#hosts.values()].filter((host) => next.get(host.name) !== host)
     this.#hosts = next
-    for (const host of removed) this.owners.forgetHost(host)
+    for (const host of removed) {
+      this.owners.forgetHost(host)
+      host.close()
+    }
     const change = { added, removed }
     if (added.length || removed.length) { for (const listener of this.listeners) listener(change) }
     return change

@@ -1,6 +1,13 @@
 import { DockerError, hostUnreachable } from '../docker/errors.ts'
-import { formatEndpoint } from '../host-client/endpoint.ts'
-import type { Endpoint, RawConnection, RuntimeAdapter } from '../runtime/types.ts'
+import { formatEndpoint } from '../addresses/endpoint.ts'
+import type {
+  Endpoint,
+  HijackCapability,
+  HostClient,
+  HostClientOptions,
+  HostTransport,
+  UpgradeRequest,
+} from '../runtime/types.ts'
 
 export type HostStatus = 'pending' | 'healthy' | 'unhealthy'
 
@@ -22,7 +29,8 @@ export interface EngineFacts {
   readonly images: number
 }
 
-export interface RequestInit {
+/** What a request to a host may carry besides its method and path. */
+export interface HostRequestInit {
   readonly headers?: HeadersInit
   readonly body?: ReadableStream<Uint8Array> | Uint8Array | null
   readonly signal?: AbortSignal
@@ -37,13 +45,20 @@ export class Host {
   lastCheck: Date | null = null
   facts: EngineFacts | null = null
   consecutiveFailures = 0
+  #client: HostClient | null = null
 
   constructor(
     readonly name: string,
     readonly endpoint: Endpoint,
     readonly labels: Readonly<Record<string, string>>,
-    private readonly adapter: RuntimeAdapter,
+    private readonly transport: HostTransport,
+    private readonly clientOptions: HostClientOptions = {},
   ) {}
+
+  /** This host's connections (its keep-alive agent), made on first use and dropped by close(). */
+  get #connection(): HostClient {
+    return this.#client ??= this.transport.connect(this.endpoint, this.clientOptions)
+  }
 
   get address(): string {
     return formatEndpoint(this.endpoint)
@@ -55,14 +70,14 @@ export class Host {
   }
 
   /** Sends a request; a host that cannot be reached becomes a 502 naming the host. */
-  async request(method: string, path: string, init: RequestInit = {}): Promise<Response> {
+  async request(method: string, path: string, init: HostRequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers)
     headers.delete('host')
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
     try {
-      return await this.adapter.request(this.endpoint, {
+      return await this.#connection.request({
         method,
         path,
         headers,
@@ -76,19 +91,31 @@ export class Host {
   }
 
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
-  async json<T>(path: string, init: RequestInit & { method?: string } = {}): Promise<T> {
+  async json<T>(path: string, init: HostRequestInit & { method?: string } = {}): Promise<T> {
     const response = await this.request(init.method ?? 'GET', path, init)
     const text = await response.text()
     if (!response.ok) throw new DockerError(response.status, engineMessage(text))
     return (text ? JSON.parse(text) : null) as T
   }
 
-  async dial(signal?: AbortSignal): Promise<RawConnection> {
+  /**
+   * Sends an Upgrade request (attach, exec start, /session). When the engine switches protocols the
+   * answer is the capability's splice order; any other answer (404 No such container) is returned.
+   */
+  async hijack(capability: HijackCapability, request: UpgradeRequest): Promise<Response> {
+    let answer
     try {
-      return await this.adapter.dial(this.endpoint, signal)
+      answer = await this.#connection.upgrade(request)
     } catch (error) {
       throw hostUnreachable(this.name, error)
     }
+    return answer.upgraded ? capability.splice(answer.connection) : answer.response
+  }
+
+  /** The host left the flock: its kept-alive connections go (requests still running finish). */
+  close(): void {
+    this.#client?.close()
+    this.#client = null
   }
 }
 

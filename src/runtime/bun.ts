@@ -4,6 +4,11 @@ import { nodeCompatAdapter } from './node-compat/adapter.ts'
  * Bun: Bun.serve cannot hijack a connection (WebSocket only) and holds a response head back until
  * the first body byte, which stalls `docker run` (it waits for /wait's head before /start). Bun's
  * node:http does hijack through the 'upgrade' event, and its node:net half-closes with end().
- * Bun keeps its own native Request/Response.
+ * Bun keeps its own native Request/Response. A request handler cannot take the socket over: Bun
+ * answers the bytes after the Upgrade request with a 400. Its node:http client did not emit
+ * 'upgrade' on a 101, which is why the hijack handshake is written by hand (upgrade-client.ts).
  */
-export const bunAdapter = nodeCompatAdapter('bun', { overrideGlobals: false })
+export const bunAdapter = nodeCompatAdapter('bun', {
+  overrideGlobals: false,
+  requestHandlersCanHijack: false,
+})

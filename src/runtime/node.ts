@@ -1,4 +1,11 @@
 import { nodeCompatAdapter } from './node-compat/adapter.ts'
 
-/** Node: node:http with @hono/node-server's lightweight Request/Response globals. */
-export const nodeAdapter = nodeCompatAdapter('node', { overrideGlobals: true })
+/**
+ * Node: node:http with @hono/node-server's lightweight Request/Response globals. A request handler
+ * of the user's own node:http server may take the socket over for attach and exec (the original
+ * flocker's handle(req, res)) when the server has no 'upgrade' listener.
+ */
+export const nodeAdapter = nodeCompatAdapter('node', {
+  overrideGlobals: true,
+  requestHandlersCanHijack: true,
+})

@@ -1,6 +1,8 @@
 /**
- * The one small interface between flocker and the runtime it runs on (Node, Bun or Deno).
- * Everything outside src/runtime/ talks to sockets, files and the process through this.
+ * The one small interface between flocker and the runtime it runs on (Node, Bun or Deno), in three
+ * parts: serving (inbound HTTP/1.1 with hijack), the host transport (requests and upgrades to docker
+ * hosts) and process services. Everything outside src/runtime/ reaches sockets, files and the process
+ * through this, and nothing outside it asks which runtime it is on.
  */
 
 /** Where a docker host (or flocker itself) is reached. */
@@ -17,24 +19,7 @@ export interface TlsFiles {
   readonly insecure?: boolean
 }
 
-/** A request to send to a host, with the body still streaming from the client. */
-export interface OutgoingRequest {
-  readonly method: string
-  /** Path and query, e.g. `/v1.41/containers/json?all=1`. */
-  readonly path: string
-  readonly headers: Headers
-  /** null means: send no body at all (not even `Content-Length: 0` unless the headers say so). */
-  readonly body: ReadableStream<Uint8Array> | Uint8Array | null
-  readonly signal?: AbortSignal
-}
-
-/** A raw byte connection to a host, used for hijacked (upgraded) requests. */
-export interface RawConnection {
-  write(bytes: Uint8Array): Promise<void>
-  /** Next chunk, or null at end of stream. Only for reading the response head before a splice. */
-  read(): Promise<Uint8Array | null>
-  close(): void
-}
+// ---- Serving (inbound) ----
 
 /** What a fetch handler receives as `env` when the adapter serves it. */
 export interface ServeEnv {
@@ -43,13 +28,21 @@ export interface ServeEnv {
 }
 
 export interface HijackCapability {
-  /** Marks `response` so that the adapter, instead of writing it, writes `head` raw and splices. */
-  splice(upstream: RawConnection, head: Uint8Array): Response
+  /**
+   * Orders the adapter to write the engine's 101 head to the client and join the two connections.
+   * The order is kept for this request (not on the Response, which middleware may replace): the
+   * returned placeholder may be wrapped or re-created on its way out. If the app finally answers
+   * with an error status instead, or the client is gone, the engine connection is closed.
+   */
+  splice(upstream: UpgradedConnection): Response
 }
 
 export type FetchHandler = (request: Request, env: ServeEnv) => Response | Promise<Response>
 
-export interface ServeOptions {
+/** A `(req, res)` listener for a node:http server the user made (the original flocker's handle()). */
+export type NodeRequestListener = (req: unknown, res: unknown) => Promise<void>
+
+export interface ListenOptions {
   /** Addresses to listen on, dockerd's syntax already parsed. */
   readonly listen: readonly Endpoint[]
   readonly onListen?: (address: string) => void
@@ -62,16 +55,65 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export interface RuntimeAdapter {
-  readonly name: 'node' | 'bun' | 'deno'
+export interface Serving {
   /** Serve `handler` over HTTP/1.1, Upgrade requests included (attach, exec, /session). */
-  serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer>
-  /** Send one HTTP request to a host; the answer streams, undecoded, with no idle timeout. */
-  request(endpoint: Endpoint, request: OutgoingRequest): Promise<Response>
-  /** Open a raw connection to a host, for a hijacked request. */
-  dial(endpoint: Endpoint, signal?: AbortSignal): Promise<RawConnection>
-  readonly platform: Platform
+  serve(handler: FetchHandler, options: ListenOptions): Promise<RunningServer>
+  /**
+   * `handler` as a listener for the user's own node:http server. Upgrade requests are hijacked where
+   * the runtime lets a request handler take the socket (Node); elsewhere they get a 501.
+   */
+  requestListener(handler: FetchHandler): NodeRequestListener
 }
+
+// ---- Host transport (outbound) ----
+
+/** A request to send to a host, with the body still streaming from the client. */
+export interface HostRequest {
+  readonly method: string
+  /** Path and query, e.g. `/v1.41/containers/json?all=1`. */
+  readonly path: string
+  readonly headers: Headers
+  /** null means: send no body at all (not even `Content-Length: 0` unless the headers say so). */
+  readonly body: ReadableStream<Uint8Array> | Uint8Array | null
+  /** Aborts the request; for an upgrade, also the dial and the wait for the answer head. */
+  readonly signal?: AbortSignal
+}
+
+/** An Upgrade request (attach, exec start, /session): its small body is already read. */
+export interface UpgradeRequest extends HostRequest {
+  readonly body: Uint8Array | null
+}
+
+/** The engine switched protocols: a raw duplex to splice, held until spliced or closed. */
+export interface UpgradedConnection {
+  close(): void
+}
+
+/** The engine's answer to an Upgrade request: switched (101), or an ordinary answer (404, 409...). */
+export type UpgradeAnswer =
+  | { readonly upgraded: true; readonly connection: UpgradedConnection }
+  | { readonly upgraded: false; readonly response: Response }
+
+export interface HostClientOptions {
+  /** How long an upgrade may take, from dial to the engine's answer head (ms, default 30 s). */
+  readonly upgradeTimeout?: number
+}
+
+/** The way to one docker host; owns its keep-alive connections until close(). */
+export interface HostClient {
+  /** One HTTP request; the answer streams, undecoded, with no idle timeout. */
+  request(request: HostRequest): Promise<Response>
+  /** The hijack handshake on a connection of its own. */
+  upgrade(request: UpgradeRequest): Promise<UpgradeAnswer>
+  /** Drops the kept-alive connections (requests still running finish first). */
+  close(): void
+}
+
+export interface HostTransport {
+  connect(endpoint: Endpoint, options?: HostClientOptions): HostClient
+}
+
+// ---- Process services ----
 
 /** Process-level services the CLI and the file inventory need. */
 export interface Platform {
@@ -84,4 +126,10 @@ export interface Platform {
   onShutdown(handler: () => void | Promise<void>): void
   stderr(line: string): void
   stdout(line: string): void
+}
+
+export interface RuntimeAdapter extends Serving, HostTransport {
+  /** For messages (`flocker 0.1.0 on bun listening on ...`). */
+  readonly name: 'node' | 'bun' | 'deno'
+  readonly platform: Platform
 }

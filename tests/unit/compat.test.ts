@@ -286,3 +286,23 @@ describe('the facade end to end against a fake engine (app.fetch)', () => {
     await old.close()
   })
 })
+
+describe('the facade is a node EventEmitter', () => {
+  test('off() removes a once() listener; a once() hook listener answers once', async () => {
+    const dockers = flocker()
+    const listener = () => {}
+    dockers.once('route', listener)
+    assert.equal(dockers.listenerCount('route'), 1)
+    dockers.off('route', listener)
+    assert.equal(dockers.listenerCount('route'), 0)
+    let calls = 0
+    dockers.once('route', (_info: unknown, next: (e: unknown, v: string) => void) => {
+      calls++
+      next(null, 'node1')
+    })
+    const hooks = hooksFrom((event) => dockers.rawListeners(event), () => Promise.resolve([]))
+    await hooks.route!({ kind: 'create', name: 'x', image: 'busybox' } as never, [])
+    assert.equal(calls, 1)
+    assert.equal(hooks.route, undefined, 'gone after its one call')
+  })
+})

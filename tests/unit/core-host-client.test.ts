@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseArgs, UsageError } from '../../src/cli.ts'
-import { formatEndpoint, parseEndpoint, readTlsDirectory } from '../../src/host-client/endpoint.ts'
-import { concatBytes, encodeRequestHead, headEnd, parseResponseHead } from '../../src/host-client/http1.ts'
+import { formatEndpoint, parseEndpoint } from '../../src/addresses/endpoint.ts'
+import { readTlsDirectory } from '../../src/addresses/tls-directory.ts'
+import {
+  concatBytes,
+  encodeRequestHead,
+  headEnd,
+  parseResponseHead,
+} from '../../src/runtime/node-compat/http1.ts'
 import { parseListenAddress } from '../../src/serve.ts'
 
 const bytes = (text: string) => new TextEncoder().encode(text)

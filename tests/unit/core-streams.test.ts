@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { fanOut } from '../../src/docker/fan-out.ts'
 import { encodeJsonLine, jsonMessages } from '../../src/docker/json-lines.ts'
 import { mergeSources } from '../../src/docker/merge-streams.ts'
-import { concatBytes } from '../../src/host-client/http1.ts'
+import { concatBytes } from '../../src/runtime/node-compat/http1.ts'
 
 const encoder = new TextEncoder()
 

@@ -11,14 +11,16 @@ import type { RuntimeAdapter } from '../../src/runtime/types.ts'
 
 /** Two fake engines: node1 pulls, node2 answers 404 as a registry without the image makes it. */
 const adapter = {
-  request: (endpoint: { port?: number }) =>
-    Promise.resolve(
-      endpoint.port === 1
-        ? new Response(
-          '{"status":"Pulling from x","id":"1"}\n{"status":"Status: Downloaded newer image for x:1"}\n',
-        )
-        : Response.json({ message: 'manifest for x:1 not found' }, { status: 404 }),
-    ),
+  connect: (endpoint: { port?: number }) => ({
+    request: () =>
+      Promise.resolve(
+        endpoint.port === 1
+          ? new Response(
+            '{"status":"Pulling from x","id":"1"}\n{"status":"Status: Downloaded newer image for x:1"}\n',
+          )
+          : Response.json({ message: 'manifest for x:1 not found' }, { status: 404 }),
+      ),
+  }),
 } as unknown as RuntimeAdapter
 
 function request(): DockerRequest {

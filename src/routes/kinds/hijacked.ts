@@ -1,5 +1,4 @@
 import { locate } from '../../flock/locate.ts'
-import { hijackTo } from '../../host-client/hijack.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
 import { fillTemplate } from './routed.ts'
@@ -35,6 +34,12 @@ export function hijacked(target: 'container' | 'exec' | 'session', template: str
     // attach takes no body, yet dockerode sends its options as JSON there: dockerd drops it, and so must
     // we, or it reaches the container's stdin. exec start and /session bodies are meant for the engine.
     const body = target === 'container' ? null : received
-    return hijackTo(host, capability, { method: req.method, path, headers: req.headers, body })
+    return host.hijack(capability, {
+      method: req.method,
+      path,
+      headers: req.headers,
+      body,
+      signal: req.signal,
+    })
   }
 }

@@ -1,6 +1,7 @@
 import type { RuntimeAdapter } from '../types.ts'
-import { dial, request } from './client.ts'
+import { NodeHostClient } from './host-client.ts'
 import { nodePlatform } from './platform.ts'
+import { nodeRequestListener } from './request-listener.ts'
 import { serveHttp, type ServerQuirks } from './server.ts'
 
 /** An adapter built on node:http, node:net and node:tls, which Node, Bun and Deno all provide. */
@@ -8,8 +9,8 @@ export function nodeCompatAdapter(name: RuntimeAdapter['name'], quirks: ServerQu
   return {
     name,
     serve: (handler, options) => serveHttp(handler, options, quirks),
-    request,
-    dial,
+    requestListener: (handler) => nodeRequestListener(handler, quirks),
+    connect: (endpoint, options) => new NodeHostClient(endpoint, options),
     platform: nodePlatform,
   }
 }

@@ -1,10 +1,8 @@
 import { getRequestListener } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FetchHandler } from '../types.ts'
-import { answerUpgrade } from './server.ts'
-
-/** A `(req, res)` listener for a node:http server the user made, as the original flocker's handle(). */
-export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+import type { FetchHandler, NodeRequestListener } from '../types.ts'
+import { answerUpgrade } from './hijack.ts'
+import type { ServerQuirks } from './server.ts'
 
 /**
  * Serves `handler` from inside a user's `http.createServer((req, res) => ...)`. Plain requests go
@@ -13,13 +11,15 @@ export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) =>
  *
  * Node only: this works when the server has no 'upgrade' listener (else node:http sends Upgrade
  * requests there) and keeps the client's half-close only with `server.httpAllowHalfOpen = true`.
- * Bun's and Deno's node:http do not let a request handler take the socket over.
+ * Bun's and Deno's node:http do not let a request handler take the socket over (their files say so).
  */
-export function nodeRequestListener(handler: FetchHandler): NodeRequestListener {
+export function nodeRequestListener(handler: FetchHandler, quirks: ServerQuirks): NodeRequestListener {
   const plain = getRequestListener((request) => handler(request, {}), { overrideGlobalObjects: false })
-  return async (req, res) => {
+  return async (incoming, outgoing) => {
+    const req = incoming as IncomingMessage
+    const res = outgoing as ServerResponse
     if (!req.headers.upgrade) return plain(req, res)
-    if (!requestHandlersCanHijack()) return refuseUpgrade(res)
+    if (!quirks.requestHandlersCanHijack) return refuseUpgrade(res)
     const socket = req.socket
     try {
       const body = await readBody(req)
@@ -43,12 +43,6 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | null> {
     req.once('error', reject)
     req.once('end', () => resolve(declared ? Buffer.concat(chunks) : null))
   })
-}
-
-/** Bun's and Deno's node:http answer or drop the bytes after an Upgrade request a handler took. */
-function requestHandlersCanHijack(): boolean {
-  const global = globalThis as { Bun?: unknown; Deno?: unknown }
-  return !global.Bun && !global.Deno
 }
 
 function refuseUpgrade(res: ServerResponse): Promise<void> {

@@ -2,20 +2,16 @@ import { createAdaptorServer } from '@hono/node-server'
 import type { IncomingMessage, Server } from 'node:http'
 import * as fs from 'node:fs'
 import type { Socket } from 'node:net'
-import type { Endpoint, FetchHandler, RawConnection, RunningServer, ServeOptions } from '../types.ts'
-import { SocketConnection } from './raw-connection.ts'
-import { splice } from './splice.ts'
+import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../types.ts'
+import { answerUpgrade } from './hijack.ts'
 import { upgradeRequestBody } from './upgrade-body.ts'
 
-/** What a runtime changes in the node:http based server. */
+/** What a runtime changes in the node:http based server (each runtime's file says which and why). */
 export interface ServerQuirks {
   /** Let @hono/node-server install its faster Request/Response globals (Node only). */
   readonly overrideGlobals: boolean
-}
-
-interface SpliceOrder {
-  readonly upstream: RawConnection
-  readonly head: Uint8Array
+  /** A request handler of a user's node:http server may take the socket over for an upgrade. */
+  readonly requestHandlersCanHijack: boolean
 }
 
 /**
@@ -24,7 +20,7 @@ interface SpliceOrder {
  */
 export async function serveHttp(
   handler: FetchHandler,
-  options: ServeOptions,
+  options: ListenOptions,
   quirks: ServerQuirks,
 ): Promise<RunningServer> {
   const servers: Server[] = []
@@ -43,7 +39,7 @@ export async function serveHttp(
   return { addresses, close: () => Promise.all(servers.map(close)).then(() => {}) }
 }
 
-function createServer(handler: FetchHandler, options: ServeOptions, quirks: ServerQuirks): Server {
+function createServer(handler: FetchHandler, options: ListenOptions, quirks: ServerQuirks): Server {
   const server = createAdaptorServer({
     fetch: (request) => handler(request, {}),
     overrideGlobalObjects: quirks.overrideGlobals,
@@ -69,63 +65,6 @@ function createServer(handler: FetchHandler, options: ServeOptions, quirks: Serv
 async function handleUpgrade(handler: FetchHandler, req: IncomingMessage, socket: Socket, head: Buffer) {
   const { body, surplus } = await upgradeRequestBody(req, socket, head)
   await answerUpgrade(handler, req, socket, body, surplus)
-}
-
-/**
- * Runs an Upgrade request (its body already read) through `handler`: a hijack answer is spliced to
- * the engine, anything else is written as plain HTTP/1.1. Shared by the 'upgrade' event and by
- * nodeRequestListener, which takes the socket over from a request handler.
- */
-export async function answerUpgrade(
-  handler: FetchHandler,
-  req: IncomingMessage,
-  socket: Socket,
-  body: Uint8Array | null,
-  surplus: Uint8Array[],
-) {
-  socket.setNoDelay(true)
-  socket.on('error', () => socket.destroy())
-  const host = req.headers.host ?? 'localhost'
-  const headers = new Headers()
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
-  }
-  const request = new Request(`http://${host}${req.url ?? '/'}`, {
-    method: req.method,
-    headers,
-    body: body && req.method !== 'GET' && req.method !== 'HEAD' ? body as BodyInit : null,
-  })
-  const orders = new WeakMap<Response, SpliceOrder>()
-  const response = await handler(request, {
-    hijack: {
-      splice(upstream, head) {
-        const marker = new Response(null, { status: 200 })
-        orders.set(marker, { upstream, head })
-        return marker
-      },
-    },
-  })
-  const order = orders.get(response)
-  if (!order) return writePlainResponse(socket, response)
-  if (!(order.upstream instanceof SocketConnection)) throw new Error('foreign connection cannot be spliced')
-  const upstream = order.upstream.detach()
-  socket.write(order.head)
-  for (const chunk of upstream.pending) socket.write(chunk)
-  splice(socket, upstream.socket, { clientSurplus: surplus, upstreamEnded: upstream.ended })
-}
-
-/** An upgrade the handler refused (404, 409...): answer it as plain HTTP/1.1 and close. */
-async function writePlainResponse(socket: Socket, response: Response) {
-  const body = response.body ? new Uint8Array(await response.arrayBuffer()) : new Uint8Array()
-  const lines = [`HTTP/1.1 ${response.status} ${response.statusText || 'Error'}`]
-  response.headers.forEach((value, name) => {
-    if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') {
-      lines.push(`${name}: ${value}`)
-    }
-  })
-  lines.push(`Content-Length: ${body.byteLength}`, 'Connection: close', '', '')
-  socket.write(lines.join('\r\n'))
-  socket.end(body)
 }
 
 function listen(server: Server, endpoint: Endpoint): Promise<string> {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
-import { concatBytes } from '../../host-client/http1.ts'
+import { concatBytes } from './http1.ts'
 
 /**
  * Reads the body of an Upgrade request (exec start carries `{"Detach":false,"Tty":false}`).

@@ -50,3 +50,10 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   }
   return out
 }
+
+/** `head` (a complete head, blank line included) with `extra` header lines added before the blank line. */
+export function withHeaders(head: Uint8Array, extra: readonly [string, string][]): Uint8Array {
+  if (!extra.length) return head
+  const lines = extra.map(([name, value]) => `${name}: ${value}\r\n`).join('')
+  return concatBytes([head.subarray(0, head.byteLength - 2), encoder.encode(lines + '\r\n')])
+}

@@ -1,11 +1,10 @@
 import type { Socket } from 'node:net'
-import type { RawConnection } from '../types.ts'
 
 /**
- * A socket read chunk by chunk while the response head of a hijacked request is parsed;
- * `detach()` then hands the socket, and whatever it read past the head, to the splice.
+ * A socket read chunk by chunk while the answer head of an upgrade is parsed; `detach()` then hands
+ * the socket, and whatever it read past the head, to the splice. Private to node-compat.
  */
-export class SocketConnection implements RawConnection {
+export class SocketReader {
   readonly #queue: Uint8Array[] = []
   #ended = false
   #failure: unknown = null

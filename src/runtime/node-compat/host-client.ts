@@ -1,0 +1,138 @@
+import * as http from 'node:http'
+import * as https from 'node:https'
+import type { Endpoint, HostClient, HostClientOptions, HostRequest, UpgradeRequest } from '../types.ts'
+import { pumpWebToNode, readableToWeb } from './streams.ts'
+import { tlsOptions } from './tls-options.ts'
+import { upgrade } from './upgrade-client.ts'
+
+/** Headers that describe one hop, never forwarded (RFC 9110 7.6.1); node sets its own framing. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+])
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304])
+
+/**
+ * One docker host reached with node:http/node:https: bytes pass undecoded (no gunzip of `docker cp`),
+ * a rewritten body keeps its exact Content-Length, and nothing times out a quiet stream. The host's
+ * keep-alive agent lives here, so it goes when the host leaves the flock.
+ */
+export class NodeHostClient implements HostClient {
+  readonly #agent: http.Agent
+  #running = 0
+  #closed = false
+
+  constructor(readonly endpoint: Endpoint, private readonly options: HostClientOptions = {}) {
+    const keepAlive = {
+      keepAlive: true,
+      keepAliveMsecs: 1000,
+      maxFreeSockets: 64,
+      scheduling: 'lifo' as const,
+    }
+    this.#agent = endpoint.tls
+      ? new https.Agent({ ...keepAlive, ...tlsOptions(endpoint) })
+      : new http.Agent(keepAlive)
+  }
+
+  /** Sends a request; the response body streams with backpressure and is never decoded. */
+  request(outgoing: HostRequest): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const transport = this.endpoint.tls ? https : http
+      const req = transport.request({
+        ...this.#target(),
+        agent: this.#agent,
+        method: outgoing.method,
+        path: outgoing.path,
+        headers: toNodeHeaders(outgoing.headers),
+        // Long streams (logs -f, events, wait) must never be cut for being quiet.
+        timeout: 0,
+      })
+      const finished = this.#started()
+      const abort = () => req.destroy(new Error('request aborted by the client'))
+      outgoing.signal?.addEventListener('abort', abort, { once: true })
+      req.once('error', (error) => {
+        finished()
+        outgoing.signal?.removeEventListener('abort', abort)
+        reject(error)
+      })
+      req.once('response', (res) => {
+        res.once('close', () => {
+          finished()
+          outgoing.signal?.removeEventListener('abort', abort)
+        })
+        const status = res.statusCode ?? 502
+        const headers = fromRawHeaders(res.rawHeaders)
+        const noBody = NULL_BODY_STATUS.has(status) || outgoing.method === 'HEAD'
+        if (noBody) res.resume()
+        resolve(
+          new Response(noBody ? null : readableToWeb(res), {
+            status,
+            statusText: res.statusMessage,
+            headers,
+          }),
+        )
+      })
+      sendBody(req, outgoing.body).catch((error) => req.destroy(error))
+    })
+  }
+
+  upgrade(request: UpgradeRequest) {
+    return upgrade(this.endpoint, request, this.options.upgradeTimeout)
+  }
+
+  close(): void {
+    this.#closed = true
+    if (this.#running === 0) this.#agent.destroy()
+  }
+
+  /** Counts a request until it is over: a closed client's agent goes when the last one ends. */
+  #started(): () => void {
+    this.#running++
+    let over = false
+    return () => {
+      if (over) return
+      over = true
+      if (--this.#running === 0 && this.#closed) this.#agent.destroy()
+    }
+  }
+
+  #target(): http.RequestOptions {
+    const endpoint = this.endpoint
+    return endpoint.kind === 'unix'
+      ? { socketPath: endpoint.path }
+      : { host: endpoint.host, port: endpoint.port, ...tlsOptions(endpoint) }
+  }
+}
+
+export function toNodeHeaders(headers: Headers): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {}
+  headers.forEach((value, name) => {
+    if (!HOP_BY_HOP.has(name)) out[name] = value
+  })
+  return out
+}
+
+export function fromRawHeaders(raw: string[]): Headers {
+  const headers = new Headers()
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!
+    if (!HOP_BY_HOP.has(name.toLowerCase())) headers.append(name, raw[i + 1]!)
+  }
+  return headers
+}
+
+async function sendBody(req: http.ClientRequest, body: HostRequest['body']): Promise<void> {
+  if (body instanceof Uint8Array) {
+    req.end(body)
+  } else if (body) {
+    await pumpWebToNode(body, req)
+    req.end()
+  } else {
+    req.end()
+  }
+}
