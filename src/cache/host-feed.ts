@@ -37,6 +37,8 @@ export interface FeedHost {
   readonly name: string
   request(method: string, path: string, init?: { signal?: AbortSignal }): Promise<Response>
   json<T>(path: string, init?: { signal?: AbortSignal }): Promise<T>
+  /** Told of every request flocker sends that may change the host (src/flock/host.ts). */
+  readonly writes?: Set<(path: string) => void>
 }
 
 /** One cached container: the engine's row rendered once, around the Status text computed per list. */
@@ -91,14 +93,21 @@ export class HostFeed {
   }
 
   start(): void {
+    this.host.writes?.add(this.#onWrite)
     void this.#follow()
   }
 
   stop(): void {
+    this.host.writes?.delete(this.#onWrite)
     this.#abort.abort()
     this.#streamUp = false
     this.#rows.clear()
     this.#names.clear()
+  }
+
+  /** A request flocker sent may have changed a row (exec, auth and sessions cannot). */
+  #onWrite = (path: string) => {
+    if (!/^(\/v[\d.]+)?\/(exec|auth|session|grpc|_ping)\b/.test(path)) this.changed()
   }
 
   /** A change made on this host (through flocker, or told by an event): resync before answering again. */
@@ -111,7 +120,7 @@ export class HostFeed {
     const signal = this.#abort.signal
     while (!signal.aborted) {
       try {
-        const filters = encodeURIComponent(JSON.stringify({ type: ['container', 'network'] }))
+        const filters = encodeURIComponent(JSON.stringify({ type: ['container', 'network', 'image'] }))
         const response = await this.host.request('GET', `/events?filters=${filters}`, { signal })
         if (!response.ok || !response.body) throw new Error(`events answered ${response.status}`)
         this.#streamUp = true
@@ -210,9 +219,13 @@ export class HostFeed {
   }
 }
 
-/** Container events change rows; network connect/disconnect change a row's networks. */
+/**
+ * Container events change rows; network connect/disconnect change a row's networks; an image tagged,
+ * untagged or removed changes the `Image` a row shows (dockerd shows the ID once the name has gone).
+ */
 function relevant(event: Event): boolean {
   if (event.Type === 'network') return event.Action === 'connect' || event.Action === 'disconnect'
+  if (event.Type === 'image') return /^(tag|untag|delete|load|import|pull)$/.test(String(event.Action))
   const action = String(event.Action ?? event.status ?? '')
   // exec_*, attach, resize, top, archive-path, export, commit leave the list row as it was.
   return !/^(exec_|attach|detach|resize|top|archive-path|extract-to-dir|export|commit|copy)/.test(action)

@@ -46,6 +46,8 @@ export class Host {
   facts: EngineFacts | null = null
   consecutiveFailures = 0
   #client: HostClient | null = null
+  /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
+  readonly writes: Set<(path: string) => void> = new Set()
 
   constructor(
     readonly name: string,
@@ -77,13 +79,15 @@ export class Host {
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
     try {
-      return await this.#connection.request({
+      const response = await this.#connection.request({
         method,
         path,
         headers,
         body: init.body ?? null,
         signal: init.signal,
       })
+      if (method !== 'GET' && method !== 'HEAD') for (const listener of this.writes) listener(path)
+      return response
     } catch (error) {
       if (error instanceof DockerError) throw error
       throw hostUnreachable(this.name, error)
