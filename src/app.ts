@@ -19,6 +19,7 @@ import { scheduled } from './routes/kinds/scheduled.ts'
 import { pullTargets, startContainer } from './routes/kinds/placed.ts'
 import { system } from './routes/kinds/system.ts'
 import { detectRuntime } from './runtime/mod.ts'
+import { startListCache } from './cache/flock-cache.ts'
 import type { ServeEnv } from './runtime/types.ts'
 
 /** A handler of one kind: gets the flock, the request, the path parameters and the filled-in path. */
@@ -60,7 +61,15 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     list && (async () => (await list()).map(toHostSpec)),
     resolved.listInterval,
   )
-  const ctx: FlockerContext = { flock, options: resolved, hooks: options.hooks ?? {}, adapter, health }
+  const listCache = resolved.listCache ? startListCache(flock, resolved.names) : undefined
+  const ctx: FlockerContext = {
+    flock,
+    options: resolved,
+    hooks: options.hooks ?? {},
+    adapter,
+    health,
+    listCache,
+  }
   health.start()
   inventory.start()
 
@@ -90,6 +99,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
     refreshHosts: () => inventory.refresh(),
     close: () => {
+      listCache?.stop()
       inventory.stop()
       return Promise.resolve(health.stop())
     },

@@ -38,6 +38,11 @@ export interface FlockerOptions {
   readonly listInterval?: number
   /** Logs every request and answer (method, path, status, time) through this function. */
   readonly log?: (line: string) => void
+  /**
+   * Answer `docker ps` from a cache kept exact by every host's events (default false: off until it
+   * is wired into the command line and proven on every runtime); false asks every host on every list.
+   */
+  readonly listCache?: boolean
   /** The runtime adapter; detected when absent. */
   readonly runtime?: RuntimeAdapter
 }
@@ -49,6 +54,7 @@ export interface ResolvedOptions {
   readonly health: HealthOptions
   readonly hostTimeout: number
   readonly listInterval: number
+  readonly listCache: boolean
 }
 
 export function resolveOptions(options: FlockerOptions): ResolvedOptions {
@@ -59,6 +65,7 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
     health: { ...defaultHealth, ...options.health },
     hostTimeout: options.hostTimeout ?? 5_000,
     listInterval: options.listInterval ?? 30_000,
+    listCache: options.listCache ?? false,
   }
 }
 

@@ -100,6 +100,11 @@ export class ContainerCache<H extends FeedHost> {
     return n
   }
 
+  /** The full ID of the container named (or IDed) `ref` on `host`, if its rows have it. */
+  idOn(host: H, ref: string): string | undefined {
+    return this.#feeds.get(host)?.idOf(ref)
+  }
+
   /** The hosts whose rows hold `ref` as a name or full ID, when every host is fresh; else undefined. */
   holdersOf(hosts: readonly H[], ref: string): H[] | undefined {
     const out: H[] = []

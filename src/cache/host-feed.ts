@@ -59,7 +59,7 @@ const INSPECT_CONCURRENCY = 4
 
 export class HostFeed {
   #rows = new Map<string, CachedRow>()
-  #names = new Set<string>()
+  #names = new Map<string, string>()
   /** Bumped by every event and every change made through flocker. */
   #wanted = 1
   #synced = 0
@@ -86,6 +86,11 @@ export class HostFeed {
   /** Whether a container here has this name (`/web`) or full ID. */
   holds(nameOrId: string): boolean {
     return this.#names.has(nameOrId) || this.#rows.has(nameOrId)
+  }
+
+  /** The full ID of a container here by name (`web`) or full ID. */
+  idOf(ref: string): string | undefined {
+    return this.#rows.has(ref) ? ref : this.#names.get(`/${ref}`)
   }
 
   get size(): number {
@@ -186,7 +191,7 @@ export class HostFeed {
       return cached ? [[String(row.Id), cached] as const] : []
     })
     this.#rows = new Map(ordered)
-    this.#names = new Set([...this.#rows.values()].map((row) => row.fields.name))
+    this.#names = new Map([...this.#rows.values()].map((row) => [row.fields.name, row.fields.id]))
     this.onRows([...this.#rows.keys()])
   }
 

@@ -86,7 +86,7 @@ export class Host {
         body: init.body ?? null,
         signal: init.signal,
       })
-      if (method !== 'GET' && method !== 'HEAD') for (const listener of this.writes) listener(path)
+      if (method !== 'GET' && method !== 'HEAD') { for (const listener of this.writes) listener(path) }
       return response
     } catch (error) {
       if (error instanceof DockerError) throw error

@@ -1,4 +1,6 @@
+import type { ContainerCache } from '../cache/container-cache.ts'
 import type { Flock } from '../flock/flock.ts'
+import type { Host } from '../flock/host.ts'
 import type { HealthMonitor } from '../flock/health.ts'
 import type { FlockerHooks } from '../hooks.ts'
 import type { ResolvedOptions } from '../options.ts'
@@ -11,4 +13,6 @@ export interface FlockerContext {
   readonly hooks: FlockerHooks
   readonly adapter: RuntimeAdapter
   readonly health: HealthMonitor
+  /** The event-fed container list cache (absent with `listCache: false`). */
+  readonly listCache?: ContainerCache<Host>
 }

@@ -99,7 +99,7 @@ describe('the list cache answers as the engines do', () => {
   }
 
   before(async () => {
-    cached = createFlocker({ hosts: hosts() })
+    cached = createFlocker({ hosts: hosts(), listCache: true })
     live = createFlocker({ hosts: hosts(), listCache: false })
     await Promise.all([cached.checkHosts(), live.checkHosts()])
     // One network and one volume on engine 1, made directly.

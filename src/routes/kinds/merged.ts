@@ -1,11 +1,11 @@
-import { displayName } from '../../docker/refs.ts'
 import { HOST_LABEL } from '../../flock/host-view.ts'
 import { askAll, describeFailures, type HostAnswer } from '../../flock/fanout.ts'
 import type { Host } from '../../flock/host.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
 import type { ListKind } from '../table.ts'
-import { hostFilters } from './filters.ts'
+import { hostFilters, parseFilters } from './filters.ts'
+import { cachedContainerList, containerRowForFlock } from '../../cache/flock-cache.ts'
 import { noHostResponse } from './system.ts'
 
 export { HOST_LABEL }
@@ -19,6 +19,18 @@ type Item = Record<string, any>
 export function merged(list: ListKind) {
   return async (ctx: FlockerContext, req: DockerRequest): Promise<Response> => {
     const { path, query, keep } = listRequest(list, req)
+    if (list === 'containers') {
+      const hosts = ctx.flock.usable.filter(keep)
+      const filters = parseFilters(query.get('filters'))
+      const cached = cachedContainerList(
+        ctx.listCache,
+        hosts,
+        req.url.searchParams,
+        filters,
+        missingHostsHeader([], ctx),
+      )
+      if (cached) return cached
+    }
     const answers = await askAll(
       ctx.flock.usable,
       (host, signal) =>
@@ -102,10 +114,7 @@ function mergeContainers(
     for (const container of (value as Item[]) ?? []) ctx.flock.owners.remember(String(container.Id), host)
   }
   const all = answers.flatMap(({ host, value }) =>
-    ((value as Item[]) ?? []).map((container): Item => ({
-      ...withHostLabel(container, host),
-      Names: (container.Names ?? []).map((name: string) => displayName(name, host.name, ctx.options.names)),
-    }))
+    ((value as Item[]) ?? []).map((container) => containerRowForFlock(container, host, ctx.options.names))
   )
   all.sort((a, b) => Number(b.Created ?? 0) - Number(a.Created ?? 0))
   const limit = Number(search.get('limit') ?? -1)
