@@ -6,29 +6,18 @@ import { Flock, type HostSpec } from './flock/flock.ts'
 import { checkHost, HealthMonitor } from './flock/health.ts'
 import type { Host } from './flock/host.ts'
 import { Inventory } from './flock/inventory.ts'
-import { type FlockerOptions, resolveOptions, toHostSpec } from './options.ts'
-import type { FlockerContext } from './routes/context.ts'
-import { type DockerRequest, dockerRequest } from './routes/request.ts'
-import { honoPattern, type Route, type RouteKind, routes, VERSION_PREFIX } from './routes/table.ts'
+import { toHostSpec } from './flock/host-spec.ts'
+import { type FlockerOptions, resolveOptions } from './options.ts'
+import type { FlockerContext, Handler } from './routes/context.ts'
+import { dockerRequest } from './routes/request.ts'
+import { fillPath } from './docker/path.ts'
+import { handlerFor } from './routes/handlers.ts'
 import { anyHost } from './routes/kinds/any-host.ts'
-import { everyHost } from './routes/kinds/every-host.ts'
-import { hijacked } from './routes/kinds/hijacked.ts'
-import { merged } from './routes/kinds/merged.ts'
-import { routed } from './routes/kinds/routed.ts'
-import { scheduled } from './routes/kinds/scheduled.ts'
-import { pullTargets, startContainer } from './routes/kinds/placed.ts'
-import { system } from './routes/kinds/system.ts'
+import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import { startListCache } from './cache/flock-cache.ts'
 import type { ServeEnv } from './runtime/types.ts'
-
-/** A handler of one kind: gets the flock, the request, the path parameters and the filled-in path. */
-type KindHandler = (
-  ctx: FlockerContext,
-  req: DockerRequest,
-  params: Record<string, string>,
-  path: string,
-) => Promise<Response>
+import { PlacementMemory } from './schedule/memory.ts'
 
 export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   /** The hosts, their health and facts. */
@@ -60,14 +49,25 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     (options.hosts ?? []).map(toHostSpec),
     list && (async () => (await list()).map(toHostSpec)),
     resolved.listInterval,
+    (message) => (options.log ?? console.error)(`flocker: the list hook failed: ${message}`),
   )
   const listCache = resolved.listCache ? startListCache(flock, resolved.names) : undefined
+  const hooks = options.hooks ?? {}
+  const placement = {
+    flock,
+    memory: new PlacementMemory(),
+    hooks,
+    strategy: resolved.strategy,
+    hostTimeout: resolved.hostTimeout,
+  }
   const ctx: FlockerContext = {
     flock,
     options: resolved,
-    hooks: options.hooks ?? {},
+    hooks,
     adapter,
     health,
+    inventory,
+    placement,
     listCache,
   }
   health.start()
@@ -76,7 +76,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const app = new Hono<{ Bindings: ServeEnv }>()
   if (options.log) app.use(logger(options.log))
   const register = (route: Route, path: string) => {
-    const handler = handlerFor(route.handling, route)
+    const handler = handlerFor(route)
     const pattern = honoPattern(path)
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
       await inventory.ready
@@ -90,7 +90,10 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   }
   // Endpoints newer than this table: any host can answer them, unchanged.
   const passThrough = anyHost()
-  app.all('*', (c) => run(c, ctx, null, passThrough))
+  app.all('*', async (c) => {
+    await inventory.ready
+    return run(c, ctx, null, passThrough)
+  })
   app.onError((error) => toErrorResponse(error))
 
   return Object.assign(app, {
@@ -106,34 +109,11 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   })
 }
 
-function handlerFor(handling: RouteKind, route: Route): KindHandler {
-  switch (handling.kind) {
-    case 'system':
-      return system(handling.endpoint)
-    case 'merged':
-      return merged(handling.list)
-    case 'routed':
-      return handling.rewrite === 'start'
-        ? startContainer(route.path)
-        : routed(handling.target, handling.from, route.path)
-    case 'hijacked':
-      return hijacked(handling.target, route.path)
-    case 'scheduled':
-      return scheduled(handling.what)
-    case 'every-host':
-      return everyHost(handling.merge, handling.hosts === 'placed' ? pullTargets : undefined)
-    case 'any-host':
-      return anyHost()
-    case 'refused':
-      return () => Promise.resolve(errorResponse(handling.status, handling.message))
-  }
-}
-
-async function run(c: Context, ctx: FlockerContext, template: string | null, handler: KindHandler) {
+async function run(c: Context, ctx: FlockerContext, template: string | null, handler: Handler) {
   const req = dockerRequest(c)
   const params = joinHostParam(c.req.param() as Record<string, string>)
-  const path = template ? fillPath(template, params) : pathBelowMount(c)
   try {
+    const path = template ? fillPath(template, params) : pathBelowMount(c)
     return await handler(ctx, req, params, path)
   } catch (error) {
     return toErrorResponse(error)
@@ -143,10 +123,6 @@ async function run(c: Context, ctx: FlockerContext, template: string | null, han
 function joinHostParam(params: Record<string, string>): Record<string, string> {
   const { flockerHost, ...rest } = params
   return flockerHost ? { ...rest, id: `${flockerHost}/${rest.id}` } : params
-}
-
-function fillPath(template: string, params: Record<string, string>): string {
-  return template.replace(/\{(\w+)\*?\}/g, (_, name: string) => params[name] ?? '')
 }
 
 /** For the catch-all: the request path without the prefix the app is mounted under. */

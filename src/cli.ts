@@ -2,11 +2,11 @@ import { errorText } from './docker/errors.ts'
 import { createFlocker } from './app.ts'
 import { type ConfigFile, nodeFromFlag, nodeSpec, readConfigFile } from './config.ts'
 import type { HostSpec } from './flock/flock.ts'
-import { FLOCKER_VERSION } from './routes/kinds/system.ts'
+import { FLOCKER_VERSION } from './version.ts'
 import { DEFAULT_LISTEN, parseListenAddress, serve } from './serve.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { Platform, RuntimeAdapter } from './runtime/types.ts'
-import type { NameStyle } from './docker/refs.ts'
+import { isNameStyle, type NameStyle } from './docker/refs.ts'
 import { isStrategy, type StrategyName } from './schedule/strategies.ts'
 
 export const USAGE = `Usage: flocker [OPTIONS]
@@ -79,7 +79,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break
       case '--names': {
         const style = value()
-        if (!['plain', 'at', 'slash'].includes(style)) {
+        if (!isNameStyle(style)) {
           throw new UsageError(`--names takes plain, at or slash, not "${style}"`)
         }
         args.names = style as NameStyle

@@ -1,6 +1,10 @@
+import { JsonProblem, parseJsonAs } from './docker/body.ts'
 import { errorText } from './docker/errors.ts'
 import * as v from 'valibot'
-import type { HostSpec } from './flock/flock.ts'
+import { NAME_STYLES } from './docker/refs.ts'
+import type { HostSpec } from './flock/host-spec.ts'
+import { type LegacyHostSpec, toHostSpec } from './flock/host-spec.ts'
+import { STRATEGIES } from './schedule/strategies.ts'
 import { readTlsDirectory } from './addresses/tls-directory.ts'
 import type { Platform } from './runtime/types.ts'
 
@@ -15,16 +19,20 @@ const NodeEntry = v.union([
     tlsVerify: v.optional(v.boolean()),
   }),
   // the original flocker's shape
-  v.looseObject({ hostname: v.string(), docker: v.string() }),
+  v.looseObject({
+    hostname: v.string(),
+    docker: v.string(),
+    labels: v.optional(v.record(v.string(), v.string())),
+  }),
 ])
 
 /** The config file (JSON). Every field is optional; flags and env add to it. */
 export const ConfigFile = v.looseObject({
   listen: v.optional(v.union([v.string(), v.array(v.string())])),
   nodes: v.optional(v.array(NodeEntry)),
-  names: v.optional(v.picklist(['plain', 'at', 'slash'])),
+  names: v.optional(v.picklist(NAME_STYLES)),
   requireNames: v.optional(v.boolean()),
-  strategy: v.optional(v.picklist(['spread', 'binpack', 'random'])),
+  strategy: v.optional(v.picklist(STRATEGIES)),
   health: v.optional(v.looseObject({
     interval: v.optional(v.number()),
     failureThreshold: v.optional(v.number()),
@@ -42,21 +50,16 @@ export async function readConfigFile(path: string, platform: Platform): Promise<
   } catch (error) {
     throw new Error(`cannot read config file ${path}: ${errorText(error)}`)
   }
-  let json: unknown
   try {
-    json = JSON.parse(text)
+    return parseJsonAs(text, ConfigFile)
   } catch (error) {
+    if (!(error instanceof JsonProblem)) throw error
     throw new Error(
-      `config file ${path} is not valid JSON: ${errorText(error)}`,
+      error.reason === 'syntax'
+        ? `config file ${path} is not valid JSON: ${error.message}`
+        : `config file ${path}: ${error.path || '(top)'}: ${error.message}`,
     )
   }
-  const result = v.safeParse(ConfigFile, json)
-  if (!result.success) {
-    const issue = result.issues[0]
-    const where = v.getDotPath(issue) || '(top)'
-    throw new Error(`config file ${path}: ${where}: ${issue.message}`)
-  }
-  return result.output
 }
 
 /** A node entry of the config file as a HostSpec, with its certificates read. */
@@ -66,9 +69,7 @@ export async function nodeSpec(
   defaultCertPath?: string,
 ): Promise<HostSpec> {
   if (typeof entry === 'string') return nodeFromFlag(entry, platform, defaultCertPath)
-  if ('docker' in entry && 'hostname' in entry) {
-    return { name: String(entry.hostname), url: String(entry.docker) }
-  }
+  if ('docker' in entry && 'hostname' in entry) return toHostSpec(entry as LegacyHostSpec)
   const e = entry as {
     name?: string
     url: string
@@ -85,10 +86,6 @@ export async function nodeSpec(
 
 /** `[NAME=]URL` from --node or FLOCKER_NODES. */
 export function nodeFromFlag(text: string, platform: Platform, defaultCertPath?: string): Promise<HostSpec> {
-  const eq = text.indexOf('=')
-  const scheme = text.indexOf('://')
-  const [name, url] = eq > 0 && (scheme < 0 || eq < scheme)
-    ? [text.slice(0, eq), text.slice(eq + 1)]
-    : [undefined, text]
+  const { name, url } = toHostSpec(text)
   return nodeSpec({ name, url }, platform, defaultCertPath)
 }

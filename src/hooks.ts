@@ -1,5 +1,5 @@
 import type { Host } from './flock/host.ts'
-import type { HostInput } from './options.ts'
+import type { HostInput } from './flock/host-spec.ts'
 
 /** What `route` is told about the thing to place: a container create, a build, or an image pull. */
 export interface RouteInfo {

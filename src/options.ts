@@ -1,20 +1,10 @@
-import type { HostSpec } from './flock/flock.ts'
+import type { HostInput } from './flock/host-spec.ts'
 import type { HealthOptions } from './flock/health.ts'
 import { defaultHealth } from './flock/health.ts'
 import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
 import type { StrategyName } from './schedule/strategies.ts'
-
-/** A host in the original flocker's shape: `{ hostname: 'node1', docker: '127.0.0.1:2375' }`. */
-export interface LegacyHostSpec {
-  readonly hostname: string
-  readonly docker: string
-  readonly labels?: Readonly<Record<string, string>>
-}
-
-/** A host as `NAME=URL`, a bare URL, a HostSpec, or the original flocker's shape. */
-export type HostInput = string | HostSpec | LegacyHostSpec
 
 export interface FlockerOptions {
   readonly hosts?: readonly HostInput[]
@@ -69,16 +59,4 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
   }
 }
 
-/** Normalises every accepted host shape to a HostSpec. */
-export function toHostSpec(input: HostInput): HostSpec {
-  if (typeof input === 'string') {
-    const eq = input.indexOf('=')
-    const schemeAt = input.indexOf('://')
-    if (eq > 0 && (schemeAt < 0 || eq < schemeAt)) {
-      return { name: input.slice(0, eq), url: input.slice(eq + 1) }
-    }
-    return { url: input }
-  }
-  if ('docker' in input) return { name: input.hostname, url: input.docker, labels: input.labels }
-  return input
-}
+export { type HostInput, type LegacyHostSpec, toHostSpec } from './flock/host-spec.ts'

@@ -34,6 +34,9 @@ type Json = Record<string, unknown>
 /** What `list` may answer: servers, any host form of the new API, or the oldest `'a:2375,b:2375'`. */
 export type ServerList = readonly (Server | HostInput)[] | string
 
+/** Any listener, whatever its arguments (node's emitters take these too). */
+export type AnyListener = (...args: never[]) => unknown
+
 export type ListListener = (next: Callback<ServerList>) => unknown
 export type RouteListener = (info: RouteInfo, next: Callback<ServerChoice>) => unknown
 export type MapListener = (name: string, container: Json, image: Json, next: Callback<Json | void>) => unknown
@@ -69,9 +72,10 @@ export class Flocker extends EventEmitter {
   override on(event: 'route', listener: RouteListener): this
   override on(event: 'map', listener: MapListener): this
   override on(event: 'start', listener: StartListener): this
-  override on(event: string | symbol, listener: (...args: any[]) => unknown): this
-  override on(event: string | symbol, listener: (...args: any[]) => void): this {
-    return super.on(event, listener)
+  override on(event: string | symbol, listener: AnyListener): this
+  override on(event: string | symbol, listener: AnyListener): this {
+    // EventEmitter types listeners as taking any arguments; ours are typed per event above.
+    return super.on(event, listener as (...args: unknown[]) => void)
   }
 
   /**
@@ -93,7 +97,7 @@ export class Flocker extends EventEmitter {
   }
 
   /** Serves one request of a node:http server you made (Node: attach and exec too, see README). */
-  handle(req: any, res: any): void {
+  handle(...[req, res]: Parameters<NodeRequestListener>): void {
     this.emit('request', req, res)
     const runtime = this.#options.runtime ?? detectRuntime()
     this.#listener ??= runtime.requestListener((request, env) => this.app.fetch(request, env))
@@ -101,7 +105,7 @@ export class Flocker extends EventEmitter {
   }
 
   /** `handle` bound to this facade: `http.createServer(dockers.handler())`. */
-  handler(): (req: any, res: any) => void {
+  handler(): (...args: Parameters<NodeRequestListener>) => void {
     return (req, res) => this.handle(req, res)
   }
 

@@ -1,6 +1,33 @@
 import * as v from 'valibot'
 import { badRequest, errorText } from './errors.ts'
 
+/** Why a JSON text was refused: not JSON at all, or JSON of the wrong shape at `path`. */
+export class JsonProblem extends Error {
+  constructor(readonly reason: 'syntax' | 'shape', readonly path: string, message: string) {
+    super(message)
+    this.name = 'JsonProblem'
+  }
+}
+
+/**
+ * Parses JSON and checks it against a schema: the one place that does both, so request bodies and
+ * the config file report a bad field the same way (valibot's dot path, '' for the whole value).
+ */
+export function parseJsonAs<S extends v.GenericSchema>(text: string, schema: S): v.InferOutput<S> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new JsonProblem('syntax', '', errorText(error))
+  }
+  const result = v.safeParse(schema, parsed)
+  if (!result.success) {
+    const issue = result.issues[0]
+    throw new JsonProblem('shape', v.getDotPath(issue) ?? '', issue.message)
+  }
+  return result.output
+}
+
 /** Reads a JSON request body and checks it against a (loose) schema; bad input is a 400 as dockerd gives. */
 export async function readJsonBody<S extends v.GenericSchema>(
   request: Request,
@@ -9,19 +36,16 @@ export async function readJsonBody<S extends v.GenericSchema>(
 ): Promise<v.InferOutput<S>> {
   const text = await request.text()
   if (!text.trim()) return empty
-  let parsed: unknown
   try {
-    parsed = JSON.parse(text)
+    return parseJsonAs(text, schema)
   } catch (error) {
-    throw badRequest(`invalid JSON: ${errorText(error)}`)
+    if (!(error instanceof JsonProblem)) throw error
+    throw badRequest(
+      error.reason === 'syntax'
+        ? `invalid JSON: ${error.message}`
+        : `invalid ${error.path || 'body'}: ${error.message}`,
+    )
   }
-  const result = v.safeParse(schema, parsed)
-  if (!result.success) {
-    const issue = result.issues[0]
-    const where = v.getDotPath(issue) || 'body'
-    throw badRequest(`invalid ${where}: ${issue.message}`)
-  }
-  return result.output
 }
 
 const encoder = new TextEncoder()

@@ -22,7 +22,13 @@ export function splitHostRef(ref: string, isHost: (name: string) => boolean): Qu
   return { ref: clean }
 }
 
-export type NameStyle = 'plain' | 'at' | 'slash'
+/** How container names show: as the engine has them, `name@host`, or `host/name`. */
+export const NAME_STYLES = ['plain', 'at', 'slash'] as const
+export type NameStyle = typeof NAME_STYLES[number]
+
+export function isNameStyle(name: string): name is NameStyle {
+  return (NAME_STYLES as readonly string[]).includes(name)
+}
 
 /** An engine name (`/web`) as flocker shows it in the chosen style. */
 export function displayName(engineName: string, host: string, style: NameStyle): string {

@@ -1,18 +1,10 @@
-import type { HostClientOptions, HostTransport, TlsFiles } from '../runtime/types.ts'
+import type { HostClientOptions, HostTransport } from '../runtime/types.ts'
 import { parseEndpoint } from '../addresses/endpoint.ts'
+import type { HostSpec } from './host-spec.ts'
 import { Host } from './host.ts'
 import { OwnerCache } from './owners.ts'
 
-/** A host as the operator describes it (flag, env, config file or the `list` hook). */
-export interface HostSpec {
-  /** Unique in the flock; defaults to the address. */
-  readonly name?: string
-  /** `tcp://host:port`, `unix:///path`, `https://host:port`, or `host:port`. */
-  readonly url: string
-  readonly labels?: Readonly<Record<string, string>>
-  /** PEM contents for TLS (read a DOCKER_CERT_PATH-style directory with readTlsDirectory). */
-  readonly tls?: TlsFiles
-}
+export type { HostSpec } from './host-spec.ts'
 
 export interface InventoryChange {
   readonly added: Host[]

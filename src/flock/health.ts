@@ -1,4 +1,5 @@
 import { errorText } from '../docker/errors.ts'
+import type { InfoJson, VersionJson } from '../docker/types.ts'
 import type { EngineFacts, Host, HostStatus } from './host.ts'
 
 export interface HealthOptions {
@@ -17,8 +18,8 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
   const signal = AbortSignal.timeout(options.timeout)
   try {
     const [info, version] = await Promise.all([
-      host.json<Record<string, any>>('/info', { signal }),
-      host.json<Record<string, any>>('/version', { signal }),
+      host.json<InfoJson>('/info', { signal }),
+      host.json<VersionJson>('/version', { signal }),
     ])
     host.facts = factsFrom(info, version)
     setStatus(host, 'healthy')
@@ -27,9 +28,9 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
   } catch (error) {
     host.consecutiveFailures++
     host.lastError = errorText(error)
-    if (host.consecutiveFailures >= options.failureThreshold || host.status === 'pending') {
-      setStatus(host, 'unhealthy')
-    }
+    // A host not checked yet (pending) counts its failures like any other: the threshold is the
+    // operator's tolerance for a slow start too.
+    if (host.consecutiveFailures >= options.failureThreshold) setStatus(host, 'unhealthy')
   } finally {
     host.lastCheck = new Date()
   }
@@ -40,7 +41,7 @@ function setStatus(host: Host, status: HostStatus): void {
   host.status = status
 }
 
-export function factsFrom(info: Record<string, any>, version: Record<string, any>): EngineFacts {
+export function factsFrom(info: InfoJson, version: VersionJson): EngineFacts {
   return {
     id: String(info.ID ?? ''),
     name: String(info.Name ?? ''),

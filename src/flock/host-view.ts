@@ -1,4 +1,5 @@
 import { displayName, type NameStyle } from '../docker/refs.ts'
+import type { ContainerInspectJson } from '../docker/types.ts'
 import type { Host } from './host.ts'
 
 /** The label flocker adds to every container (and image, network, volume) it shows: the host's name. */
@@ -19,10 +20,10 @@ export function nodeObject(host: Host): Record<string, unknown> {
 
 /** An engine's container inspect as flocker shows it. */
 export function containerInspectWithHost(
-  body: Record<string, any>,
+  body: ContainerInspectJson,
   host: Host,
   names: NameStyle,
-): Record<string, any> {
+): ContainerInspectJson {
   const config = body.Config ?? {}
   return {
     ...body,
@@ -30,4 +31,9 @@ export function containerInspectWithHost(
     Config: { ...config, Labels: { ...(config.Labels ?? {}), [HOST_LABEL]: host.name } },
     Node: nodeObject(host),
   }
+}
+
+/** A listed object (container, volume, network, plugin, df entry) with its host in its labels. */
+export function withHostLabel<T extends { Labels?: Record<string, string> | null }>(item: T, host: Host): T {
+  return { ...item, Labels: { ...(item.Labels ?? {}), [HOST_LABEL]: host.name } }
 }

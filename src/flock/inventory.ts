@@ -21,6 +21,8 @@ export class Inventory {
     fixed: readonly HostSpec[],
     private readonly list: ListHook | undefined,
     private readonly interval: number,
+    /** Told when the `list` hook starts failing or fails differently (not at every retry). */
+    private readonly reportListError: (message: string) => void = () => {},
   ) {
     this.#fixed = fixed
     this.#apply()
@@ -41,7 +43,9 @@ export class Inventory {
       this.#apply()
       this.lastListError = ''
     } catch (error) {
-      this.lastListError = errorText(error)
+      const message = errorText(error)
+      if (message !== this.lastListError) this.reportListError(message)
+      this.lastListError = message
     }
   }
 

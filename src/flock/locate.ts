@@ -6,6 +6,7 @@ import {
   noSuchImage,
   notFound,
 } from '../docker/errors.ts'
+import { fillPath } from '../docker/path.ts'
 import { splitHostRef } from '../docker/refs.ts'
 import type { Flock } from './flock.ts'
 import type { Host } from './host.ts'
@@ -30,31 +31,31 @@ interface Probe {
 
 const probes: Record<ObjectKind, Probe> = {
   container: {
-    path: (ref) => `/containers/${encodeURIComponent(ref)}/json`,
+    path: (ref) => fillPath('/containers/{id}/json', { id: ref }),
     missing: noSuchContainer,
     exact: (ref, body) => body.Id === ref || body.Name === `/${ref}`,
     id: (_ref, body) => String(body.Id),
   },
   exec: {
-    path: (ref) => `/exec/${encodeURIComponent(ref)}/json`,
+    path: (ref) => fillPath('/exec/{id}/json', { id: ref }),
     missing: noSuchExec,
     exact: () => true,
     id: (_ref, body) => String(body.ID),
   },
   image: {
-    path: (ref) => `/images/${ref}/json`,
+    path: (ref) => fillPath('/images/{name*}/json', { name: ref }),
     missing: noSuchImage,
     exact: () => true,
     id: (ref) => ref,
   },
   network: {
-    path: (ref) => `/networks/${encodeURIComponent(ref)}`,
+    path: (ref) => fillPath('/networks/{id}', { id: ref }),
     missing: (ref) => notFound(`network ${ref} not found`),
     exact: (ref, body) => body.Id === ref || body.Name === ref,
     id: (_ref, body) => String(body.Id),
   },
   volume: {
-    path: (ref) => `/volumes/${encodeURIComponent(ref)}`,
+    path: (ref) => fillPath('/volumes/{name}', { name: ref }),
     missing: (ref) => notFound(`get ${ref}: no such volume`),
     exact: () => true,
     id: (ref) => ref,

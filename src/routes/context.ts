@@ -2,11 +2,14 @@ import type { ContainerCache } from '../cache/container-cache.ts'
 import type { Flock } from '../flock/flock.ts'
 import type { Host } from '../flock/host.ts'
 import type { HealthMonitor } from '../flock/health.ts'
+import type { Inventory } from '../flock/inventory.ts'
 import type { FlockerHooks } from '../hooks.ts'
 import type { ResolvedOptions } from '../options.ts'
 import type { RuntimeAdapter } from '../runtime/types.ts'
+import type { Placement } from '../schedule/scheduler.ts'
+import type { DockerRequest } from './request.ts'
 
-/** What every handler kind works with. */
+/** What every handler works with: the flock and everything one flocker app keeps about it. */
 export interface FlockerContext {
   readonly flock: Flock
   readonly options: ResolvedOptions
@@ -15,4 +18,19 @@ export interface FlockerContext {
   readonly health: HealthMonitor
   /** The event-fed container list cache (absent with `listCache: false`). */
   readonly listCache?: ContainerCache<Host>
+  /** Where the hosts come from; says why the `list` hook failed last, if it did. */
+  readonly inventory: Pick<Inventory, 'lastListError'>
+  /** What the scheduler needs (the flock, its placement memory, the `route` hook, the strategy). */
+  readonly placement: Placement
 }
+
+/**
+ * The handler of one route: gets the context, the request, the path parameters (`{id}`, `{name*}`)
+ * and the path filled in with them. routes/handlers.ts picks one per route when the app is built.
+ */
+export type Handler = (
+  ctx: FlockerContext,
+  req: DockerRequest,
+  params: Readonly<Record<string, string>>,
+  path: string,
+) => Promise<Response>

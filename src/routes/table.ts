@@ -2,15 +2,21 @@
  * Every Docker Engine API endpoint and what flocker does with it. This table is the architecture:
  * read it to learn how any request crosses the flock. Paths are written as in Docker's API reference;
  * `{name*}` takes slashes (image references). Each path is also served under a `/vX.Y` prefix.
- * Literal paths come before the parameter paths they would otherwise match.
+ * Literal paths come before the parameter paths they would otherwise match. Every behaviour has a
+ * name here, and routes/handlers.ts picks its handler once, when the app is built.
+ *
+ * HEAD has no rows: Hono answers HEAD through the GET row of the same path, and the handlers pass
+ * the client's method on (HEAD /_ping answers headers only; HEAD /containers/{id}/archive, docker
+ * cp's stat, reaches the owner as HEAD).
  *
  * Kinds:
- * - system      answered by flocker from the whole flock (ping, version, info, events, df, auth)
+ * - system      answered by flocker from the whole flock (ping, version, info, events, df)
  * - merged      asked of every host, answers merged into one list
- * - routed      sent to the host that owns the container / exec / image / network / volume
+ * - routed      sent to the host that owns the container / exec / image / network / volume; the
+ *               `variant` names what flocker adds on the way (see RoutedVariant)
  * - hijacked    routed like `routed`, then the connection becomes a raw duplex (attach, exec start)
  * - scheduled   a new object: the scheduler picks the host (container create, build)
- * - every-host  sent to every usable host, answers merged (pull, load, prune)
+ * - every-host  sent to every usable host (or, for pulls, the hosts placement picks), answers merged
  * - any-host    any one usable host can answer (registry search, distribution inspect, login)
  * - refused     not available through flocker, with the engine-style reason
  */
@@ -20,24 +26,43 @@ export type ListKind = 'containers' | 'images' | 'networks' | 'volumes' | 'plugi
 export type SystemEndpoint = 'ping' | 'version' | 'info' | 'events' | 'df'
 export type EveryHostMerge = 'progress' | 'prune' | 'first'
 
-export type RouteKind =
+/**
+ * What a routed request gets besides being sent to the owner:
+ * - plain               nothing: sent as it came, the reference replaced by the owner's ID
+ * - container-inspect   answered from the owner lookup (one round trip), with the host shown in it
+ * - exec-create         the new exec ID is remembered with its host (exec start/inspect go straight there)
+ * - start-hook          the `start` hook may rewrite the start body
+ * - every-holder        sent to every host that holds the image / network (tag, rmi, network rm), answers merged
+ * - push-by-tag         the image to find is `name:tag` (the tag is in the query)
+ * - follows-container   network connect/disconnect go to the container's host, with that host's network ID
+ */
+export type RoutedVariant =
+  | 'plain'
+  | 'container-inspect'
+  | 'exec-create'
+  | 'start-hook'
+  | 'every-holder'
+  | 'push-by-tag'
+  | 'follows-container'
+
+/**
+ * Which hosts an every-host request goes to: every usable host, or (`pull-targets`) the host a
+ * waiting create chose for the image, else where the `route` hook says, else every usable host.
+ */
+export type EveryHostTargets = 'usable' | 'pull-targets'
+
+export type Behaviour =
   | { readonly kind: 'system'; readonly endpoint: SystemEndpoint }
   | { readonly kind: 'merged'; readonly list: ListKind }
   | {
     readonly kind: 'routed'
     readonly target: Target
     readonly from: RefSource
-    /** A body the `start` hook may rewrite on its way. */
-    readonly rewrite?: 'start'
+    readonly variant: RoutedVariant
   }
   | { readonly kind: 'hijacked'; readonly target: 'container' | 'exec' | 'session' }
   | { readonly kind: 'scheduled'; readonly what: 'create' | 'build' }
-  | {
-    readonly kind: 'every-host'
-    readonly merge: EveryHostMerge
-    /** `placed`: a pull goes where a waiting create or the `route` hook says, else everywhere. */
-    readonly hosts?: 'placed'
-  }
+  | { readonly kind: 'every-host'; readonly merge: EveryHostMerge; readonly targets: EveryHostTargets }
   | { readonly kind: 'any-host' }
   | { readonly kind: 'refused'; readonly status: number; readonly message: string }
 
@@ -45,30 +70,27 @@ export type RouteKind =
 export type RefSource = { readonly param: string } | { readonly query: string }
 
 export interface Route {
-  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   readonly path: string
-  readonly handling: RouteKind
+  readonly behaviour: Behaviour
 }
 
-const system = (endpoint: SystemEndpoint): RouteKind => ({ kind: 'system', endpoint })
-const merged = (list: ListKind): RouteKind => ({ kind: 'merged', list })
+const system = (endpoint: SystemEndpoint): Behaviour => ({ kind: 'system', endpoint })
+const merged = (list: ListKind): Behaviour => ({ kind: 'merged', list })
 const routed = (
   target: Target,
+  variant: RoutedVariant = 'plain',
   from: RefSource = { param: target === 'image' ? 'name' : 'id' },
-) => ({
-  kind: 'routed' as const,
-  target,
-  from,
-})
-const hijacked = (target: 'container' | 'exec' | 'session'): RouteKind => ({ kind: 'hijacked', target })
-const scheduled = (what: 'create' | 'build'): RouteKind => ({ kind: 'scheduled', what })
-const everyHost = (merge: EveryHostMerge, hosts?: 'placed'): RouteKind => ({
+): Behaviour => ({ kind: 'routed', target, from, variant })
+const hijacked = (target: 'container' | 'exec' | 'session'): Behaviour => ({ kind: 'hijacked', target })
+const scheduled = (what: 'create' | 'build'): Behaviour => ({ kind: 'scheduled', what })
+const everyHost = (merge: EveryHostMerge, targets: EveryHostTargets = 'usable'): Behaviour => ({
   kind: 'every-host',
   merge,
-  hosts,
+  targets,
 })
-const anyHost: RouteKind = { kind: 'any-host' }
-const refused = (status: number, message: string): RouteKind => ({ kind: 'refused', status, message })
+const anyHost: Behaviour = { kind: 'any-host' }
+const refused = (status: number, message: string): Behaviour => ({ kind: 'refused', status, message })
 
 /** What a standalone dockerd answers to swarm-mode calls; swarm tooling already expects it. */
 const NOT_A_SWARM = refused(
@@ -84,12 +106,15 @@ const PLUGINS_PER_HOST = refused(
   'flocker: plugins are managed on each host directly, not through flocker',
 )
 
-const r = (method: Route['method'], path: string, handling: RouteKind): Route => ({ method, path, handling })
+const r = (method: Route['method'], path: string, behaviour: Behaviour): Route => ({
+  method,
+  path,
+  behaviour,
+})
 
 export const routes: readonly Route[] = [
   // system
   r('GET', '/_ping', system('ping')),
-  r('HEAD', '/_ping', system('ping')),
   r('GET', '/version', system('version')),
   r('GET', '/info', system('info')),
   r('GET', '/events', system('events')),
@@ -100,14 +125,14 @@ export const routes: readonly Route[] = [
   r('GET', '/containers/json', merged('containers')),
   r('POST', '/containers/create', scheduled('create')),
   r('POST', '/containers/prune', everyHost('prune')),
-  r('GET', '/containers/{id}/json', routed('container')),
+  r('GET', '/containers/{id}/json', routed('container', 'container-inspect')),
   r('GET', '/containers/{id}/top', routed('container')),
   r('GET', '/containers/{id}/logs', routed('container')),
   r('GET', '/containers/{id}/changes', routed('container')),
   r('GET', '/containers/{id}/export', routed('container')),
   r('GET', '/containers/{id}/stats', routed('container')),
   r('POST', '/containers/{id}/resize', routed('container')),
-  r('POST', '/containers/{id}/start', { ...routed('container'), rewrite: 'start' }),
+  r('POST', '/containers/{id}/start', routed('container', 'start-hook')),
   r('POST', '/containers/{id}/stop', routed('container')),
   r('POST', '/containers/{id}/restart', routed('container')),
   r('POST', '/containers/{id}/kill', routed('container')),
@@ -119,11 +144,10 @@ export const routes: readonly Route[] = [
   r('GET', '/containers/{id}/attach/ws', hijacked('container')),
   r('POST', '/containers/{id}/wait', routed('container')),
   r('DELETE', '/containers/{id}', routed('container')),
-  r('HEAD', '/containers/{id}/archive', routed('container')),
   r('GET', '/containers/{id}/archive', routed('container')),
   r('PUT', '/containers/{id}/archive', routed('container')),
-  r('POST', '/containers/{id}/exec', routed('container')),
-  r('POST', '/commit', routed('container', { query: 'container' })),
+  r('POST', '/containers/{id}/exec', routed('container', 'exec-create')),
+  r('POST', '/commit', routed('container', 'plain', { query: 'container' })),
 
   // exec
   r('POST', '/exec/{id}/start', hijacked('exec')),
@@ -132,17 +156,17 @@ export const routes: readonly Route[] = [
 
   // images
   r('GET', '/images/json', merged('images')),
-  r('POST', '/images/create', everyHost('progress', 'placed')),
+  r('POST', '/images/create', everyHost('progress', 'pull-targets')),
   r('GET', '/images/search', anyHost),
   r('POST', '/images/prune', everyHost('prune')),
-  r('GET', '/images/get', routed('image', { query: 'names' })),
+  r('GET', '/images/get', routed('image', 'plain', { query: 'names' })),
   r('POST', '/images/load', everyHost('progress')),
   r('GET', '/images/{name*}/json', routed('image')),
   r('GET', '/images/{name*}/history', routed('image')),
-  r('POST', '/images/{name*}/push', routed('image')),
-  r('POST', '/images/{name*}/tag', routed('image')),
+  r('POST', '/images/{name*}/push', routed('image', 'push-by-tag')),
+  r('POST', '/images/{name*}/tag', routed('image', 'every-holder')),
   r('GET', '/images/{name*}/get', routed('image')),
-  r('DELETE', '/images/{name*}', routed('image')),
+  r('DELETE', '/images/{name*}', routed('image', 'every-holder')),
   r('GET', '/distribution/{name*}/json', anyHost),
 
   // builds
@@ -156,16 +180,16 @@ export const routes: readonly Route[] = [
   r('POST', '/networks/create', everyHost('first')),
   r('POST', '/networks/prune', everyHost('prune')),
   r('GET', '/networks/{id}', routed('network')),
-  r('DELETE', '/networks/{id}', routed('network')),
-  r('POST', '/networks/{id}/connect', routed('network')),
-  r('POST', '/networks/{id}/disconnect', routed('network')),
+  r('DELETE', '/networks/{id}', routed('network', 'every-holder')),
+  r('POST', '/networks/{id}/connect', routed('network', 'follows-container')),
+  r('POST', '/networks/{id}/disconnect', routed('network', 'follows-container')),
 
   // volumes
   r('GET', '/volumes', merged('volumes')),
   r('POST', '/volumes/create', anyHost),
   r('POST', '/volumes/prune', everyHost('prune')),
-  r('GET', '/volumes/{name}', routed('volume', { param: 'name' })),
-  r('DELETE', '/volumes/{name}', routed('volume', { param: 'name' })),
+  r('GET', '/volumes/{name}', routed('volume', 'plain', { param: 'name' })),
+  r('DELETE', '/volumes/{name}', routed('volume', 'plain', { param: 'name' })),
 
   // plugins: listed flock-wide, managed per host
   r('GET', '/plugins', merged('plugins')),

@@ -1,3 +1,4 @@
+import { normalizeImageRef, SHORT_ID_LENGTH } from '../docker/image-ref.ts'
 import { anyMatches, type Expression, matchesPattern } from './expressions.ts'
 import { COMPOSE_PROJECT, type PlacementRequest } from './request.ts'
 import {
@@ -6,7 +7,6 @@ import {
   hasImage,
   type HostState,
   isLive,
-  normalizeImageRef,
   portsClash,
   reserved,
 } from './state.ts'
@@ -67,7 +67,7 @@ function containerMatches(container: ContainerSummary, pattern: string): boolean
  * `cafe` is also hex, and would match the ID of an unrelated container on another host.
  */
 function idMatches(id: string, ref: string): boolean {
-  return id !== '' && (id === ref || (ref.length >= 12 && id.startsWith(ref)))
+  return id !== '' && (id === ref || (ref.length >= SHORT_ID_LENGTH && id.startsWith(ref)))
 }
 
 function imageMatches(state: HostState, pattern: string): boolean {

@@ -1,8 +1,7 @@
-import type { Flock } from '../flock/flock.ts'
+import { normalizeImageRef } from '../docker/image-ref.ts'
 import type { Host } from '../flock/host.ts'
 import type { PlacementRequest } from './request.ts'
 import type { ContainerSummary } from './state.ts'
-import { normalizeImageRef } from './state.ts'
 
 /** How long the CLI's create -> 404 -> pull -> create dance may take and still land on one host. */
 export const PENDING_IMAGE_TTL = 10 * 60_000
@@ -10,7 +9,8 @@ export const PENDING_IMAGE_TTL = 10 * 60_000
 /**
  * What the scheduler remembers between requests of one flock: placements whose create is still on
  * its way to the engine (so parallel creates, as compose sends, see each other), and images a
- * create is waiting for (so the CLI's own pull goes to the host chosen for the container).
+ * create is waiting for (so the CLI's own pull goes to the host chosen for the container). One per
+ * app, in its context (`ctx.placement.memory`).
  */
 export class PlacementMemory {
   #inFlight = new Set<{ host: Host; container: ContainerSummary }>()
@@ -72,13 +72,4 @@ export class PlacementMemory {
   imageArrived(image: string): void {
     this.#pendingImages.delete(normalizeImageRef(image))
   }
-}
-
-const memories = new WeakMap<Flock, PlacementMemory>()
-
-/** The memory of one flock (one per app). */
-export function memoryOf(flock: Flock): PlacementMemory {
-  let memory = memories.get(flock)
-  if (!memory) memories.set(flock, memory = new PlacementMemory())
-  return memory
 }

@@ -1,14 +1,8 @@
+import { splitImageRef } from '../docker/image-ref.ts'
 import { jsonMessages } from '../docker/json-lines.ts'
+import type { ProgressJson } from '../docker/types.ts'
 import { engineMessage, type Host } from '../flock/host.ts'
-
-/** `redis` -> [`redis`, `latest`]; `reg:5000/a/b:1` -> [`reg:5000/a/b`, `1`]; digests stay whole. */
-export function splitImageRef(ref: string): { name: string; tag: string } {
-  const at = ref.indexOf('@')
-  if (at >= 0) return { name: ref.slice(0, at), tag: ref.slice(at + 1) }
-  const colon = ref.lastIndexOf(':')
-  if (colon > ref.lastIndexOf('/')) return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) }
-  return { name: ref, tag: 'latest' }
-}
+import { hostNamed, type Placement } from './scheduler.ts'
 
 /**
  * Pulls an image onto one host, forwarding the client's registry credentials. Always names a tag:
@@ -30,8 +24,22 @@ export async function pullImage(
   if (!response.body) return { ok: true }
   let failure: string | undefined
   for await (const message of jsonMessages(response.body)) {
-    const error = (message as { error?: unknown } | null)?.error
+    const error = (message as ProgressJson | null)?.error
     if (typeof error === 'string') failure = error
   }
   return failure === undefined ? { ok: true } : { ok: false, message: failure }
+}
+
+/**
+ * The hosts a pull of `image` goes to: the host a create is waiting on for it (the CLI's
+ * create -> 404 -> pull -> create dance), else where the `route` hook says, else every usable host.
+ */
+export async function pullTargets(placement: Placement, image: string): Promise<Host[]> {
+  const { flock, memory } = placement
+  const route = placement.hooks.route
+  const pending = memory.pendingHost(image)
+  if (pending && flock.usable.includes(pending)) return [pending]
+  if (!route) return flock.usable
+  const picked = await route({ kind: 'pull', image }, flock.usable)
+  return picked === undefined ? flock.usable : [hostNamed(placement, picked)]
 }

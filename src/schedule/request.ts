@@ -58,10 +58,10 @@ export function buildRequest(image: string | undefined, expressions: Expression[
 }
 
 /** Names of containers the new one shares volumes, links, network, IPC or PID namespace with. */
-export function dependenciesOf(hostConfig: Record<string, any>): string[] {
+export function dependenciesOf(hostConfig: Record<string, unknown>): string[] {
   const out: string[] = []
-  for (const entry of hostConfig.VolumesFrom ?? []) out.push(String(entry).split(':')[0]!)
-  for (const entry of hostConfig.Links ?? []) out.push(String(entry).split(':')[0]!.replace(/^\//, ''))
+  for (const entry of list(hostConfig.VolumesFrom)) out.push(String(entry).split(':')[0]!)
+  for (const entry of list(hostConfig.Links)) out.push(String(entry).split(':')[0]!.replace(/^\//, ''))
   for (const mode of [hostConfig.NetworkMode, hostConfig.IpcMode, hostConfig.PidMode]) {
     if (typeof mode === 'string' && mode.startsWith('container:')) out.push(mode.slice('container:'.length))
   }
@@ -69,14 +69,19 @@ export function dependenciesOf(hostConfig: Record<string, any>): string[] {
 }
 
 /** Named volumes in Binds (`name:/path[:opts]`) and Mounts (`Type: volume`). */
-export function namedVolumesOf(hostConfig: Record<string, any>): string[] {
+export function namedVolumesOf(hostConfig: Record<string, unknown>): string[] {
   const out: string[] = []
-  for (const bind of hostConfig.Binds ?? []) {
+  for (const bind of list(hostConfig.Binds)) {
     const source = String(bind).split(':')[0]!
     if (source && !source.startsWith('/') && !source.startsWith('.')) out.push(source)
   }
-  for (const mount of hostConfig.Mounts ?? []) {
+  for (const mount of list(hostConfig.Mounts) as ({ Type?: unknown; Source?: unknown } | null)[]) {
     if (mount?.Type === 'volume' && mount.Source) out.push(String(mount.Source))
   }
   return [...new Set(out)]
+}
+
+/** A field that should hold a list; anything else (absent, null, a wrong type) is an empty one. */
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : []
 }

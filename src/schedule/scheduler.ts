@@ -1,8 +1,9 @@
 import { conflict, DockerError, unavailable } from '../docker/errors.ts'
 import type { Host } from '../flock/host.ts'
-import type { FlockerContext } from '../routes/context.ts'
+import type { Flock } from '../flock/flock.ts'
+import type { FlockerHooks } from '../hooks.ts'
 import { FILTERS, PREFERENCES } from './filters.ts'
-import { memoryOf } from './memory.ts'
+import type { PlacementMemory } from './memory.ts'
 import type { PlacementRequest } from './request.ts'
 import { type HostState, readResources, readStates } from './state.ts'
 import { strategies, type StrategyName } from './strategies.ts'
@@ -13,13 +14,24 @@ export interface Placed {
   readonly done: () => void
 }
 
+/** What placing needs of the app: the flock, its memory of placements, the `route` hook, the settings. */
+export interface Placement {
+  readonly flock: Pick<Flock, 'all' | 'usable' | 'byName'>
+  readonly memory: PlacementMemory
+  /** The `route` hook, read at each placement (the compat facade's listeners come and go). */
+  readonly hooks: Pick<FlockerHooks, 'route'>
+  readonly strategy: StrategyName
+  /** How long a host may take to say what it holds before it is left out (ms). */
+  readonly hostTimeout: number
+}
+
 /**
  * Picks the host for a new container or build: the `route` hook when the user gave one, else a
  * host a pending create chose for this image (the CLI's create -> pull -> create dance), else the
  * filters and the strategy over the usable hosts.
  */
-export function place(ctx: FlockerContext, request: PlacementRequest): Promise<Placed> {
-  const memory = memoryOf(ctx.flock)
+export function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
+  const memory = ctx.memory
   return memory.serialize(async () => {
     const racing = request.name ? memory.nameInFlight(request.name) : undefined
     if (racing) {
@@ -33,7 +45,7 @@ export function place(ctx: FlockerContext, request: PlacementRequest): Promise<P
   })
 }
 
-async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promise<Host | undefined> {
+async function hookChoice(ctx: Placement, request: PlacementRequest): Promise<Host | undefined> {
   if (!ctx.hooks.route) return undefined
   const hosts = usableHosts(ctx)
   const container = request.kind === 'create' ? request.body : undefined
@@ -43,7 +55,7 @@ async function hookChoice(ctx: FlockerContext, request: PlacementRequest): Promi
 }
 
 /** The Host a hook named (by name or object); an unknown one is the operator's error. */
-export function hostNamed(ctx: FlockerContext, picked: string | Host): Host {
+export function hostNamed(ctx: Placement, picked: string | Host): Host {
   const host = typeof picked === 'string' ? ctx.flock.byName(picked) : picked
   if (!host || !ctx.flock.all.includes(host)) {
     throw new DockerError(500, `flocker: the route hook chose an unknown host "${String(picked)}"`)
@@ -51,31 +63,31 @@ export function hostNamed(ctx: FlockerContext, picked: string | Host): Host {
   return host
 }
 
-function pendingChoice(ctx: FlockerContext, request: PlacementRequest): Host | undefined {
+function pendingChoice(ctx: Placement, request: PlacementRequest): Host | undefined {
   if (request.kind !== 'create' || !request.image) return undefined
-  const host = memoryOf(ctx.flock).pendingHost(request.image)
+  const host = ctx.memory.pendingHost(request.image)
   return host && ctx.flock.usable.includes(host) ? host : undefined
 }
 
-function usableHosts(ctx: FlockerContext): Host[] {
+function usableHosts(ctx: Placement): Host[] {
   const hosts = ctx.flock.usable
   if (!hosts.length) throw unavailable('flocker: no docker host is available to place this on')
   return hosts
 }
 
-async function schedule(ctx: FlockerContext, request: PlacementRequest): Promise<Host> {
+async function schedule(ctx: Placement, request: PlacementRequest): Promise<Host> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
   if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
-  const { states, unanswered } = await readStates(usable, ctx.options.hostTimeout)
+  const { states, unanswered } = await readStates(usable, ctx.hostTimeout)
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
-  const memory = memoryOf(ctx.flock)
+  const memory = ctx.memory
   for (const state of states) state.containers.push(...memory.inFlightOn(state.host))
-  if (needsResources(request)) await readResources(states, ctx.options.hostTimeout)
-  const chosen = choose(request, states, ctx.options.strategy, eliminated)
+  if (needsResources(request)) await readResources(states, ctx.hostTimeout)
+  const chosen = choose(request, states, ctx.strategy, eliminated)
   return chosen.host
 }
 

@@ -1,5 +1,12 @@
 import { errorText } from '../docker/errors.ts'
-import { askAll } from '../flock/fanout.ts'
+import { matchesImageId, normalizeImageRef } from '../docker/image-ref.ts'
+import type {
+  ContainerInspectJson,
+  ContainerSummaryJson,
+  ImageSummaryJson,
+  VolumeListJson,
+} from '../docker/types.ts'
+import { askAll } from '../flock/ask-all.ts'
 import type { Host } from '../flock/host.ts'
 
 /** A container as the scheduler sees it (from /containers/json, and /json when resources matter). */
@@ -50,9 +57,9 @@ export async function readStates(
 ): Promise<{ states: HostState[]; unanswered: Unanswered[] }> {
   const answers = await askAll(hosts, async (host, signal) => {
     const [containers, images, volumes] = await Promise.all([
-      host.json<Record<string, any>[]>('/containers/json?all=1', { signal }),
-      host.json<Record<string, any>[]>('/images/json', { signal }),
-      host.json<{ Volumes?: Record<string, any>[] | null }>('/volumes', { signal }),
+      host.json<ContainerSummaryJson[]>('/containers/json?all=1', { signal }),
+      host.json<ImageSummaryJson[]>('/images/json', { signal }),
+      host.json<VolumeListJson>('/volumes', { signal }),
     ])
     return {
       host,
@@ -64,7 +71,7 @@ export async function readStates(
       })),
       volumes: (volumes.Volumes ?? []).map((volume) => ({
         name: String(volume.Name),
-        labels: (volume.Labels ?? {}) as Record<string, string>,
+        labels: volume.Labels ?? {},
       })),
     }
   }, timeout)
@@ -77,13 +84,13 @@ export async function readStates(
   return { states, unanswered }
 }
 
-function toSummary(c: Record<string, any>): ContainerSummary {
+function toSummary(c: ContainerSummaryJson): ContainerSummary {
   return {
     id: String(c.Id),
-    names: ((c.Names ?? []) as string[]).map((name) => String(name).replace(/^\//, '')),
+    names: (c.Names ?? []).map((name) => String(name).replace(/^\//, '')),
     image: String(c.Image ?? ''),
     imageId: String(c.ImageID ?? ''),
-    labels: (c.Labels ?? {}) as Record<string, string>,
+    labels: c.Labels ?? {},
     state: String(c.State ?? ''),
   }
 }
@@ -95,7 +102,7 @@ export async function readResources(states: readonly HostState[], timeout: numbe
       Promise.all(
         state.containers.filter(isLive).map(async (container) => {
           try {
-            const inspect = await state.host.json<Record<string, any>>(
+            const inspect = await state.host.json<ContainerInspectJson>(
               `/containers/${container.id}/json`,
               { signal: AbortSignal.timeout(timeout) },
             )
@@ -115,7 +122,7 @@ export function isLive(container: ContainerSummary): boolean {
 }
 
 /** Memory (bytes), CPUs and host ports a HostConfig asks for. CpuShares count as 1024 per CPU. */
-export function resourcesOf(hostConfig: Record<string, any> | null | undefined): HostResources {
+export function resourcesOf(hostConfig: Record<string, unknown> | null | undefined): HostResources {
   const config = hostConfig ?? {}
   const nano = Number(config.NanoCpus ?? 0)
   const shares = Number(config.CpuShares ?? 0)
@@ -166,26 +173,28 @@ export function reserved(state: HostState): { memory: number; cpus: number } {
   return { memory, cpus }
 }
 
-/** Whether the host has the image, by `repo:tag` (`redis` means `redis:latest`), ID or ID prefix. */
+/**
+ * What the live containers of each host reserve, as the scheduler counts it (for `docker info`). A
+ * host that does not answer in time is left out.
+ */
+export async function reservations(
+  hosts: readonly Host[],
+  timeout: number,
+): Promise<Map<Host, { memory: number; cpus: number }>> {
+  const { states } = await readStates(hosts, timeout)
+  await readResources(states, timeout)
+  return new Map(states.map((state) => [state.host, reserved(state)]))
+}
+
+/** Whether the host has the image, by `repo:tag` (`redis` means `redis:latest`), ID or short-ID prefix. */
 export function hasImage(state: HostState, ref: string): boolean {
   return findImage(state, ref) !== undefined
 }
 
-/** The image a ref names on this host, if it has it. */
+/** The image a ref names on this host, if it has it (an ID prefix must be a short ID long, as in the filters). */
 export function findImage(state: HostState, ref: string): StoredImage | undefined {
   const wanted = normalizeImageRef(ref)
   return state.images.find((image) =>
-    image.tags.some((tag) => normalizeImageRef(tag) === wanted) ||
-    image.id === ref ||
-    (ref.length >= 4 && image.id.replace(/^sha256:/, '').startsWith(ref.replace(/^sha256:/, '')))
+    image.tags.some((tag) => normalizeImageRef(tag) === wanted) || matchesImageId(image.id, ref)
   )
-}
-
-/** `busybox` -> `busybox:latest`, `docker.io/library/busybox` -> `busybox:latest`. */
-export function normalizeImageRef(ref: string): string {
-  let name = ref.replace(/^docker\.io\//, '').replace(/^library\//, '')
-  if (name.includes('@')) return name
-  const lastSlash = name.lastIndexOf('/')
-  if (!name.slice(lastSlash + 1).includes(':')) name += ':latest'
-  return name
 }

@@ -1,7 +1,7 @@
 import { type HostState, isLive, reserved } from './state.ts'
 
-export type StrategyName = 'spread' | 'binpack' | 'random'
-export const STRATEGIES: readonly StrategyName[] = ['spread', 'binpack', 'random']
+export const STRATEGIES = ['spread', 'binpack', 'random'] as const
+export type StrategyName = typeof STRATEGIES[number]
 
 /** Picks one host among candidates that all passed the filters (never empty). */
 export type Strategy = (candidates: readonly HostState[]) => HostState

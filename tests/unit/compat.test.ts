@@ -91,7 +91,7 @@ describe('hooksFrom: listeners as typed hooks', () => {
   test('route sees name, image and the container body it may change', async () => {
     const container = { Image: 'busybox', Env: [] as string[] }
     const hook = hooks({
-      route: [(info: any, next: Function) => {
+      route: [(info: { name: string; container: { Env: string[] } }, next: Function) => {
         info.container.Env.push('ROUTED=1')
         next(null, info.name === 'web2' ? 'node2' : 'node1')
       }],
@@ -103,11 +103,11 @@ describe('hooksFrom: listeners as typed hooks', () => {
   test('map listeners run in order; in-place changes and returned bodies both count', async () => {
     const map = hooks({
       map: [
-        (_name: string, container: any, _image: unknown, next: Function) => {
+        (_name: string, container: { Env: string[] }, _image: unknown, next: Function) => {
           container.Env.push('A=1')
           next()
         },
-        (name: string, container: any, image: any, next: Function) =>
+        (name: string, container: { Env: string[] }, image: { Id: string }, next: Function) =>
           next(null, { ...container, Env: [...container.Env, `B=${name}:${image.Id}`] }),
       ],
     }).map!
@@ -130,7 +130,7 @@ describe('hooksFrom: listeners as typed hooks', () => {
     const container = { Name: '/web', HostConfig: { Privileged: false } }
     const seen: unknown[] = []
     const reading = hooks({
-      start: [(_n: string, _c: unknown, _i: unknown, boot: any, next: Function) => {
+      start: [(_n: string, _c: unknown, _i: unknown, boot: Record<string, unknown>, next: Function) => {
         seen.push(boot.Privileged)
         next()
       }],
@@ -138,7 +138,7 @@ describe('hooksFrom: listeners as typed hooks', () => {
     assert.equal(await reading('web', container, {}, {}), undefined)
     assert.deepEqual(seen, [false])
     const changing = hooks({
-      start: [(_n: string, _c: unknown, _i: unknown, boot: any, next: Function) => {
+      start: [(_n: string, _c: unknown, _i: unknown, boot: Record<string, unknown>, next: Function) => {
         boot.Privileged = true
         next()
       }],
@@ -149,7 +149,7 @@ describe('hooksFrom: listeners as typed hooks', () => {
 
   test('start: a start body the client sent is the boot record, and the hook may change it', async () => {
     const start = hooks({
-      start: [(_n: string, _c: unknown, _i: unknown, boot: any, next: Function) => {
+      start: [(_n: string, _c: unknown, _i: unknown, boot: Record<string, unknown>, next: Function) => {
         boot.Extra = 1
         next()
       }],
@@ -219,7 +219,7 @@ describe('the facade end to end against a fake engine (app.fetch)', () => {
       'route',
       (_info: unknown, next: Function) => next(null, { hostname: 'node1', docker: address }),
     )
-    dockers.on('map', (_name: string, container: any, _image: unknown, next: Function) => {
+    dockers.on('map', (_name: string, container: { Env: string[] }, _image: unknown, next: Function) => {
       container.Env.push('TESTAPPLES=20')
       next()
     })
@@ -256,10 +256,19 @@ describe('the facade end to end against a fake engine (app.fetch)', () => {
 
   test('start sees the container, its image and the boot record; its error refuses the start', async () => {
     const seen: unknown[] = []
-    dockers.on('start', (name: string, container: any, image: any, boot: any, next: Function) => {
-      seen.push([name, container.Id, image.Config.Cmd[0], boot.Privileged])
-      next(seen.length > 1 ? new Error('not twice') : null)
-    })
+    dockers.on(
+      'start',
+      (
+        name: string,
+        container: { Id: string },
+        image: { Config: { Cmd: string[] } },
+        boot: Record<string, unknown>,
+        next: Function,
+      ) => {
+        seen.push([name, container.Id, image.Config.Cmd[0], boot.Privileged])
+        next(seen.length > 1 ? new Error('not twice') : null)
+      },
+    )
     const start = () =>
       dockers.app.fetch(new Request('http://flocker/v1.41/containers/c0ffee/start', { method: 'POST' }))
     assert.equal((await start()).status, 204)

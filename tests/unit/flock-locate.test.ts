@@ -1,34 +1,28 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import type { Host } from '../../src/flock/host.ts'
-import { OwnerCache } from '../../src/flock/owners.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
-
-const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
+import type { FlockerApp } from '../../src/app.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { get, type Inspected, startFakeFlock } from '../support/fake-flock.ts'
 
 describe('finding the host of a container', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(3)
+    ;({ engines, app, stop } = await startFakeFlock(3, () => {}, { names: 'at' }))
     engines[0]!.add('aaaa1111', 'web')
     engines[1]!.add('bbbb2222', 'db')
     engines[1]!.add('cccc3333', 'twin')
     engines[2]!.add('cccc4444', 'twin')
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), names: 'at' })
     await app.checkHosts()
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   for (const ref of ['aaaa1111'.padEnd(64, '0'), 'aaaa11110000', 'aaaa1', 'web', 'web@fake1', 'fake1/web']) {
     test(`"${ref}" finds web on fake1, shown as web@fake1 with its host`, async () => {
       const response = await get(app, `/v1.41/containers/${encodeURIComponent(ref)}/json`)
       assert.equal(response.status, 200)
-      const body = await response.json() as any
+      const body = await response.json() as Inspected
       assert.equal(body.Name, '/web@fake1')
       assert.equal(body.Config.Labels['flocker.host'], 'fake1')
       assert.equal(body.Node.Name, 'fake1')
@@ -43,19 +37,19 @@ describe('finding the host of a container', () => {
     assert.match(message, /"twin" is ambiguous: it matches on hosts fake2, fake3/)
     assert.match(message, /twin@fake2/)
     const qualified = await get(app, '/containers/twin@fake3/json')
-    assert.equal(((await qualified.json()) as any).Id, 'cccc4444'.padEnd(64, '0'))
+    assert.equal(((await qualified.json()) as Inspected).Id, 'cccc4444'.padEnd(64, '0'))
   })
 
   test('an ID prefix on two hosts is refused too', async () => {
     const response = await get(app, '/containers/cccc/json')
     assert.equal(response.status, 400)
-    assert.match(((await response.json()) as any).message, /fake2, fake3/)
+    assert.match(((await response.json()) as { message: string }).message, /fake2, fake3/)
   })
 
   test('an unknown container is a 404 in docker words', async () => {
     const response = await get(app, '/containers/nope/json')
     assert.equal(response.status, 404)
-    assert.match(((await response.json()) as any).message, /^No such container: nope/)
+    assert.match(((await response.json()) as { message: string }).message, /^No such container: nope/)
   })
 
   test('a known ID is asked of its host only, and a moved container is found again', async () => {
@@ -67,60 +61,7 @@ describe('finding the host of a container', () => {
     // the container "moves": gone from fake2, now on fake1; the cache must not answer fake2
     const moved = engines[1]!.containers.splice(0, 1)[0]!
     engines[0]!.containers.push(moved)
-    const body = await (await get(app, `/containers/${id}/json`)).json() as any
+    const body = await (await get(app, `/containers/${id}/json`)).json() as Inspected
     assert.equal(body.Node.Name, 'fake1')
-  })
-})
-
-describe('the owner cache', () => {
-  const hostA = { name: 'a' } as Host
-  const hostB = { name: 'b' } as Host
-
-  test('full IDs and unique 12+ digit prefixes only; forgetting works by prefix and by host', () => {
-    const cache = new OwnerCache()
-    cache.remember('ab'.repeat(32), hostA)
-    cache.remember('ac'.repeat(32), hostB)
-    assert.equal(cache.lookup('ab'.repeat(32))?.host, hostA)
-    assert.equal(cache.lookup('ab'.repeat(6))?.host, hostA)
-    assert.equal(cache.lookup('ab'), undefined, 'short prefixes and names always probe the flock')
-    assert.equal(cache.lookup('web'), undefined)
-    cache.forget('ab'.repeat(6))
-    assert.equal(cache.lookup('ab'.repeat(32)), undefined)
-    cache.forgetHost(hostB)
-    assert.equal(cache.size, 0)
-  })
-})
-
-describe('container inspect', () => {
-  let engines: FakeEngine[]
-  let app: FlockerApp
-  before(async () => {
-    engines = await startFakeEngines(2)
-    engines[1]!.add('dddd5555', 'solo')
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`) })
-    await app.checkHosts()
-  })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
-
-  const inspects = (engine: FakeEngine) =>
-    engine.requests.filter((r) => r.includes('/containers/solo/json')).length
-
-  test('is answered from the owner lookup: the owner is asked once, not twice', async () => {
-    const before = inspects(engines[1]!)
-    const response = await get(app, '/v1.41/containers/solo/json')
-    assert.equal(response.status, 200)
-    assert.equal(((await response.json()) as any).Config.Labels['flocker.host'], 'fake2')
-    assert.equal(inspects(engines[1]!) - before, 1)
-  })
-
-  test('with ?size=1 is asked of the owner again, since the lookup answer lacks the sizes', async () => {
-    const before = engines[1]!.requests.length
-    const response = await get(app, '/v1.41/containers/solo/json?size=1')
-    assert.equal(response.status, 200)
-    await response.arrayBuffer()
-    assert.ok(engines[1]!.requests.slice(before).some((r) => r.includes('size=1')))
   })
 })

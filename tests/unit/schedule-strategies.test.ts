@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { choose } from '../../src/schedule/scheduler.ts'
 import { createRequest } from '../../src/schedule/request.ts'
-import { container, fakeHost, GIB, state } from './schedule-support.ts'
+import { container, fakeHost, GIB, state } from '../support/scheduling.ts'
 
 const hosts = [fakeHost('node1'), fakeHost('node2'), fakeHost('node3')]
 const request = createRequest(undefined, { Image: 'busybox:local' }).request

@@ -1,10 +1,9 @@
-import type { FlockerContext } from '../context.ts'
-import type { DockerRequest } from '../request.ts'
-import { noHostResponse } from './system.ts'
+import type { Handler } from '../context.ts'
+import { noHostResponse } from '../no-host.ts'
 
 /** Requests any one host can answer (registry search, login, distribution inspect). */
-export function anyHost() {
-  return (ctx: FlockerContext, req: DockerRequest, _params: Record<string, string>, path: string) => {
+export function anyHost(): Handler {
+  return (ctx, req, _params, path) => {
     const host = ctx.flock.usable[0]
     if (!host) return Promise.resolve(noHostResponse(ctx))
     return host.request(req.method, req.upstreamPath(path), {

@@ -1,26 +1,31 @@
+import { bodyCopies } from '../../docker/body-copies.ts'
 import { errorText } from '../../docker/errors.ts'
-import { engineMessage } from '../../flock/host.ts'
-import type { Host } from '../../flock/host.ts'
+import { joinImageRef } from '../../docker/image-ref.ts'
 import { encodeJsonLine, jsonMessages } from '../../docker/json-lines.ts'
 import { mergeSources } from '../../docker/merge-streams.ts'
-import { fanOut } from '../../docker/fan-out.ts'
-import type { FlockerContext } from '../context.ts'
+import type { ProgressJson, PruneJson } from '../../docker/types.ts'
+import { engineMessage, type Host } from '../../flock/host.ts'
+import { pullTargets } from '../../schedule/pull.ts'
+import type { FlockerContext, Handler } from '../context.ts'
+import { noHostResponse } from '../no-host.ts'
 import type { DockerRequest } from '../request.ts'
-import type { EveryHostMerge } from '../table.ts'
-import { noHostResponse } from './system.ts'
+import type { EveryHostMerge, EveryHostTargets } from '../table.ts'
 
 type Answer = { host: Host; response: Response }
 
+const targetHosts: Record<EveryHostTargets, (ctx: FlockerContext, req: DockerRequest) => Promise<Host[]>> = {
+  usable: (ctx) => Promise.resolve(ctx.flock.usable),
+  'pull-targets': pullHosts,
+}
+
 /**
- * Sent to every usable host (or the hosts `pickHosts` names): pull, load and import land on the
- * whole flock, prunes clean every host, networks exist wherever a container may land.
+ * Sent to every usable host (or, for a pull, the hosts placement picks): pull, load and import land
+ * on the whole flock, prunes clean every host, networks exist wherever a container may land.
  */
-export function everyHost(
-  merge: EveryHostMerge,
-  pickHosts?: (ctx: FlockerContext, req: DockerRequest) => Promise<Host[]>,
-) {
-  return async (ctx: FlockerContext, req: DockerRequest, _params: Record<string, string>, path: string) => {
-    const hosts = pickHosts ? await pickHosts(ctx, req) : ctx.flock.usable
+export function everyHost(merge: EveryHostMerge, targets: EveryHostTargets): Handler {
+  const pickHosts = targetHosts[targets]
+  return async (ctx, req, _params, path) => {
+    const hosts = await pickHosts(ctx, req)
     if (!hosts.length) return noHostResponse(ctx)
     const answers = await sendToAll(hosts, req, req.upstreamPath(path))
     switch (merge) {
@@ -34,9 +39,16 @@ export function everyHost(
   }
 }
 
+/** A pull (`fromImage`) goes where placement says; an import (`fromSrc`) to every usable host. */
+function pullHosts(ctx: FlockerContext, req: DockerRequest): Promise<Host[]> {
+  const name = req.url.searchParams.get('fromImage')
+  if (!name) return Promise.resolve(ctx.flock.usable)
+  return pullTargets(ctx.placement, joinImageRef(name, req.url.searchParams.get('tag')))
+}
+
 export function sendToAll(hosts: readonly Host[], req: DockerRequest, path: string): Promise<Answer[]> {
   const body = req.body()
-  const bodies = body instanceof ReadableStream ? fanOut(body, hosts.length) : hosts.map(() => body)
+  const bodies = body instanceof ReadableStream ? bodyCopies(body, hosts.length) : hosts.map(() => body)
   return Promise.all(hosts.map(async (host, i) => {
     try {
       return {
@@ -103,7 +115,7 @@ async function* progressOf(host: Host, response: Response, prefix: boolean, sign
 
 export function tagProgress(message: unknown, host: string): unknown {
   if (typeof message !== 'object' || message === null) return message
-  const m = { ...(message as Record<string, any>) }
+  const m = { ...(message as ProgressJson) }
   if (m.id) m.id = `${host}: ${m.id}`
   else if (typeof m.status === 'string') m.status = `${host}: ${m.status}`
   if (typeof m.stream === 'string') m.stream = `${host}: ${m.stream}`
@@ -146,12 +158,15 @@ async function mergePrune(answers: Answer[]): Promise<Response> {
     await Promise.all(answers.filter((a) => a !== failed).map((a) => a.response.body?.cancel()))
     return failed.response
   }
-  const bodies = await Promise.all(answers.map((a) => a.response.json() as Promise<Record<string, any>>))
+  const bodies = await Promise.all(answers.map((a) => a.response.json() as Promise<PruneJson>))
   const merged: Record<string, unknown> = { SpaceReclaimed: 0 }
   for (const body of bodies) {
     merged.SpaceReclaimed = Number(merged.SpaceReclaimed) + Number(body.SpaceReclaimed ?? 0)
     for (const key of PRUNE_LISTS) {
-      if (key in body) merged[key] = [...((merged[key] as unknown[]) ?? []), ...(body[key] ?? [])]
+      const list = body[key]
+      if (key in body) {
+        merged[key] = [...((merged[key] as unknown[]) ?? []), ...(Array.isArray(list) ? list : [])]
+      }
     }
   }
   return Response.json(merged)

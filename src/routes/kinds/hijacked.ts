@@ -1,20 +1,15 @@
 import { locate } from '../../flock/locate.ts'
-import type { FlockerContext } from '../context.ts'
-import type { DockerRequest } from '../request.ts'
-import { fillTemplate } from './routed.ts'
-import { noHostResponse } from './system.ts'
+import type { Handler } from '../context.ts'
+import { noHostResponse } from '../no-host.ts'
+import { fillPath } from '../../docker/path.ts'
 
 /**
  * attach, exec start and BuildKit's /session: routed to the owner like any request, then, when the
  * client asked to upgrade, the connection is handed to the adapter to splice. A client that did not
  * ask to upgrade (dockerode's non-hijacked attach) gets an ordinary streamed answer.
  */
-export function hijacked(target: 'container' | 'exec' | 'session', template: string) {
-  return async (
-    ctx: FlockerContext,
-    req: DockerRequest,
-    params: Record<string, string>,
-  ): Promise<Response> => {
+export function hijacked(target: 'container' | 'exec' | 'session', template: string): Handler {
+  return async (ctx, req, params) => {
     let host
     let path: string
     if (target === 'session') {
@@ -24,7 +19,7 @@ export function hijacked(target: 'container' | 'exec' | 'session', template: str
     } else {
       const located = await locate(ctx.flock, target, params.id!)
       host = located.host
-      path = req.upstreamPath(fillTemplate(template, { ...params, id: located.id }))
+      path = req.upstreamPath(fillPath(template, { ...params, id: located.id }))
     }
     const capability = req.env.hijack
     if (!capability) {

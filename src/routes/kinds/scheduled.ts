@@ -6,16 +6,16 @@ import { engineMessage, type Host } from '../../flock/host.ts'
 import { locateAll } from '../../flock/locate.ts'
 import { isExpression, joinPair, parseExpression } from '../../schedule/expressions.ts'
 import type { Expression } from '../../schedule/expressions.ts'
-import { memoryOf } from '../../schedule/memory.ts'
 import { pullImage } from '../../schedule/pull.ts'
 import { buildRequest, createRequest } from '../../schedule/request.ts'
 import { place } from '../../schedule/scheduler.ts'
 import type { FlockerHooks } from '../../hooks.ts'
-import type { FlockerContext } from '../context.ts'
+import type { FlockerContext, Handler } from '../context.ts'
+import { fillPath } from '../../docker/path.ts'
 import type { DockerRequest } from '../request.ts'
 
 /** A new container or build: the scheduler picks the host, then the request goes there. */
-export function scheduled(what: 'create' | 'build') {
+export function scheduled(what: 'create' | 'build'): Handler {
   return what === 'create' ? createContainer : build
 }
 
@@ -32,7 +32,7 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
   if (name) await refuseTakenName(ctx, name)
   const mapped = await mapBody(ctx, name, clientBody)
   const { request, body } = createRequest(name, mapped)
-  const { host, done } = await place(ctx, request)
+  const { host, done } = await place(ctx.placement, request)
   try {
     return await createOn(ctx, req, host, body)
   } finally {
@@ -65,12 +65,12 @@ async function createOn(
   if (pulled.ok) return settled(ctx, await send(), image)
   // The pull failed here (private image, no credentials yet): the CLI will pull and create again;
   // both must come to this host.
-  memoryOf(ctx.flock).awaitImage(image, host)
+  ctx.placement.memory.awaitImage(image, host)
   return new Response(text, first)
 }
 
 function settled(ctx: FlockerContext, response: Response, image: string | undefined): Response {
-  if (response.ok && image) memoryOf(ctx.flock).imageArrived(image)
+  if (response.ok && image) ctx.placement.memory.imageArrived(image)
   return response
 }
 
@@ -105,7 +105,7 @@ export async function inspectImageAnywhere(
 ): Promise<Record<string, unknown> | null> {
   try {
     const [holder] = await locateAll(ctx.flock, 'image', image)
-    return await holder!.host.json<Record<string, unknown>>(`/images/${image}/json`)
+    return await holder!.host.json<Record<string, unknown>>(fillPath('/images/{name*}/json', { name: image }))
   } catch {
     return null
   }
@@ -133,7 +133,7 @@ async function refuseTakenName(ctx: FlockerContext, name: string): Promise<void>
 async function build(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   const query = new URLSearchParams(req.url.search)
   const expressions = [...takeExpressions(query, 'buildargs'), ...takeExpressions(query, 'labels')]
-  const { host, done } = await place(ctx, buildRequest(query.get('t') ?? undefined, expressions))
+  const { host, done } = await place(ctx.placement, buildRequest(query.get('t') ?? undefined, expressions))
   try {
     return await host.request('POST', req.upstreamPath('/build', query), {
       headers: req.headers,

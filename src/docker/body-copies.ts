@@ -3,7 +3,7 @@
  * slowest host sets the pace and nothing piles up in memory (ReadableStream.tee would buffer
  * without bound for a slow branch, and `docker load` bodies are gigabytes).
  */
-export function fanOut(source: ReadableStream<Uint8Array>, count: number): ReadableStream<Uint8Array>[] {
+export function bodyCopies(source: ReadableStream<Uint8Array>, count: number): ReadableStream<Uint8Array>[] {
   if (count === 1) return [source]
   const reader = source.getReader()
   const controllers: ReadableStreamDefaultController<Uint8Array>[] = []

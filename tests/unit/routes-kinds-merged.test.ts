@@ -1,51 +1,53 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
+import type { FlockerApp } from '../../src/app.ts'
+import type { ContainerSummaryJson } from '../../src/docker/types.ts'
+import { mergeImages } from '../../src/routes/kinds/merged.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { get, startFakeFlock } from '../support/fake-flock.ts'
 
-const get = (app: FlockerApp, path: string) => app.fetch(new Request(`http://flocker${path}`), {})
+/** A container as flocker lists it: names and labels always there. */
+type Listed = ContainerSummaryJson & { Names: string[]; Labels: Record<string, string>; Created: number }
+
 const filters = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f))
 
 describe('merged container list over 100 fake hosts', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(100)
+    ;({ engines, app, stop } = await startFakeFlock(100))
     engines.forEach((engine, i) => {
       engine.add(`a${String(i).padStart(3, '0')}`, `web${i}`, 1_000 + i)
       engine.add(`b${String(i).padStart(3, '0')}`, `old${i}`, 500 + i, 'exited')
     })
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`) })
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('every host answers into one list, newest first, each container labelled with its host', async () => {
     const response = await get(app, '/v1.41/containers/json')
     assert.equal(response.status, 200)
     assert.equal(response.headers.get('x-flocker-missing-hosts'), null)
-    const list = await response.json() as any[]
+    const list = await response.json() as Listed[]
     assert.equal(list.length, 100)
-    assert.equal(list[0].Names[0], '/web99')
-    assert.equal(list[0].Labels['flocker.host'], 'fake100')
+    assert.equal(list[0]!.Names[0], '/web99')
+    assert.equal(list[0]!.Labels['flocker.host'], 'fake100')
     assert.deepEqual(list.map((c) => c.Created), [...list.map((c) => c.Created)].sort((a, b) => b - a))
   })
 
   test('all and limit apply to the whole flock', async () => {
-    const all = await (await get(app, '/containers/json?all=1')).json() as any[]
+    const all = await (await get(app, '/containers/json?all=1')).json() as Listed[]
     assert.equal(all.length, 200)
-    const limited = await (await get(app, '/containers/json?all=1&limit=3')).json() as any[]
+    const limited = await (await get(app, '/containers/json?all=1&limit=3')).json() as Listed[]
     assert.deepEqual(limited.map((c) => c.Names[0]), ['/web99', '/web98', '/web97'])
   })
 
   test('node and flocker.host label filters are answered by flocker, not passed on', async () => {
     const byNode = await (await get(app, `/containers/json?filters=${filters({ node: ['fake7'] })}`)).json()
-    assert.deepEqual((byNode as any[]).map((c) => c.Names[0]), ['/web6'])
+    assert.deepEqual((byNode as Listed[]).map((c) => c.Names[0]), ['/web6'])
     const byLabel = await (
       await get(app, `/containers/json?all=1&filters=${filters({ label: ['flocker.host=fake8'] })}`)
-    ).json() as any[]
+    ).json() as Listed[]
     assert.deepEqual(byLabel.map((c) => c.Names[0]), ['/web7', '/old7'])
     assert.ok(!engines[6]!.requests.some((r) => r.includes('node')), 'the node filter reached an engine')
   })
@@ -54,15 +56,12 @@ describe('merged container list over 100 fake hosts', () => {
 describe('a slow or failing host', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(3)
+    ;({ engines, app, stop } = await startFakeFlock(3, () => {}, { hostTimeout: 300 }))
     engines.forEach((engine, i) => engine.add(`c${i}`, `app${i}`))
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), hostTimeout: 300 })
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('a hung host is left out and named; the others answer', async () => {
     await app.checkHosts()
@@ -73,7 +72,7 @@ describe('a slow or failing host', () => {
       response.headers.get('x-flocker-missing-hosts') ?? '',
       /fake2 \(host fake2 did not answer in time\)/,
     )
-    const names = (await response.json() as any[]).map((c) => c.Names[0]).sort()
+    const names = (await response.json() as Listed[]).map((c) => c.Names[0]).sort()
     assert.deepEqual(names, ['/app0', '/app2'])
     engines[1]!.hang = false
   })
@@ -87,35 +86,29 @@ describe('a slow or failing host', () => {
       response.headers.get('x-flocker-missing-hosts') ?? '',
       /fake3 \(unhealthy: fake fake3 fails\)/,
     )
-    const info = await (await get(app, '/info')).json() as any
+    const info = await (await get(app, '/info')).json() as { Warnings: string[] }
     assert.ok(info.Warnings.some((w: string) => w.includes('fake3') && w.includes('unhealthy')))
     engines[2]!.failWith = null
     await app.checkHosts()
     assert.equal(app.flock.byName('fake3')!.status, 'healthy')
     const again = await get(app, '/containers/json')
     assert.equal(again.headers.get('x-flocker-missing-hosts'), null)
-    assert.equal((await again.json() as any[]).length, 3)
+    assert.equal((await again.json() as Listed[]).length, 3)
   })
+})
 
-  test('/info sums the hosts and lists each in SystemStatus', async () => {
-    await app.checkHosts()
-    const info = await (await get(app, '/info')).json() as any
-    assert.equal(info.Containers, 3)
-    assert.equal(info.NCPU, 6)
-    const status = new Map(info.SystemStatus as [string, string][])
-    assert.equal(status.get('Nodes'), '3')
-    assert.equal(status.get('Strategy'), 'spread')
-    assert.ok((info.SystemStatus as string[][]).some(([k, v]) => k === ' fake2' && v === engines[1]!.url))
-  })
-
-  test('/_ping speaks the lowest API version of the healthy hosts', async () => {
-    engines[0]!.apiVersion = '1.40'
-    await app.checkHosts()
-    const ping = await app.fetch(new Request('http://flocker/_ping', { method: 'HEAD' }), {})
-    assert.equal(ping.headers.get('api-version'), '1.40')
-    assert.equal(ping.headers.get('ostype'), 'linux')
-    assert.equal(ping.headers.get('docker-experimental'), 'false')
-    engines[0]!.apiVersion = '1.41'
-    await app.checkHosts()
-  })
+test('one image on two hosts is one entry; a count of -1 (not counted) stays -1, never 0', () => {
+  const host = (name: string) => ({ name }) as never
+  const image = (containers: number) => ({ Id: 'sha256:1', RepoTags: ['a:1'], Containers: containers })
+  const [notCounted] = mergeImages([
+    { host: host('one'), value: [image(-1)] },
+    { host: host('two'), value: [image(-1)] },
+  ])
+  assert.equal(notCounted!.Containers, -1)
+  const [counted] = mergeImages([
+    { host: host('one'), value: [image(2)] },
+    { host: host('two'), value: [image(3)] },
+  ])
+  assert.equal(counted!.Containers, 5)
+  assert.equal(counted!.Labels!['flocker.host'], 'one,two')
 })

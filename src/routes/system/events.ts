@@ -1,14 +1,13 @@
 import { encodeJsonLine, jsonMessages } from '../../docker/json-lines.ts'
+import type { EventJson } from '../../docker/types.ts'
+import { hostFilters } from '../../flock/host-filters.ts'
 import { HOST_LABEL } from '../../flock/host-view.ts'
 import type { Host } from '../../flock/host.ts'
 import type { FlockerContext } from '../context.ts'
 import type { DockerRequest } from '../request.ts'
-import { hostFilters } from './filters.ts'
 
 /** How long a follower waits before asking a host that dropped its stream again. */
 const RECONNECT_DELAY = 1_000
-
-type Event = Record<string, any>
 
 /**
  * `docker events` for the flock: one stream merged from every usable host, each event tagged with
@@ -128,7 +127,7 @@ async function followHost(
       )
       if (response.ok && response.body) {
         for await (const raw of jsonMessages(response.body)) {
-          const event = raw as Event
+          const event = raw as EventJson
           const time = eventTime(event)
           const key = JSON.stringify(event)
           if (resumeFrom !== null && time !== null) {
@@ -172,14 +171,14 @@ async function headWithin(
   }
 }
 
-function eventTime(event: Event): bigint | null {
+function eventTime(event: EventJson): bigint | null {
   if (event.timeNano !== undefined) return BigInt(event.timeNano)
   if (event.time !== undefined) return BigInt(event.time) * 1_000_000_000n
   return null
 }
 
 /** Events keep the owner cache fresh: a new container is known at once, a removed one forgotten. */
-function noteOwner(ctx: FlockerContext, host: Host, event: Event): void {
+function noteOwner(ctx: FlockerContext, host: Host, event: EventJson): void {
   if (event.Type !== 'container' || typeof event.id !== 'string') return
   if (event.Action === 'create') ctx.flock.owners.remember(event.id, host)
   if (event.Action === 'destroy') ctx.flock.owners.forget(event.id)
@@ -197,7 +196,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export function tagEvent(event: unknown, host: Host): unknown {
   if (typeof event !== 'object' || event === null) return event
-  const record = event as Record<string, any>
+  const record = event as EventJson
   const actor = record.Actor ?? {}
   return {
     ...record,

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'node:test'
+import type { ContainerCreateBody } from '../../src/docker/schemas.ts'
 import type { FlockerHooks } from '../../src/hooks.ts'
 import { applyMap, takeExpressions } from '../../src/routes/kinds/scheduled.ts'
-import { startRequest } from '../../src/routes/kinds/placed.ts'
+import { startRequest } from '../../src/routes/variants/start-hook.ts'
 import { createRequest } from '../../src/schedule/request.ts'
 
 const DIR = new URL('../golden/', import.meta.url)
@@ -32,16 +33,26 @@ const startHooks: Record<string, NonNullable<FlockerHooks['start']>> = {
   none: () => undefined,
   // The original flocker's use: settings applied at start, from the container's labels.
   'dns-from-label': (_name, container, _image, body) => {
-    const dns = ((container.Config as Record<string, any>).Labels ?? {})['flocker.dns']
+    const dns = ((container.Config as { Labels?: Record<string, string> }).Labels ?? {})['flocker.dns']
     return dns ? { ...body, Dns: [dns] } : body
   },
+}
+
+/** What a golden file feeds in (each kind uses some of it). */
+interface GoldenInput {
+  name?: string
+  body: ContainerCreateBody & Record<string, unknown>
+  image?: Record<string, unknown> | null
+  query?: Record<string, string>
+  container: Record<string, unknown>
+  versionPrefix: string
 }
 
 interface Golden {
   description: string
   kind: 'create' | 'build' | 'start'
   hook?: string
-  input: Record<string, any>
+  input: GoldenInput
   expected?: Record<string, unknown>
 }
 
@@ -68,7 +79,7 @@ async function actual(golden: Golden): Promise<Record<string, unknown>> {
     }
     case 'start': {
       const hook = startHooks[golden.hook ?? 'none']!
-      const rewritten = (await hook(input.name, input.container, null, input.body)) ?? input.body
+      const rewritten = (await hook(input.name ?? '', input.container, null, input.body)) ?? input.body
       const { body, prefix } = startRequest(rewritten, input.versionPrefix)
       return {
         path: `${prefix}/containers/${input.name}/start`,

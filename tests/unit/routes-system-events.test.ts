@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { eventsPlan, parseTime, sinceParam } from '../../src/routes/kinds/events.ts'
+import { eventsPlan, parseTime, sinceParam } from '../../src/routes/system/events.ts'
+import type { EventJson } from '../../src/docker/types.ts'
 import { FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 
+/** An event as flocker streams it: with its host. */
+type TaggedEvent = EventJson & { Actor: { Attributes: Record<string, string> }; node: { Name: string } }
+
 /** Reads JSON lines from a streamed answer until `count` arrived. */
-async function readEvents(body: ReadableStream<Uint8Array>, count: number): Promise<any[]> {
+async function readEvents(body: ReadableStream<Uint8Array>, count: number): Promise<TaggedEvent[]> {
   const reader = body.getReader()
   const decoder = new TextDecoder()
   let text = ''
@@ -82,7 +86,7 @@ describe('the merged event stream', () => {
       'one@fake1',
       'two@fake2',
     ])
-    assert.equal(first.find((e) => e.id === 'one').node.Name, 'fake1')
+    assert.equal(first.find((e) => e.id === 'one')!.node.Name, 'fake1')
 
     engines[0]!.dropEvents()
     await until(() => engines[0]!.eventStreams === 1)
@@ -93,7 +97,7 @@ describe('the merged event stream', () => {
     await until(() => late.eventStreams === 1)
     late.emit(event('three'))
     const [third] = await readEvents(body, 1)
-    assert.equal(third.Actor.Attributes['flocker.host'], 'late')
+    assert.equal(third!.Actor.Attributes['flocker.host'], 'late')
     controller.abort()
     await body.cancel().catch(() => {})
   })

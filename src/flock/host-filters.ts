@@ -1,5 +1,5 @@
-import { HOST_LABEL } from '../../flock/host-view.ts'
-import type { Host } from '../../flock/host.ts'
+import { HOST_LABEL } from './host-view.ts'
+import type { Host } from './host.ts'
 
 /** Docker sends filters as `{"key":{"value":true}}` (or the older `{"key":["value"]}`). */
 export function parseFilters(raw: string | null): Record<string, string[]> {

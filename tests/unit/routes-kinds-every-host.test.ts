@@ -5,7 +5,7 @@ import { HealthMonitor } from '../../src/flock/health.ts'
 import { resolveOptions } from '../../src/options.ts'
 import type { FlockerContext } from '../../src/routes/context.ts'
 import { everyHost } from '../../src/routes/kinds/every-host.ts'
-import { pullTargets } from '../../src/routes/kinds/placed.ts'
+import { PlacementMemory } from '../../src/schedule/memory.ts'
 import type { DockerRequest } from '../../src/routes/request.ts'
 import type { RuntimeAdapter } from '../../src/runtime/types.ts'
 
@@ -50,8 +50,10 @@ test("a pull that fails on one host ends the merged stream with that host's erro
     hooks: {},
     adapter,
     health: new HealthMonitor(() => []),
+    inventory: { lastListError: '' },
+    placement: { flock, memory: new PlacementMemory(), hooks: {}, strategy: 'spread', hostTimeout: 1_000 },
   }
-  const response = await everyHost('progress', pullTargets)(ctx, request(), {}, '/images/create')
+  const response = await everyHost('progress', 'pull-targets')(ctx, request(), {}, '/images/create')
   assert.equal(response.status, 200)
   const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line))
   assert.deepEqual(lines.at(-1), {

@@ -1,0 +1,59 @@
+import type { Handler } from './context.ts'
+import { anyHost } from './kinds/any-host.ts'
+import { everyHost } from './kinds/every-host.ts'
+import { hijacked } from './kinds/hijacked.ts'
+import { merged } from './kinds/merged.ts'
+import { refused } from './kinds/refused.ts'
+import { routed } from './kinds/routed.ts'
+import { scheduled } from './kinds/scheduled.ts'
+import { system } from './kinds/system.ts'
+import type { Behaviour, Route } from './table.ts'
+import { containerInspect } from './variants/container-inspect.ts'
+import { everyHolder } from './variants/every-holder.ts'
+import { execCreate } from './variants/exec-create.ts'
+import { followsContainer } from './variants/follows-container.ts'
+import { pushByTag } from './variants/push-by-tag.ts'
+import { startHook } from './variants/start-hook.ts'
+
+/** The handler of a route, chosen once from its behaviour when the app is built (never per request). */
+export function handlerFor(route: Route): Handler {
+  const behaviour: Behaviour = route.behaviour
+  switch (behaviour.kind) {
+    case 'system':
+      return system(behaviour.endpoint)
+    case 'merged':
+      return merged(behaviour.list)
+    case 'routed':
+      return routedHandler(behaviour, route.path)
+    case 'hijacked':
+      return hijacked(behaviour.target, route.path)
+    case 'scheduled':
+      return scheduled(behaviour.what)
+    case 'every-host':
+      return everyHost(behaviour.merge, behaviour.targets)
+    case 'any-host':
+      return anyHost()
+    case 'refused':
+      return refused(behaviour.status, behaviour.message)
+  }
+}
+
+function routedHandler(behaviour: Extract<Behaviour, { kind: 'routed' }>, template: string): Handler {
+  const { target, from, variant } = behaviour
+  switch (variant) {
+    case 'plain':
+      return routed(target, from, template)
+    case 'container-inspect':
+      return containerInspect()
+    case 'exec-create':
+      return execCreate(template)
+    case 'start-hook':
+      return startHook(template)
+    case 'every-holder':
+      return everyHolder(target === 'network' ? 'network' : 'image', template)
+    case 'push-by-tag':
+      return pushByTag(template)
+    case 'follows-container':
+      return followsContainer(template)
+  }
+}

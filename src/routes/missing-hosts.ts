@@ -1,0 +1,18 @@
+import { describeFailures, type HostAnswer } from '../flock/ask-all.ts'
+import type { Flock } from '../flock/flock.ts'
+
+/**
+ * `X-Flocker-Missing-Hosts: node2 (connect ECONNREFUSED ...); node3 (unhealthy: ...)`: the hosts
+ * whose share of a merged answer is missing, those that failed now and those known to be down.
+ */
+export function missingHostsHeader(
+  answers: readonly HostAnswer<unknown>[],
+  flock?: Flock,
+): Record<string, string> {
+  const asked = new Set(answers.map((answer) => answer.host))
+  const down = (flock?.all ?? [])
+    .filter((host) => !asked.has(host) && host.status === 'unhealthy')
+    .map((host) => `${host.name} (unhealthy: ${host.lastError || 'no answer'})`)
+  const failures = [describeFailures(answers), ...down].filter(Boolean).join('; ')
+  return failures ? { 'X-Flocker-Missing-Hosts': failures.replace(/[\r\n]+/g, ' ') } : {}
+}

@@ -1,0 +1,38 @@
+import type { VersionJson } from '../../docker/types.ts'
+import { highestVersion, lowestVersion } from '../../docker/version.ts'
+import { askAll, describeFailures } from '../../flock/ask-all.ts'
+import { FLOCKER_VERSION } from '../../version.ts'
+import type { FlockerContext } from '../context.ts'
+import { noHostResponse } from '../no-host.ts'
+import { checkedHosts } from './checked-hosts.ts'
+
+/** `docker version`: the first host's answer, with the flock's API range and every host's components. */
+export async function answerVersion(ctx: FlockerContext): Promise<Response> {
+  const hosts = await checkedHosts(ctx)
+  const answers = await askAll(
+    hosts,
+    (host, signal) => host.json<VersionJson>('/version', { signal }),
+    ctx.options.hostTimeout,
+  )
+  const ok = answers.flatMap((answer) => (answer.ok ? [answer] : []))
+  const first = ok[0]?.value
+  if (!first) return noHostResponse(ctx)
+  const versions = ok.map((answer) => answer.value)
+  const body = {
+    ...first,
+    Platform: { Name: `flocker ${FLOCKER_VERSION} (${hosts.length} hosts)` },
+    ApiVersion: lowestVersion(versions.map((v) => String(v.ApiVersion))),
+    MinAPIVersion: highestVersion(versions.map((v) => String(v.MinAPIVersion ?? ''))) ?? first.MinAPIVersion,
+    Components: [
+      { Name: 'flocker', Version: FLOCKER_VERSION, Details: { Hosts: String(hosts.length) } },
+      ...ok.flatMap(({ host, value }) =>
+        (value.Components ?? []).map((component) => ({
+          ...component,
+          Name: `${host.name}/${component.Name}`,
+        }))
+      ),
+    ],
+  }
+  const failures = describeFailures(answers)
+  return Response.json(body, { headers: failures ? { 'X-Flocker-Missing-Hosts': failures } : {} })
+}

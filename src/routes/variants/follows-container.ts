@@ -1,0 +1,37 @@
+import { jsonBytes, readJsonBody } from '../../docker/body.ts'
+import { badRequest, notFound } from '../../docker/errors.ts'
+import { NetworkMembershipBody } from '../../docker/schemas.ts'
+import { locate, locateAll } from '../../flock/locate.ts'
+import type { Handler } from '../context.ts'
+import { fillPath } from '../../docker/path.ts'
+
+/**
+ * `docker network connect NET CTR` (and disconnect) goes to the container's host, where the network
+ * has an ID of its own (networks are created on every host), not to whichever host answers first
+ * for the network.
+ */
+export function followsContainer(template: string): Handler {
+  return async (ctx, req, params) => {
+    const body = await readJsonBody(req.raw, NetworkMembershipBody, { Container: '' })
+    if (!body.Container) throw badRequest('flocker: the body must name a Container')
+    const container = await locate(ctx.flock, 'container', body.Container)
+    const networks = await locateAll(ctx.flock, 'network', params.id!)
+    const network = networks.find((holder) => holder.host === container.host)
+    if (!network) {
+      throw notFound(
+        `network ${params.id} not found on host ${container.host.name}, where container ${body.Container} runs`,
+      )
+    }
+    const headers = new Headers(req.headers)
+    headers.set('content-type', 'application/json')
+    return container.host.request(
+      req.method,
+      req.upstreamPath(fillPath(template, { ...params, id: network.id })),
+      {
+        headers,
+        body: jsonBytes({ ...body, Container: container.id }),
+        signal: req.signal,
+      },
+    )
+  }
+}

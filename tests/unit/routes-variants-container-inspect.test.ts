@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { FlockerApp } from '../../src/app.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { get, type Inspected, startFakeFlock } from '../support/fake-flock.ts'
+
+describe('container inspect', () => {
+  let engines: FakeEngine[]
+  let app: FlockerApp
+  let stop: () => Promise<void>
+  before(async () => {
+    ;({ engines, app, stop } = await startFakeFlock(2))
+    engines[1]!.add('dddd5555', 'solo')
+    await app.checkHosts()
+  })
+  after(() => stop())
+
+  const inspects = (engine: FakeEngine) =>
+    engine.requests.filter((r) => r.includes('/containers/solo/json')).length
+
+  test('is answered from the owner lookup: the owner is asked once, not twice', async () => {
+    const before = inspects(engines[1]!)
+    const response = await get(app, '/v1.41/containers/solo/json')
+    assert.equal(response.status, 200)
+    assert.equal(((await response.json()) as Inspected).Config.Labels['flocker.host'], 'fake2')
+    assert.equal(inspects(engines[1]!) - before, 1)
+  })
+
+  test('with ?size=1 is asked of the owner again, since the lookup answer lacks the sizes', async () => {
+    const before = engines[1]!.requests.length
+    const response = await get(app, '/v1.41/containers/solo/json?size=1')
+    assert.equal(response.status, 200)
+    await response.arrayBuffer()
+    assert.ok(engines[1]!.requests.slice(before).some((r) => r.includes('size=1')))
+  })
+})
