@@ -7,7 +7,8 @@
  * await serve(app, { listen: 'tcp://127.0.0.1:2375' })
  * ```
  *
- * Run as a program (`deno run -A mod.ts --node ...`) it is the flocker command line.
+ * Run as a program (`deno run -P mod.ts --node ...`, with deno.json's permission set) it is the flocker
+ * command line.
  * @module
  */
 export { createFlocker, type FlockerApp } from './src/app.ts'
@@ -23,6 +24,12 @@ export type { RunningServer, RuntimeAdapter } from './src/runtime/types.ts'
 export { main } from './src/cli.ts'
 
 if ((import.meta as { main?: boolean }).main) {
+  const { denoPermissionHint } = await import('./src/runtime/deno-permissions.ts')
+  const hint = denoPermissionHint()
+  if (hint) {
+    console.error(hint)
+    ;(globalThis as { Deno?: { exit(code: number): never } }).Deno?.exit(2)
+  }
   const { main } = await import('./src/cli.ts')
   await main()
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what flocker's tests and local flock need on a fresh Debian machine: docker engines,
 # busybox for the offline image, a registry, openssl for TLS certificates, the compose and python
-# clients, then the npm packages (which bring Bun and Deno). Safe to run again.
+# clients, Chromium for the admin page test, then the npm packages (which bring Bun and Deno). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(docker.io busybox-static docker-registry openssl docker-compose python3-docker iproute2 util-linux)
+packages=(docker.io busybox-static docker-registry openssl docker-compose python3-docker iproute2 util-linux chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -18,6 +18,9 @@ import { detectRuntime } from './runtime/mod.ts'
 import { startListCache } from './cache/flock-cache.ts'
 import type { ServeEnv } from './runtime/types.ts'
 import { PlacementMemory } from './schedule/memory.ts'
+import { type FlockerObserver, Observers } from './observe/observer.ts'
+import { observeRequests } from './observe/middleware.ts'
+import { noteError, noteRoute } from './observe/scope.ts'
 
 export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   /** The hosts, their health and facts. */
@@ -30,6 +33,8 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   refreshHosts(): Promise<void>
   /** Stops background work (health checks); the app stays usable but unmonitored. */
   close(): Promise<void>
+  /** Watches requests, hijacked streams, placements and health (logs, metrics); returns the unsubscribe. */
+  observe(observer: FlockerObserver): () => void
 }
 
 /**
@@ -39,7 +44,9 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
 export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const resolved = resolveOptions(options)
   const adapter = options.runtime ?? detectRuntime()
-  const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout })
+  const observers = new Observers()
+  if (options.observer) observers.add(options.observer)
+  const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout }, observers)
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
   flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))
@@ -59,6 +66,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     hooks,
     strategy: resolved.strategy,
     hostTimeout: resolved.hostTimeout,
+    observers,
   }
   const ctx: FlockerContext = {
     flock,
@@ -68,18 +76,21 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     health,
     inventory,
     placement,
+    observers,
     listCache,
   }
   health.start()
   inventory.start()
 
   const app = new Hono<{ Bindings: ServeEnv }>()
+  app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route)
     const pattern = honoPattern(path)
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
       await inventory.ready
+      noteRoute(route.path, route.behaviour.kind)
       return run(c, ctx, route.path, handler)
     })
   }
@@ -101,6 +112,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     checkHosts: () => health.checkAll(),
     setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
     refreshHosts: () => inventory.refresh(),
+    observe: (observer: FlockerObserver) => observers.add(observer),
     close: () => {
       listCache?.stop()
       inventory.stop()
@@ -132,7 +144,11 @@ function pathBelowMount(c: Context): string {
 }
 
 function toErrorResponse(error: unknown): Response {
-  if (error instanceof DockerError) return error.toResponse()
+  if (error instanceof DockerError) {
+    if (error.status >= 500) noteError(error.message)
+    return error.toResponse()
+  }
   const message = errorText(error)
+  noteError(message)
   return errorResponse(500, `flocker: ${message}`)
 }

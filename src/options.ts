@@ -3,6 +3,7 @@ import type { HealthOptions } from './flock/health.ts'
 import { defaultHealth } from './flock/health.ts'
 import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
+import type { FlockerObserver } from './observe/observer.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
 import type { StrategyName } from './schedule/strategies.ts'
 
@@ -33,6 +34,8 @@ export interface FlockerOptions {
    * is wired into the command line and proven on every runtime); false asks every host on every list.
    */
   readonly listCache?: boolean
+  /** Told of every request, hijacked stream, placement and health change (see observe/observer.ts). */
+  readonly observer?: FlockerObserver
   /** The runtime adapter; detected when absent. */
   readonly runtime?: RuntimeAdapter
 }

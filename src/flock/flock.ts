@@ -3,6 +3,7 @@ import { parseEndpoint } from '../addresses/endpoint.ts'
 import type { HostSpec } from './host-spec.ts'
 import { Host } from './host.ts'
 import { OwnerCache } from './owners.ts'
+import type { Observers } from '../observe/observer.ts'
 
 export type { HostSpec } from './host-spec.ts'
 
@@ -23,6 +24,7 @@ export class Flock {
     private readonly transport: HostTransport,
     specs: readonly HostSpec[] = [],
     private readonly clientOptions: HostClientOptions = {},
+    private readonly observers?: Observers,
   ) {
     this.setHosts(specs)
   }
@@ -42,7 +44,14 @@ export class Flock {
       ) {
         next.set(name, old)
       } else {
-        const host = new Host(name, endpoint, { ...spec.labels }, this.transport, this.clientOptions)
+        const host = new Host(
+          name,
+          endpoint,
+          { ...spec.labels },
+          this.transport,
+          this.clientOptions,
+          this.observers,
+        )
         next.set(name, host)
         added.push(host)
       }

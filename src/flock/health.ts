@@ -22,8 +22,8 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
       host.json<VersionJson>('/version', { signal }),
     ])
     host.facts = factsFrom(info, version)
-    setStatus(host, 'healthy')
     host.lastError = ''
+    setStatus(host, 'healthy')
     host.consecutiveFailures = 0
   } catch (error) {
     host.consecutiveFailures++
@@ -37,8 +37,18 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
 }
 
 function setStatus(host: Host, status: HostStatus): void {
-  if (host.status !== status) host.statusSince = new Date()
+  const from = host.status
+  if (from === status) return
+  host.statusSince = new Date()
   host.status = status
+  host.observers?.health({
+    time: host.statusSince,
+    host: host.name,
+    address: host.address,
+    from,
+    to: status,
+    ...(host.lastError ? { error: host.lastError } : {}),
+  })
 }
 
 export function factsFrom(info: InfoJson, version: VersionJson): EngineFacts {

@@ -8,6 +8,8 @@ import type {
   HostTransport,
   UpgradeRequest,
 } from '../runtime/types.ts'
+import type { Observers } from '../observe/observer.ts'
+import { type HostRole, noteHost } from '../observe/scope.ts'
 
 export type HostStatus = 'pending' | 'healthy' | 'unhealthy'
 
@@ -55,6 +57,8 @@ export class Host {
     readonly labels: Readonly<Record<string, string>>,
     private readonly transport: HostTransport,
     private readonly clientOptions: HostClientOptions = {},
+    /** Told of every request sent to this host (metrics: latency per host). */
+    readonly observers?: Observers,
   ) {}
 
   /** This host's connections (its keep-alive agent), made on first use and dropped by close(). */
@@ -72,12 +76,20 @@ export class Host {
   }
 
   /** Sends a request; a host that cannot be reached becomes a 502 naming the host. */
-  async request(method: string, path: string, init: HostRequestInit = {}): Promise<Response> {
+  request(method: string, path: string, init: HostRequestInit = {}): Promise<Response> {
+    return this.#send(method, path, init, 'forwarded')
+  }
+
+  /** `forwarded`: the client's request goes here; `asked`: flocker asks for itself (lookups, lists). */
+  async #send(method: string, path: string, init: HostRequestInit, role: HostRole): Promise<Response> {
     const headers = new Headers(init.headers)
     headers.delete('host')
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
+    noteHost(this.name, role)
+    const started = performance.now()
+    let status: number | null = null
     try {
       const response = await this.#connection.request({
         method,
@@ -87,16 +99,21 @@ export class Host {
         signal: init.signal,
       })
       if (method !== 'GET' && method !== 'HEAD') { for (const listener of this.writes) listener(path) }
+      status = response.status
       return response
     } catch (error) {
       if (error instanceof DockerError) throw error
       throw hostUnreachable(this.name, error)
+    } finally {
+      if (this.observers?.active) {
+        this.observers.hostCall({ host: this.name, method, status, durationMs: performance.now() - started })
+      }
     }
   }
 
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
   async json<T>(path: string, init: HostRequestInit & { method?: string } = {}): Promise<T> {
-    const response = await this.request(init.method ?? 'GET', path, init)
+    const response = await this.#send(init.method ?? 'GET', path, init, 'asked')
     const text = await response.text()
     if (!response.ok) throw new DockerError(response.status, engineMessage(text))
     return (text ? JSON.parse(text) : null) as T
@@ -108,6 +125,7 @@ export class Host {
    */
   async hijack(capability: HijackCapability, request: UpgradeRequest): Promise<Response> {
     let answer
+    noteHost(this.name, 'forwarded')
     try {
       answer = await this.#connection.upgrade(request)
     } catch (error) {

@@ -1,3 +1,4 @@
+import { noteCache } from '../observe/scope.ts'
 import {
   badRequest,
   DockerError,
@@ -110,15 +111,20 @@ function fromExact(flock: Flock, ref: string): Located | undefined {
 async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<Located | undefined> {
   const hint = flock.owners.lookup(ref)
   if (!hint || flock.byName(hint.host.name) !== hint.host || hint.host.status === 'unhealthy') {
+    noteCache('owners', false)
     return undefined
   }
   const probe = probes[kind]
   try {
     const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id))
-    if (probe.id(hint.id, body) === hint.id) return { host: hint.host, id: hint.id, body }
+    if (probe.id(hint.id, body) === hint.id) {
+      noteCache('owners', true)
+      return { host: hint.host, id: hint.id, body }
+    }
   } catch {
     // gone from there (or the host stumbled): ask the whole flock
   }
+  noteCache('owners', false)
   flock.owners.forget(hint.id)
   return undefined
 }

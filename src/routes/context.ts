@@ -8,6 +8,7 @@ import type { ResolvedOptions } from '../options.ts'
 import type { RuntimeAdapter } from '../runtime/types.ts'
 import type { Placement } from '../schedule/scheduler.ts'
 import type { DockerRequest } from './request.ts'
+import type { Observers } from '../observe/observer.ts'
 
 /** What every handler works with: the flock and everything one flocker app keeps about it. */
 export interface FlockerContext {
@@ -22,6 +23,8 @@ export interface FlockerContext {
   readonly inventory: Pick<Inventory, 'lastListError'>
   /** What the scheduler needs (the flock, its placement memory, the `route` hook, the strategy). */
   readonly placement: Placement
+  /** Whoever watches the app (logs, metrics). */
+  readonly observers: Observers
 }
 
 /**

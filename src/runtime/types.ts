@@ -25,6 +25,8 @@ export interface TlsFiles {
 export interface ServeEnv {
   /** Present on an Upgrade request: the client connection can be taken over. */
   readonly hijack?: HijackCapability
+  /** The client's address: `127.0.0.1:50412`, or `unix` on a unix socket. */
+  readonly client?: string
 }
 
 export interface HijackCapability {
@@ -33,9 +35,12 @@ export interface HijackCapability {
    * The order is kept for this request (not on the Response, which middleware may replace): the
    * returned placeholder may be wrapped or re-created on its way out. If the app finally answers
    * with an error status instead, or the client is gone, the engine connection is closed.
+   * `onClose` is told the bytes each way (client to engine, engine to client) once both ends closed.
    */
-  splice(upstream: UpgradedConnection): Response
+  splice(upstream: UpgradedConnection, onClose?: SpliceClosed): Response
 }
+
+export type SpliceClosed = (bytesIn: number, bytesOut: number) => void
 
 export type FetchHandler = (request: Request, env: ServeEnv) => Response | Promise<Response>
 

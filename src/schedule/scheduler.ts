@@ -1,4 +1,5 @@
-import { conflict, DockerError, unavailable } from '../docker/errors.ts'
+import { conflict, DockerError, errorText, unavailable } from '../docker/errors.ts'
+import type { Observers, PlacementRecord } from '../observe/observer.ts'
 import type { Host } from '../flock/host.ts'
 import type { Flock } from '../flock/flock.ts'
 import type { FlockerHooks } from '../hooks.ts'
@@ -23,6 +24,8 @@ export interface Placement {
   readonly strategy: StrategyName
   /** How long a host may take to say what it holds before it is left out (ms). */
   readonly hostTimeout: number
+  /** Told of every decision (logs, metrics, the admin page). */
+  readonly observers?: Pick<Observers, 'placement'>
 }
 
 /**
@@ -39,10 +42,43 @@ export function place(ctx: Placement, request: PlacementRequest): Promise<Placed
         `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
       )
     }
-    const host = await hookChoice(ctx, request) ?? pendingChoice(ctx, request) ??
-      await schedule(ctx, request)
+    const host = await decide(ctx, request)
     return { host, done: memory.placed(host, request) }
   })
+}
+
+/** The hook's choice, a waiting create's, or the scheduler's; each decision is told to the observers. */
+async function decide(ctx: Placement, request: PlacementRequest): Promise<Host> {
+  const tell = (outcome: 'placed' | 'refused', by: PlacementRecord['by'], reason: string, host?: Host) =>
+    ctx.observers?.placement({
+      time: new Date(),
+      kind: request.kind,
+      name: request.name,
+      image: request.image,
+      strategy: ctx.strategy,
+      outcome,
+      by,
+      host: host?.name,
+      reason,
+    })
+  const hooked = await hookChoice(ctx, request)
+  if (hooked) {
+    tell('placed', 'hook', 'the route hook chose it', hooked)
+    return hooked
+  }
+  const pending = pendingChoice(ctx, request)
+  if (pending) {
+    tell('placed', 'pending-pull', `a create waiting for ${request.image} chose it`, pending)
+    return pending
+  }
+  try {
+    const { host, reason } = await schedule(ctx, request)
+    tell('placed', 'scheduler', reason, host)
+    return host
+  } catch (error) {
+    tell('refused', 'scheduler', errorText(error).replace(/^flocker: /, ''))
+    throw error
+  }
 }
 
 async function hookChoice(ctx: Placement, request: PlacementRequest): Promise<Host | undefined> {
@@ -75,7 +111,7 @@ function usableHosts(ctx: Placement): Host[] {
   return hosts
 }
 
-async function schedule(ctx: Placement, request: PlacementRequest): Promise<Host> {
+async function schedule(ctx: Placement, request: PlacementRequest): Promise<{ host: Host; reason: string }> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
@@ -88,7 +124,9 @@ async function schedule(ctx: Placement, request: PlacementRequest): Promise<Host
   for (const state of states) state.containers.push(...memory.inFlightOn(state.host))
   if (needsResources(request)) await readResources(states, ctx.hostTimeout)
   const chosen = choose(request, states, ctx.strategy, eliminated)
-  return chosen.host
+  const reason = `${ctx.strategy} over ${states.length} host${states.length === 1 ? '' : 's'}` +
+    (eliminated.length ? `; left out: ${eliminated.join('; ')}` : '')
+  return { host: chosen.host, reason }
 }
 
 function needsResources(request: PlacementRequest): boolean {

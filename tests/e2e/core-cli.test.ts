@@ -52,11 +52,14 @@ for (const runtime of runtimes()) {
       assert.equal(missing.code, 2)
       assert.match(missing.err, /--node needs a value/)
       const url = await flockerExits(runtime, ['--node', 'ftp://127.0.0.1:1'])
-      assert.equal(url.code, 1)
-      assert.match(url.err, /unsupported scheme ftp/)
+      assert.equal(url.code, 2)
+      assert.match(
+        url.err,
+        /--node "ftp:\/\/127\.0\.0\.1:1": expected \[NAME=\]URL with tcp:\/\/, unix:\/\/ or https:\/\//,
+      )
       const listen = await flockerExits(runtime, ['-H', 'tcp://127.0.0.1', '--node', 'tcp://127.0.0.1:1'])
-      assert.equal(listen.code, 1)
-      assert.match(listen.err, /give a port/)
+      assert.equal(listen.code, 2)
+      assert.match(listen.err, /--host "tcp:\/\/127\.0\.0\.1": expected tcp:\/\/IP:PORT or unix:\/\/\/PATH/)
     })
 
     test('a busy or unreachable listen address: a clear message and a non-zero exit', async () => {

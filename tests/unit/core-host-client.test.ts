@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseArgs, UsageError } from '../../src/cli.ts'
 import { formatEndpoint, parseEndpoint } from '../../src/addresses/endpoint.ts'
 import { readTlsDirectory } from '../../src/addresses/tls-directory.ts'
 import {
@@ -94,23 +93,4 @@ test('readTlsDirectory reads docker layout and fails on an empty folder', async 
     insecure: false,
   })
   await assert.rejects(readTlsDirectory('/none', read), /no ca.pem, cert.pem or key.pem in \/none/)
-})
-
-test('parseArgs: repeatable flags, inline values, errors', () => {
-  const args = parseArgs([
-    '-H',
-    'unix:///a.sock',
-    '--host=tcp://127.0.0.1:1',
-    '--node',
-    'a=tcp://x:1',
-    '--node=b=y:2',
-  ])
-  assert.deepEqual(args.listen, ['unix:///a.sock', 'tcp://127.0.0.1:1'])
-  assert.deepEqual(args.nodes, ['a=tcp://x:1', 'b=y:2'])
-  assert.throws(
-    () => parseArgs(['--nope']),
-    (error) => error instanceof UsageError && /unknown flag/.test(error.message),
-  )
-  assert.throws(() => parseArgs(['--node']), /needs a value/)
-  assert.throws(() => parseArgs(['--names', 'odd']), /plain, at or slash/)
 })

@@ -1,3 +1,4 @@
+import { Observers } from '../../src/observe/observer.ts'
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Flock } from '../../src/flock/flock.ts'
@@ -50,6 +51,7 @@ test("a pull that fails on one host ends the merged stream with that host's erro
     hooks: {},
     adapter,
     health: new HealthMonitor(() => []),
+    observers: new Observers(),
     inventory: { lastListError: '' },
     placement: { flock, memory: new PlacementMemory(), hooks: {}, strategy: 'spread', hostTimeout: 1_000 },
   }

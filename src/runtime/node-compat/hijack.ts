@@ -1,6 +1,7 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FetchHandler, ServeEnv, UpgradedConnection } from '../types.ts'
+import type { FetchHandler, ServeEnv, SpliceClosed, UpgradedConnection } from '../types.ts'
+import { clientEnv } from './client-address.ts'
 import { withHeaders } from './http1.ts'
 import { splice } from './splice.ts'
 import { UpgradedSocket } from './upgrade-client.ts'
@@ -31,15 +32,18 @@ export async function answerUpgrade(
   const leave = () => left.abort(new Error('the client left'))
   socket.once('close', leave)
   let order: UpgradedSocket | null = null
+  let onClose: SpliceClosed | undefined
   const env: ServeEnv = {
+    ...clientEnv(socket),
     hijack: {
-      splice(upstream: UpgradedConnection) {
+      splice(upstream: UpgradedConnection, closed?: SpliceClosed) {
         if (!(upstream instanceof UpgradedSocket)) {
           upstream.close()
           throw new Error('an upgraded connection from another runtime adapter cannot be spliced here')
         }
         order?.close()
         order = upstream
+        onClose = closed
         return new Response(null, { status: 200 })
       },
     },
@@ -57,7 +61,13 @@ export async function answerUpgrade(
   if (upstream && response.ok && !socket.destroyed) {
     socket.write(withHeaders(upstream.head, middlewareHeaders(response)))
     for (const chunk of upstream.pending) if (chunk.byteLength) socket.write(chunk)
-    splice(socket, upstream.socket, { clientSurplus: surplus, upstreamEnded: upstream.ended })
+    // Bytes the engine sent with its 101 head count as engine-to-client bytes of the stream.
+    const early = upstream.pending.reduce((sum, chunk) => sum + chunk.byteLength, 0)
+    splice(socket, upstream.socket, {
+      clientSurplus: surplus,
+      upstreamEnded: upstream.ended,
+      onClose: onClose && ((bytesIn, bytesOut) => onClose!(bytesIn, bytesOut + early)),
+    })
     return
   }
   upstream?.close()

@@ -4,6 +4,7 @@ import * as fs from 'node:fs'
 import type { Socket } from 'node:net'
 import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../types.ts'
 import { answerUpgrade } from './hijack.ts'
+import { clientEnv } from './client-address.ts'
 import { upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
@@ -41,7 +42,8 @@ export async function serveHttp(
 
 function createServer(handler: FetchHandler, options: ListenOptions, quirks: ServerQuirks): Server {
   const server = createAdaptorServer({
-    fetch: (request) => handler(request, {}),
+    fetch: (request, bindings) =>
+      handler(request, clientEnv((bindings as { incoming?: IncomingMessage }).incoming?.socket)),
     overrideGlobalObjects: quirks.overrideGlobals,
   }) as Server
   // No server-side timeouts: attach, logs -f, events and slow uploads may run for days.

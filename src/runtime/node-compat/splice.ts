@@ -8,9 +8,25 @@ import type { Socket } from 'node:net'
 export function splice(
   client: Socket,
   upstream: Socket,
-  options: { clientSurplus: Uint8Array[]; upstreamEnded: boolean },
+  options: {
+    clientSurplus: Uint8Array[]
+    upstreamEnded: boolean
+    /** Told the bytes each way (client to engine, engine to client) once both sockets closed. */
+    onClose?: (bytesIn: number, bytesOut: number) => void
+  },
 ): void {
-  for (const chunk of options.clientSurplus) upstream.write(chunk)
+  const counted = { in: 0, out: 0 }
+  for (const chunk of options.clientSurplus) {
+    counted.in += chunk.byteLength
+    upstream.write(chunk)
+  }
+  if (options.onClose) {
+    let closed = 0
+    const onClose = options.onClose
+    const report = () => ++closed === 2 && onClose(counted.in, counted.out)
+    client.once('close', report)
+    upstream.once('close', report)
+  }
   let open = 2
   // Both directions ended: close each socket once what was written to it has been flushed.
   const finished = () => {
@@ -30,20 +46,21 @@ export function splice(
   // passed its EOF on, and destroying the other side now could drop bytes not yet flushed.
   client.on('close', (hadError) => hadError && upstream.destroy())
   upstream.on('close', (hadError) => hadError && client.destroy())
-  pipeHalf(client, upstream, finished)
+  pipeHalf(client, upstream, finished, (n) => (counted.in += n))
   if (options.upstreamEnded) {
     client.end()
     finished()
   } else {
-    pipeHalf(upstream, client, finished)
+    pipeHalf(upstream, client, finished, (n) => (counted.out += n))
   }
   client.resume()
   upstream.resume()
 }
 
 /** from → to with backpressure; from's EOF becomes to.end() (a FIN, the socket stays readable). */
-function pipeHalf(from: Socket, to: Socket, finished: () => void) {
+function pipeHalf(from: Socket, to: Socket, finished: () => void, count: (bytes: number) => void) {
   from.on('data', (chunk: Buffer) => {
+    count(chunk.byteLength)
     if (!to.write(chunk)) {
       from.pause()
       to.once('drain', () => from.resume())

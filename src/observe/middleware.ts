@@ -1,0 +1,151 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import type { HijackCapability, UpgradedConnection } from '../runtime/types.ts'
+import type { Observers } from './observer.ts'
+import { hostsOf, type RequestScope, runInScope } from './scope.ts'
+
+export const REQUEST_ID_HEADER = 'X-Request-Id'
+/** Set by merged views on an answer that lacks a host: `node2 (reason); node3 (reason)`. */
+const MISSING_HOSTS_HEADER = 'X-Flocker-Missing-Hosts'
+
+/** What the serving side may tell of a request, beside the hijack capability. */
+interface ObservedEnv {
+  readonly hijack?: HijackCapability
+  /** The client's address (`127.0.0.1:50412`, `unix`). */
+  readonly client?: string
+  /** The caller's identity, when the front door established one. */
+  readonly identity?: string
+}
+
+/**
+ * Measures every request for the observers: a request ID (sent back as `X-Request-Id`), the route and
+ * the hosts it went to (noted by the app and the hosts through the request scope), bytes each way and
+ * the time until the last byte of the answer. Hijacked requests are told at open and at close.
+ * Does nothing while nobody observes.
+ */
+export function observeRequests(observers: Observers): MiddlewareHandler {
+  return async (c, next) => {
+    if (!observers.active) return next()
+    const env = (c.env ?? {}) as ObservedEnv
+    const scope: RequestScope = {
+      id: crypto.randomUUID(),
+      observers,
+      hosts: [],
+      asked: [],
+      route: null,
+      kind: 'unknown',
+      identity: env.identity,
+    }
+    const started = new Date()
+    const clock = performance.now()
+    if (env.hijack) c.env = { ...env, hijack: watchHijack(env.hijack, scope, env.client) }
+    await runInScope(scope, next)
+    const response = c.res
+    const record = (status: number, bytesOut: number, aborted = false) =>
+      observers.request({
+        id: scope.id,
+        started,
+        client: env.client,
+        identity: scope.identity,
+        method: c.req.method,
+        path: pathOf(c),
+        route: scope.route,
+        kind: scope.kind,
+        hosts: hostsOf(scope),
+        status,
+        bytesIn: Number(c.req.header('content-length')) || 0,
+        bytesOut,
+        durationMs: performance.now() - clock,
+        ...(aborted ? { aborted } : {}),
+        ...(scope.error ? { error: scope.error } : {}),
+      })
+    if (spliced.has(scope)) {
+      // The adapter writes headers set here into the engine's 101 head.
+      c.res = undefined
+      c.res = withRequestId(response, scope.id, () => {})
+      return record(101, 0)
+    }
+    const missing = response.headers.get(MISSING_HOSTS_HEADER)
+    if (missing) {
+      for (const [, host, reason] of missing.matchAll(/(?:^|; )([^\s;()]+) \((.*?)\)(?=; [^\s;()]+ \(|$)/g)) {
+        observers.viewMissingHost({ route: scope.route ?? 'unknown', host: host!, reason: reason! })
+      }
+    }
+    c.res = undefined
+    c.res = withRequestId(response, scope.id, (bytes, aborted) => record(response.status, bytes, aborted))
+  }
+}
+
+/** Requests whose answer is a splice order: their Response must reach the adapter as it is. */
+const spliced = new WeakSet<RequestScope>()
+
+function watchHijack(capability: HijackCapability, scope: RequestScope, client?: string): HijackCapability {
+  return {
+    splice(upstream: UpgradedConnection) {
+      spliced.add(scope)
+      const record = { requestId: scope.id, route: scope.route, host: scope.hosts.at(-1) ?? '', client }
+      scope.observers.hijackOpen(record)
+      const opened = performance.now()
+      const onClose = (bytesIn: number, bytesOut: number) =>
+        scope.observers.hijackClose({ ...record, bytesIn, bytesOut, durationMs: performance.now() - opened })
+      return capability.splice(upstream, onClose)
+    },
+  }
+}
+
+function pathOf(c: Context): string {
+  const url = c.req.url
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  return start < 0 ? '/' : url.slice(start)
+}
+
+/** The answer with its ID header, and its body counted as it streams; `done` when it ends or is cancelled. */
+function withRequestId(
+  response: Response,
+  id: string,
+  done: (bytesOut: number, aborted: boolean) => void,
+): Response {
+  const headers = new Headers(response.headers)
+  headers.set(REQUEST_ID_HEADER, id)
+  const init = { status: response.status, statusText: response.statusText, headers }
+  if (!response.body) {
+    done(0, false)
+    return new Response(null, init)
+  }
+  return new Response(countBytes(response.body, done), init)
+}
+
+/** Passes a body through unchanged, pulled at the reader's pace (backpressure kept), counting bytes. */
+export function countBytes(
+  body: ReadableStream<Uint8Array>,
+  done: (bytes: number, aborted: boolean) => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  let bytes = 0
+  let finished = false
+  const finish = (aborted: boolean) => {
+    if (finished) return
+    finished = true
+    done(bytes, aborted)
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: end, value } = await reader.read()
+        if (end) {
+          controller.close()
+          finish(false)
+          return
+        }
+        bytes += value.byteLength
+        controller.enqueue(value)
+      } catch (error) {
+        controller.error(error)
+        finish(true)
+      }
+    },
+    cancel(reason) {
+      finish(true)
+      return reader.cancel(reason)
+    },
+  }, { highWaterMark: 0 })
+}
