@@ -121,6 +121,11 @@ export class HostFeed {
     if (this.#streamUp) this.#sync()
   }
 
+  #later(run: () => void, ms: number): void {
+    const timer = setTimeout(() => this.#abort.signal.aborted || run(), ms)
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+
   async #follow(): Promise<void> {
     const signal = this.#abort.signal
     while (!signal.aborted) {
@@ -132,7 +137,10 @@ export class HostFeed {
         this.#failures = 0
         this.changed()
         for await (const event of jsonMessages(response.body)) {
-          if (relevant(event as Event)) this.changed()
+          if (!relevant(event as Event)) continue
+          this.changed()
+          // dockerd announces a network (dis)connect before its list shows it: look again shortly.
+          if ((event as Event).Type === 'network') this.#later(() => this.changed(), 200)
         }
       } catch {
         // down or cut: answered live until the stream is back
