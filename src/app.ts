@@ -1,7 +1,10 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { logger } from 'hono/logger'
-import { DockerError, errorResponse, errorText } from './docker/errors.ts'
+import { errorResponse } from './docker/errors.ts'
+import { isJsonRoute } from './front-door/content-type.ts'
+import { type DoorRoute, FrontDoor } from './front-door/door.ts'
+import { doorMiddleware, guard, passageOf } from './front-door/hono.ts'
 import { Flock, type HostSpec } from './flock/flock.ts'
 import { checkHost, HealthMonitor } from './flock/health.ts'
 import type { Host } from './flock/host.ts'
@@ -12,7 +15,6 @@ import type { FlockerContext, Handler } from './routes/context.ts'
 import { dockerRequest } from './routes/request.ts'
 import { fillPath } from './docker/path.ts'
 import { handlerFor } from './routes/handlers.ts'
-import { anyHost } from './routes/kinds/any-host.ts'
 import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { ServeEnv } from './runtime/types.ts'
@@ -79,16 +81,24 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   health.start()
   inventory.start()
 
+  const door = new FrontDoor({
+    ...options.frontDoor,
+    auth: options.hooks?.auth,
+    authorize: options.hooks?.authorize,
+  })
+  const hostAddresses = () => flock.all.map((host) => ({ name: host.name, address: host.address }))
   const app = new Hono<{ Bindings: ServeEnv }>()
   app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
+  app.use(doorMiddleware(door, hostAddresses))
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route)
     const pattern = honoPattern(path)
+    const entry = doorRoute(route)
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
       await inventory.ready
       noteRoute(route.path, route.behaviour.kind)
-      return run(c, ctx, route.path, handler)
+      return run(c, ctx, route.path, handler, () => guard(door, c, entry))
     })
   }
   for (const route of routes) register(route, route.path)
@@ -96,13 +106,15 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   for (const route of routes.filter((route) => route.path.startsWith('/containers/{id}'))) {
     register(route, route.path.replace('{id}', '{flockerHost}/{id}'))
   }
-  // Endpoints newer than this table: any host can answer them, unchanged.
-  const passThrough = anyHost()
-  app.all('*', async (c) => {
-    await inventory.ready
-    return run(c, ctx, null, passThrough)
-  })
-  app.onError((error) => toErrorResponse(error))
+  // Deny by default: a path the table does not know is dockerd's 404, never passed through.
+  app.notFound(() => errorResponse(404, 'page not found'))
+  const answerError = (c: Context, error: unknown) => {
+    const { status, message } = door.errorMessage(error, passageOf(c), hostAddresses())
+    if (status >= 500) noteError(message)
+    return errorResponse(status, message)
+  }
+  errorAnswers.set(ctx, answerError)
+  app.onError((error, c) => answerError(c, error))
 
   return Object.assign(app, {
     flock,
@@ -117,14 +129,23 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   })
 }
 
-async function run(c: Context, ctx: FlockerContext, template: string | null, handler: Handler) {
-  const req = dockerRequest(c)
-  const params = joinHostParam(c.req.param() as Record<string, string>)
+/** How each app answers an error: through its door, which hides addresses from callers who are not admins. */
+const errorAnswers = new WeakMap<FlockerContext, (c: Context, error: unknown) => Response>()
+
+async function run(
+  c: Context,
+  ctx: FlockerContext,
+  template: string,
+  handler: Handler,
+  admit: () => Promise<void>,
+) {
   try {
-    const path = template ? fillPath(template, params) : pathBelowMount(c)
-    return await handler(ctx, req, params, path)
+    await admit()
+    const req = dockerRequest(c)
+    const params = joinHostParam(c.req.param() as Record<string, string>)
+    return await handler(ctx, req, params, fillPath(template, params))
   } catch (error) {
-    return toErrorResponse(error)
+    return errorAnswers.get(ctx)!(c, error)
   }
 }
 
@@ -133,18 +154,12 @@ function joinHostParam(params: Record<string, string>): Record<string, string> {
   return flockerHost ? { ...rest, id: `${flockerHost}/${rest.id}` } : params
 }
 
-/** For the catch-all: the request path without the prefix the app is mounted under. */
-function pathBelowMount(c: Context): string {
-  const mount = c.req.routePath.replace(/\/?\*$/, '')
-  return c.req.path.slice(mount.length) || '/'
-}
-
-function toErrorResponse(error: unknown): Response {
-  if (error instanceof DockerError) {
-    if (error.status >= 500) noteError(error.message)
-    return error.toResponse()
+/** What the door needs to know of a route: whether it hijacks, whether its body is JSON. */
+function doorRoute(route: Route): DoorRoute {
+  return {
+    method: route.method,
+    path: route.path,
+    hijacked: route.behaviour.kind === 'hijacked',
+    json: isJsonRoute(route),
   }
-  const message = errorText(error)
-  noteError(message)
-  return errorResponse(500, `flocker: ${message}`)
 }

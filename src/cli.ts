@@ -2,7 +2,9 @@ import { errorText } from './docker/errors.ts'
 import { createFlocker, type FlockerApp } from './app.ts'
 import { ConfigError, type ConfigFile, readConfigFile } from './config.ts'
 import { FLOCKER_VERSION } from './version.ts'
-import { DEFAULT_LISTEN, serve } from './serve.ts'
+import { DEFAULT_LISTEN, parseListenAddress, serve } from './serve.ts'
+import { resolveListener } from './front-door/listener.ts'
+import type { HostSpec } from './flock/host-spec.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { Platform, RuntimeAdapter } from './runtime/types.ts'
 import { type CliArgs, parseArgs, usage, UsageError } from './cli/args.ts'
@@ -20,6 +22,13 @@ export type { CliArgs, Settings }
 export function versionLine(runtime: RuntimeAdapter): string {
   const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process?.versions
   return `flocker ${FLOCKER_VERSION} (${runtime.name} ${versions?.[runtime.name] ?? 'unknown'})`
+}
+
+/** TLS to a host without verifying its certificate: anyone on the way can be that host. */
+function insecureHostWarnings(hosts: readonly HostSpec[]): string[] {
+  return hosts.filter((host) => host.tls?.insecure).map((host) =>
+    `WARNING: TLS to host ${host.name ?? host.url} does not verify its certificate`
+  )
 }
 
 /** Runs the command line: serves (resolving once it listens), or `check`, `--help`, `--version`. */
@@ -65,8 +74,27 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   await configureLogging(logSettings(settings, platform))
   const listen = settings.host.length ? [...settings.host] : [DEFAULT_LISTEN]
   const accessLog = { requests: settings['log-requests'] ?? false }
+  const endpoints = listen.map(parseListenAddress)
+  const hosts = await hostSpecs(settings, platform)
+  const listener = await resolveListener(
+    {
+      tls: settings.tls,
+      tlsverify: settings.tlsverify,
+      tlscacert: settings.tlscacert,
+      tlscert: settings.tlscert,
+      tlskey: settings.tlskey,
+      allowInsecureTcp: settings['allow-insecure-tcp'],
+      group: settings.group,
+    },
+    endpoints,
+    Boolean(settings.tokens?.length),
+    platform.readTextFile,
+  )
+  for (const warning of [...listener.warnings, ...insecureHostWarnings(hosts)]) {
+    platform.stderr(`flocker: ${warning}`)
+  }
   const app = createFlocker({
-    hosts: await hostSpecs(settings, platform),
+    hosts,
     runtime,
     names: settings.names,
     requireNames: settings['require-names'],
@@ -78,10 +106,23 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     },
     hostTimeout: settings['host-timeout'],
     observer: logObserver(accessLog),
+    frontDoor: {
+      tokens: settings.tokens,
+      policy: settings.policy,
+      limits: settings.limits,
+      allowedOrigins: settings['allowed-origin'],
+      allowedHosts: settings['allowed-host'],
+      listenHosts: endpoints.flatMap((e) => (e.kind === 'tcp' ? [e.host] : [])),
+      audit: platform.stderr,
+    },
   })
   const server = await serve(app, {
     listen,
     runtime,
+    tls: listener.tls,
+    socketGroup: listener.socketGroup,
+    maxConnections: settings.limits?.connections,
+    maxUpgradeBody: settings.limits?.upgradeBodyBytes,
     onError: (error) => log('server').error('{error}', { error: errorText(error) }),
   })
   const reload: ReloadState = {

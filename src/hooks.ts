@@ -1,3 +1,5 @@
+import type { AuthHook } from './front-door/identity.ts'
+import type { AuthorizeHook } from './front-door/door.ts'
 import type { Host } from './flock/host.ts'
 import type { HostInput } from './flock/host-spec.ts'
 
@@ -41,4 +43,14 @@ export interface FlockerHooks {
     image: Record<string, unknown> | null,
     startBody: Record<string, unknown>,
   ) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void
+  /**
+   * Who is calling (the front door): a name for the request's identity, `undefined` to keep the one
+   * flocker found (certificate CN, token), `null` or a throw to refuse with 401.
+   */
+  auth?: AuthHook
+  /**
+   * Sees every routed request (identity, route with its group, path parameters, query, the parsed
+   * JSON body): return false or a message, or throw, to refuse it with 403.
+   */
+  authorize?: AuthorizeHook
 }

@@ -5,6 +5,7 @@ import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
 import type { FlockerObserver } from './observe/observer.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
+import type { FrontDoorOptions } from './front-door/door.ts'
 import type { StrategyName } from './schedule/strategies.ts'
 
 export interface FlockerOptions {
@@ -39,6 +40,8 @@ export interface FlockerOptions {
   readonly observer?: FlockerObserver
   /** The runtime adapter; detected when absent. */
   readonly runtime?: RuntimeAdapter
+  /** Who may get in and what they may ask: tokens, policy, origins, hosts, limits (README: Security). */
+  readonly frontDoor?: FrontDoorOptions
 }
 
 export interface ResolvedOptions {

@@ -1,6 +1,6 @@
 import { parseEndpoint } from './addresses/endpoint.ts'
 import { detectRuntime } from './runtime/mod.ts'
-import type { Endpoint, RunningServer, RuntimeAdapter, ServeEnv } from './runtime/types.ts'
+import type { Endpoint, ListenOptions, RunningServer, RuntimeAdapter, ServeEnv } from './runtime/types.ts'
 
 export interface ServeOptions {
   /** dockerd-style addresses: `tcp://127.0.0.1:2375` (default), `unix:///run/flocker.sock`. */
@@ -8,6 +8,12 @@ export interface ServeOptions {
   readonly runtime?: RuntimeAdapter
   readonly onListen?: (address: string) => void
   readonly onError?: (error: unknown) => void
+  /** TLS for the tcp addresses, unix socket mode and group, connection and upgrade-body caps. */
+  readonly tls?: ListenOptions['tls']
+  readonly socketMode?: number
+  readonly socketGroup?: number
+  readonly maxConnections?: number
+  readonly maxUpgradeBody?: number
 }
 
 /** Anything with a web-standard fetch: a flocker app, or an outer Hono router that mounts one. */
@@ -24,11 +30,8 @@ export const DEFAULT_LISTEN = 'tcp://127.0.0.1:2375'
 export function serve(app: Fetchable, options: ServeOptions = {}): Promise<RunningServer> {
   const runtime = options.runtime ?? detectRuntime()
   const listen = [options.listen ?? DEFAULT_LISTEN].flat().map(parseListenAddress)
-  return runtime.serve((request, env) => app.fetch(request, env), {
-    listen,
-    onListen: options.onListen,
-    onError: options.onError,
-  })
+  const { runtime: _, listen: __, ...rest } = options
+  return runtime.serve((request, env) => app.fetch(request, env), { ...rest, listen })
 }
 
 /** dockerd's -H syntax; a tcp address must name its port (0 picks a free one). */

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { LimitsSchema, PolicySchema, TokenSchema } from './front-door/settings.ts'
 import { parseEndpoint } from './addresses/endpoint.ts'
 import { NAME_STYLES } from './docker/refs.ts'
 import { toHostSpec } from './flock/host-spec.ts'
@@ -232,6 +233,76 @@ export const SETTINGS: readonly Setting[] = [
     schema: v.boolean(),
     fromText: toBoolean,
   },
+  // The front door (README: Security): dockerd's listener flags, then who may do what.
+  ...(['tls', 'tlsverify'] as const).map((flag): Setting => ({
+    flag,
+    env: `FLOCKER_${flag.toUpperCase()}`,
+    key: flag,
+    help: flag === 'tls'
+      ? 'Serve tcp addresses over TLS (--tlscert, --tlskey)'
+      : 'TLS, and require client certificates signed by --tlscacert; the CN is the identity',
+    schema: v.boolean(),
+    fromText: toBoolean,
+  })),
+  ...([['tlscacert', 'CA of client certificates'], ['tlscert', "flocker's certificate"], [
+    'tlskey',
+    "flocker's key",
+  ]] as const).map(([flag, what]): Setting => ({
+    flag,
+    env: `FLOCKER_${flag.toUpperCase()}`,
+    key: flag,
+    meta: 'FILE',
+    help: `PEM file: ${what}`,
+    schema: v.string(),
+  })),
+  {
+    flag: 'allow-insecure-tcp',
+    env: 'FLOCKER_ALLOW_INSECURE_TCP',
+    key: 'allowInsecureTcp',
+    help: 'Listen beyond loopback without --tlsverify or tokens (anyone who reaches it is root)',
+    schema: v.boolean(),
+    fromText: toBoolean,
+  },
+  {
+    flag: 'group',
+    env: 'FLOCKER_GROUP',
+    key: 'group',
+    meta: 'NAME',
+    help: 'Group of the unix sockets (mode 0660)',
+    schema: v.string(),
+  },
+  {
+    flag: 'allowed-host',
+    env: 'FLOCKER_ALLOWED_HOSTS',
+    key: 'allowedHosts',
+    meta: 'NAME',
+    multiple: true,
+    help: 'A name clients reach flocker by (Host header), repeatable; * for any',
+    schema: v.array(v.string()),
+  },
+  {
+    flag: 'allowed-origin',
+    env: 'FLOCKER_ALLOWED_ORIGINS',
+    key: 'allowedOrigins',
+    meta: 'ORIGIN',
+    multiple: true,
+    help: 'A web origin allowed to call flocker (a dashboard), repeatable',
+    schema: v.array(v.string()),
+  },
+  ...([['tokens', TokenSchema, true], ['policy', PolicySchema, false], [
+    'limits',
+    LimitsSchema,
+    false,
+  ]] as const)
+    .map(([flag, schema, list]): Setting => ({
+      flag,
+      env: `FLOCKER_${flag.toUpperCase()}`,
+      key: flag,
+      meta: 'JSON',
+      help: `The front door's ${flag} (JSON; usually in the config file)`,
+      schema: list ? v.array(schema) : schema,
+      fromText: (text) => JSON.parse(text),
+    })),
 ]
 
 /** Flags that are not settings: they make flocker print something and exit. */

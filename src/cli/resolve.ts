@@ -1,5 +1,6 @@
 import { type ConfigFile, configValue, type NodeEntry } from '../config.ts'
 import type { Platform } from '../runtime/types.ts'
+import type { FrontDoorSettings } from '../front-door/door.ts'
 import { checked, fromText } from './args.ts'
 import type { NAME_STYLES } from '../docker/refs.ts'
 import type { STRATEGIES } from '../schedule/strategies.ts'
@@ -22,6 +23,18 @@ export interface Settings {
   readonly 'log-level'?: (typeof LOG_LEVELS)[number]
   readonly 'log-format'?: (typeof LOG_FORMATS)[number]
   readonly 'log-requests'?: boolean
+  readonly tls?: boolean
+  readonly tlsverify?: boolean
+  readonly tlscacert?: string
+  readonly tlscert?: string
+  readonly tlskey?: string
+  readonly 'allow-insecure-tcp'?: boolean
+  readonly group?: string
+  readonly 'allowed-host'?: readonly string[]
+  readonly 'allowed-origin'?: readonly string[]
+  readonly tokens?: FrontDoorSettings['tokens']
+  readonly policy?: FrontDoorSettings['policy']
+  readonly limits?: FrontDoorSettings['limits']
 }
 
 /**

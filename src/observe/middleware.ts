@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { HijackCapability, UpgradedConnection } from '../runtime/types.ts'
+import type { ClientConnection, HijackCapability, UpgradedConnection } from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
 import { hostsOf, type RequestScope, runInScope } from './scope.ts'
 
@@ -10,8 +10,8 @@ const MISSING_HOSTS_HEADER = 'X-Flocker-Missing-Hosts'
 /** What the serving side may tell of a request, beside the hijack capability. */
 interface ObservedEnv {
   readonly hijack?: HijackCapability
-  /** The client's address (`127.0.0.1:50412`, `unix`). */
-  readonly client?: string
+  /** The client's connection (address and port, `unix`). */
+  readonly client?: ClientConnection
   /** The caller's identity, when the front door established one. */
   readonly identity?: string
 }
@@ -37,14 +37,15 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
     }
     const started = new Date()
     const clock = performance.now()
-    if (env.hijack) c.env = { ...env, hijack: watchHijack(env.hijack, scope, env.client) }
+    const client = clientText(env.client)
+    if (env.hijack) c.env = { ...env, hijack: watchHijack(env.hijack, scope, client) }
     await runInScope(scope, next)
     const response = c.res
     const record = (status: number, bytesOut: number, aborted = false) =>
       observers.request({
         id: scope.id,
         started,
-        client: env.client,
+        client,
         identity: scope.identity,
         method: c.req.method,
         path: pathOf(c),
@@ -148,4 +149,13 @@ export function countBytes(
       return reader.cancel(reason)
     },
   }, { highWaterMark: 0 })
+}
+
+/** `127.0.0.1:50412`, `[::1]:50412`, `unix`. */
+function clientText(client: ClientConnection | undefined): string | undefined {
+  if (!client?.address) return undefined
+  if (client.port === undefined) return client.address
+  return client.address.includes(':')
+    ? `[${client.address}]:${client.port}`
+    : `${client.address}:${client.port}`
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { ServeEnv } from '../runtime/types.ts'
+import { forwardHeaders } from '../front-door/forward-headers.ts'
 
 /** The parts of a client's request that a handler needs to pass it on to a host. */
 export interface DockerRequest {
@@ -7,6 +8,7 @@ export interface DockerRequest {
   /** `/v1.41` when the client used a versioned path, else ''. */
   readonly versionPrefix: string
   readonly url: URL
+  /** The client's headers that may go on to an engine (front-door/forward-headers.ts). */
   readonly headers: Headers
   readonly signal: AbortSignal
   readonly env: ServeEnv
@@ -21,6 +23,7 @@ export interface DockerRequest {
 
 export function dockerRequest(c: Context): DockerRequest {
   const raw = c.req.raw
+  const env = (c.env ?? {}) as ServeEnv
   const url = new URL(raw.url)
   const version = c.req.param('apiVersion')
   const versionPrefix = version ? `/${version}` : ''
@@ -30,9 +33,10 @@ export function dockerRequest(c: Context): DockerRequest {
     method: raw.method,
     versionPrefix,
     url,
-    headers: raw.headers,
+    // Only the headers the Engine API reads go on; flocker sets X-Forwarded-For itself.
+    headers: forwardHeaders(raw.headers, env.client?.address, env.hijack !== undefined),
     signal: raw.signal,
-    env: (c.env ?? {}) as ServeEnv,
+    env,
     hasBody,
     raw,
     upstreamPath(path, query) {

@@ -5,9 +5,12 @@ import { nodeCompatAdapter } from './node-compat/adapter.ts'
  * gone, so the node:http compatibility server serves here too. An upgrade request's body may come
  * through `req` or the socket (upgrade-body.ts reads both). fetch would gunzip `docker cp`
  * downloads, so hosts are reached with node:http, which passes bytes as they are. A request handler
- * cannot take the socket over (Deno drops the bytes after the Upgrade request).
+ * cannot take the socket over (Deno drops the bytes after the Upgrade request). On a TLS listener
+ * (node:tls handing connections to node:http) Deno reset now and then the second request of a
+ * kept-alive connection (docker run's create after its ping): each TLS answer closes the connection.
  */
 export const denoAdapter = nodeCompatAdapter('deno', {
   overrideGlobals: false,
   requestHandlersCanHijack: false,
+  tlsKeepAlive: false,
 })

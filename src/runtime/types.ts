@@ -25,8 +25,18 @@ export interface TlsFiles {
 export interface ServeEnv {
   /** Present on an Upgrade request: the client connection can be taken over. */
   readonly hijack?: HijackCapability
-  /** The client's address: `127.0.0.1:50412`, or `unix` on a unix socket. */
-  readonly client?: string
+  /** What the server knows of the connection the request came on (absent when called in-process). */
+  readonly client?: ClientConnection
+}
+
+export interface ClientConnection {
+  /** The peer's address (`127.0.0.1`), or `unix` on a unix socket. */
+  readonly address?: string
+  readonly port?: number
+  /** The CN of the client certificate, when the listener verified one (`--tlsverify`). */
+  readonly certificateName?: string
+  /** The request target exactly as sent, before URL parsing normalised it (`/v1.41/../x`). */
+  readonly target?: string
 }
 
 export interface HijackCapability {
@@ -50,8 +60,26 @@ export type NodeRequestListener = (req: unknown, res: unknown) => Promise<void>
 export interface ListenOptions {
   /** Addresses to listen on, dockerd's syntax already parsed. */
   readonly listen: readonly Endpoint[]
+  /** Serve the tcp addresses over TLS (dockerd's --tls, --tlsverify). */
+  readonly tls?: ListenTls
+  /** Unix sockets: file mode (default 0o660) and owning group id (dockerd's -G). */
+  readonly socketMode?: number
+  readonly socketGroup?: number
+  /** Open client connections at most (all addresses together); more are closed at once. */
+  readonly maxConnections?: number
+  /** An Upgrade request's body at most (exec start sends a few bytes): more is refused unread. */
+  readonly maxUpgradeBody?: number
   readonly onListen?: (address: string) => void
   readonly onError?: (error: unknown) => void
+}
+
+/** PEM contents of the listener's certificate, and of the CA that signs client certificates. */
+export interface ListenTls {
+  readonly cert: string
+  readonly key: string
+  readonly ca?: string
+  /** Require a client certificate signed by `ca` (dockerd's --tlsverify). */
+  readonly verifyClients: boolean
 }
 
 export interface RunningServer {

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js'
 import { badRequest } from '../docker/errors.ts'
 
 /**
@@ -48,18 +49,42 @@ export function parseExpression(text: string): Expression {
 
 /**
  * Matches one value against the expression's pattern: `/regex/`, a glob (`eu-*`, `node?`), or a
- * plain string; globs and plain strings ignore case, as Swarm did.
+ * plain string; globs and plain strings ignore case, as Swarm did. Patterns come from clients and
+ * are matched against names clients choose, so they run on RE2 (linear time, no backtracking),
+ * and are capped in length.
  */
 export function matchesPattern(pattern: string, value: string): boolean {
+  if (pattern.length > MAX_PATTERN) {
+    throw badRequest(`flocker: placement pattern longer than ${MAX_PATTERN} characters`)
+  }
+  return compiled(pattern).matcher(value).find()
+}
+
+export const MAX_PATTERN = 256
+
+/** Compiled patterns, a bounded few: a scheduling round matches one pattern against every host. */
+const cache = new Map<string, RE2JS>()
+
+function compiled(pattern: string): RE2JS {
+  let regex = cache.get(pattern)
+  if (!regex) {
+    regex = compile(pattern)
+    if (cache.size >= 256) cache.delete(cache.keys().next().value!)
+    cache.set(pattern, regex)
+  }
+  return regex
+}
+
+function compile(pattern: string): RE2JS {
   if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) {
     try {
-      return new RegExp(pattern.slice(1, -1)).test(value)
+      return RE2JS.compile(pattern.slice(1, -1))
     } catch {
       throw badRequest(`flocker: invalid regular expression ${pattern}`)
     }
   }
   const glob = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
-  return new RegExp(`^${glob}$`, 'i').test(value)
+  return RE2JS.compile(`^(?:${glob})$`, RE2JS.CASE_INSENSITIVE | RE2JS.DOTALL)
 }
 
 /** Whether any of the values matches (an empty list matches nothing). */

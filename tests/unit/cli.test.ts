@@ -109,6 +109,18 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     hostTimeout: 4000,
     admin: 'tcp://127.0.0.1:9323',
     log: { level: 'debug', format: 'json', requests: true },
+    tls: true,
+    tlsverify: true,
+    tlscacert: '/ca.pem',
+    tlscert: '/cert.pem',
+    tlskey: '/key.pem',
+    allowInsecureTcp: false,
+    group: 'docker',
+    allowedHosts: ['flock.example'],
+    allowedOrigins: ['https://dash.example'],
+    tokens: [{ identity: 'ci', sha256: `sha256:${'a'.repeat(64)}` }],
+    policy: { identities: { ci: { groups: { containers: 'read' } } } },
+    limits: { connections: 10 },
   }
   const keys = SETTINGS.filter((s) => s.key).map((s) => s.key!)
   const flat = JSON.stringify(json)
@@ -126,6 +138,18 @@ health: { interval: 1000, failureThreshold: 2, timeout: 500 }
 hostTimeout: 4000
 admin: tcp://127.0.0.1:9323
 log: { level: debug, format: json, requests: true }
+tls: true
+tlsverify: true
+tlscacert: /ca.pem
+tlscert: /cert.pem
+tlskey: /key.pem
+allowInsecureTcp: false
+group: docker
+allowedHosts: [flock.example]
+allowedOrigins: ["https://dash.example"]
+tokens: [{ identity: ci, sha256: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }]
+policy: { identities: { ci: { groups: { containers: read } } } }
+limits: { connections: 10 }
 `
   const toml = `
 listen = ["tcp://127.0.0.1:2375", "unix:///run/flocker.sock"]
@@ -136,6 +160,18 @@ requireNames = true
 strategy = "binpack"
 hostTimeout = 4000
 admin = "tcp://127.0.0.1:9323"
+tls = true
+tlsverify = true
+tlscacert = "/ca.pem"
+tlscert = "/cert.pem"
+tlskey = "/key.pem"
+allowInsecureTcp = false
+group = "docker"
+allowedHosts = ["flock.example"]
+allowedOrigins = ["https://dash.example"]
+tokens = [{ identity = "ci", sha256 = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }]
+policy = { identities = { ci = { groups = { containers = "read" } } } }
+limits = { connections = 10 }
 [health]
 interval = 1000
 failureThreshold = 2

@@ -1,8 +1,8 @@
 import { type IncomingMessage, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FetchHandler, ServeEnv, SpliceClosed, UpgradedConnection } from '../types.ts'
-import { clientEnv } from './client-address.ts'
 import { withHeaders } from './http1.ts'
+import { clientOf } from './client-connection.ts'
 import { splice } from './splice.ts'
 import { UpgradedSocket } from './upgrade-client.ts'
 
@@ -34,7 +34,7 @@ export async function answerUpgrade(
   let order: UpgradedSocket | null = null
   let onClose: SpliceClosed | undefined
   const env: ServeEnv = {
-    ...clientEnv(socket),
+    client: clientOf(req),
     hijack: {
       splice(upstream: UpgradedConnection, closed?: SpliceClosed) {
         if (!(upstream instanceof UpgradedSocket)) {
@@ -74,13 +74,17 @@ export async function answerUpgrade(
   if (!socket.destroyed) await writePlainResponse(socket, response)
 }
 
+/**
+ * The URL is built from a fixed origin: with the Host header in it, `Host: x/v1.41/containers/web/
+ * attach?x=` would replace the path. The Host header itself stays, for the front door to check.
+ */
 function toRequest(req: IncomingMessage, body: Uint8Array | null, signal: AbortSignal): Request {
-  const host = req.headers.host ?? 'localhost'
   const headers = new Headers()
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
   }
-  return new Request(`http://${host}${req.url ?? '/'}`, {
+  const target = req.url?.startsWith('/') ? req.url : '/'
+  return new Request(`http://localhost${target}`, {
     method: req.method,
     headers,
     body: body && req.method !== 'GET' && req.method !== 'HEAD' ? body as BodyInit : null,

@@ -1,6 +1,7 @@
 import { getRequestListener } from '@hono/node-server'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FetchHandler, NodeRequestListener } from '../types.ts'
+import { clientOf } from './client-connection.ts'
 import { answerUpgrade } from './hijack.ts'
 import type { ServerQuirks } from './server.ts'
 
@@ -14,7 +15,10 @@ import type { ServerQuirks } from './server.ts'
  * Bun's and Deno's node:http do not let a request handler take the socket over (their files say so).
  */
 export function nodeRequestListener(handler: FetchHandler, quirks: ServerQuirks): NodeRequestListener {
-  const plain = getRequestListener((request) => handler(request, {}), { overrideGlobalObjects: false })
+  const plain = getRequestListener(
+    (request, env) => handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
+    { overrideGlobalObjects: false },
+  )
   return async (incoming, outgoing) => {
     const req = incoming as IncomingMessage
     const res = outgoing as ServerResponse

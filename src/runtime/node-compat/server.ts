@@ -1,10 +1,11 @@
-import { createAdaptorServer } from '@hono/node-server'
-import type { IncomingMessage, Server } from 'node:http'
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server'
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http'
 import * as fs from 'node:fs'
-import type { Socket } from 'node:net'
+import { connect, type Socket } from 'node:net'
+import * as tls from 'node:tls'
 import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../types.ts'
+import { clientOf } from './client-connection.ts'
 import { answerUpgrade } from './hijack.ts'
-import { clientEnv } from './client-address.ts'
 import { upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
@@ -13,23 +14,42 @@ export interface ServerQuirks {
   readonly overrideGlobals: boolean
   /** A request handler of a user's node:http server may take the socket over for an upgrade. */
   readonly requestHandlersCanHijack: boolean
+  /** Keep TLS connections alive between requests (Deno's node:http resets some reused ones). */
+  readonly tlsKeepAlive?: boolean
+}
+
+/** A body this size is more than any exec start sends; a larger one is refused before it is read. */
+const DEFAULT_MAX_UPGRADE_BODY = 4 * 1024
+
+interface Listening {
+  readonly http: Server
+  /** The TLS server in front of `http` (TLS listeners), which owns the port. */
+  readonly tls?: tls.Server
 }
 
 /**
  * Serves `handler` with node:http (through @hono/node-server) on every listen address.
  * node:http is the one server that hijacks on all three runtimes: Bun.serve and Deno.serve cannot.
+ * TLS listeners are a node:tls server handing each connection to the http server: Bun's node:https
+ * shows no peer certificate, node:tls does everywhere (the caller's identity is its CN).
  */
 export async function serveHttp(
   handler: FetchHandler,
   options: ListenOptions,
   quirks: ServerQuirks,
 ): Promise<RunningServer> {
-  const servers: Server[] = []
+  const servers: Listening[] = []
   const addresses: string[] = []
+  const connections = new ConnectionCap(options.maxConnections ?? Infinity)
   try {
     for (const endpoint of options.listen) {
-      const server = createServer(handler, options, quirks)
-      addresses.push(await listen(server, endpoint))
+      const http = createServer(handler, options, quirks)
+      const server: Listening = endpoint.kind === 'tcp' && options.tls
+        ? { http, tls: tlsFront(http, options.tls, connections) }
+        : { http }
+      if (server.tls && quirks.tlsKeepAlive === false) closeAfterEachResponse(http)
+      if (!server.tls) http.on('connection', (socket: Socket) => connections.admit(socket))
+      addresses.push(await listen(server.tls ?? server.http, endpoint, options))
       servers.push(server)
     }
   } catch (error) {
@@ -42,17 +62,19 @@ export async function serveHttp(
 
 function createServer(handler: FetchHandler, options: ListenOptions, quirks: ServerQuirks): Server {
   const server = createAdaptorServer({
-    fetch: (request, bindings) =>
-      handler(request, clientEnv((bindings as { incoming?: IncomingMessage }).incoming?.socket)),
+    fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
+      handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
     overrideGlobalObjects: quirks.overrideGlobals,
   }) as Server
-  // No server-side timeouts: attach, logs -f, events and slow uploads may run for days.
+  // No server-side timeouts: attach, logs -f, events and slow uploads may run for days. A request
+  // head must come within a minute; JSON bodies have the front door's idle timeout.
   server.requestTimeout = 0
   server.headersTimeout = 60_000
   server.timeout = 0
   server.keepAliveTimeout = 5_000
+  const maxBody = options.maxUpgradeBody ?? DEFAULT_MAX_UPGRADE_BODY
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    void handleUpgrade(handler, req, socket, head).catch((error) => {
+    void handleUpgrade(handler, req, socket, head, maxBody).catch((error) => {
       options.onError?.(error)
       socket.destroy()
     })
@@ -64,12 +86,76 @@ function createServer(handler: FetchHandler, options: ListenOptions, quirks: Ser
   return server
 }
 
-async function handleUpgrade(handler: FetchHandler, req: IncomingMessage, socket: Socket, head: Buffer) {
+async function handleUpgrade(
+  handler: FetchHandler,
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+  maxBody: number,
+) {
+  // The body is read before the app sees the request: refuse a large or chunked one unread.
+  const length = Number(req.headers['content-length'] ?? 0)
+  if (req.headers['transfer-encoding'] !== undefined) {
+    return refuse(socket, 400, 'flocker: an Upgrade request may not carry a chunked body')
+  }
+  if (!(length <= maxBody)) {
+    return refuse(socket, 413, `flocker: an Upgrade request body may not exceed ${maxBody} bytes`)
+  }
   const { body, surplus } = await upgradeRequestBody(req, socket, head)
   await answerUpgrade(handler, req, socket, body, surplus)
 }
 
-function listen(server: Server, endpoint: Endpoint): Promise<string> {
+function refuse(socket: Socket, status: number, message: string) {
+  const body = JSON.stringify({ message })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+}
+
+/** A TLS server whose connections, once the handshake is done, the http server serves. */
+function tlsFront(http: Server, options: NonNullable<ListenOptions['tls']>, connections: ConnectionCap) {
+  const server = tls.createServer({
+    cert: options.cert,
+    key: options.key,
+    ca: options.ca,
+    requestCert: options.verifyClients,
+    rejectUnauthorized: options.verifyClients,
+    allowHalfOpen: true,
+  }, (socket) => {
+    if (connections.admit(socket)) http.emit('connection', socket)
+  })
+  // A failed handshake (no certificate, wrong CA) concerns that connection only.
+  server.on('tlsClientError', () => {})
+  return server
+}
+
+/** Every answer says `Connection: close`, so clients open a new connection for the next request. */
+function closeAfterEachResponse(http: Server) {
+  http.prependListener('request', (_req, res) => res.setHeader('connection', 'close'))
+}
+
+/** Counts open client connections and closes those past the cap at once. */
+class ConnectionCap {
+  #open = 0
+  constructor(readonly max: number) {}
+
+  admit(socket: Socket): boolean {
+    if (this.#open >= this.max) {
+      socket.destroy()
+      return false
+    }
+    this.#open++
+    socket.once('close', () => this.#open--)
+    return true
+  }
+}
+
+function listen(
+  server: Server | tls.Server,
+  endpoint: Endpoint,
+  options: ListenOptions,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     // EADDRINUSE, EACCES, EADDRNOTAVAIL: say which address, the user may have given several.
     const where = endpoint.kind === 'unix'
@@ -80,6 +166,13 @@ function listen(server: Server, endpoint: Endpoint): Promise<string> {
     const done = () => {
       server.off('error', fail)
       const address = server.address()
+      if (endpoint.kind === 'unix') {
+        try {
+          setSocketAccess(endpoint.path, options)
+        } catch (error) {
+          return fail(error as Error)
+        }
+      }
       resolve(
         typeof address === 'object' && address
           ? `tcp://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
@@ -87,26 +180,48 @@ function listen(server: Server, endpoint: Endpoint): Promise<string> {
       )
     }
     if (endpoint.kind === 'unix') {
-      removeStaleSocket(endpoint.path)
-      server.listen(endpoint.path, done)
+      removeStaleSocket(endpoint.path).then(() => server.listen(endpoint.path, done), fail)
     } else {
       server.listen(endpoint.port, endpoint.host, done)
     }
   })
 }
 
-/** A socket file left by a crashed run would make listen fail with EADDRINUSE. */
-function removeStaleSocket(path: string) {
-  try {
-    if (fs.statSync(path).isSocket()) fs.unlinkSync(path)
-  } catch {
-    // absent: nothing to remove
-  }
+/** Mode 0660 (not the umask's) and, with `--group`, that group: who may use the socket is root. */
+function setSocketAccess(path: string, options: ListenOptions) {
+  fs.chmodSync(path, options.socketMode ?? 0o660)
+  if (options.socketGroup !== undefined) fs.chownSync(path, -1, options.socketGroup)
 }
 
-function close(server: Server): Promise<void> {
+/**
+ * A socket file left by a crashed run would make listen fail with EADDRINUSE: it is removed, but
+ * only when nothing answers on it. A live socket (another flocker, a dockerd) is never unlinked.
+ */
+async function removeStaleSocket(path: string) {
+  let isSocket = false
+  try {
+    isSocket = fs.statSync(path).isSocket()
+  } catch {
+    return // absent
+  }
+  if (!isSocket) return
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = connect(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once('error', () => resolve(false))
+  })
+  if (live) throw new Error('another server answers on this socket; it is left alone')
+  fs.unlinkSync(path)
+}
+
+function close(server: Listening): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve())
-    server.closeAllConnections?.()
+    const front = server.tls
+    if (front) front.close()
+    server.http.close(() => resolve())
+    server.http.closeAllConnections?.()
   })
 }

@@ -1,0 +1,95 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { errorResponse } from '../docker/errors.ts'
+import type { ServeEnv } from '../runtime/types.ts'
+import { type DoorRoute, FrontDoor, type Passage } from './door.ts'
+import { splitTarget } from './target.ts'
+
+/** Each request's passage, from the door's middleware to its route's guard (one Context per request). */
+const passages = new WeakMap<Context, Passage>()
+
+/** Host names and addresses, to keep addresses out of the errors callers who are not admins read. */
+export type HostAddresses = () => readonly { name: string; address: string }[]
+
+/**
+ * The door's Hono middleware: admits each request (target, browser marks, identity) before any
+ * route runs, answers refusals the way dockerd would, and writes the audit line when it is done.
+ */
+export function doorMiddleware(
+  door: FrontDoor,
+  hosts: HostAddresses,
+): MiddlewareHandler<{ Bindings: ServeEnv }> {
+  return async (c, next) => {
+    const client = c.env?.client ?? {}
+    const url = new URL(c.req.url)
+    const below = pathBelowMount(c)
+    let passage: Passage | undefined
+    try {
+      // The raw target (when a server gave it) is what the engine-facing checks must see: URL
+      // parsing already resolved its `..` and turned its `\` into `/`.
+      const raw = client.target !== undefined ? splitTarget(client.target) : undefined
+      const mount = c.req.path.slice(0, c.req.path.length - below.length)
+      const path = raw ? stripMount(raw.path, mount) : below
+      passage = await door.admit(c.req.raw.headers, path, raw?.search ?? url.search, client)
+      passages.set(c, passage)
+    } catch (error) {
+      const fallback = {
+        route: `${c.req.method} ${below}`,
+        client: client.address,
+        decision: FrontDoor.decisionOf(error),
+      }
+      const { status, message } = door.errorMessage(error, passage, hosts())
+      door.record(passage, fallback, status)
+      c.res = errorResponse(status, message)
+      return
+    }
+    await next()
+    door.record(passage, { route: `${c.req.method} ${below}`, decision: passage.decision }, c.res.status)
+  }
+}
+
+/**
+ * The door's checks for a matched route (policy, upgrade rules, content type, body). The body it had
+ * to read goes on canonical: the request is re-made with it, so handlers read what was judged.
+ */
+export async function guard(door: FrontDoor, c: Context, route: DoorRoute): Promise<void> {
+  const passage = passages.get(c)
+  if (!passage) return // served without the door's middleware (never, from createFlocker)
+  try {
+    const raw = c.req.raw
+    const bytes = await door.pass(passage, route, {
+      headers: raw.headers,
+      body: raw.body,
+      params: c.req.param() as Record<string, string>,
+      query: new URL(raw.url).searchParams,
+    })
+    if (bytes) {
+      const headers = new Headers(raw.headers)
+      headers.set('content-length', String(bytes.byteLength))
+      headers.delete('transfer-encoding')
+      c.req.raw = new Request(raw.url, {
+        method: raw.method,
+        headers,
+        body: bytes as BodyInit,
+        signal: raw.signal,
+      })
+    }
+  } catch (error) {
+    passage.decision = FrontDoor.decisionOf(error)
+    throw error
+  }
+}
+
+export function passageOf(c: Context): Passage | undefined {
+  return passages.get(c)
+}
+
+/** The request path without the prefix the app is mounted under (`/docker` in an outer router). */
+function pathBelowMount(c: Context): string {
+  const mount = c.req.routePath.replace(/\/?\*$/, '')
+  return c.req.path.slice(mount.length) || '/'
+}
+
+function stripMount(path: string, mount: string): string {
+  if (!mount) return path
+  return path.startsWith(mount) ? path.slice(mount.length) || '/' : path
+}

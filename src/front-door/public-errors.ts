@@ -1,0 +1,29 @@
+/**
+ * What a caller who is not an admin may read in an error flocker wrote: no host address (an
+ * attacker's map of the flock) and no internal exception text (errno, stack, file paths). The
+ * full message goes to the log. Engine answers (404 No such container...) are the engine's and
+ * pass unchanged: they name only what the caller asked for.
+ */
+export interface Redaction {
+  /** Host addresses to hide (`127.0.0.1:2375`, `/run/docker.sock`), each with the host's name. */
+  readonly hosts: readonly { readonly name: string; readonly address: string }[]
+}
+
+const IP_PORT = /\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b|\[[0-9a-f:.]+\](?::\d{1,5})?/gi
+const URLS = /\b(?:tcp|https?|unix|ssh):\/\/\S+/gi
+const ERRNO = /\b(?:connect |read |write |getaddrinfo )?E[A-Z]{3,}\b[^,;)]*/g
+
+export function redactMessage(message: string, redaction: Redaction): string {
+  let text = message
+  for (const host of redaction.hosts) {
+    if (host.address) text = text.split(host.address).join(host.name)
+  }
+  return text.replace(ERRNO, 'unreachable').replace(URLS, '(address)').replace(IP_PORT, '(address)')
+}
+
+/** The message a non-admin sees for an unexpected exception (not a DockerError). */
+export function internalErrorMessage(requestId?: string): string {
+  return requestId
+    ? `flocker: internal error (request ${requestId}; the log has the detail)`
+    : 'flocker: internal error (the log has the detail)'
+}

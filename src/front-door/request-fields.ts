@@ -1,0 +1,65 @@
+/**
+ * Every property name of the Engine API's request bodies (v1.41 and v1.56 specs, each body schema
+ * followed through its $refs), so that a key sent in another case (`privileged`) is rewritten to
+ * the spelling flocker's readers and hooks expect (`Privileged`), as dockerd would match it.
+ * Where two structs spell a name differently, the container-create spelling is kept (Tty,
+ * Healthcheck, NanoCpus).
+ */
+export const REQUEST_FIELDS: readonly string[] = [
+  'AccessMode AccessibilityRequirements AdvertiseAddr Aliases Annotations AppArmor Architecture Args',
+  'ArgsEscaped AttachStderr AttachStdin AttachStdout Attachable AutoLockManagers AutoRemove',
+  'AuxiliaryAddresses Availability BindOptions Binds BlkioDeviceReadBps BlkioDeviceReadIOps',
+  'BlkioDeviceWriteBps BlkioDeviceWriteIOps BlkioWeight BlkioWeightDevice CACert CAConfig CapAdd',
+  'CapDrop Capabilities CapabilityAdd CapabilityDrop CapacityRange Cgroup CgroupParent',
+  'CgroupPermissions CgroupnsMode CheckDuplicate ClusterVolumeSpec Cmd Command Condition Config',
+  'ConfigFrom ConfigID ConfigName ConfigOnly Configs Consistency ConsoleSize Constraints Container',
+  'ContainerID ContainerIDFile ContainerSpec Count CpuCount CpuPercent CpuPeriod CpuQuota',
+  'CpuRealtimePeriod CpuRealtimeRuntime CpuShares CpusetCpus CpusetMems CreateMountpoint CredentialSpec',
+  'DNSConfig DNSNames Data DataPathAddr DataPathPort DefaultAddrPool Delay Description Detach',
+  'DetachKeys DeviceCgroupRules DeviceIDs DeviceRequests Devices Dir Disable Disabled',
+  'DiscreteResourceSpec Dispatcher Dns DnsOptions DnsSearch Domainname Driver DriverConfig DriverOpts',
+  'ElectionTick EnableIPv4 EnableIPv6 EncryptionConfig EndpointConfig EndpointID EndpointSpec',
+  'EndpointsConfig Entrypoint Env ExposedPorts ExternalCAs ExtraHosts FailureAction File Force',
+  'ForceNewCluster ForceRotate ForceUpdate GID Gateway GenericResources Global GlobalIPv6Address',
+  'GlobalIPv6PrefixLen GlobalJob Group GroupAdd Groups GwPriority Hard Healthcheck HeartbeatPeriod',
+  'HeartbeatTick HostConfig HostIp HostPort Hostname Hosts IOMaximumBandwidth IOMaximumIOps IPAM',
+  'IPAMConfig IPAddress IPPrefixLen IPRange IPv4Address IPv6Address IPv6Gateway Image ImageOptions',
+  'Ingress Init Internal Interval IpcMode Isolation JoinToken KeepOldSnapshots KernelMemory',
+  'KernelMemoryTCP Key Kind Labels Level LimitBytes Limits LinkLocalIPs Links ListenAddr LogConfig',
+  'LogDriver LogEntriesForSlowFollowers MacAddress MaskedPaths MaxAttempts MaxConcurrent',
+  'MaxFailureRatio MaxReplicas MaximumRetryCount Memory MemoryBytes MemoryReservation MemorySwap',
+  'MemorySwappiness Mode Monitor MountVolume Mounts Name NamedResourceSpec Nameservers NanoCpus Network',
+  'NetworkAttachmentSpec NetworkDisabled NetworkID NetworkMode NetworkingConfig Networks NoCopy',
+  'NoNewPrivileges NodeCertExpiry NonRecursive OS OnBuild OomKillDisable OomScoreAdj OpenStdin Options',
+  'Orchestration Order Parallelism Path PathInContainer PathOnHost PidMode Pids PidsLimit Placement',
+  'Platforms PluginPrivilege PluginSpec PortBindings Ports Preferences Preferred Privileged Privileges',
+  'Profile Propagation Protocol PublishAllPorts PublishMode PublishedPort Raft Rate ReadOnly',
+  'ReadOnlyForceRecursive ReadOnlyNonRecursive ReadonlyPaths ReadonlyRootfs Registry Remote RemoteAddrs',
+  'Replicas Replicated ReplicatedJob RequiredBytes Requisite Reservations Resources RestartPolicy',
+  'Retries Role RollbackConfig Runtime SELinuxContext Scope Search Seccomp Secret SecretID SecretName',
+  'Secrets SecurityOpt Segments Sharing Shell ShmSize SigningCACert SigningCAKey SizeBytes',
+  'SnapshotInterval Soft Source Spec Spread SpreadDescriptor StartInterval StartPeriod StdinOnce',
+  'StopGracePeriod StopSignal StopTimeout StorageOpt Subnet SubnetSize Subpath SwapBytes Sysctls Target',
+  'TargetPort TaskDefaults TaskHistoryRetentionLimit TaskTemplate Templating Test Timeout Tmpfs',
+  'TmpfsOptions TotalCompletions Tty Type UID URL UTSMode Ulimits UnlockKey UpdateConfig User',
+  'UsernsMode Value VolumeDriver VolumeOptions Volumes VolumesFrom Weight Window WorkingDir email',
+  'password serveraddress username',
+].join(' ').split(' ')
+
+/** Properties whose value is a map (free keys, case-sensitive in Go), not a struct. */
+export const MAP_FIELDS: ReadonlySet<string> = new Set([
+  'Annotations',
+  'AuxiliaryAddresses',
+  'Config',
+  'DriverOpts',
+  'EndpointsConfig',
+  'ExposedPorts',
+  'Labels',
+  'Options',
+  'PortBindings',
+  'Segments',
+  'StorageOpt',
+  'Sysctls',
+  'Tmpfs',
+  'Volumes',
+])

@@ -1,0 +1,17 @@
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import type { ClientConnection } from '../types.ts'
+
+/** What the front door needs to know of a request's connection: address, certificate CN, raw target. */
+export function clientOf(req: IncomingMessage): ClientConnection {
+  const socket = req.socket as Socket & Partial<TLSSocket>
+  const certificate = socket.authorized ? socket.getPeerCertificate?.() : undefined
+  const cn = certificate?.subject?.CN
+  return {
+    address: socket.remoteAddress ?? 'unix',
+    port: socket.remotePort,
+    certificateName: (Array.isArray(cn) ? cn[0] : cn) || undefined,
+    target: req.url,
+  }
+}
