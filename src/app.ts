@@ -15,6 +15,8 @@ import type { FlockerContext, Handler } from './routes/context.ts'
 import { dockerRequest } from './routes/request.ts'
 import { fillPath } from './docker/path.ts'
 import { handlerFor } from './routes/handlers.ts'
+import { LocalNameReservations } from './names/reservations.ts'
+import { anyHost } from './routes/kinds/any-host.ts'
 import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import type { ServeEnv } from './runtime/types.ts'
@@ -48,6 +50,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const observers = new Observers()
   if (options.observer) observers.add(options.observer)
   const flock = new Flock(adapter, [], { upgradeTimeout: options.hijackTimeout }, observers)
+  flock.lookupTimeout = resolved.hostTimeout
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
   flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))
@@ -77,6 +80,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     inventory,
     placement,
     observers,
+    names: options.nameReservations ?? new LocalNameReservations(),
   }
   health.start()
   inventory.start()

@@ -16,6 +16,9 @@ import { logObserver } from './log/observer.ts'
 import { type ReloadState, startAdmin } from './admin/server.ts'
 
 export { parseArgs, usage, UsageError }
+
+/** How long streams and hijacked connections may go on after SIGTERM/SIGINT (ms). */
+export const DEFAULT_SHUTDOWN_GRACE = 10_000
 export type { CliArgs, Settings }
 
 /** `flocker 0.1.0 (node 20.20.0)`. */
@@ -142,10 +145,16 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   if (admin) platform.stdout(`admin listener on ${admin.addresses.join(', ')}`)
   platform.stdout(`hosts: ${names}`)
   if (reload.file) watchConfig(reload, settings, app, runtime, accessLog)
+  // The first signal: stop accepting, let plain requests finish, give streams the grace period.
+  // A second signal exits at once (the platform does that).
+  const grace = settings['shutdown-grace'] ?? DEFAULT_SHUTDOWN_GRACE
   platform.onShutdown(async () => {
+    platform.stderr(
+      `flocker: shutting down; streams may go on for ${grace} ms (a second signal stops at once)`,
+    )
+    await server.shutdown(grace)
     await app.close()
     await admin?.close()
-    await server.close()
   })
 }
 

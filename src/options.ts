@@ -3,6 +3,7 @@ import type { HealthOptions } from './flock/health.ts'
 import { defaultHealth } from './flock/health.ts'
 import type { NameStyle } from './docker/refs.ts'
 import type { FlockerHooks } from './hooks.ts'
+import type { NameReservations } from './names/reservations.ts'
 import type { FlockerObserver } from './observe/observer.ts'
 import type { RuntimeAdapter } from './runtime/types.ts'
 import type { FrontDoorOptions } from './front-door/door.ts'
@@ -42,6 +43,8 @@ export interface FlockerOptions {
   readonly runtime?: RuntimeAdapter
   /** Who may get in and what they may ask: tokens, policy, origins, hosts, limits (README: Security). */
   readonly frontDoor?: FrontDoorOptions
+  /** Where container names are reserved during a create; this process's memory when absent. */
+  readonly nameReservations?: NameReservations
 }
 
 export interface ResolvedOptions {

@@ -201,6 +201,15 @@ export const SETTINGS: readonly Setting[] = [
     fromText: toNumber,
   },
   {
+    flag: 'shutdown-grace',
+    env: 'FLOCKER_SHUTDOWN_GRACE',
+    key: 'shutdownGrace',
+    meta: 'MS',
+    help: 'On SIGTERM/SIGINT, how long streams and attach/exec may go on (default 10000)',
+    schema: positiveInteger,
+    fromText: toNumber,
+  },
+  {
     flag: 'admin',
     env: 'FLOCKER_ADMIN',
     key: 'admin',

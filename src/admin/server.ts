@@ -37,6 +37,10 @@ export async function startAdmin(flocker: FlockerApp, options: AdminServerOption
       admin.close()
       await server.close()
     },
+    shutdown: async (grace) => {
+      admin.close()
+      await server.shutdown(grace)
+    },
   }
 }
 

@@ -40,3 +40,30 @@ export function describeFailures(answers: readonly HostAnswer<unknown>[]): strin
     .map((answer) => `${answer.host.name} (${answer.ok ? '' : errorText(answer.error)})`)
     .join('; ')
 }
+
+/**
+ * Asks every host at once for something that is usually on one of them (a lookup by name or ID).
+ * Waits for every answer, except that once one host has it, the others get `grace` ms more: a
+ * frozen host must not hold up finding a container elsewhere. (A frozen host's request is ended by
+ * the health checks when nothing is found.) Hosts cut off come back as errors.
+ */
+export function askUntilFound<T>(
+  hosts: readonly Host[],
+  ask: (host: Host, signal: AbortSignal) => Promise<T>,
+  grace: number,
+): Promise<HostAnswer<T>[]> {
+  const cutOff = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const found = () => {
+    timer ??= setTimeout(() => cutOff.abort(), grace)
+  }
+  return Promise.all(hosts.map(async (host): Promise<HostAnswer<T>> => {
+    try {
+      const value = await Promise.race([ask(host, cutOff.signal), aborted(cutOff.signal, host)])
+      found()
+      return { host, ok: true, value }
+    } catch (error) {
+      return { host, ok: false, error }
+    }
+  })).finally(() => clearTimeout(timer))
+}

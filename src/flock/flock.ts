@@ -17,6 +17,8 @@ export class Flock {
   #hosts = new Map<string, Host>()
   /** Container ID -> host hints for lookups (see OwnerCache). */
   readonly owners: OwnerCache = new OwnerCache()
+  /** How long a lookup across the flock waits for a slow host (`hostTimeout`) before going without it. */
+  lookupTimeout = 5_000
   /** Called after every inventory change (event streams join or leave). */
   readonly listeners: Set<(change: InventoryChange) => void> = new Set()
 

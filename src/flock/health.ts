@@ -13,7 +13,11 @@ export interface HealthOptions {
 
 export const defaultHealth: HealthOptions = { interval: 5_000, failureThreshold: 1, timeout: 3_000 }
 
-/** Asks a host for /info and /version; updates its status, facts and last error. */
+/**
+ * Asks a host for /info and /version; updates its status, facts and last error. A host that is
+ * merely busy (its /info is slow: dockerd runs runc and containerd for it) but answers `/_ping` in
+ * time keeps its status and last facts: only a host that answers nothing is unhealthy.
+ */
 export async function checkHost(host: Host, options: HealthOptions = defaultHealth): Promise<void> {
   const signal = AbortSignal.timeout(options.timeout)
   try {
@@ -26,13 +30,29 @@ export async function checkHost(host: Host, options: HealthOptions = defaultHeal
     setStatus(host, 'healthy')
     host.consecutiveFailures = 0
   } catch (error) {
-    host.consecutiveFailures++
     host.lastError = errorText(error)
+    const alive = await answersPing(host, options.timeout)
+    if (alive && host.status === 'healthy') return
+    host.consecutiveFailures++
     // A host not checked yet (pending) counts its failures like any other: the threshold is the
     // operator's tolerance for a slow start too.
-    if (host.consecutiveFailures >= options.failureThreshold) setStatus(host, 'unhealthy')
+    if (host.consecutiveFailures >= options.failureThreshold) {
+      setStatus(host, 'unhealthy')
+      // Only a host that answers nothing at all has its waiting requests ended.
+      if (!alive) host.failPendingHeads(`health check failed: ${host.lastError}`)
+    }
   } finally {
     host.lastCheck = new Date()
+  }
+}
+
+async function answersPing(host: Host, timeout: number): Promise<boolean> {
+  try {
+    const ping = await host.request('GET', '/_ping', { signal: AbortSignal.timeout(timeout) })
+    await ping.body?.cancel()
+    return ping.ok
+  } catch {
+    return false
   }
 }
 
@@ -91,8 +111,20 @@ export class HealthMonitor {
     private readonly options: HealthOptions = defaultHealth,
   ) {}
 
+  readonly #checking = new WeakMap<Host, Promise<void>>()
+
+  /** Checks every host; a host whose check is still running is not asked twice (its check is awaited). */
   checkAll(): Promise<void> {
-    return Promise.all(this.hosts().map((host) => checkHost(host, this.options))).then(() => {})
+    return Promise.all(
+      this.hosts().map((host) => {
+        let check = this.#checking.get(host)
+        if (!check) {
+          check = checkHost(host, this.options).finally(() => this.#checking.delete(host))
+          this.#checking.set(host, check)
+        }
+        return check
+      }),
+    ).then(() => {})
   }
 
   start(): void {

@@ -48,6 +48,8 @@ export class Host {
   facts: EngineFacts | null = null
   consecutiveFailures = 0
   #client: HostClient | null = null
+  /** Requests still waiting for this host's answer head, each with the way to end it. */
+  readonly #waitingForHead = new Set<(reason: Error) => void>()
 
   constructor(
     readonly name: string,
@@ -89,13 +91,10 @@ export class Host {
     const started = performance.now()
     let status: number | null = null
     try {
-      const response = await this.#connection.request({
-        method,
-        path,
-        headers,
-        body: init.body ?? null,
-        signal: init.signal,
-      })
+      const response = await this.#untilHead(
+        init.signal,
+        (signal) => this.#connection.request({ method, path, headers, body: init.body ?? null, signal }),
+      )
       status = response.status
       return response
     } catch (error) {
@@ -106,6 +105,37 @@ export class Host {
         this.observers.hostCall({ host: this.name, method, status, durationMs: performance.now() - started })
       }
     }
+  }
+
+  /**
+   * Runs a request whose wait for the answer head a frozen host must not hold: when the health
+   * checks find this host not answering, the wait ends (see failPendingHeads). Once the head is in,
+   * only the client or the connection ends the body.
+   */
+  async #untilHead<T>(
+    clientSignal: AbortSignal | undefined,
+    send: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const frozen = new AbortController()
+    const fail = (reason: Error) => frozen.abort(reason)
+    this.#waitingForHead.add(fail)
+    const signal = clientSignal ? AbortSignal.any([clientSignal, frozen.signal]) : frozen.signal
+    try {
+      return await send(signal)
+    } catch (error) {
+      throw frozen.signal.aborted ? frozen.signal.reason : error
+    } finally {
+      this.#waitingForHead.delete(fail)
+    }
+  }
+
+  /**
+   * Ends every request still waiting for this host's answer head: the host stopped answering (its
+   * health checks failed), and a frozen engine that keeps its sockets open would hold them forever.
+   */
+  failPendingHeads(reason: string): void {
+    const error = new Error(`it stopped answering (${reason})`)
+    for (const fail of [...this.#waitingForHead]) fail(error)
   }
 
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
@@ -124,7 +154,10 @@ export class Host {
     let answer
     noteHost(this.name, 'forwarded')
     try {
-      answer = await this.#connection.upgrade(request)
+      answer = await this.#untilHead(
+        request.signal,
+        (signal) => this.#connection.upgrade({ ...request, signal }),
+      )
     } catch (error) {
       throw hostUnreachable(this.name, error)
     }

@@ -2,6 +2,7 @@ import { noteCache } from '../observe/scope.ts'
 import {
   badRequest,
   DockerError,
+  hostUnreachable,
   noSuchContainer,
   noSuchExec,
   noSuchImage,
@@ -9,6 +10,7 @@ import {
 } from '../docker/errors.ts'
 import { fillPath } from '../docker/path.ts'
 import { splitHostRef } from '../docker/refs.ts'
+import { askUntilFound } from './ask-all.ts'
 import type { Flock } from './flock.ts'
 import type { Host } from './host.ts'
 
@@ -104,9 +106,12 @@ async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<L
       noteCache('owners', true)
       return { host: hint.host, id: hint.id, body }
     }
-  } catch {
-    // gone from there (or the host stumbled): ask the whole flock
+  } catch (error) {
+    // The host that holds it cannot be reached: say so, rather than "no such container" from the others.
+    if (!(error instanceof DockerError)) throw hostUnreachable(hint.host.name, error)
+    if (error.status >= 500) throw error
   }
+  // gone from there: ask the whole flock
   noteCache('owners', false)
   flock.owners.forget(hint.id)
   return undefined
@@ -123,30 +128,50 @@ export async function locateAll(
     ? splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
     : { ref: rawRef, host: undefined }
   const hosts = qualified.host ? [flock.byName(qualified.host)!] : flock.usable
-  const answers = await Promise.all(hosts.map(async (host) => {
-    try {
-      const body = await host.json<Record<string, unknown>>(probe.path(qualified.ref))
-      return { host, id: probe.id(qualified.ref, body), exact: probe.exact(qualified.ref, body), body }
-    } catch (error) {
-      if (error instanceof DockerError && error.status === 404) return null
-      if (error instanceof DockerError && error.status === 400 && qualified.host) throw error
-      // A host that is down or confused cannot hold the answer we can give; the others still can.
-      return null
+  // Every host at once; once one has it, a frozen host must not hold up the answer.
+  const answers = await askUntilFound(
+    hosts,
+    (host, signal) => host.json<Record<string, unknown>>(probe.path(qualified.ref), { signal }),
+    flock.lookupTimeout,
+  )
+  const found: (Located & { exact: boolean })[] = []
+  const silent: string[] = []
+  for (const answer of answers) {
+    if (answer.ok) {
+      const body = answer.value
+      found.push({
+        host: answer.host,
+        id: probe.id(qualified.ref, body),
+        exact: probe.exact(qualified.ref, body),
+        body,
+      })
+      continue
     }
-  }))
-  const found = answers.filter((answer) => answer !== null)
+    const { error } = answer
+    if (error instanceof DockerError && error.status === 404) continue
+    if (error instanceof DockerError && error.status === 400 && qualified.host) throw error
+    // A host that is down or confused cannot hold the answer we can give; the others still can.
+    if (!(error instanceof DockerError) || error.status >= 500) silent.push(answer.host.name)
+  }
   if (!found.length) {
-    throw qualified.host ? probe.missing(qualified.ref) : withUnasked(probe.missing(qualified.ref), flock)
+    if (qualified.host && silent.length) throw hostUnreachable(qualified.host, 'no answer in time')
+    throw qualified.host
+      ? probe.missing(qualified.ref)
+      : withUnasked(probe.missing(qualified.ref), flock, silent)
   }
   return found
 }
 
-/** "No such container: web" also names the unhealthy hosts, which were not asked and may hold it. */
-function withUnasked(error: DockerError, flock: Flock): DockerError {
+/**
+ * "No such container: web" also names the hosts that were not asked (unhealthy) or did not answer,
+ * which may hold it.
+ */
+function withUnasked(error: DockerError, flock: Flock, silent: readonly string[]): DockerError {
   const unasked = flock.all.filter((host) => host.status === 'unhealthy').map((host) => host.name)
-  if (!unasked.length) return error
-  return new DockerError(
-    error.status,
-    `${error.message} (flocker: unhealthy hosts not asked: ${unasked.join(', ')})`,
-  )
+  const notes = [
+    unasked.length ? `unhealthy hosts not asked: ${unasked.join(', ')}` : '',
+    silent.length ? `hosts that did not answer: ${silent.join(', ')}` : '',
+  ].filter(Boolean)
+  if (!notes.length) return error
+  return new DockerError(error.status, `${error.message} (flocker: ${notes.join('; ')})`)
 }

@@ -2,6 +2,7 @@ import type { Flock } from '../flock/flock.ts'
 import type { HealthMonitor } from '../flock/health.ts'
 import type { Inventory } from '../flock/inventory.ts'
 import type { FlockerHooks } from '../hooks.ts'
+import type { NameReservations } from '../names/reservations.ts'
 import type { ResolvedOptions } from '../options.ts'
 import type { RuntimeAdapter } from '../runtime/types.ts'
 import type { Placement } from '../schedule/scheduler.ts'
@@ -15,6 +16,7 @@ export interface FlockerContext {
   readonly hooks: FlockerHooks
   readonly adapter: RuntimeAdapter
   readonly health: HealthMonitor
+  readonly names: NameReservations
   /** Where the hosts come from; says why the `list` hook failed last, if it did. */
   readonly inventory: Pick<Inventory, 'lastListError'>
   /** What the scheduler needs (the flock, its placement memory, the `route` hook, the strategy). */

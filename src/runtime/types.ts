@@ -86,6 +86,11 @@ export interface RunningServer {
   /** Bound addresses, e.g. `tcp://127.0.0.1:2375` (with the real port when 0 was asked for). */
   readonly addresses: readonly string[]
   close(): Promise<void>
+  /**
+   * Stops accepting; plain requests are let finish, streams and hijacked connections get `grace` ms
+   * to end and are then closed.
+   */
+  shutdown(grace: number): Promise<void>
 }
 
 export interface Serving {

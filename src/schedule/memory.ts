@@ -5,6 +5,8 @@ import type { ContainerSummary } from './state.ts'
 
 /** How long the CLI's create -> 404 -> pull -> create dance may take and still land on one host. */
 export const PENDING_IMAGE_TTL = 10 * 60_000
+/** How long an answered placement is kept for reads of host state that began before it was answered. */
+const RECENT_PLACEMENTS = 60_000
 
 /**
  * What the scheduler remembers between requests of one flock: placements whose create is still on
@@ -13,20 +15,12 @@ export const PENDING_IMAGE_TTL = 10 * 60_000
  * app, in its context (`ctx.placement.memory`).
  */
 export class PlacementMemory {
-  #inFlight = new Set<{ host: Host; container: ContainerSummary }>()
+  #placed = new Set<{ host: Host; container: ContainerSummary; answeredAt?: number }>()
   #pendingImages = new Map<string, { host: Host; expires: number }>()
-  #queue: Promise<unknown> = Promise.resolve()
 
-  /** Runs placement decisions one at a time, so each sees the ones before it. */
-  serialize<T>(decide: () => Promise<T>): Promise<T> {
-    const next = this.#queue.then(decide, decide)
-    this.#queue = next.catch(() => {})
-    return next
-  }
-
-  /** Records a placement until `done` is called (the engine answered the create). */
+  /** Records a placement; `done` is called when the engine answered the create. */
   placed(host: Host, request: PlacementRequest): () => void {
-    const entry = {
+    const entry: { host: Host; container: ContainerSummary; answeredAt?: number } = {
       host,
       container: {
         id: '',
@@ -38,17 +32,26 @@ export class PlacementMemory {
         hostConfig: request.resources,
       },
     }
-    this.#inFlight.add(entry)
-    return () => this.#inFlight.delete(entry)
+    this.#placed.add(entry)
+    return () => {
+      entry.answeredAt = Date.now()
+    }
   }
 
-  /** The host a create with this name is on its way to, if one is. */
-  nameInFlight(name: string): Host | undefined {
-    return [...this.#inFlight].find((entry) => entry.container.names.includes(name))?.host
-  }
-
-  inFlightOn(host: Host): ContainerSummary[] {
-    return [...this.#inFlight].filter((entry) => entry.host === host).map((entry) => entry.container)
+  /**
+   * Placements on `host` that a read of its state begun at `since` may not show: those still on
+   * their way to the engine, and those it answered after `since`.
+   */
+  placedOn(host: Host, since: number): ContainerSummary[] {
+    const forgetBefore = Date.now() - RECENT_PLACEMENTS
+    const out: ContainerSummary[] = []
+    for (const entry of this.#placed) {
+      if (entry.answeredAt !== undefined && entry.answeredAt < forgetBefore) this.#placed.delete(entry)
+      else if (entry.host === host && (entry.answeredAt === undefined || entry.answeredAt >= since)) {
+        out.push(entry.container)
+      }
+    }
+    return out
   }
 
   /** The image a create is waiting for is to be pulled on `host`. */

@@ -1,4 +1,4 @@
-import { conflict, DockerError, errorText, unavailable } from '../docker/errors.ts'
+import { DockerError, errorText, unavailable } from '../docker/errors.ts'
 import type { Observers, PlacementRecord } from '../observe/observer.ts'
 import type { Host } from '../flock/host.ts'
 import type { Flock } from '../flock/flock.ts'
@@ -32,23 +32,17 @@ export interface Placement {
  * Picks the host for a new container or build: the `route` hook when the user gave one, else a
  * host a pending create chose for this image (the CLI's create -> pull -> create dance), else the
  * filters and the strategy over the usable hosts.
+ *
+ * What the hosts hold is read for each create at once (a slow host costs each create at most
+ * `hostTimeout`, never a queue of them); the decision itself is synchronous, so it sees every
+ * placement made before it, including those whose engine answered after the read began.
  */
-export function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
-  const memory = ctx.memory
-  return memory.serialize(async () => {
-    const racing = request.name ? memory.nameInFlight(request.name) : undefined
-    if (racing) {
-      throw conflict(
-        `Conflict. The container name "/${request.name}" is already being created on host ${racing.name}.`,
-      )
-    }
-    const host = await decide(ctx, request)
-    return { host, done: memory.placed(host, request) }
-  })
+export async function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
+  return await decide(ctx, request)
 }
 
 /** The hook's choice, a waiting create's, or the scheduler's; each decision is told to the observers. */
-async function decide(ctx: Placement, request: PlacementRequest): Promise<Host> {
+async function decide(ctx: Placement, request: PlacementRequest): Promise<Placed> {
   const tell = (outcome: 'placed' | 'refused', by: PlacementRecord['by'], reason: string, host?: Host) =>
     ctx.observers?.placement({
       time: new Date(),
@@ -64,17 +58,17 @@ async function decide(ctx: Placement, request: PlacementRequest): Promise<Host> 
   const hooked = await hookChoice(ctx, request)
   if (hooked) {
     tell('placed', 'hook', 'the route hook chose it', hooked)
-    return hooked
+    return { host: hooked, done: ctx.memory.placed(hooked, request) }
   }
   const pending = pendingChoice(ctx, request)
   if (pending) {
     tell('placed', 'pending-pull', `a create waiting for ${request.image} chose it`, pending)
-    return pending
+    return { host: pending, done: ctx.memory.placed(pending, request) }
   }
   try {
-    const { host, reason } = await schedule(ctx, request)
+    const { host, reason, done } = await schedule(ctx, request)
     tell('placed', 'scheduler', reason, host)
-    return host
+    return { host, done }
   } catch (error) {
     tell('refused', 'scheduler', errorText(error).replace(/^flocker: /, ''))
     throw error
@@ -111,22 +105,53 @@ function usableHosts(ctx: Placement): Host[] {
   return hosts
 }
 
-async function schedule(ctx: Placement, request: PlacementRequest): Promise<{ host: Host; reason: string }> {
+async function schedule(
+  ctx: Placement,
+  request: PlacementRequest,
+): Promise<Placed & { reason: string }> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
   if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
-  const { states, unanswered } = await readStates(usable, ctx.hostTimeout)
+  const { since: readSince, states, unanswered } = await sharedRead(ctx, usable)
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
-  const memory = ctx.memory
-  for (const state of states) state.containers.push(...memory.inFlightOn(state.host))
   if (needsResources(request)) await readResources(states, ctx.hostTimeout)
-  const chosen = choose(request, states, ctx.strategy, eliminated)
+  // From here to memory.placed() nothing awaits: no other placement can slip between.
+  const memory = ctx.memory
+  for (const state of states) state.containers.push(...memory.placedOn(state.host, readSince))
+  const { host } = choose(request, states, ctx.strategy, eliminated)
   const reason = `${ctx.strategy} over ${states.length} host${states.length === 1 ? '' : 's'}` +
     (eliminated.length ? `; left out: ${eliminated.join('; ')}` : '')
-  return { host: chosen.host, reason }
+  return { host, reason, done: memory.placed(host, request) }
+}
+
+type StatesRead = Awaited<ReturnType<typeof readStates>> & { readonly since: number }
+const readsInFlight = new WeakMap<PlacementMemory, { key: string; read: Promise<StatesRead> }>()
+
+/**
+ * What the hosts hold, read once for every create that arrives while a read is on its way (a burst
+ * of compose creates asks each engine once, not once per create). Each caller gets its own copy
+ * of the container lists, which it extends with the placements the read may not show.
+ */
+async function sharedRead(ctx: Placement, hosts: readonly Host[]): Promise<StatesRead> {
+  const key = hosts.map((host) => host.name).join('\n')
+  let shared = readsInFlight.get(ctx.memory)
+  if (!shared || shared.key !== key) {
+    const since = Date.now()
+    const read = readStates(hosts, ctx.hostTimeout).then((result) => ({ ...result, since }))
+    shared = { key, read }
+    readsInFlight.set(ctx.memory, shared)
+    const done = () => readsInFlight.get(ctx.memory) === shared && readsInFlight.delete(ctx.memory)
+    read.then(done, done)
+  }
+  const { since, states, unanswered } = await shared.read
+  return {
+    since,
+    unanswered,
+    states: states.map((state) => ({ ...state, containers: [...state.containers] })),
+  }
 }
 
 function needsResources(request: PlacementRequest): boolean {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { after, before } from 'node:test'
@@ -20,6 +21,14 @@ export interface LocalEngines {
   /** Stops engine i (1-based); its state stays so `start(i)` brings it back. */
   stop(i: number): Promise<void>
   start(i: number): Promise<void>
+  /** SIGSTOP to engine i's dockerd: it keeps its sockets open and answers nothing (a frozen host). */
+  freeze(i: number): void
+  /** SIGCONT: a frozen engine goes on. */
+  thaw(i: number): void
+  /** SIGKILL to engine i's dockerd (and its containerd), gone when this resolves; `start(i)` brings it back. */
+  kill(i: number): Promise<void>
+  /** The pid of engine i's dockerd. */
+  pid(i: number): number
   down(): Promise<void>
 }
 
@@ -80,6 +89,7 @@ export async function startEngines(
   labels: Record<number, string[]> = {},
   options: EngineOptions = {},
 ): Promise<LocalEngines> {
+  stopEnginesOnSignals()
   const port = await reservePortRange()
   const env = {
     FLOCK_DIR: `/tmp/flk-${port}`,
@@ -102,16 +112,81 @@ export async function startEngines(
     const [name, url] = flag.split('=') as [string, string]
     return { name, url, flag }
   })
+  const pid = (i: number) => Number(readFileSync(`${env.FLOCK_DIR}/n${i}/pid`, 'utf8').trim())
+  const down = async () => {
+    running.delete(env.FLOCK_DIR)
+    await flock('down')
+    rmSync(`${PORT_LOCKS}/${port}`, { recursive: true, force: true })
+  }
+  running.set(env.FLOCK_DIR, () => {
+    spawnSync('bash', [SCRIPT, 'down'], { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 60_000 })
+    rmSync(`${PORT_LOCKS}/${port}`, { recursive: true, force: true })
+  })
   return {
     engines,
     registry: `127.0.0.1:${port + 9}`,
     stop: async (i) => void await flock('stop', String(i)),
     start: async (i) => void await flock('start', String(i)),
-    down: async () => {
-      await flock('down')
-      rmSync(`${PORT_LOCKS}/${port}`, { recursive: true, force: true })
+    freeze: (i) => process.kill(pid(i), 'SIGSTOP'),
+    thaw: (i) => process.kill(pid(i), 'SIGCONT'),
+    kill: async (i) => {
+      const dockerd = pid(i)
+      const children = childrenOf(dockerd)
+      for (const target of [dockerd, ...children]) signalQuietly(target, 'SIGKILL')
+      for (const target of [dockerd, ...children]) await gone(target)
     },
+    pid,
+    down,
   }
+}
+
+/**
+ * Engines this process started, each with a synchronous way down: a test run or bench interrupted
+ * (Ctrl-C, SIGTERM) must not leave dockerd processes behind.
+ */
+const running = new Map<string, () => void>()
+let handlersInstalled = false
+
+function stopEnginesOnSignals(): void {
+  if (handlersInstalled) return
+  handlersInstalled = true
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const down of running.values()) down()
+      running.clear()
+      process.kill(process.pid, signal) // the default action now: exit by that signal
+    })
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(
+      Number,
+    )
+  } catch {
+    return []
+  }
+}
+
+function signalQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // already gone
+  }
+}
+
+async function gone(pid: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      process.kill(pid, 0)
+    } catch {
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`process ${pid} did not exit`)
 }
 
 /** Engines shared by every test of one file: started in before(), down in after(). */

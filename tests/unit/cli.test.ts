@@ -107,6 +107,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     strategy: 'binpack',
     health: { interval: 1000, failureThreshold: 2, timeout: 500 },
     hostTimeout: 4000,
+    shutdownGrace: 3000,
     admin: 'tcp://127.0.0.1:9323',
     log: { level: 'debug', format: 'json', requests: true },
     tls: true,
@@ -136,6 +137,7 @@ requireNames: true
 strategy: binpack
 health: { interval: 1000, failureThreshold: 2, timeout: 500 }
 hostTimeout: 4000
+shutdownGrace: 3000
 admin: tcp://127.0.0.1:9323
 log: { level: debug, format: json, requests: true }
 tls: true
@@ -159,6 +161,7 @@ names = "at"
 requireNames = true
 strategy = "binpack"
 hostTimeout = 4000
+shutdownGrace = 3000
 admin = "tcp://127.0.0.1:9323"
 tls = true
 tlsverify = true

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Flock } from '../../src/flock/flock.ts'
 import { HealthMonitor } from '../../src/flock/health.ts'
+import { LocalNameReservations } from '../../src/names/reservations.ts'
 import { resolveOptions } from '../../src/options.ts'
 import type { FlockerContext } from '../../src/routes/context.ts'
 import { everyHost } from '../../src/routes/kinds/every-host.ts'
@@ -51,6 +52,7 @@ test("a pull that fails on one host ends the merged stream with that host's erro
     hooks: {},
     adapter,
     health: new HealthMonitor(() => []),
+    names: new LocalNameReservations(),
     observers: new Observers(),
     inventory: { lastListError: '' },
     placement: { flock, memory: new PlacementMemory(), hooks: {}, strategy: 'spread', hostTimeout: 1_000 },

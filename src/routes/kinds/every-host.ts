@@ -97,15 +97,22 @@ async function mergeProgress(answers: Answer[]): Promise<Response> {
   const failures = await Promise.all(
     failed.map(async ({ host, response }) => `${host.name}: ${engineMessage(await response.text())}`),
   )
+  // A host whose stream breaks off (it died mid-pull) must not cut the others': its error is kept
+  // and told after every other host has finished.
   const passed = new Set<string>()
-  const sources = ok.map(({ host, response }) => (signal: AbortSignal) =>
-    progressOf(host, response, prefix ? passed : null, signal)
+  const sources = ok.map(({ host, response }) =>
+    async function* (signal: AbortSignal) {
+      try {
+        yield* progressOf(host, response, prefix ? passed : null, signal)
+      } catch (error) {
+        if (!signal.aborted) failures.push(`${host.name}: ${errorText(error)}`)
+      }
+    }
   )
   const errors = async function* () {
     for (const message of failures) yield encodeJsonLine({ error: message, errorDetail: { message } })
   }
-  const merged = mergeSources(sources)
-  const stream = failures.length ? concatStreams(merged, errors()) : merged
+  const stream = concatStreams(mergeSources(sources), errors())
   const headers = new Headers(ok[0]!.response.headers)
   headers.delete('content-length')
   return new Response(stream, { status: ok[0]!.response.status, headers })

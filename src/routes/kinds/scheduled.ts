@@ -11,6 +11,7 @@ import { buildRequest, createRequest } from '../../schedule/request.ts'
 import { place } from '../../schedule/scheduler.ts'
 import { sessionPinsOf } from '../../schedule/sessions.ts'
 import type { FlockerHooks } from '../../hooks.ts'
+import { NAME_LEASE_TTL } from '../../names/reservations.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
 import type { DockerRequest } from '../request.ts'
@@ -24,7 +25,9 @@ export function scheduled(what: 'create' | 'build'): Handler {
 /**
  * Create: names unique across the flock, the `map` hook, placement, then the create on the chosen
  * host. When that host lacks the image, the create answers 404 as one engine does (or, with
- * `pullOnCreate`, flocker pulls it there first).
+ * `pullOnCreate`, flocker pulls it there first). A named create holds its name's reservation from
+ * the check to the engine's answer, so the check and the create are one step: parallel creates of
+ * one name run in turn, and all but the first find it taken.
  */
 async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   const name = req.url.searchParams.get('name') ?? undefined
@@ -32,7 +35,22 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
     throw badRequest('flocker: a container name is required on this flock: use docker run --name NAME')
   }
   const clientBody = await readJsonBody(req.raw, ContainerCreateBody, {})
-  if (name) await refuseTakenName(ctx.flock, name)
+  if (!name) return await placeAndCreate(ctx, req, name, clientBody)
+  const lease = await ctx.names.reserve(name.replace(/^\//, ''), { ttl: NAME_LEASE_TTL, signal: req.signal })
+  try {
+    await refuseTakenName(ctx.flock, name)
+    return await placeAndCreate(ctx, req, name, clientBody)
+  } finally {
+    await lease.release()
+  }
+}
+
+async function placeAndCreate(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  name: string | undefined,
+  clientBody: ContainerCreateBody,
+): Promise<Response> {
   const mapped = await mapBody(ctx, name, clientBody)
   const { request, body } = createRequest(name, mapped)
   const { host, done } = await place(ctx.placement, request)

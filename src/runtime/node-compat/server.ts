@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net'
 import * as tls from 'node:tls'
 import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../types.ts'
 import { clientOf } from './client-connection.ts'
+import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
 import { upgradeRequestBody } from './upgrade-body.ts'
 
@@ -40,10 +41,11 @@ export async function serveHttp(
 ): Promise<RunningServer> {
   const servers: Listening[] = []
   const addresses: string[] = []
+  const drain = new Drain()
   const connections = new ConnectionCap(options.maxConnections ?? Infinity)
   try {
     for (const endpoint of options.listen) {
-      const http = createServer(handler, options, quirks)
+      const http = createServer(handler, options, quirks, drain)
       const server: Listening = endpoint.kind === 'tcp' && options.tls
         ? { http, tls: tlsFront(http, options.tls, connections) }
         : { http }
@@ -57,10 +59,22 @@ export async function serveHttp(
     throw error
   }
   for (const address of addresses) options.onListen?.(address)
-  return { addresses, close: () => Promise.all(servers.map(close)).then(() => {}) }
+  return {
+    addresses,
+    close: () => Promise.all(servers.map(close)).then(() => {}),
+    shutdown: (grace) => {
+      for (const server of servers) server.tls?.close()
+      return drain.shutdown(servers.map((server) => server.http), grace)
+    },
+  }
 }
 
-function createServer(handler: FetchHandler, options: ListenOptions, quirks: ServerQuirks): Server {
+function createServer(
+  handler: FetchHandler,
+  options: ListenOptions,
+  quirks: ServerQuirks,
+  drain: Drain,
+): Server {
   const server = createAdaptorServer({
     fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
       handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
@@ -73,7 +87,9 @@ function createServer(handler: FetchHandler, options: ListenOptions, quirks: Ser
   server.timeout = 0
   server.keepAliveTimeout = 5_000
   const maxBody = options.maxUpgradeBody ?? DEFAULT_MAX_UPGRADE_BODY
+  server.on('request', (_req, res) => drain.request(res))
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    drain.hijacked(socket)
     void handleUpgrade(handler, req, socket, head, maxBody).catch((error) => {
       options.onError?.(error)
       socket.destroy()

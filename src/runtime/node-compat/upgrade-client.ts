@@ -102,6 +102,9 @@ async function readHead(reader: SocketReader): Promise<{ head: ResponseHead; res
 
 /** Reads the rest of a non-upgrade answer (an error) and returns it as a Response. */
 async function refusal(reader: SocketReader, head: ResponseHead, already: Uint8Array): Promise<Response> {
+  // Anything but a plainly framed error is a broken engine: the caller reports it naming the host.
+  if (head.status < 400) throw new Error(`the engine answered an upgrade with ${head.status}, not 101`)
+  if (head.headers.has('transfer-encoding')) throw new Error('the engine sent a chunked refusal')
   const length = Number(head.headers.get('content-length') ?? NaN)
   const limit = Number.isFinite(length) ? Math.min(length, MAX_REFUSAL_BODY) : MAX_REFUSAL_BODY
   const chunks = [already]
@@ -113,6 +116,7 @@ async function refusal(reader: SocketReader, head: ResponseHead, already: Uint8A
     total += chunk.byteLength
   }
   reader.close()
+  if (Number.isFinite(length) && total < limit) throw new Error('the engine closed the connection mid-answer')
   const headers = new Headers(head.headers)
   for (const name of ['content-length', 'connection', 'transfer-encoding', 'upgrade']) headers.delete(name)
   const status = head.status >= 200 && head.status <= 599 ? head.status : 502
