@@ -20,12 +20,14 @@ export function targetOf(url: string): Target {
 /** One GET on a keep-alive agent, body read to the end; resolves with the status. */
 function get(target: Target, path: string, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ ...target, path, agent, method: 'GET' }, (res) => {
+    // A hung engine must fail the run, not stall it.
+    const req = request({ ...target, path, agent, method: 'GET', timeout: 60_000 }, (res) => {
       res.on('data', () => {})
       res.on('end', () => resolve(res.statusCode ?? 0))
       res.on('error', reject)
     })
     req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer in 60 s`)))
     req.end()
   })
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 
 /** Memory of one process in MiB, from /proc/PID/status. */
 export interface Memory {
@@ -15,28 +15,68 @@ export function memoryOf(pid: number): Memory {
 }
 
 /**
- * The process that really serves: the command we spawned may be a launcher (a wrapper that execs or
- * spawns the runtime), so follow the first child down to the leaf.
+ * The process that really serves `port`: the command we spawned may be a launcher, and may have
+ * helpers of its own (tsx runs an esbuild service), so take the descendant that holds the listening
+ * socket.
  */
-export function servingProcess(pid: number): number {
-  for (;;) {
-    const children = childrenOf(pid)
-    if (children.length === 0) return pid
-    pid = children[0]!
+export function servingProcess(pid: number, port?: number): number {
+  const family = descendants(pid)
+  if (port === undefined) return family[family.length - 1]!
+  const inodes = listeningInodes(port)
+  for (const candidate of family) {
+    try {
+      for (const fd of readdirSync(`/proc/${candidate}/fd`)) {
+        const link = readlinkSync(`/proc/${candidate}/fd/${fd}`)
+        const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1]
+        if (inode && inodes.has(inode)) return candidate
+      }
+    } catch {
+      // gone, or not ours to read
+    }
   }
+  return pid
+}
+
+function descendants(pid: number): number[] {
+  const out = [pid]
+  for (let i = 0; i < out.length; i++) out.push(...childrenOf(out[i]!))
+  return out
 }
 
 function childrenOf(pid: number): number[] {
   const out: number[] = []
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
-      if (list) out.push(...list.split(' ').map(Number))
-    } catch {
-      // the thread ended while we looked
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+        if (list) out.push(...list.split(' ').map(Number))
+      } catch {
+        // the thread ended while we looked
+      }
     }
+  } catch {
+    // the process ended
   }
   return out
+}
+
+/** Inodes of the sockets listening on a TCP port (IPv4 and IPv6), from /proc/net/tcp*. */
+function listeningInodes(port: number): Set<string> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0')
+  const inodes = new Set<string>()
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = ''
+    try {
+      text = readFileSync(table, 'utf8')
+    } catch {
+      continue
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/)
+      if (cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A') inodes.add(cols[9]!)
+    }
+  }
+  return inodes
 }
 
 /** Samples VmRSS every `everyMs` until stopped; returns the highest value seen. */

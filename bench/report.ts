@@ -1,85 +1,69 @@
-import type { Figures } from './measure.ts'
+/** Results as sections of rows: one figure per row, a cell per runtime, each with its target. */
 
-/** flocker's memory in MiB (RSS from /proc/PID/status). */
-export interface MemoryFigures {
-  rssStart: number
-  rssAfterRequests: number
-  rssPeakStream: number
-  rssEnd: number
-  hwm: number
+export interface Cell {
+  readonly text: string
+  /** Whether the target is met (undefined: no target, or not measured). */
+  readonly met?: boolean
+  readonly value?: number
 }
 
-export interface RuntimeResult {
-  readonly direct: Figures
-  readonly flocker: Figures
-  readonly memory: MemoryFigures
+export interface Row {
+  readonly figure: string
+  readonly target: string
+  readonly cells: Record<string, Cell>
 }
 
-export interface Scenario {
+export interface Section {
   readonly title: string
-  /** What "direct" is in this scenario. */
-  readonly against: string
-  readonly results: Record<string, RuntimeResult>
+  readonly note: string
+  readonly rows: Row[]
 }
 
-type Row = readonly [label: string, key: keyof Figures, unit: string, digits: number]
+const mark = (met: boolean | undefined) => met === undefined ? '' : met ? ' ✓' : ' ✗'
 
-const ROWS: readonly Row[] = [
-  ['`/_ping` p50', 'pingP50', 'ms', 2],
-  ['`/_ping` p99', 'pingP99', 'ms', 2],
-  ['inspect p50', 'inspectP50', 'ms', 2],
-  ['inspect p99', 'inspectP99', 'ms', 2],
-  ['`/_ping` concurrent', 'pingRps', 'req/s', 0],
-  ['inspect concurrent', 'inspectRps', 'req/s', 0],
-  ['attach stream', 'attachMBps', 'MB/s', 1],
-  ['`docker run -i cat`', 'cliMBps', 'MB/s', 1],
-]
-
-const MEMORY_ROWS: readonly [string, keyof MemoryFigures][] = [
-  ['RSS at start', 'rssStart'],
-  ['RSS after the requests', 'rssAfterRequests'],
-  ['RSS peak during streams', 'rssPeakStream'],
-  ['RSS at the end', 'rssEnd'],
-  ['VmHWM (peak of life)', 'hwm'],
-]
-
-const fixed = (value: number | undefined, digits: number) => value === undefined ? '–' : value.toFixed(digits)
-
-/** flocker/direct for one figure (latency: >1 is slower; rates: <1 is slower). */
-export function ratio(direct: Figures, flocker: Figures, key: keyof Figures): number | undefined {
-  const d = direct[key]
-  const f = flocker[key]
-  return d === undefined || f === undefined || d === 0 ? undefined : f / d
-}
-
-/** A markdown table: one row per figure, per runtime: direct, flocker, flocker/direct. */
-export function scenarioTable(scenario: Scenario): string {
-  const names = Object.keys(scenario.results)
-  const header = ['figure', ...names.flatMap((n) => [`direct (${n} run)`, `flocker on ${n}`, 'ratio'])]
-  const lines = [
-    `### ${scenario.title}`,
-    '',
-    `direct = ${scenario.against}; ratio = flocker / direct. Small requests alternate between the two in 5 rounds; streams run back to back.`,
-    '',
-    `| ${header.join(' | ')} |`,
-    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-  ]
-  for (const [label, key, unit, digits] of ROWS) {
-    if (names.every((n) => scenario.results[n]!.flocker[key] === undefined)) continue
-    const cells = names.flatMap((n) => {
-      const { direct, flocker } = scenario.results[n]!
-      const r = ratio(direct, flocker, key)
-      return [
-        fixed(direct[key], digits),
-        fixed(flocker[key], digits),
-        r === undefined ? '–' : `×${r.toFixed(2)}`,
-      ]
+export function sectionMarkdown(section: Section, runtimes: readonly string[]): string {
+  const lines = [`### ${section.title}`, '', section.note, '']
+  lines.push(`| figure | target | ${runtimes.join(' | ')} |`)
+  lines.push(`| --- | --- | ${runtimes.map(() => '---:').join(' | ')} |`)
+  for (const row of section.rows) {
+    const cells = runtimes.map((r) => {
+      const cell = row.cells[r]
+      return cell ? cell.text + mark(cell.met) : '–'
     })
-    lines.push(`| ${label} (${unit}) | ${cells.join(' | ')} |`)
-  }
-  for (const [label, key] of MEMORY_ROWS) {
-    const cells = names.flatMap((n) => ['', fixed(scenario.results[n]!.memory[key], 1), ''])
-    lines.push(`| flocker ${label} (MiB) | ${cells.join(' | ')} |`)
+    lines.push(`| ${row.figure} | ${row.target} | ${cells.join(' | ')} |`)
   }
   return lines.join('\n')
+}
+
+/** Collects rows keyed by figure, filled in runtime by runtime. */
+export class SectionBuilder {
+  #rows = new Map<string, { target: string; cells: Record<string, Cell> }>()
+  constructor(readonly title: string, readonly note: string) {}
+
+  set(figure: string, target: string, runtime: string, cell: Cell): void {
+    let row = this.#rows.get(figure)
+    if (!row) this.#rows.set(figure, row = { target, cells: {} })
+    row.cells[runtime] = cell
+  }
+
+  build(): Section {
+    return {
+      title: this.title,
+      note: this.note,
+      rows: [...this.#rows].map(([figure, row]) => ({ figure, ...row })),
+    }
+  }
+}
+
+export const ms = (value: number) => `${value.toFixed(2)} ms`
+export const times = (value: number) => `×${value.toFixed(2)}`
+
+/** A ratio cell: `value` shown with what it is relative to, checked against `max` or `min`. */
+export function ratioCell(ratio: number, limit: { max?: number; min?: number }, detail = ''): Cell {
+  const met = limit.max !== undefined
+    ? ratio <= limit.max
+    : limit.min !== undefined
+    ? ratio >= limit.min
+    : undefined
+  return { text: `${times(ratio)}${detail ? ` (${detail})` : ''}`, met, value: ratio }
 }

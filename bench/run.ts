@@ -1,40 +1,37 @@
 /**
- * flocker's benchmarks: `npm run bench [-- flags]`. Starts its own real engine (and, with --fake, a fake
- * fast daemon), then for each runtime measures flocker against the daemon it fronts, back to back in
- * the same run, and prints ratios. Results: bench/results/latest.md and latest.json.
+ * flocker's benchmarks: `npm run bench [-- flags]`. Each figure is measured in one run against a
+ * direct engine and a bare node:http pass-through proxy (bench/bare-proxy.ts) on the same runtime,
+ * alternating, and printed with its target (issue 14) into bench/results/latest.md and latest.json.
  *
- *   --runtimes=node,bun,deno   which flocker runtimes (default: all three, or FLOCKER_RUNTIMES)
- *   --requests=500             sequential requests per latency figure
- *   --concurrent=1000          requests per throughput figure, from --concurrency=16 connections
- *   --stream-mb=200            MB through the raw attach stream (0 to skip)
- *   --cli-mb=100               MB through `docker run -i cat` (0 to skip)
- *   --fake                     also measure against bench/fake-daemon.ts (the proxy's own ceiling)
- *   --fake-mb=500              MB through the attach stream from the fake daemon
- *   --no-real                  skip the real engine (with --fake: only the ceiling)
- *   --quick                    small sizes, for a smoke run
+ *   --parts=small,lists,placement,streams,fake-streams,scale,startup   (default: all)
+ *   --runtimes=node,bun,deno   (default: all three, or FLOCKER_RUNTIMES)
+ *   --quick                    smaller sizes, 1/10/100 hosts: a smoke run of about 3 minutes
+ *   --requests=600 --concurrent=1200 --concurrency=16 --rounds=4   small requests
+ *   --stream-mb=100            real engine streams; --fake-mb=1000 through the proxy from the simulator
+ *   --hosts=1,10,100,500       simulated host counts (100 containers each)
+ *   --out=NAME                 results file name (default latest)
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { IMAGE } from '../tests/support/docker.ts'
-import { type LocalEngines, startEngines } from '../tests/support/engines.ts'
-import { freePort, type RuntimeName, runtimes, startFlocker } from '../tests/support/flocker.ts'
-import { call, targetOf } from './http.ts'
-import { attachFigure, cliFigure, type Sizes, smallRequestsPaired } from './measure.ts'
-import { memoryOf, sampleRss, servingProcess } from './memory.ts'
-import { type RuntimeResult, type Scenario, scenarioTable } from './report.ts'
+import { commandFor, type RuntimeName, runtimes } from '../tests/support/flocker.ts'
+import { measureReal, realFixture, realSections, type RealSizes } from './parts/real.ts'
+import {
+  fakeStreamsSection,
+  measureFakeStreams,
+  measureScale,
+  measureStartup,
+  scaleSection,
+  startupSection,
+} from './parts/simulated.ts'
+import { type Section, sectionMarkdown } from './report.ts'
 
 const HERE = fileURLToPath(new URL('./', import.meta.url))
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const ALL_PARTS = ['small', 'lists', 'placement', 'streams', 'fake-streams', 'scale', 'startup']
 
-interface Options extends Sizes {
-  readonly runtimes: RuntimeName[]
-  readonly fake: boolean
-  readonly fakeMb: number
-  readonly real: boolean
-}
-
-function parseOptions(argv: string[]): Options {
+function parseFlags(argv: string[]) {
   const flags = new Map(argv.map((arg) => {
     const [name, value] = arg.replace(/^--/, '').split('=') as [string, string | undefined]
     return [name, value ?? 'true']
@@ -42,156 +39,144 @@ function parseOptions(argv: string[]): Options {
   const quick = flags.has('quick')
   const number = (name: string, normal: number, small: number) =>
     Number(flags.get(name) ?? (quick ? small : normal))
+  const parts = new Set(flags.get('parts')?.split(',') ?? ALL_PARTS)
+  const real: RealSizes = {
+    requests: number('requests', 600, 200),
+    concurrentRequests: number('concurrent', 1200, 400),
+    concurrency: number('concurrency', 16, 16),
+    rounds: number('rounds', 4, 2),
+    perEngine: number('per-engine', 30, 30),
+    listRequests: number('list-requests', 200, 60),
+    creates: number('creates', 20, 20),
+    createRounds: number('create-rounds', 3, 1),
+    runs: number('runs', 5, 2),
+    streamMb: number('stream-mb', 100, 20),
+    parts,
+  }
   return {
+    parts,
     runtimes: (flags.get('runtimes')?.split(',') as RuntimeName[] | undefined) ?? runtimes(),
-    requests: number('requests', 500, 100),
-    concurrentRequests: number('concurrent', 1000, 200),
-    concurrency: number('concurrency', 16, 8),
-    streamMb: number('stream-mb', 200, 20),
-    cliMb: number('cli-mb', 100, 20),
-    fake: flags.has('fake'),
-    fakeMb: number('fake-mb', 500, 100),
-    real: !flags.has('no-real'),
+    real,
+    fakeMb: number('fake-mb', 1000, 200),
+    scale: {
+      hostCounts: (flags.get('hosts') ?? (quick ? '1,10,100' : '1,10,100,500')).split(',').map(Number),
+      containersPerHost: number('containers', 100, 100),
+      scaleRequests: number('scale-requests', 15, 8),
+    },
+    out: flags.get('out') ?? 'latest',
+    argv,
   }
-}
-
-/** Measures one runtime's flocker in front of `upstream` and the upstream itself, interleaved. */
-async function measureRuntime(
-  runtime: RuntimeName,
-  upstream: { url: string; inspectPath: string; withCli: boolean },
-  sizes: Sizes,
-): Promise<RuntimeResult> {
-  const flocker = await startFlocker(runtime, [`--node=up=${upstream.url}`])
-  try {
-    const pid = servingProcess(flocker.process.pid!)
-    const targets = [targetOf(upstream.url), targetOf(flocker.dockerHost)] as const
-    await call(targets[1], 'GET', '/_ping')
-    const memory = { rssStart: memoryOf(pid).rss, rssAfterRequests: 0, rssPeakStream: 0, rssEnd: 0, hwm: 0 }
-    log(`${runtime}: small requests, direct and through flocker (pid ${pid}) in turns`)
-    const [direct, figures] = await smallRequestsPaired(targets, upstream.inspectPath, sizes)
-    memory.rssAfterRequests = memoryOf(pid).rss
-    log(`${runtime}: streams`)
-    if (sizes.streamMb) {
-      direct.attachMBps = await attachFigure(targets[0], sizes.streamMb)
-      const stop = sampleRss(pid)
-      figures.attachMBps = await attachFigure(targets[1], sizes.streamMb).finally(() =>
-        memory.rssPeakStream = stop()
-      )
-    }
-    if (sizes.cliMb && upstream.withCli) {
-      direct.cliMBps = await cliFigure(upstream.url, sizes.cliMb)
-      const stop = sampleRss(pid)
-      figures.cliMBps = await cliFigure(flocker.dockerHost, sizes.cliMb).finally(() =>
-        memory.rssPeakStream = Math.max(memory.rssPeakStream, stop())
-      )
-    }
-    const end = memoryOf(pid)
-    return { direct, flocker: figures, memory: { ...memory, rssEnd: end.rss, hwm: end.hwm } }
-  } finally {
-    await flocker.stop()
-  }
-}
-
-async function realScenario(options: Options): Promise<Scenario> {
-  log('starting a real engine')
-  const engines: LocalEngines = await startEngines(1)
-  const engine = targetOf(engines.engines[0]!.url)
-  let id = ''
-  try {
-    id = (JSON.parse(
-      await call(engine, 'POST', '/v1.41/containers/create', {
-        Image: IMAGE,
-        Cmd: ['sleep', '3600'],
-        HostConfig: { NetworkMode: 'none' },
-      }),
-    ) as { Id: string }).Id
-    await call(engine, 'POST', `/v1.41/containers/${id}/start`)
-    const upstream = {
-      url: engines.engines[0]!.url,
-      inspectPath: `/v1.41/containers/${id}/json`,
-      withCli: true,
-    }
-    const results: Record<string, RuntimeResult> = {}
-    for (const runtime of options.runtimes) {
-      results[runtime] = await measureRuntime(runtime, upstream, options)
-    }
-    return { title: 'Real dockerd 20.10 (one engine)', against: 'the same dockerd over TCP', results }
-  } finally {
-    if (id) await call(engine, 'DELETE', `/v1.41/containers/${id}?force=1`).catch(() => {})
-    await engines.down()
-  }
-}
-
-async function fakeScenario(options: Options): Promise<Scenario> {
-  const port = await freePort()
-  log('starting the fake daemon')
-  const fake = await startFake(port, options.fakeMb)
-  try {
-    const upstream = {
-      url: `tcp://127.0.0.1:${port}`,
-      inspectPath: '/v1.41/containers/fake0/json',
-      withCli: false,
-    }
-    const sizes = { ...options, streamMb: options.fakeMb, cliMb: 0 }
-    const results: Record<string, RuntimeResult> = {}
-    for (const runtime of options.runtimes) results[runtime] = await measureRuntime(runtime, upstream, sizes)
-    return { title: "Fake fast daemon (the proxy's own ceiling)", against: 'bench/fake-daemon.ts', results }
-  } finally {
-    fake.kill('SIGTERM')
-  }
-}
-
-function startFake(port: number, mb: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    '--import',
-    'tsx',
-    `${HERE}fake-daemon.ts`,
-    String(port),
-    String(mb * 1024 * 1024),
-  ], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve(child))
-    child.on('exit', (code) => reject(new Error(`fake daemon exited with ${code}`)))
-  })
 }
 
 const loadNow = () => loadavg().map((n) => n.toFixed(2)).join(' ')
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 
-function log(line: string) {
-  process.stderr.write(`[bench] ${line}\n`)
+function versions(list: RuntimeName[]): string {
+  return list.map((runtime) => {
+    const [command] = commandFor(runtime)
+    try {
+      const out = execFileSync(command, runtime === 'node' ? ['--version'] : ['--version'], {
+        encoding: 'utf8',
+      })
+      return `${runtime} ${out.split('\n')[0]!.trim()}`
+    } catch {
+      return `${runtime} ?`
+    }
+  }).join(', ')
+}
+
+function machine(): string {
+  const model = cpus()[0]?.model ?? '?'
+  let dockerd = '?'
+  try {
+    dockerd = execFileSync('dockerd', ['--version'], { encoding: 'utf8' }).trim()
+  } catch { /* not installed */ }
+  const os = existsSync('/etc/os-release')
+    ? /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '?'
+    : '?'
+  return `${cpus().length} × ${model}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, ${os}; ${dockerd}`
+}
+
+/** Node users run the built JavaScript: build it once so start-up is measured as they see it. */
+function buildDist(): string | null {
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' })
+    return `${ROOT}dist/src/server.js`
+  } catch {
+    return null
+  }
 }
 
 async function main() {
-  const options = parseOptions(process.argv.slice(2))
+  const options = parseFlags(process.argv.slice(2))
   const started = Date.now()
-  const load = loadNow()
-  const scenarios: Scenario[] = []
-  if (options.real) scenarios.push(await realScenario(options))
-  if (options.fake) scenarios.push(await fakeScenario(options))
+  const loadStart = loadNow()
+  const sections: Section[] = []
+  const { runtimes: list, parts } = options
+  log(`parts: ${[...parts].join(', ')}; runtimes: ${list.join(', ')}; load ${loadStart}`)
+
+  if (['small', 'lists', 'placement', 'streams'].some((p) => parts.has(p))) {
+    const fixture = await realFixture(options.real)
+    const real = realSections(options.real)
+    try {
+      for (const runtime of list) await measureReal(runtime, fixture, options.real, real)
+    } finally {
+      await fixture.engines.down()
+    }
+    for (
+      const [part, builder] of [['small', real.small], ['lists', real.lists], ['placement', real.placement], [
+        'streams',
+        real.streams,
+      ]] as const
+    ) {
+      if (parts.has(part)) sections.push(builder.build())
+    }
+  }
+  if (parts.has('fake-streams')) {
+    const out = fakeStreamsSection(options.fakeMb)
+    await measureFakeStreams(list, options.fakeMb, out)
+    sections.push(out.build())
+  }
+  if (parts.has('scale')) {
+    const out = scaleSection(options.scale)
+    await measureScale(list, options.scale, out)
+    sections.push(out.build())
+  }
+  if (parts.has('startup')) {
+    const out = startupSection()
+    log('start-up')
+    await measureStartup(list, out, list.includes('node') ? buildDist() : null)
+    sections.push(out.build())
+  }
+
   const seconds = Math.round((Date.now() - started) / 1000)
   const header = [
     `## flocker benchmarks, ${new Date().toISOString()}`,
     '',
-    `${cpus().length} CPUs, load average at start ${load}, at the end ${loadNow()}, node ${process.version}; ` +
-    `${options.requests} sequential requests per latency figure, ${options.concurrentRequests} requests ` +
-    `from ${options.concurrency} connections per throughput figure; attach ${options.streamMb} MB ` +
-    `(fake: ${options.fakeMb} MB), \`docker run -i cat\` ${options.cliMb} MB; run took ${seconds} s.`,
+    `- machine: ${machine()}`,
+    `- runtimes: ${versions(list)}`,
+    `- command: \`npm run bench -- ${options.argv.join(' ')}\` (took ${seconds} s)`,
+    `- load average (1, 5, 15 min) at start: ${loadStart}; at the end: ${loadNow()}`,
+    '- ✓ target met, ✗ missed (see bench/results/profile.md for where the time goes).',
   ]
-  const markdown = [...header, ...scenarios.map((s) => `\n${scenarioTable(s)}`)].join('\n') + '\n'
+  const markdown = [...header, ...sections.map((s) => `\n${sectionMarkdown(s, list)}`)].join('\n') + '\n'
   console.log(markdown)
   const out = `${HERE}results`
   mkdirSync(out, { recursive: true })
-  writeFileSync(`${out}/latest.md`, markdown)
+  writeFileSync(`${out}/${options.out}.md`, markdown)
   writeFileSync(
-    `${out}/latest.json`,
+    `${out}/${options.out}.json`,
     JSON.stringify(
-      { date: new Date().toISOString(), cpus: cpus().length, load, options, scenarios },
-      null,
+      {
+        date: new Date().toISOString(),
+        machine: machine(),
+        load: { start: loadStart, end: loadNow() },
+        options,
+        sections,
+      },
+      (_key, v) => v instanceof Set ? [...v] : v,
       2,
-    ) +
-      '\n',
+    ) + '\n',
   )
 }
 

@@ -18,6 +18,7 @@ import { handlerFor } from './routes/handlers.ts'
 import { LocalNameReservations } from './names/reservations.ts'
 import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
 import { detectRuntime } from './runtime/mod.ts'
+import { startListCache } from './cache/flock-cache.ts'
 import type { ServeEnv } from './runtime/types.ts'
 import { PlacementMemory } from './schedule/memory.ts'
 import { type FlockerObserver, Observers } from './observe/observer.ts'
@@ -61,6 +62,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     resolved.listInterval,
     (message) => (options.log ?? console.error)(`flocker: the list hook failed: ${message}`),
   )
+  const listCache = resolved.listCache ? startListCache(flock, resolved.names) : undefined
   const hooks = options.hooks ?? {}
   const placement = {
     flock,
@@ -80,6 +82,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     placement,
     observers,
     names: options.nameReservations ?? new LocalNameReservations(),
+    listCache,
   }
   health.start()
   inventory.start()
@@ -126,6 +129,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     refreshHosts: () => inventory.refresh(),
     observe: (observer: FlockerObserver) => observers.add(observer),
     close: () => {
+      listCache?.stop()
       inventory.stop()
       return Promise.resolve(health.stop())
     },

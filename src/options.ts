@@ -37,6 +37,11 @@ export interface FlockerOptions {
   readonly pullOnCreate?: boolean
   /** Logs every request and answer (method, path, status, time) through this function. */
   readonly log?: (line: string) => void
+  /**
+   * Answer `docker ps` from a cache kept exact by every host's events (default false: off until it
+   * is wired into the command line and proven on every runtime); false asks every host on every list.
+   */
+  readonly listCache?: boolean
   /** Told of every request, hijacked stream, placement and health change (see observe/observer.ts). */
   readonly observer?: FlockerObserver
   /** The runtime adapter; detected when absent. */
@@ -55,6 +60,7 @@ export interface ResolvedOptions {
   readonly hostTimeout: number
   readonly listInterval: number
   readonly pullOnCreate: boolean
+  readonly listCache: boolean
 }
 
 export function resolveOptions(options: FlockerOptions): ResolvedOptions {
@@ -66,6 +72,7 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
     hostTimeout: options.hostTimeout ?? 5_000,
     listInterval: options.listInterval ?? 30_000,
     pullOnCreate: options.pullOnCreate ?? false,
+    listCache: options.listCache ?? false,
   }
 }
 

@@ -16,6 +16,8 @@ export interface HostFilters {
   readonly keep: (host: Host) => boolean
   /** Whether an entry a host listed counts, by the host its name filter named (`web@node1`, `node1/web`). */
   readonly keepNamed: (host: Host, names: readonly string[]) => boolean
+  /** Whether a name filter names a host (then `keepNamed` must see each entry). */
+  readonly byHostName: boolean
 }
 
 /**
@@ -31,7 +33,7 @@ export function hostFilters(
 ): HostFilters {
   const query = new URLSearchParams(search)
   const filters = readFilters(query.get('filters'))
-  if (!filters) return { query, keep: () => true, keepNamed: () => true }
+  if (!filters) return { query, keep: () => true, keepNamed: () => true, byHostName: false }
   const nodes = [...(filters.node ?? [])]
   delete filters.node
   const labels = filters.label ?? []
@@ -56,7 +58,7 @@ export function hostFilters(
     names.some((name) =>
       (name.host === undefined || name.host === host.name) && listed.some((n) => nameMatches(name.ref, n))
     )
-  return { query, keep, keepNamed }
+  return { query, keep, keepNamed, byHostName: qualified }
 }
 
 /** dockerd's name filter: a regular expression found anywhere in the name (`/web` or `web`). */

@@ -50,6 +50,8 @@ export class Host {
   #client: HostClient | null = null
   /** Requests still waiting for this host's answer head, each with the way to end it. */
   readonly #waitingForHead = new Set<(reason: Error) => void>()
+  /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
+  readonly writes: Set<(path: string) => void> = new Set()
 
   constructor(
     readonly name: string,
@@ -95,6 +97,7 @@ export class Host {
         init.signal,
         (signal) => this.#connection.request({ method, path, headers, body: init.body ?? null, signal }),
       )
+      if (method !== 'GET' && method !== 'HEAD') { for (const listener of this.writes) listener(path) }
       status = response.status
       return response
     } catch (error) {

@@ -71,6 +71,10 @@ const probes: Record<ObjectKind, Probe> = {
  * the owner cache knows is checked on its host alone first.
  */
 export async function locate(flock: Flock, kind: ObjectKind, rawRef: string): Promise<Located> {
+  if (kind === 'container') {
+    const known = fromExact(flock, rawRef)
+    if (known) return known
+  }
   if (kind === 'container' || kind === 'exec') {
     const cached = await fromCache(flock, kind, rawRef)
     if (cached) return cached
@@ -90,6 +94,19 @@ export async function locate(flock: Flock, kind: ObjectKind, rawRef: string): Pr
     `flocker: ${kind} "${ref}" is ambiguous: it matches on hosts ${hosts}; ` +
       `name one as ${ref}@${candidates[0]!.host.name} or ${candidates[0]!.host.name}/${ref}`,
   )
+}
+
+/**
+ * A container by name or full ID where the event-fed cache knows every host now: no probe at all
+ * (a change made on an engine behind flocker's back shows within the event delay).
+ */
+function fromExact(flock: Flock, ref: string): Located | undefined {
+  const exact = flock.owners.exact
+  if (!exact || ref.includes('@') || ref.includes('/')) return undefined
+  const holders = exact.holdersOf(flock.usable, ref)
+  if (holders?.length !== 1) return undefined
+  const id = exact.idOn(holders[0]!, ref)
+  return id ? { host: holders[0]!, id } : undefined
 }
 
 /** The cached owner of a container or exec ID, if that host still has it (else the entry is dropped). */

@@ -1,5 +1,12 @@
 import type { Host } from './host.ts'
 
+export interface ExactOwners {
+  /** The hosts holding a container by this name or full ID; undefined when some host is not known now. */
+  holdersOf(hosts: readonly Host[], ref: string): Host[] | undefined
+  /** The full ID of a container by name or full ID on a host. */
+  idOn(host: Host, ref: string): string | undefined
+}
+
 /**
  * Which host holds which container, learnt from lists, lookups and event streams. It only ever
  * names a host to ask first: locate verifies the answer on that host and probes the flock when the
@@ -7,6 +14,11 @@ import type { Host } from './host.ts'
  */
 export class OwnerCache {
   #byId = new Map<string, Host>()
+  /**
+   * Where every container of the flock is known exactly (the event-fed list cache, src/cache), when
+   * it can answer for all of `hosts`: a name or full ID found there on one host needs no probe.
+   */
+  exact: ExactOwners | undefined
 
   remember(id: string, host: Host): void {
     if (id.length >= 12) this.#byId.set(id, host)

@@ -1,4 +1,6 @@
+import type { ContainerCache } from '../cache/container-cache.ts'
 import type { Flock } from '../flock/flock.ts'
+import type { Host } from '../flock/host.ts'
 import type { HealthMonitor } from '../flock/health.ts'
 import type { Inventory } from '../flock/inventory.ts'
 import type { FlockerHooks } from '../hooks.ts'
@@ -17,6 +19,8 @@ export interface FlockerContext {
   readonly adapter: RuntimeAdapter
   readonly health: HealthMonitor
   readonly names: NameReservations
+  /** The event-fed container list cache (absent with `listCache: false`). */
+  readonly listCache?: ContainerCache<Host>
   /** Where the hosts come from; says why the `list` hook failed last, if it did. */
   readonly inventory: Pick<Inventory, 'lastListError'>
   /** What the scheduler needs (the flock, its placement memory, the `route` hook, the strategy). */

@@ -1,4 +1,4 @@
-import { displayName } from '../../docker/refs.ts'
+import { cachedContainerList, containerRowForFlock } from '../../cache/flock-cache.ts'
 import type {
   ContainerSummaryJson,
   ImageSummaryJson,
@@ -6,6 +6,7 @@ import type {
   VolumeListJson,
 } from '../../docker/types.ts'
 import { DockerError } from '../../docker/errors.ts'
+import { readFilters } from '../../docker/filters-json.ts'
 import { askAll, type HostAnswer } from '../../flock/ask-all.ts'
 import { newestFirst, rfc3339Nanos } from '../../flock/created-order.ts'
 import { type HostFilters, hostFilters } from '../../flock/host-filters.ts'
@@ -32,6 +33,13 @@ const PATHS: Record<ListKind, string> = {
 export function merged(list: ListKind): Handler {
   return async (ctx, req) => {
     const filters = hostFilters(req.url.searchParams, (name) => ctx.flock.byName(name) !== undefined)
+    if (list === 'containers' && ctx.listCache && !filters.byHostName) {
+      const hosts = ctx.flock.usable.filter(filters.keep)
+      const engineFilters = readFilters(filters.query.get('filters')) ?? {}
+      const headers = missingHostsHeader([], ctx.flock)
+      const cached = cachedContainerList(ctx.listCache, hosts, req.url.searchParams, engineFilters, headers)
+      if (cached) return cached
+    }
     const answers = await askAll(
       ctx.flock.usable,
       (host, signal) =>
@@ -139,10 +147,7 @@ async function mergeContainers(
     )
     return rfc3339Nanos(String(inspect.Created ?? ''))
   })
-  const all = ordered.map(({ host, item }) => ({
-    ...withHostLabel(item, host),
-    Names: (item.Names ?? []).map((name) => displayName(name, host.name, ctx.options.names)),
-  }))
+  const all = ordered.map(({ host, item }) => containerRowForFlock(item, host, ctx.options.names))
   const limit = Number(search.get('limit') ?? -1)
   return limit > 0 ? all.slice(0, limit) : all
 }

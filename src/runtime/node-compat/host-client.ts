@@ -16,6 +16,27 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ])
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304])
+/** Answers up to this size, with a Content-Length, are read whole (streams stay streams). */
+const SMALL_BODY = 256 * 1024
+
+function isSmall(length: string | undefined): boolean {
+  if (length === undefined) return false
+  const bytes = Number(length)
+  return Number.isInteger(bytes) && bytes >= 0 && bytes <= SMALL_BODY
+}
+
+/** The whole body of a small answer; a connection cut before its end is an error, as for a stream. */
+function readSmall(res: http.IncomingMessage): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    res.on('data', (chunk: Buffer) => chunks.push(chunk))
+    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    res.once('error', reject)
+    res.once('close', () => {
+      if (!res.complete) reject(new Error('upstream connection closed before the end of the body'))
+    })
+  })
+}
 
 /**
  * One docker host reached with node:http/node:https: bytes pass undecoded (no gunzip of `docker cp`),
@@ -68,14 +89,17 @@ export class NodeHostClient implements HostClient {
         const status = res.statusCode ?? 502
         const headers = fromRawHeaders(res.rawHeaders)
         const noBody = NULL_BODY_STATUS.has(status) || outgoing.method === 'HEAD'
-        if (noBody) res.resume()
-        resolve(
-          new Response(noBody ? null : readableToWeb(res), {
-            status,
-            statusText: res.statusMessage,
-            headers,
-          }),
-        )
+        const init = { status, statusText: res.statusMessage, headers }
+        if (noBody) {
+          res.resume()
+          resolve(new Response(null, init))
+        } else if (isSmall(res.headers['content-length'])) {
+          // A small answer of known length (an inspect, a list): read it whole and hand on bytes, which
+          // every runtime writes out at once, instead of a web stream per answer.
+          readSmall(res).then((body) => resolve(new Response(body as BodyInit, init)), reject)
+        } else {
+          resolve(new Response(readableToWeb(res), init))
+        }
       })
       sendBody(req, outgoing.body).catch((error) => req.destroy(error))
     })

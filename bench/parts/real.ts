@@ -1,0 +1,350 @@
+/**
+ * Everything measured on real engines: three dockerd with 30 containers each; per runtime a bare
+ * proxy in front of engine 1 and flocker in front of all three.
+ */
+import { IMAGE, NET } from '../../tests/support/docker.ts'
+import { type LocalEngines, startEngines } from '../../tests/support/engines.ts'
+import type { RuntimeName } from '../../tests/support/flocker.ts'
+import { run } from '../../tests/support/run.ts'
+import { DOCKER } from '../../tests/support/docker.ts'
+import { call, latencySamples, latencyStats, type Target, targetOf } from '../http.ts'
+import { attachFigure } from '../measure.ts'
+import { sampleRss } from '../memory.ts'
+import { bareProxyOn, flockerOn, type Served } from '../procs.ts'
+import { ms, ratioCell, SectionBuilder } from '../report.ts'
+import { download, execOutput, MB, mbps, upload } from '../streams.ts'
+import { smallRequests, type SmallSizes } from './small.ts'
+
+export interface RealSizes extends SmallSizes {
+  readonly perEngine: number
+  readonly listRequests: number
+  readonly creates: number
+  readonly createRounds: number
+  readonly runs: number
+  readonly streamMb: number
+  readonly parts: ReadonlySet<string>
+}
+
+export interface RealFixture {
+  readonly engines: LocalEngines
+  /** A running container on engine 1. */
+  readonly running: string
+  readonly logs: string
+  readonly bigFile: string
+  readonly imageTar: Buffer | null
+}
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+
+async function createStarted(engine: Target, name: string, cmd: string[], wait = false): Promise<string> {
+  const { Id } = JSON.parse(
+    await call(engine, 'POST', `/v1.41/containers/create?name=${name}`, {
+      Image: IMAGE,
+      Cmd: cmd,
+      HostConfig: { NetworkMode: 'none' },
+    }),
+  ) as { Id: string }
+  await call(engine, 'POST', `/v1.41/containers/${Id}/start`)
+  if (wait) await call(engine, 'POST', `/v1.41/containers/${Id}/wait`)
+  return Id
+}
+
+export async function realFixture(sizes: RealSizes): Promise<RealFixture> {
+  log('starting three real engines')
+  const engines = await startEngines(3, {}, { registry: false })
+  const targets = engines.engines.map((e) => targetOf(e.url))
+  log(`${sizes.perEngine} containers on each engine`)
+  const ids = await Promise.all(targets.map(async (engine, e) => {
+    const out: string[] = []
+    for (let i = 0; i < sizes.perEngine; i += 5) {
+      out.push(
+        ...await Promise.all(
+          Array.from(
+            { length: Math.min(5, sizes.perEngine - i) },
+            (_, k) => createStarted(engine, `bench-e${e + 1}-${i + k}`, ['sleep', '3600']),
+          ),
+        ),
+      )
+    }
+    return out
+  }))
+  const engine1 = targets[0]!
+  const running = ids[0]![0]!
+  let logs = ''
+  let bigFile = ''
+  let imageTar: Buffer | null = null
+  if (sizes.parts.has('streams') && sizes.streamMb) {
+    log('stream fixtures: a container with logs, one with a big file, an image of it')
+    const bytes = sizes.streamMb * MB
+    logs = await createStarted(engine1, 'bench-logs', [
+      'sh',
+      '-c',
+      `yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef | head -c ${bytes}`,
+    ], true)
+    bigFile = await createStarted(
+      engine1,
+      'bench-big',
+      ['sh', '-c', `head -c ${bytes} /dev/zero > /big`],
+      true,
+    )
+    await call(engine1, 'POST', `/v1.41/commit?container=${bigFile}&repo=bench-big&tag=latest`)
+    const { body } = await downloadBody(engine1, '/v1.41/images/bench-big:latest/get')
+    imageTar = body
+  }
+  return { engines, running, logs, bigFile, imageTar }
+}
+
+function downloadBody(target: Target, path: string): Promise<{ bytes: number; body: Buffer }> {
+  return import('node:http').then(({ request }) =>
+    new Promise((resolve, reject) => {
+      const req = request({ ...target, path, agent: false }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const body = Buffer.concat(chunks)
+          resolve({ bytes: body.byteLength, body })
+        })
+      })
+      req.on('error', reject)
+      req.end()
+    })
+  )
+}
+
+export interface RealSections {
+  readonly small: SectionBuilder
+  readonly lists: SectionBuilder
+  readonly placement: SectionBuilder
+  readonly streams: SectionBuilder
+}
+
+export function realSections(sizes: RealSizes): RealSections {
+  return {
+    small: new SectionBuilder(
+      'Small routed requests (real dockerd 20.10, flocker in front of 3 engines)',
+      `direct = engine 1 over TCP; bare = bench/bare-proxy.ts (node:http, the same runtime) in front of engine 1; ` +
+        `flocker in front of the 3 engines. ${sizes.rounds} rounds, the order rotating; ${sizes.requests} ` +
+        `sequential keep-alive requests and ${sizes.concurrentRequests} from ${sizes.concurrency} connections per figure. ` +
+        'CPU from /proc/PID/stat (utime+stime, 10 ms ticks) over every request sent, warm-ups included.',
+    ),
+    lists: new SectionBuilder(
+      'Flock-wide list (real engines)',
+      `\`GET /containers/json?all=1\` through flocker over 3 engines × ${sizes.perEngine} containers, against engine 1's own ` +
+        `answer for its ${sizes.perEngine}; ${sizes.listRequests} sequential requests each, alternating in rounds.`,
+    ),
+    placement: new SectionBuilder(
+      'Placement (real engines)',
+      `${sizes.creates} named creates fired at once through flocker (3 engines) against the same at engine 1 directly ` +
+        `(median of ${sizes.createRounds} rounds, alternating); \`docker run --rm --network none busybox true\` ` +
+        `(CLI 28), median of ${sizes.runs} each, alternating.`,
+    ),
+    streams: new SectionBuilder(
+      `Streams on real engines (${sizes.streamMb} MB each)`,
+      'direct = engine 1; flocker in front of the 3 engines. attach: a container writing zeros, attached raw, then ' +
+        'started; exec: `head -c` in a running container through the hijacked exec start; logs: a finished ' +
+        "container's output; export: a container holding a big file; cp: `GET /archive` of that file; load: " +
+        "`POST /images/load` of that container's committed image (through flocker a load goes to every host, so " +
+        'three engines write it).',
+    ),
+  }
+}
+
+export async function measureReal(
+  runtime: RuntimeName,
+  fixture: RealFixture,
+  sizes: RealSizes,
+  sections: RealSections,
+): Promise<void> {
+  const urls = fixture.engines.engines.map((e) => e.url)
+  const engine1 = targetOf(urls[0]!)
+  const bare = await bareProxyOn(runtime, urls[0]!)
+  const flocker = await flockerOn(runtime, fixture.engines.engines.map((e) => e.flag))
+  try {
+    await call(targetOf(flocker.url), 'GET', '/v1.41/containers/json?all=1') // every host checked once
+    const paths = {
+      'container inspect': `/v1.41/containers/${fixture.running}/json`,
+      '/containers/{id}/top': `/v1.41/containers/${fixture.running}/top`,
+      '/images/{name}/json': `/v1.41/images/${IMAGE}/json`,
+    }
+    if (sizes.parts.has('small')) {
+      log(`${runtime}: small requests, direct, bare proxy and flocker in turns`)
+      await recorded(
+        sections.small,
+        runtime,
+        () => smallRequests(runtime, urls[0]!, bare, flocker, paths, sizes, sections.small),
+      )
+    }
+    if (sizes.parts.has('lists')) {
+      log(`${runtime}: flock-wide lists`)
+      await recorded(sections.lists, runtime, () => lists(runtime, engine1, flocker, sizes, sections.lists))
+    }
+    if (sizes.parts.has('placement')) {
+      log(`${runtime}: placement`)
+      await recorded(
+        sections.placement,
+        runtime,
+        () => placement(runtime, urls[0]!, flocker, sizes, sections.placement),
+      )
+    }
+    if (sizes.parts.has('streams') && sizes.streamMb) {
+      log(`${runtime}: streams`)
+      await recorded(
+        sections.streams,
+        runtime,
+        () => streams(runtime, fixture, engine1, flocker, sizes, sections.streams),
+      )
+    }
+  } finally {
+    await Promise.all([bare.stop(), flocker.stop()])
+  }
+}
+
+async function lists(
+  runtime: RuntimeName,
+  engine1: Target,
+  flocker: Served,
+  sizes: RealSizes,
+  out: SectionBuilder,
+) {
+  const path = '/v1.41/containers/json?all=1'
+  const samples: [number[], number[]] = [[], []]
+  const rounds = 4
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 ? [1, 0] : [0, 1]
+    for (const i of order) {
+      samples[i]!.push(
+        ...await latencySamples(
+          i ? targetOf(flocker.url) : engine1,
+          path,
+          Math.ceil(sizes.listRequests / rounds),
+        ),
+      )
+    }
+  }
+  const [d, f] = samples.map(latencyStats) as [
+    ReturnType<typeof latencyStats>,
+    ReturnType<typeof latencyStats>,
+  ]
+  out.set(
+    "`ps -a`: 3 engines × 30 through flocker / one engine's 30, p50",
+    '≤ ×0.30 (Swarm classic ×0.32)',
+    runtime,
+    ratioCell(f.p50 / d.p50, { max: 0.30 }, `${ms(f.p50)}; engine ${ms(d.p50)}`),
+  )
+  out.set('`ps -a`: p99', '', runtime, { text: `${ms(f.p99)}; engine ${ms(d.p99)}` })
+}
+
+async function placement(
+  runtime: RuntimeName,
+  direct: string,
+  flocker: Served,
+  sizes: RealSizes,
+  out: SectionBuilder,
+) {
+  const times: [number[], number[]] = [[], []]
+  for (let round = 0; round < sizes.createRounds * 2; round++) {
+    const through = (round % 2 === 1) !== (Math.floor(round / 2) % 2 === 1) ? 1 : 0
+    const target = targetOf(through ? flocker.url : direct)
+    const names = Array.from({ length: sizes.creates }, (_, i) => `bench-create-${runtime}-${round}-${i}`)
+    const start = performance.now()
+    const ids = await Promise.all(
+      names.map(async (name) =>
+        (JSON.parse(
+          await call(target, 'POST', `/v1.41/containers/create?name=${name}`, {
+            Image: IMAGE,
+            Cmd: ['true'],
+            HostConfig: { NetworkMode: 'none' },
+          }),
+        ) as { Id: string }).Id
+      ),
+    )
+    times[through]!.push(performance.now() - start)
+    await Promise.all(ids.map((id) => call(target, 'DELETE', `/v1.41/containers/${id}?force=1`)))
+  }
+  const [d, f] = times.map(median) as [number, number]
+  out.set(
+    `${sizes.creates} named creates at once: flocker (3 engines) / one engine`,
+    '≤ ×1.5',
+    runtime,
+    ratioCell(f / d, { max: 1.5 }, `${ms(f)}; engine ${ms(d)}`),
+  )
+  const runs: [number[], number[]] = [[], []]
+  for (let i = 0; i < sizes.runs * 2; i++) {
+    const through = i % 2
+    const start = performance.now()
+    const result = await run(DOCKER, ['run', '--rm', ...NET, IMAGE, 'true'], {
+      env: { DOCKER_HOST: through ? flocker.url : direct },
+    })
+    if (result.code !== 0) throw new Error(`docker run: ${result.err}`)
+    runs[through]!.push(performance.now() - start)
+  }
+  const [rd, rf] = runs.map(median) as [number, number]
+  out.set(
+    '`docker run --rm busybox true`: flocker / direct',
+    '≤ ×1.1',
+    runtime,
+    ratioCell(rf / rd, { max: 1.1 }, `${ms(rf)}; direct ${ms(rd)}`),
+  )
+}
+
+async function streams(
+  runtime: RuntimeName,
+  fixture: RealFixture,
+  engine1: Target,
+  flocker: Served,
+  sizes: RealSizes,
+  out: SectionBuilder,
+) {
+  const through = targetOf(flocker.url)
+  const bytes = sizes.streamMb * MB
+  const kinds: Record<string, (t: Target) => Promise<number>> = {
+    attach: (t) => attachFigure(t, sizes.streamMb),
+    exec: async (t) => mbps(await execOutput(t, fixture.running, ['head', '-c', String(bytes), '/dev/zero'])),
+    logs: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.logs}/logs?stdout=1&stderr=1`)),
+    export: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.bigFile}/export`)),
+    cp: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.bigFile}/archive?path=/big`)),
+    load: async (t) => {
+      await Promise.all(
+        fixture.engines.engines.map((e) =>
+          call(targetOf(e.url), 'DELETE', '/v1.41/images/bench-big:latest').catch(() => {})
+        ),
+      )
+      return mbps(await upload(t, '/v1.41/images/load?quiet=1', fixture.imageTar!))
+    },
+  }
+  let peak = 0
+  for (const [kind, measure] of Object.entries(kinds)) {
+    const direct = await measure(engine1)
+    const stop = sampleRss(flocker.pid)
+    const proxied = await measure(through).finally(() => (peak = Math.max(peak, stop())))
+    out.set(
+      `${kind} (MB/s): flocker / direct`,
+      '≥ ×0.9',
+      runtime,
+      ratioCell(proxied / direct, { min: 0.9 }, `${proxied.toFixed(0)}; direct ${direct.toFixed(0)}`),
+    )
+  }
+  out.set('flocker RSS peak during the streams (MiB)', 'flat whatever the size', runtime, {
+    text: peak.toFixed(0),
+  })
+}
+
+/** Runs one part; a failure (an engine that died, a hang) is written into the results, not lost. */
+export async function recorded(
+  out: SectionBuilder,
+  runtime: string,
+  part: () => Promise<void>,
+): Promise<void> {
+  try {
+    await part()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    log(`${runtime}: failed: ${message}`)
+    out.set('(this part failed)', '', runtime, { text: message.slice(0, 200) })
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}

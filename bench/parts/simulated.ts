@@ -1,0 +1,246 @@
+/**
+ * Measured against the simulator (bench/simulator): flock-wide lists and name lookups from 1 to 500
+ * hosts, the proxy's own stream ceiling, and start-up to the first answered request.
+ */
+import { spawn } from 'node:child_process'
+import { request } from 'node:http'
+import { commandFor, freePort, type RuntimeName } from '../../tests/support/flocker.ts'
+import { call, latencySamples, latencyStats, type Target, targetOf } from '../http.ts'
+import { attachFigure } from '../measure.ts'
+import { sampleRss } from '../memory.ts'
+import { flockerOn, rssOf, type Simulator, startSimulator } from '../procs.ts'
+import { ms, SectionBuilder } from '../report.ts'
+import { download, execOutput, MB, mbps, upload } from '../streams.ts'
+import { median, recorded } from './real.ts'
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export interface ScaleSizes {
+  readonly hostCounts: number[]
+  readonly containersPerHost: number
+  readonly scaleRequests: number
+}
+
+export function scaleSection(sizes: ScaleSizes): SectionBuilder {
+  return new SectionBuilder(
+    `Scale: simulated engines × ${sizes.containersPerHost} containers`,
+    'bench/simulator: every engine in one node process on its own loopback port, answering from memory. ' +
+      `\`ps -a\` = \`GET /containers/json?all=1\`; name lookup = inspect by a name held by one host in the middle. ` +
+      `${sizes.scaleRequests} sequential requests per figure (5 at 500 hosts), then a burst of 40 lists (4 at once). ` +
+      'RSS of the flocker process; bytes per container = (RSS after the lists − RSS at start) / containers.',
+  )
+}
+
+export async function measureScale(
+  runtimes: RuntimeName[],
+  sizes: ScaleSizes,
+  out: SectionBuilder,
+): Promise<void> {
+  for (const hosts of sizes.hostCounts) {
+    log(`scale: ${hosts} simulated hosts`)
+    const sim = await startSimulator(hosts, sizes.containersPerHost)
+    try {
+      const engine = targetOf(sim.urls[0]!)
+      const engineList = latencyStats(await latencySamples(engine, '/v1.41/containers/json?all=1', 20))
+      for (const runtime of runtimes) {
+        await recorded(out, runtime, () => scaleOne(runtime, hosts, sim, sizes, engineList.p50, out))
+      }
+    } finally {
+      await sim.stop()
+    }
+  }
+}
+
+async function scaleOne(
+  runtime: RuntimeName,
+  hosts: number,
+  sim: Simulator,
+  sizes: ScaleSizes,
+  engineListP50: number,
+  out: SectionBuilder,
+): Promise<void> {
+  const expected = hosts * sizes.containersPerHost
+  const flocker = await flockerOn(runtime, sim.urls.map((url, i) => `sim${i + 1}=${url}`))
+  try {
+    const target = targetOf(flocker.url)
+    const rssStart = rssOf(flocker.pid)
+    await untilListed(target, expected)
+    const n = hosts >= 500 ? 5 : sizes.scaleRequests
+    const list = latencyStats(await latencySamples(target, '/v1.41/containers/json?all=1', n))
+    const mid = Math.ceil(hosts / 2)
+    const lookup = latencyStats(await latencySamples(target, `/v1.41/containers/sim${mid}-c50/json`, n))
+    const rssLists = rssOf(flocker.pid)
+    const stop = sampleRss(flocker.pid)
+    for (let i = 0; i < 10; i++) {
+      await Promise.all(Array.from({ length: 4 }, () => call(target, 'GET', '/v1.41/containers/json?all=1')))
+    }
+    const rssPeak = stop()
+    await sleep(3000)
+    const rssIdle = rssOf(flocker.pid)
+    const listLimit = hosts === 100 ? 50 : hosts === 500 ? 150 : undefined
+    out.set(
+      `\`ps -a\` p50, ${hosts} hosts (${expected} containers)`,
+      listLimit ? `< ${listLimit} ms` : 'grows slowly',
+      runtime,
+      {
+        text: `${ms(list.p50)} (p99 ${ms(list.p99)}; one engine's own ${ms(engineListP50)})`,
+        met: listLimit ? list.p50 < listLimit : undefined,
+        value: list.p50,
+      },
+    )
+    out.set(`name lookup p50, ${hosts} hosts`, 'does not grow with hosts', runtime, {
+      text: ms(lookup.p50),
+      value: lookup.p50,
+    })
+    out.set(
+      `RSS MiB, ${hosts} hosts: start / after lists / peak in burst / 3 s later`,
+      'back near its level',
+      runtime,
+      { text: [rssStart, rssLists, rssPeak, rssIdle].map((v) => v.toFixed(0)).join(' / ') },
+    )
+    const perContainer = ((rssLists - rssStart) * MB) / expected
+    out.set(`bytes per container, ${hosts} hosts`, 'written down (MiB per 10,000)', runtime, {
+      text: `${perContainer.toFixed(0)} B (${((perContainer * 10_000) / MB).toFixed(1)} MiB per 10,000)`,
+    })
+  } finally {
+    await flocker.stop()
+  }
+}
+
+/** Lists until every simulated container shows (hosts are checked as they join). */
+async function untilListed(target: Target, expected: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const list = JSON.parse(await call(target, 'GET', '/v1.41/containers/json?all=1')) as unknown[]
+    if (list.length >= expected) return
+    await sleep(100)
+  }
+  throw new Error(`flocker never listed ${expected} containers`)
+}
+
+export function fakeStreamsSection(mb: number): SectionBuilder {
+  return new SectionBuilder(
+    `Streams through the proxy alone (fast simulated engine, ${mb} MB each)`,
+    'direct = the simulator, which pours zeros as fast as the socket drains; the figure is flocker in front of it ' +
+      '(GB/s = 1024 MiB/s). load uploads the bytes.',
+  )
+}
+
+export async function measureFakeStreams(
+  runtimes: RuntimeName[],
+  mb: number,
+  out: SectionBuilder,
+): Promise<void> {
+  const sim: Simulator = await startSimulator(1, 10, mb)
+  try {
+    const engine = targetOf(sim.urls[0]!)
+    const body = Buffer.alloc(mb * MB)
+    const container = 'sim1-c0'
+    const kinds: Record<string, (t: Target) => Promise<number>> = {
+      attach: (t) => attachFigure(t, mb),
+      exec: async (t) => mbps(await execOutput(t, container, ['cat'])),
+      logs: async (t) => mbps(await download(t, `/v1.41/containers/${container}/logs?stdout=1`)),
+      export: async (t) => mbps(await download(t, `/v1.41/containers/${container}/export`)),
+      cp: async (t) => mbps(await download(t, `/v1.41/containers/${container}/archive?path=/big`)),
+      load: async (t) => mbps(await upload(t, '/v1.41/images/load?quiet=1', body)),
+    }
+    for (const runtime of runtimes) {
+      log(`${runtime}: streams through the proxy from the simulator`)
+      const flocker = await flockerOn(runtime, [`sim1=${sim.urls[0]}`])
+      try {
+        const target = targetOf(flocker.url)
+        const rssStart = rssOf(flocker.pid)
+        let peak = 0
+        const limit = runtime === 'bun' ? 1 : 0.8
+        for (const [kind, measure] of Object.entries(kinds)) {
+          const direct = await measure(engine)
+          const stop = sampleRss(flocker.pid)
+          const proxied = await measure(target).finally(() => (peak = Math.max(peak, stop())))
+          out.set(`${kind} (GB/s through flocker)`, '≥ 1 (Bun), ≥ 0.8 (Node, Deno)', runtime, {
+            text: `${(proxied / 1024).toFixed(2)} (direct ${(direct / 1024).toFixed(2)})`,
+            met: proxied / 1024 >= limit,
+            value: proxied / 1024,
+          })
+        }
+        out.set('flocker RSS MiB: before / peak during the streams', 'flat whatever the size', runtime, {
+          text: `${rssStart.toFixed(0)} / ${peak.toFixed(0)}`,
+        })
+      } finally {
+        await flocker.stop()
+      }
+    }
+  } finally {
+    await sim.stop()
+  }
+}
+
+export function startupSection(): SectionBuilder {
+  return new SectionBuilder(
+    'Start-up to the first answered request',
+    'From spawning the command to the first 200 on `GET /_ping` (polled every 2 ms on fresh connections), one ' +
+      'simulated host; median of 5. Node runs the built `dist/src/server.js` (`npx flocker`, `npm start`); ' +
+      '"node (tsx)" runs the TypeScript through tsx, as the tests do. Bun and Deno run the TypeScript.',
+  )
+}
+
+export async function measureStartup(
+  runtimes: RuntimeName[],
+  out: SectionBuilder,
+  dist: string | null,
+): Promise<void> {
+  const sim = await startSimulator(1, 10)
+  try {
+    const commands: [string, string, string[]][] = []
+    for (const runtime of runtimes) {
+      if (runtime === 'node' && dist) commands.push(['node', process.execPath, [dist]])
+      const [command, args] = commandFor(runtime)
+      commands.push([runtime === 'node' ? 'node (tsx)' : runtime, command, args])
+    }
+    for (const [label, command, args] of commands) {
+      const times: number[] = []
+      for (let i = 0; i < 5; i++) {
+        times.push(await timeToFirstAnswer(command, [...args, `--node=sim1=${sim.urls[0]}`]))
+      }
+      const t = median(times)
+      const tsx = label === 'node (tsx)'
+      out.set(
+        tsx
+          ? 'start-up, Node running the TypeScript through tsx (ms)'
+          : 'start-up to first answered `/_ping` (ms)',
+        tsx ? 'for reference' : '< 300 ms',
+        tsx ? 'node' : label,
+        { text: t.toFixed(0), met: tsx ? undefined : t < 300, value: t },
+      )
+    }
+  } finally {
+    await sim.stop()
+  }
+}
+
+async function timeToFirstAnswer(command: string, args: string[]): Promise<number> {
+  const port = await freePort()
+  const start = performance.now()
+  const child = spawn(command, [...args, '-H', `tcp://127.0.0.1:${port}`], { stdio: 'ignore' })
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}`)
+      if (await pingOk(port)) return performance.now() - start
+      await sleep(2)
+      if (performance.now() - start > 30_000) throw new Error(`${command} never answered`)
+    }
+  } finally {
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.exitCode !== null ? resolve(null) : child.once('exit', resolve))
+  }
+}
+
+function pingOk(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/_ping', agent: false }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode === 200))
+    })
+    req.on('error', () => resolve(false))
+    req.end()
+  })
+}

@@ -1,0 +1,102 @@
+/** The processes a benchmark starts: flocker, the bare proxy and the simulator, on each runtime. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import {
+  freePort,
+  type RunningFlocker,
+  type RunningProcess,
+  type RuntimeName,
+  scriptCommand,
+  spawnUntilListening,
+  startFlocker,
+} from '../tests/support/flocker.ts'
+import { memoryOf, servingProcess } from './memory.ts'
+
+const HERE = fileURLToPath(new URL('./', import.meta.url))
+
+export interface Served {
+  readonly url: string
+  /** The process that serves (a launcher's leaf), for CPU and memory. */
+  readonly pid: number
+  stop(): Promise<void>
+}
+
+export async function flockerOn(
+  runtime: RuntimeName,
+  nodes: readonly string[],
+  extra: string[] = [],
+): Promise<Served> {
+  const flocker: RunningFlocker = await startFlocker(runtime, [...nodes.map((n) => `--node=${n}`), ...extra])
+  return {
+    url: flocker.dockerHost,
+    pid: servingProcess(flocker.process.pid!, flocker.port),
+    stop: () => flocker.stop(),
+  }
+}
+
+export async function bareProxyOn(runtime: RuntimeName, upstreamUrl: string): Promise<Served> {
+  const port = await freePort()
+  const upstreamPort = new URL(upstreamUrl.replace(/^tcp:/, 'http:')).port
+  const [command, args] = scriptCommand(runtime, `${HERE}bare-proxy.ts`)
+  const child: RunningProcess = await spawnUntilListening(`bare proxy on ${runtime}`, command, [
+    ...args,
+    String(port),
+    upstreamPort,
+  ])
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    pid: servingProcess(child.process.pid!, port),
+    stop: () => child.stop(),
+  }
+}
+
+export interface Simulator {
+  readonly urls: string[]
+  readonly pid: number
+  /** Changes the size of every stream the simulated engines pour. */
+  setStreamMb(mb: number): void
+  stop(): Promise<void>
+}
+
+/** `hosts` simulated engines with `containers` each, in one node process. */
+export function startSimulator(hosts: number, containers: number, streamMb = 100): Promise<Simulator> {
+  const child: ChildProcess = spawn(process.execPath, [
+    '--import',
+    'tsx',
+    `${HERE}simulator/main.ts`,
+    `--hosts=${hosts}`,
+    `--containers=${containers}`,
+    `--stream-mb=${streamMb}`,
+  ], { stdio: ['pipe', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk
+      const line = out.split('\n').find((l) => l.startsWith('{'))
+      if (!line) return
+      const { urls } = JSON.parse(line) as { urls: string[] }
+      resolve({
+        urls,
+        pid: child.pid!,
+        setStreamMb: (mb) => child.stdin!.write(`stream-mb ${mb}\n`),
+        stop: () =>
+          new Promise((done) => {
+            child.once('close', () => done())
+            child.kill('SIGTERM')
+          }),
+      })
+    })
+    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)))
+  })
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // fields[0] is field 3 (state): utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+export const rssOf = (pid: number) => memoryOf(pid).rss

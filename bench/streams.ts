@@ -1,0 +1,103 @@
+/** Stream throughput: one function per kind of stream, each counting every byte to the end. */
+import { request } from 'node:http'
+import { connect } from 'node:net'
+import { attachStream, call, type Target } from './http.ts'
+
+export const MB = 1024 * 1024
+
+export interface Transfer {
+  readonly bytes: number
+  readonly seconds: number
+}
+
+/** A GET whose whole body is counted (logs, export, cp download). */
+export function download(target: Target, path: string): Promise<Transfer> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const req = request({ ...target, path, agent: false }, (res) => {
+      let bytes = 0
+      res.on('data', (chunk: Buffer) => (bytes += chunk.byteLength))
+      res.on('end', () => {
+        if ((res.statusCode ?? 500) >= 300) reject(new Error(`GET ${path}: ${res.statusCode}`))
+        else resolve({ bytes, seconds: (performance.now() - start) / 1000 })
+      })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** A POST of `body`, sent in 1 MiB pieces with backpressure (image load). */
+export function upload(target: Target, path: string, body: Buffer): Promise<Transfer> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const req = request({
+      ...target,
+      path,
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/x-tar', 'content-length': body.byteLength },
+    }, (res) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => (text += chunk))
+      res.on('end', () => {
+        if ((res.statusCode ?? 500) >= 300 || text.includes('"error"')) {
+          reject(new Error(`POST ${path}: ${res.statusCode} ${text}`))
+        } else resolve({ bytes: body.byteLength, seconds: (performance.now() - start) / 1000 })
+      })
+    })
+    req.on('error', reject)
+    void (async () => {
+      for (let at = 0; at < body.byteLength; at += MB) {
+        if (!req.write(body.subarray(at, at + MB))) await new Promise((r) => req.once('drain', r))
+      }
+      req.end()
+    })()
+  })
+}
+
+/** Attach raw to a created container, start it, count its output (see http.ts). */
+export async function attachTo(target: Target, id: string): Promise<Transfer> {
+  return await attachStream(target, id)
+}
+
+/** Creates an exec of `cmd` in a running container and counts its output through the hijacked start. */
+export async function execOutput(target: Target, container: string, cmd: string[]): Promise<Transfer> {
+  const { Id } = JSON.parse(
+    await call(target, 'POST', `/v1.41/containers/${container}/exec`, {
+      Cmd: cmd,
+      AttachStdout: true,
+      AttachStderr: true,
+    }),
+  ) as { Id: string }
+  const socket = connect(target.port, target.host)
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  const body = JSON.stringify({ Detach: false, Tty: false })
+  const start = performance.now()
+  socket.write(
+    `POST /v1.41/exec/${Id}/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${body}`,
+  )
+  let bytes = 0
+  let head = true
+  let pending = Buffer.alloc(0)
+  await new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      if (head) {
+        pending = Buffer.concat([pending, chunk])
+        const end = pending.indexOf('\r\n\r\n')
+        if (end < 0) return
+        if (!pending.subarray(0, 12).toString().includes('101')) return reject(new Error(pending.toString()))
+        head = false
+        bytes += pending.byteLength - end - 4
+      } else bytes += chunk.byteLength
+    })
+    socket.on('end', resolve)
+    socket.on('error', reject)
+  })
+  socket.destroy()
+  return { bytes, seconds: (performance.now() - start) / 1000 }
+}
+
+export const mbps = (t: Transfer) => t.bytes / MB / t.seconds

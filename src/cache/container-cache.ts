@@ -1,0 +1,119 @@
+/**
+ * `GET /containers/json` for the whole flock from memory: one HostFeed per host, kept exact by the
+ * host's events and by every change flocker makes (`changed`). A list is answered from here only
+ * when every host it covers is fresh and the query is one the rows can answer exactly (see
+ * container-filters.ts); otherwise the caller asks the engines live, as before.
+ *
+ * Memory: the rendered row (two strings around Status) and its filter fields, about 1.5 to 2 KB per
+ * container of a typical row (bench/results: bytes per container).
+ */
+import { cachedListQuery } from './container-filters.ts'
+import { type CachedRow, type ContainerRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
+import { statusText } from './status-text.ts'
+
+/** dockerd's Running: true while paused or restarting too. */
+const RUNNING = new Set(['running', 'paused', 'restarting'])
+
+export interface ContainerCacheOptions<H extends FeedHost> {
+  /** The host label and display names, as a live list shows them. */
+  readonly render: (row: ContainerRow, host: H) => Record<string, unknown>
+  /** Told every container a host holds, after each resync (the owner cache). */
+  readonly onRows?: (host: H, ids: string[]) => void
+  readonly now?: () => number
+}
+
+export class ContainerCache<H extends FeedHost> {
+  #feeds = new Map<H, HostFeed>()
+
+  constructor(private readonly options: ContainerCacheOptions<H>) {}
+
+  /** Starts following hosts that joined, stops those that left. */
+  follow(hosts: Iterable<H>): void {
+    const keep = new Set(hosts)
+    for (const [host, feed] of this.#feeds) {
+      if (!keep.has(host)) {
+        feed.stop()
+        this.#feeds.delete(host)
+      }
+    }
+    for (const host of keep) {
+      if (this.#feeds.has(host)) continue
+      const render: RowRenderer = (row) => this.options.render(row, host)
+      const feed = new HostFeed(host, render, (ids) => this.options.onRows?.(host, ids))
+      this.#feeds.set(host, feed)
+      feed.start()
+    }
+  }
+
+  stop(): void {
+    for (const feed of this.#feeds.values()) feed.stop()
+    this.#feeds.clear()
+  }
+
+  /** A change made through flocker on `host`: the very next list must show it. */
+  changed(host: H): void {
+    this.#feeds.get(host)?.changed()
+  }
+
+  /** Whether `host` can be answered from memory now. */
+  fresh(host: H): boolean {
+    return this.#feeds.get(host)?.fresh ?? false
+  }
+
+  /**
+   * The JSON text of the list over `hosts` (in flock order), or undefined: some host is not fresh,
+   * or the query needs the engines. `filters` are the engine-side filters (flocker's own removed).
+   */
+  list(hosts: readonly H[], search: URLSearchParams, filters: Record<string, string[]>): string | undefined {
+    const query = cachedListQuery(search, filters)
+    if (!query) return undefined
+    const feeds: HostFeed[] = []
+    for (const host of hosts) {
+      const feed = this.#feeds.get(host)
+      if (!feed?.fresh) return undefined
+      feeds.push(feed)
+    }
+    const rows: CachedRow[] = []
+    for (const feed of feeds) {
+      for (const row of feed.rows) {
+        if ((query.all || RUNNING.has(row.fields.state)) && query.match(row.fields)) rows.push(row)
+      }
+    }
+    // As a live merge orders them: newest first, hosts in flock order within one second (a stable
+    // sort of the engines' answers, each already newest first).
+    rows.sort((a, b) => b.created - a.created)
+    const shown = query.limit > 0 ? rows.slice(0, query.limit) : rows
+    const now = (this.options.now ?? Date.now)()
+    let text = '['
+    for (let i = 0; i < shown.length; i++) {
+      const row = shown[i]!
+      if (i) text += ','
+      text += row.before + JSON.stringify(statusText(row.fields.times, now)) + row.after
+    }
+    return text + ']'
+  }
+
+  /** Containers held, over every host. */
+  get size(): number {
+    let n = 0
+    for (const feed of this.#feeds.values()) n += feed.size
+    return n
+  }
+
+  /** The full ID of the container named (or IDed) `ref` on `host`, if its rows have it. */
+  idOn(host: H, ref: string): string | undefined {
+    return this.#feeds.get(host)?.idOf(ref)
+  }
+
+  /** The hosts whose rows hold `ref` as a name or full ID, when every host is fresh; else undefined. */
+  holdersOf(hosts: readonly H[], ref: string): H[] | undefined {
+    const out: H[] = []
+    const name = `/${ref}`
+    for (const host of hosts) {
+      const feed = this.#feeds.get(host)
+      if (!feed?.fresh) return undefined
+      if (feed.holds(name) || feed.holds(ref)) out.push(host)
+    }
+    return out
+  }
+}

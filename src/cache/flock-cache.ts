@@ -1,0 +1,54 @@
+/**
+ * The list cache as one flocker app uses it: follows every host of the flock (hosts that join or
+ * leave too), renders rows as a live merged list shows them (the `flocker.host` label, the name
+ * style), feeds the owner cache, and answers `GET /containers/json` when it can.
+ */
+import { displayName, type NameStyle } from '../docker/refs.ts'
+import type { Flock } from '../flock/flock.ts'
+import { HOST_LABEL } from '../flock/host-view.ts'
+import type { Host } from '../flock/host.ts'
+import { ContainerCache } from './container-cache.ts'
+import type { ContainerRow } from './host-feed.ts'
+
+/** A container row as flocker shows it in a flock-wide list. */
+export function containerRowForFlock(
+  row: ContainerRow,
+  host: Host,
+  names: NameStyle,
+): Record<string, unknown> {
+  return {
+    ...row,
+    Labels: { ...(row.Labels ?? {}), [HOST_LABEL]: host.name },
+    Names: (row.Names ?? []).map((name) => displayName(name, host.name, names)),
+  }
+}
+
+export function startListCache(flock: Flock, names: NameStyle): ContainerCache<Host> {
+  const cache = new ContainerCache<Host>({
+    render: (row, host) => containerRowForFlock(row, host, names),
+    onRows: (host, ids) => ids.forEach((id) => flock.owners.remember(id, host)),
+  })
+  cache.follow(flock.all)
+  flock.listeners.add(() => cache.follow(flock.all))
+  flock.owners.exact = cache
+  return cache
+}
+
+/**
+ * The list from memory as a Response, or undefined (the caller asks the engines): `hosts` are the
+ * usable hosts flocker's own filters keep, `engineFilters` what is left for the engines.
+ */
+export function cachedContainerList(
+  cache: ContainerCache<Host> | undefined,
+  hosts: readonly Host[],
+  search: URLSearchParams,
+  engineFilters: Record<string, string[]>,
+  headers: Record<string, string>,
+): Response | undefined {
+  if (!cache || !hosts.length) return undefined
+  const text = cache.list(hosts, search, engineFilters)
+  if (text === undefined) return undefined
+  return new Response(text, {
+    headers: { 'content-type': 'application/json', 'x-flocker-list': 'cached', ...headers },
+  })
+}

@@ -1,0 +1,245 @@
+/**
+ * One host's containers, kept exact by the host's event stream: the stream is opened first, then
+ * the list is read; every event (and every change flocker makes there) marks the host stale, and a
+ * resync reads the list again, inspecting only the rows that changed (for their state times, which
+ * the Status text needs). While stale, not yet synced, or with its stream down, the host is not
+ * answered from here: the caller asks it live.
+ */
+import { jsonMessages } from '../docker/json-lines.ts'
+import type { FilterFields } from './container-filters.ts'
+import { stateTimesOf } from './status-text.ts'
+
+/** A row of `GET /containers/json`: the fields read here; every other passes through. */
+export interface ContainerRow {
+  Id?: string
+  Names?: string[]
+  Created?: number
+  State?: string
+  Labels?: Record<string, string> | null
+  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string } | null> | null } | null
+  Mounts?: { Name?: string; Source?: string; Destination?: string }[] | null
+  [field: string]: unknown
+}
+
+interface Inspect {
+  Name?: string
+  State?: unknown
+}
+
+interface Event {
+  Type?: string
+  Action?: string
+  status?: string
+}
+
+/** What the feed needs of a host (src/flock/host.ts has it). */
+export interface FeedHost {
+  readonly name: string
+  request(method: string, path: string, init?: { signal?: AbortSignal }): Promise<Response>
+  json<T>(path: string, init?: { signal?: AbortSignal }): Promise<T>
+  /** Told of every request flocker sends that may change the host (src/flock/host.ts). */
+  readonly writes?: Set<(path: string) => void>
+}
+
+/** One cached container: the engine's row rendered once, around the Status text computed per list. */
+export interface CachedRow {
+  readonly fields: FilterFields
+  readonly created: number
+  /** The row's JSON before and after the Status value. */
+  readonly before: string
+  readonly after: string
+}
+
+/** Renders a row for the flock (host label, display names) with a hole for Status. */
+export type RowRenderer = (row: ContainerRow) => Record<string, unknown>
+
+const STATUS_HOLE = '__flocker_status_hole__'
+const RETRY_MS = [250, 1000, 2000, 5000]
+const INSPECT_CONCURRENCY = 4
+
+export class HostFeed {
+  #rows = new Map<string, CachedRow>()
+  #names = new Map<string, string>()
+  /** Bumped by every event and every change made through flocker. */
+  #wanted = 1
+  #synced = 0
+  #streamUp = false
+  #syncing: Promise<void> | null = null
+  #abort = new AbortController()
+  #failures = 0
+
+  constructor(
+    readonly host: FeedHost,
+    private readonly render: RowRenderer,
+    private readonly onRows: (ids: string[]) => void = () => {},
+  ) {}
+
+  /** Whether the rows are exactly the engine's now (as far as its events tell). */
+  get fresh(): boolean {
+    return this.#streamUp && this.#synced === this.#wanted && this.#syncing === null
+  }
+
+  get rows(): Iterable<CachedRow> {
+    return this.#rows.values()
+  }
+
+  /** Whether a container here has this name (`/web`) or full ID. */
+  holds(nameOrId: string): boolean {
+    return this.#names.has(nameOrId) || this.#rows.has(nameOrId)
+  }
+
+  /** The full ID of a container here by name (`web`) or full ID. */
+  idOf(ref: string): string | undefined {
+    return this.#rows.has(ref) ? ref : this.#names.get(`/${ref}`)
+  }
+
+  get size(): number {
+    return this.#rows.size
+  }
+
+  start(): void {
+    this.host.writes?.add(this.#onWrite)
+    void this.#follow()
+  }
+
+  stop(): void {
+    this.host.writes?.delete(this.#onWrite)
+    this.#abort.abort()
+    this.#streamUp = false
+    this.#rows.clear()
+    this.#names.clear()
+  }
+
+  /** A request flocker sent may have changed a row (exec, auth and sessions cannot). */
+  #onWrite = (path: string) => {
+    if (!/^(\/v[\d.]+)?\/(exec|auth|session|grpc|_ping)\b/.test(path)) this.changed()
+  }
+
+  /** A change made on this host (through flocker, or told by an event): resync before answering again. */
+  changed(): void {
+    this.#wanted++
+    if (this.#streamUp) this.#sync()
+  }
+
+  #later(run: () => void, ms: number): void {
+    const timer = setTimeout(() => this.#abort.signal.aborted || run(), ms)
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+
+  async #follow(): Promise<void> {
+    const signal = this.#abort.signal
+    while (!signal.aborted) {
+      try {
+        const filters = encodeURIComponent(JSON.stringify({ type: ['container', 'network', 'image'] }))
+        const response = await this.host.request('GET', `/events?filters=${filters}`, { signal })
+        if (!response.ok || !response.body) throw new Error(`events answered ${response.status}`)
+        this.#streamUp = true
+        this.#failures = 0
+        this.changed()
+        for await (const event of jsonMessages(response.body)) {
+          if (!relevant(event as Event)) continue
+          this.changed()
+          // dockerd announces a network (dis)connect before its list shows it: look again shortly.
+          if ((event as Event).Type === 'network') this.#later(() => this.changed(), 200)
+        }
+      } catch {
+        // down or cut: answered live until the stream is back
+      }
+      this.#streamUp = false
+      if (signal.aborted) return
+      const delay = RETRY_MS[Math.min(this.#failures++, RETRY_MS.length - 1)]!
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+
+  #sync(): void {
+    if (this.#syncing) return
+    this.#syncing = (async () => {
+      try {
+        while (this.#synced !== this.#wanted && this.#streamUp) {
+          const generation = this.#wanted
+          await this.#resync()
+          this.#synced = generation
+        }
+      } catch {
+        // the next event or change tries again; until then the host is answered live
+      } finally {
+        this.#syncing = null
+      }
+    })()
+  }
+
+  async #resync(): Promise<void> {
+    const signal = this.#abort.signal
+    const list = await this.host.json<ContainerRow[] | null>('/containers/json?all=1', { signal })
+    const next = new Map<string, CachedRow>()
+    const changed: ContainerRow[] = []
+    for (const row of list ?? []) {
+      const [before, after] = this.#renderSplit(row)
+      const id = String(row.Id)
+      const old = this.#rows.get(id)
+      if (old && old.before === before && old.after === after) next.set(id, old)
+      else changed.push(row)
+    }
+    let at = 0
+    const worker = async () => {
+      while (at < changed.length) {
+        const row = changed[at++]!
+        const inspect = await this.host.json<Inspect>(`/containers/${row.Id}/json`, { signal }).catch(() =>
+          null
+        )
+        // Gone between the list and the inspect: the destroy event will resync.
+        if (inspect) next.set(String(row.Id), this.#cached(row, inspect))
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, changed.length) }, worker))
+    // Keep the engine's order (newest first, nanoseconds apart within one second).
+    const ordered = (list ?? []).flatMap((row) => {
+      const cached = next.get(String(row.Id))
+      return cached ? [[String(row.Id), cached] as const] : []
+    })
+    this.#rows = new Map(ordered)
+    this.#names = new Map([...this.#rows.values()].map((row) => [row.fields.name, row.fields.id]))
+    this.onRows([...this.#rows.keys()])
+  }
+
+  /** The rendered row around its Status (which changes with the clock, so is computed per list). */
+  #renderSplit(row: ContainerRow): [string, string] {
+    const rendered = JSON.stringify({ ...this.render(row), Status: STATUS_HOLE })
+    return rendered.split(`"${STATUS_HOLE}"`) as [string, string]
+  }
+
+  #cached(row: ContainerRow, inspect: Inspect): CachedRow {
+    const [before, after] = this.#renderSplit(row)
+    const networks = Object.entries(row.NetworkSettings?.Networks ?? {})
+      .map(([name, net]) => [name, String(net?.NetworkID ?? '')] as const)
+    const mounts = row.Mounts ?? []
+    return {
+      fields: {
+        id: String(row.Id),
+        name: String(inspect.Name ?? row.Names?.[0] ?? ''),
+        state: String(row.State ?? ''),
+        labels: (row.Labels ?? {}) as Record<string, string>,
+        networks,
+        mountNames: mounts.map((m) => String(m.Name || m.Source || '')).filter(Boolean),
+        mountDestinations: mounts.map((m) => String(m.Destination ?? '')).filter(Boolean),
+        times: stateTimesOf(inspect),
+      },
+      created: Number(row.Created ?? 0),
+      before,
+      after,
+    }
+  }
+}
+
+/**
+ * Container events change rows; network connect/disconnect change a row's networks; an image tagged,
+ * untagged or removed changes the `Image` a row shows (dockerd shows the ID once the name has gone).
+ */
+function relevant(event: Event): boolean {
+  if (event.Type === 'network') return event.Action === 'connect' || event.Action === 'disconnect'
+  if (event.Type === 'image') return /^(tag|untag|delete|load|import|pull)$/.test(String(event.Action))
+  const action = String(event.Action ?? event.status ?? '')
+  // exec_*, attach, resize, top, archive-path, export, commit leave the list row as it was.
+  return !/^(exec_|attach|detach|resize|top|archive-path|extract-to-dir|export|commit|copy)/.test(action)
+}

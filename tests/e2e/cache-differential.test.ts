@@ -1,0 +1,207 @@
+/**
+ * The event-fed list cache against the engines' live answers: two flocker apps in front of the same
+ * three real engines, one answering `GET /containers/json` from its cache, one (listCache: false)
+ * asking the engines every time. Across a scripted sequence of changes (made through the cached
+ * flocker, and behind its back on an engine) every list query must be answered the same by both.
+ * Status text moves with the clock, so each cached answer is taken between two live ones and must
+ * equal one of them.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import { dockerOk, IMAGE, NET } from '../support/docker.ts'
+import { enginesForFile } from '../support/engines.ts'
+
+const engines = enginesForFile(3)
+const P = 'cd-'
+
+async function eventually<T>(check: () => Promise<T>, timeout = 60_000): Promise<T> {
+  const end = Date.now() + timeout
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      if (Date.now() > end) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
+const filters = (f: Record<string, string[]>) => `filters=${encodeURIComponent(JSON.stringify(f))}`
+
+/** Every query the differential asks after each step. */
+const QUERIES = [
+  '',
+  'all=1',
+  'limit=2',
+  'all=1&limit=3',
+  `all=1&${filters({ label: ['cd.role'] })}`,
+  `all=1&${filters({ label: ['cd.role=web'] })}`,
+  `${filters({ status: ['exited'] })}`,
+  `${filters({ status: ['running', 'paused'] })}`,
+  `all=1&${filters({ status: ['created'] })}`,
+  `all=1&${filters({ exited: ['3'] })}`,
+  `all=1&${filters({ health: ['healthy', 'starting'] })}`,
+  `all=1&${filters({ health: ['none'] })}`,
+  `all=1&${filters({ name: ['^/?cd-w'] })}`,
+  `all=1&${filters({ network: ['cd-net'] })}`,
+  `all=1&${filters({ network: ['cd-net2'] })}`,
+  `all=1&${filters({ network: ['none'] })}`,
+  `all=1&${filters({ volume: ['cd-vol'] })}`,
+  `all=1&${filters({ volume: ['/data'] })}`,
+  `all=1&${filters({ node: ['node2'] })}`,
+  `all=1&${filters({ label: ['flocker.host=node1'] })}`,
+  // Answered live by the cached flocker too (the rows cannot answer them), and so equal as well:
+  'all=1&size=1',
+  `all=1&${filters({ ancestor: [IMAGE] })}`,
+  `all=1&${filters({ since: [`${P}web`] })}`,
+  `all=1&${filters({ before: [`${P}web`] })}`,
+  `all=1&${filters({ status: ['bogus'] })}`,
+]
+
+describe('the list cache answers as the engines do', () => {
+  let cached: FlockerApp
+  let live: FlockerApp
+  let hits = 0
+  const url = (i: number) => engines().engines[i]!.url
+  const hosts = () => engines().engines.map((e) => e.flag)
+  const get = async (app: FlockerApp, search: string) => {
+    const response = await app.fetch(new Request(`http://flocker/v1.41/containers/json?${search}`), {})
+    if (app === cached && response.headers.get('x-flocker-list') === 'cached') hits++
+    return { status: response.status, body: await response.json() as unknown }
+  }
+  const call = async (app: FlockerApp, method: string, path: string, body?: unknown) => {
+    const response = await app.fetch(
+      new Request(`http://flocker/v1.41${path}`, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      }),
+      {},
+    )
+    const text = await response.text()
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+    return text ? JSON.parse(text) : null
+  }
+
+  /** Every query: the cached answer equals a live one taken just before or just after it. */
+  const same = async (step: string) => {
+    for (const query of QUERIES) {
+      const before = await get(live, query)
+      const answer = await get(cached, query)
+      const afterwards = await get(live, query)
+      try {
+        assert.deepEqual(answer, before)
+      } catch {
+        assert.deepEqual(answer, afterwards, `${step}: ${query || '(no query)'}`)
+      }
+    }
+  }
+
+  before(async () => {
+    cached = createFlocker({ hosts: hosts(), listCache: true })
+    live = createFlocker({ hosts: hosts(), listCache: false })
+    await Promise.all([cached.checkHosts(), live.checkHosts()])
+    // One network and one volume on engine 1, made directly.
+    await dockerOk(url(0), ['network', 'create', '--internal', 'cd-net'])
+    await dockerOk(url(0), ['network', 'create', '--internal', 'cd-net2'])
+    await dockerOk(url(0), ['volume', 'create', 'cd-vol'])
+    // The cache is in use once every host has synced.
+    await eventually(async () => {
+      const before = hits
+      await get(cached, 'all=1')
+      assert.ok(hits > before, 'not answered from the cache yet')
+    })
+  })
+  after(async () => {
+    await Promise.all([cached?.close(), live?.close()])
+    for (let i = 0; i < 3; i++) {
+      const ids = (await dockerOk(url(i), ['ps', '-aq', '--filter', `name=${P}`])).split('\n').filter(Boolean)
+      if (ids.length) await dockerOk(url(i), ['rm', '-f', ...ids])
+    }
+    await dockerOk(url(0), ['network', 'rm', 'cd-net', 'cd-net2']).catch(() => {})
+    await dockerOk(url(0), ['volume', 'rm', 'cd-vol']).catch(() => {})
+  })
+
+  const create = (name: string, extra: Record<string, unknown> = {}) =>
+    call(cached, 'POST', `/containers/create?name=${name}`, {
+      Image: IMAGE,
+      Cmd: ['sleep', '600'],
+      HostConfig: { NetworkMode: 'none' },
+      ...extra,
+    }) as Promise<{ Id: string }>
+
+  test('at rest', () => same('at rest'))
+
+  test('changes made through flocker show in the very next list', async () => {
+    const web = await create(`${P}web`, { Labels: { 'cd.role': 'web' } })
+    await same('create')
+    await call(cached, 'POST', `/containers/${web.Id}/start`)
+    await same('start')
+    const worker = await create(`${P}worker`, { Labels: { 'cd.role': 'worker' } })
+    await call(cached, 'POST', `/containers/${worker.Id}/start`)
+    await call(cached, 'POST', `/containers/${worker.Id}/pause`)
+    await same('pause')
+    await call(cached, 'POST', `/containers/${worker.Id}/unpause`)
+    await call(cached, 'POST', `/containers/${worker.Id}/rename?name=${P}worker2`)
+    await same('unpause, rename')
+    const exits = await create(`${P}exits`, { Cmd: ['sh', '-c', 'exit 3'] })
+    await call(cached, 'POST', `/containers/${exits.Id}/start`)
+    await call(cached, 'POST', `/containers/${exits.Id}/wait`)
+    await same('exit 3')
+    await call(cached, 'POST', `/containers/${web.Id}/stop?t=0`)
+    await same('stop')
+    await call(cached, 'DELETE', `/containers/${exits.Id}?force=1`)
+    await same('rm')
+  })
+
+  test('health, networks and volumes', async () => {
+    const checked = await create(`${P}health`, {
+      Healthcheck: { Test: ['CMD', 'true'], Interval: 200_000_000, StartPeriod: 0 },
+    })
+    await call(cached, 'POST', `/containers/${checked.Id}/start`)
+    await eventually(() => same('health: starting'))
+    await eventually(async () => {
+      const inspect = await call(live, 'GET', `/containers/${checked.Id}/json`)
+      assert.equal(inspect.State.Health.Status, 'healthy')
+    })
+    // A health change is the engine's own doing: it shows within the event delay.
+    await eventually(() => same('healthy'))
+  })
+
+  // Known to fail (why the cache is off by default): dockerd sends a network connect event before the
+  // list shows the new network, and nothing follows it; the cache keeps the row as it was.
+  test('changes made on an engine directly show within the event delay', {
+    todo: 'a network connect made on the engine is not seen: the event comes before the list changes',
+  }, async () => {
+    await dockerOk(url(0), [
+      'run',
+      '-d',
+      '--name',
+      `${P}direct`,
+      '-v',
+      'cd-vol:/data',
+      '--label',
+      'cd.role=direct',
+      '--network',
+      'cd-net',
+      IMAGE,
+      'sleep',
+      '600',
+    ])
+    // (A container on --network none cannot join another network.)
+    await dockerOk(url(0), ['network', 'connect', 'cd-net2', `${P}direct`])
+    await eventually(() => same('made on engine 1, then connected to a network'))
+    await dockerOk(url(1), ['run', '--name', `${P}direct-exit`, ...NET, IMAGE, 'sh', '-c', 'exit 3'])
+    await eventually(() => same('exited on engine 2'))
+  })
+
+  test('a host whose event stream is down is answered live, not from a stale cache', {
+    todo: 'fails after the network connect case above has left a stale row',
+  }, async () => {
+    await engines().stop(3)
+    await same('engine 3 stopped')
+    await engines().start(3)
+    await eventually(() => same('engine 3 back'))
+  })
+})
