@@ -20,6 +20,7 @@ export interface Settings {
   readonly 'health-timeout'?: number
   readonly 'host-timeout'?: number
   readonly 'shutdown-grace'?: number
+  readonly store?: string
   readonly admin?: string
   readonly 'log-level'?: (typeof LOG_LEVELS)[number]
   readonly 'log-format'?: (typeof LOG_FORMATS)[number]

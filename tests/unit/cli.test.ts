@@ -108,6 +108,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     health: { interval: 1000, failureThreshold: 2, timeout: 500 },
     hostTimeout: 4000,
     shutdownGrace: 3000,
+    store: 'redis://127.0.0.1:6379/0',
     admin: 'tcp://127.0.0.1:9323',
     log: { level: 'debug', format: 'json', requests: true },
     tls: true,
@@ -138,6 +139,7 @@ strategy: binpack
 health: { interval: 1000, failureThreshold: 2, timeout: 500 }
 hostTimeout: 4000
 shutdownGrace: 3000
+store: redis://127.0.0.1:6379/0
 admin: tcp://127.0.0.1:9323
 log: { level: debug, format: json, requests: true }
 tls: true
@@ -162,6 +164,7 @@ requireNames = true
 strategy = "binpack"
 hostTimeout = 4000
 shutdownGrace = 3000
+store = "redis://127.0.0.1:6379/0"
 admin = "tcp://127.0.0.1:9323"
 tls = true
 tlsverify = true
