@@ -1,8 +1,8 @@
 import { type DockerError, errorText, unavailable } from '../docker/errors.ts'
 import { StoreNames } from './names.ts'
 import { SharedPlacements } from './placements.ts'
-import { openStore } from './open.ts'
-import type { SharedStore, StoreAccess } from './shared-store.ts'
+import { openStore, parseStoreUrl } from './open.ts'
+import { DEFAULT_OPERATION_TIMEOUT, type SharedStore, type StoreAccess } from './shared-store.ts'
 
 /** What `/status`, metrics and `docker info` show of the store. */
 export interface StoreStatus {
@@ -18,8 +18,6 @@ export interface StoreStatus {
   readonly replica: string
 }
 
-/** How long one store operation may take before the store counts as down. */
-const OPERATION_TIMEOUT = 5_000
 /** How often a store that is down is asked whether it is back, and one that is up whether it still is. */
 const PROBE_DOWN = 1_000
 const PROBE_UP = 5_000
@@ -35,6 +33,7 @@ export class Coordination implements StoreAccess {
   readonly names: StoreNames
   readonly placements: SharedPlacements
   readonly #store: Promise<SharedStore>
+  readonly #timeout: number
   #label: string
   #state: 'up' | 'down' = 'up'
   #since = new Date()
@@ -45,7 +44,9 @@ export class Coordination implements StoreAccess {
   constructor(url?: string, replica = `flocker-${crypto.randomUUID().slice(0, 8)}`) {
     this.replica = replica
     this.#label = url ? url.replace(/\?.*$/, '').replace(/\/\/[^@/]*@/, '//') : 'memory'
-    this.#store = openStore(url)
+    const parsed = url ? parseStoreUrl(url) : undefined
+    this.#timeout = parsed?.timeout ?? DEFAULT_OPERATION_TIMEOUT
+    this.#store = openStore(parsed)
     this.#store.then((store) => (this.#label = store.label), () => {})
     this.names = new StoreNames(this)
     this.placements = new SharedPlacements(this)
@@ -81,10 +82,10 @@ export class Coordination implements StoreAccess {
       const result = await Promise.race([
         operation(store),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer in ${OPERATION_TIMEOUT} ms`)),
-            OPERATION_TIMEOUT,
-          )
+          // The deadline gives the event loop one more turn: on a busy process the answer may be
+          // waiting unread behind the timer, and a late loop is not a store that is down.
+          const expire = () => reject(new Error(`no answer in ${this.#timeout} ms`))
+          timer = setTimeout(() => (timer = setTimeout(expire, 0)), this.#timeout)
         }),
       ])
       this.#setState('up')

@@ -15,13 +15,13 @@ export class EtcdStore implements SharedStore {
   readonly #ttl: number
   #lease: Promise<Lease> | undefined
 
-  constructor(url: URL, lease: number, prefix: string) {
+  constructor(url: URL, lease: number, prefix: string, timeout: number) {
     this.label = `etcd://${url.host}`
     this.#ttl = Math.max(2, Math.ceil(lease / 1000))
     this.#client = new Etcd3({
       hosts: `http://${url.host}`,
       dialTimeout: 2_000,
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 5_000 }),
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
       // No retries or circuit breaker of the client's own: a failure is reported at once, and
       // Coordination decides what a store that is down means (it probes for its return).
       faultHandling: { host: () => noop, global: noop },

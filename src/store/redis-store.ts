@@ -3,6 +3,13 @@ import { HeldKeys, type SharedStore } from './shared-store.ts'
 
 /** Frees a claim only if it still holds our value. */
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`
+/** The live values of a set (KEYS[1]: its index; ARGV[1]: its entries' key prefix), dropping expired ids. */
+const MEMBERS = `local values = {}
+for _, id in ipairs(redis.call('smembers', KEYS[1])) do
+  local value = redis.call('get', ARGV[1] .. id)
+  if value then table.insert(values, value) else redis.call('srem', KEYS[1], id) end
+end
+return values`
 /** Extends every key (ARGV[2..]) that still holds our value, by the lease (ARGV[1] ms). */
 const RENEW = `for i, key in ipairs(KEYS) do
   if redis.call('get', key) == ARGV[i + 1] then redis.call('pexpire', key, ARGV[1]) end
@@ -82,12 +89,12 @@ export class RedisStore implements SharedStore {
 
   async members(set: string): Promise<string[]> {
     await this.#connected()
-    const ids = await this.#client.sMembers(this.#key('index', set))
-    if (!ids.length) return []
-    const values = await this.#client.mGet(ids.map((id) => this.#key(`set:${set}`, id)))
-    const expired = ids.filter((_, i) => values[i] == null)
-    if (expired.length) await this.#client.sRem(this.#key('index', set), expired)
-    return values.filter((value): value is string => value != null)
+    // One round trip: a busy replica may get few turns of its event loop.
+    const values = await this.#client.eval(MEMBERS, {
+      keys: [this.#key('index', set)],
+      arguments: [this.#key(`set:${set}`, '')],
+    })
+    return (values as unknown[]).map(String)
   }
 
   async ping(): Promise<void> {

@@ -24,6 +24,8 @@ export interface SharedStore {
 
 /** How long what a replica wrote outlives it (ms); renewed every third of it while the replica runs. */
 export const DEFAULT_LEASE = 15_000
+/** How long one store operation may take before the store counts as down (ms). */
+export const DEFAULT_OPERATION_TIMEOUT = 5_000
 
 /**
  * Keys a replica holds, renewed on a timer by a store that has no lease of its own (Redis). The
