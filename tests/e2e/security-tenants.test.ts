@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
+import { rawRequest, statusOf } from '../support/raw-http.ts'
 import { enginesForFile } from '../support/engines.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
 
@@ -210,6 +211,29 @@ for (const runtime of runtimes()) {
         assert.equal(answer.status, 404, `${method} ${path}: ${answer.text}`)
         assert.equal(answer.json.message, `No such exec instance: ${execId}`)
       }
+    })
+
+    test("hijacked streams (attach, exec start with Upgrade) to another tenant's are missing too", async () => {
+      const hijack = (path: string, body: string) =>
+        rawRequest(
+          flocker.port,
+          `POST /v1.41${path} HTTP/1.1\r\nHost: docker\r\nAuthorization: Bearer ${TOKENS.bob}\r\n` +
+            `Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${body.length}\r\n\r\n`,
+          body,
+        )
+      const attach = await hijack(`/containers/${PREFIX}a-web/attach?stream=1&stdin=1&stdout=1`, '')
+      assert.equal(statusOf(attach), 404, attach)
+      assert.match(attach, /No such container: ten-a-web/)
+      const start = await hijack(`/exec/${execId}/start`, '{"Detach":false,"Tty":false}')
+      assert.equal(statusOf(start), 404, start)
+      assert.match(start, new RegExp(`No such exec instance: ${execId}`))
+      const exec = await cli('bob', ['exec', `${PREFIX}a-web`, 'true'])
+      assert.match(exec.err, /No such container: ten-a-web/)
+      const attached = await cli('bob', ['attach', '--no-stdin', `${PREFIX}a-web`])
+      assert.match(attached.err, /No such container: ten-a-web/)
+      // The owner's own exec runs.
+      assert.equal((await cliOk('alice', ['exec', `${PREFIX}a-web`, 'echo', 'mine'])).trim(), 'mine')
     })
 
     test("another tenant's volume and network are missing ones", async () => {
