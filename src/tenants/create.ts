@@ -12,6 +12,21 @@ type Json = Record<string, unknown>
 /** Network modes that name no network object of the tenant's (Docker's own, or another container's). */
 const BUILT_IN_MODES = new Set(['', 'default', 'bridge', 'host', 'none'])
 
+/** HostConfig fields that may join another container's namespace (`container:X`). */
+const CONTAINER_MODES = ['NetworkMode', 'IpcMode', 'PidMode', 'Cgroup']
+
+/**
+ * A build's `networkmode` for a tenant: `container:X` must be one of its containers (sent on as its
+ * full ID), a network must be one of its networks; Docker's own modes stand.
+ */
+export async function ownedBuildNetwork(flock: Flock, tenant: string, mode: string): Promise<string> {
+  if (BUILT_IN_MODES.has(mode)) return mode
+  if (mode.startsWith('container:')) {
+    return `container:${(await locate(flock, 'container', mode.slice('container:'.length), tenant)).id}`
+  }
+  return (await locate(flock, 'network', mode, tenant)).id
+}
+
 /**
  * A tenant's container create body, before placement: the owner label (whatever the client or the
  * `map` hook put there), and every container it names (--volumes-from, --link, --network/--ipc/
@@ -39,7 +54,7 @@ export async function ownedCreateBody(
         return `${await idOf(name)}:${alias ?? name}`
       }))
     }
-    for (const key of ['NetworkMode', 'IpcMode', 'PidMode']) {
+    for (const key of CONTAINER_MODES) {
       const mode = hostConfig[key]
       if (typeof mode === 'string' && mode.startsWith('container:')) {
         hostConfig[key] = `container:${await idOf(mode.slice('container:'.length))}`

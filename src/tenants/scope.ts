@@ -5,7 +5,7 @@ import { askAll } from '../flock/ask-all.ts'
 import { ownedBy, withOwner, withTenantFilter } from '../front-door/tenants.ts'
 import type { FlockerContext, Handler } from '../routes/context.ts'
 import type { DockerRequest } from '../routes/request.ts'
-import { volumeTaken } from './create.ts'
+import { ownedBuildNetwork, volumeTaken } from './create.ts'
 import { tenantFilter } from '../flock/owned.ts'
 
 type Json = Record<string, unknown>
@@ -46,6 +46,17 @@ const scopes: Record<string, Scope> = {
     })),
   'GET /info': (handler, tenant) => tenantInfo(handler, tenant),
   'POST /volumes/create': (handler, tenant) => volumeCreate(handler, tenant),
+  'POST /build': (handler, tenant) => build(handler, tenant),
+  // dockerd refuses to remove an image a container uses, naming the container: it may be another
+  // tenant's, so a tenant is told only that some container uses it.
+  'DELETE /images/{name*}': (handler) => async (ctx, req, params, path) => {
+    const response = await handler(ctx, req, params, path)
+    if (response.status !== 409) return response
+    await response.body?.cancel()
+    return Response.json({
+      message: `conflict: unable to remove image ${params.name} (must be forced): a container is using it`,
+    }, { status: 409 })
+  },
   'POST /networks/create': (handler, tenant) => networkCreate(handler, tenant),
 }
 
@@ -208,5 +219,16 @@ function networkCreate(handler: Handler, tenant: string): Handler {
       if (taken) throw conflict(`network with name ${body.Name} already exists`)
     }
     return handler(ctx, withBody(req, withOwner(body, tenant)), params, path)
+  }
+}
+
+/** A tenant's build may only join its own container's or network's namespace (`--network`). */
+function build(handler: Handler, tenant: string): Handler {
+  return async (ctx, req, params, path) => {
+    const mode = req.url.searchParams.get('networkmode')
+    if (!mode) return handler(ctx, req, params, path)
+    const url = new URL(req.url)
+    url.searchParams.set('networkmode', await ownedBuildNetwork(ctx.flock, tenant, mode))
+    return handler(ctx, withUrl(req, url), params, path)
   }
 }

@@ -29,6 +29,7 @@ const TENANT_GROUPS = {
   archive: 'write',
   export: 'write',
   top: 'read',
+  build: 'write',
 }
 
 let dir: string
@@ -273,6 +274,13 @@ for (const runtime of runtimes()) {
         assert.equal(result.status, 404, JSON.stringify(HostConfig))
         assert.match(String(result.json.message), /^No such container: /, JSON.stringify(HostConfig))
       }
+      const built = await api('bob', 'POST', `/build?networkmode=container:${PREFIX}a-web`)
+      assert.deepEqual([built.status, built.json.message], [404, `No such container: ${PREFIX}a-web`])
+      const cgroup = await api('bob', 'POST', '/containers/create', {
+        Image: IMAGE,
+        HostConfig: { Cgroup: `container:${PREFIX}a-web` },
+      })
+      assert.equal(cgroup.status, 404, cgroup.text)
       for (
         const body of [
           { Image: IMAGE, HostConfig: { NetworkMode: `${PREFIX}a-net` } },
