@@ -151,12 +151,17 @@ function replicaSuite(kind: 'redis' | 'etcd', creates: number, names: number) {
         const name = `${prefix}-n${i % names}`
         // Each create on a connection of its own, as `docker run` does (no kept-alive connection that
         // the far side closes just as the next request goes out).
-        try {
-          const response = await api(set.dockerHost, `/containers/create?name=${name}`, {
+        const send = () =>
+          api(set.dockerHost, `/containers/create?name=${name}`, {
             method: 'POST',
             body: createBody(),
             headers: { connection: 'close' },
           })
+        try {
+          // A connection closed before any answer byte (HAProxy gave up reaching a replica starved of
+          // CPU on the loaded machine) is sent once more, as a client would; a create of that name that
+          // did go through makes the second one a 409, so the counts below still hold.
+          const response = await send().catch(send)
           const body = await response.json() as { message?: string }
           return { status: response.status, name, message: body.message ?? '' }
         } catch (error) {
