@@ -1,7 +1,7 @@
 /**
  * The replicas' scale figure (`npm run scale:replicas`, a few minutes; not part of npm test):
- * three replicas (Node, Bun, Deno) sharing Redis behind HAProxy, in front of HOSTS fake engines of
- * CONTAINERS containers each. Prints `ps -a` p50/p90 through the load balancer, each replica's
+ * three replicas (Node, Bun, Deno) sharing Redis behind HAProxy, in front of HOSTS simulated engines
+ * (bench/simulator, the performance work's, in a process of its own) of CONTAINERS containers each. Prints `ps -a` p50/p90 through the load balancer, each replica's
  * memory, and the store operations per create. Flags: --hosts=500 --containers=100 --ps=30 --creates=60
  */
 import { spawn } from 'node:child_process'
@@ -25,16 +25,18 @@ const CONTAINERS = Number(values.containers)
 
 const [command, args] = scriptCommand(
   'node',
-  new URL('../support/fake-flock-process.ts', import.meta.url).pathname,
+  new URL('../../bench/simulator/main.ts', import.meta.url).pathname,
 )
-const fakes = spawn(command, [...args, String(HOSTS), String(CONTAINERS)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
+const fakes = spawn(command, [...args, `--hosts=${HOSTS}`, `--containers=${CONTAINERS}`], {
+  stdio: ['pipe', 'pipe', 'inherit'],
 })
 const engines = await new Promise<{ name: string; url: string }[]>((resolve) => {
   let out = ''
   fakes.stdout!.on('data', (chunk) => {
     out += chunk
-    if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]!))
+    if (!out.includes('\n')) return
+    const { urls } = JSON.parse(out.split('\n')[0]!) as { urls: string[] }
+    resolve(urls.map((url, i) => ({ name: `sim${i + 1}`, url })))
   })
 })
 const dir = mkdtempSync(join(tmpdir(), 'flocker-scale-'))
@@ -65,6 +67,7 @@ try {
     const list = await (await http('/containers/json?all=1')).json() as unknown[]
     times.push(performance.now() - start)
     rows = list.length
+    console.log(`ps -a ${i + 1}: ${rows} rows in ${times.at(-1)!.toFixed(0)} ms`) // partial figures if cut short
   }
   times.sort((a, b) => a - b)
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(0)
