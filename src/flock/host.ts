@@ -141,6 +141,19 @@ export class Host {
     for (const fail of [...this.#waitingForHead]) fail(error)
   }
 
+  /**
+   * Reads a short answer (a create's `{"Id": ...}`) whole before it goes on: a body the host cuts or
+   * garbles then becomes a 502 naming the host on every runtime, never a 2xx head with a cut body
+   * (Node) or a bare 500 (Bun, whose stream fails before @hono/node-server writes the head).
+   */
+  async whole(response: Response): Promise<Response> {
+    try {
+      return new Response(await response.arrayBuffer(), response)
+    } catch (error) {
+      throw hostUnreachable(this.name, error)
+    }
+  }
+
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
   async json<T>(path: string, init: HostRequestInit & { method?: string } = {}): Promise<T> {
     const response = await this.#send(init.method ?? 'GET', path, init, 'asked')

@@ -70,12 +70,14 @@ async function createOn(
   const headers = new Headers(req.headers)
   headers.set('content-type', 'application/json')
   headers.delete('x-registry-auth')
-  const send = () =>
-    host.request('POST', req.upstreamPath('/containers/create'), {
-      headers,
-      body: jsonBytes(body),
-      signal: req.signal,
-    })
+  const send = async () =>
+    await host.whole(
+      await host.request('POST', req.upstreamPath('/containers/create'), {
+        headers,
+        body: jsonBytes(body),
+        signal: req.signal,
+      }),
+    )
   const first = await send()
   const image = body.Image
   if (first.status !== 404 || !image) return settled(ctx, first, image)

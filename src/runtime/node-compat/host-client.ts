@@ -31,7 +31,7 @@ function readSmall(res: http.IncomingMessage): Promise<Uint8Array> {
     const chunks: Buffer[] = []
     res.on('data', (chunk: Buffer) => chunks.push(chunk))
     res.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    res.once('error', reject)
+    res.on('error', reject)
     res.once('close', () => {
       if (!res.complete) reject(new Error('upstream connection closed before the end of the body'))
     })
@@ -76,7 +76,9 @@ export class NodeHostClient implements HostClient {
       const finished = this.#started()
       const abort = () => req.destroy(new Error('request aborted by the client'))
       outgoing.signal?.addEventListener('abort', abort, { once: true })
-      req.once('error', (error) => {
+      // `on`, not `once`: Deno's client can emit 'error' twice for one request (a parse error on
+      // garbage, then the failed retry of the dial), and an 'error' with no listener kills the process.
+      req.on('error', (error) => {
         finished()
         outgoing.signal?.removeEventListener('abort', abort)
         reject(error)
