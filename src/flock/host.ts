@@ -52,6 +52,10 @@ export class Host {
   readonly #waitingForHead = new Set<(reason: Error) => void>()
   /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
   readonly writes: Set<(path: string) => void> = new Set()
+  /** Hijacked sessions (attach, exec) open to this host now. */
+  liveSessions = 0
+  /** Told each time the last open session of this host ends (a dropped host's drain, see Flock). */
+  onSessionsEnded: (() => void) | undefined
 
   constructor(
     readonly name: string,
@@ -177,7 +181,11 @@ export class Host {
     } catch (error) {
       throw hostUnreachable(this.name, error)
     }
-    return answer.upgraded ? capability.splice(answer.connection) : answer.response
+    if (!answer.upgraded) return answer.response
+    this.liveSessions++
+    return capability.splice(answer.connection, () => {
+      if (--this.liveSessions === 0) this.onSessionsEnded?.()
+    })
   }
 
   /** The host left the flock: its kept-alive connections go (requests still running finish). */

@@ -144,7 +144,12 @@ export async function locateAll(
   const qualified = kind === 'container'
     ? splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
     : { ref: rawRef, host: undefined }
-  const hosts = qualified.host ? [flock.byName(qualified.host)!] : flock.usable
+  // An exec instance may live on a dropped host still draining its sessions (see Flock).
+  const hosts = qualified.host
+    ? [flock.byName(qualified.host)!]
+    : kind === 'exec'
+    ? [...flock.usable, ...flock.draining]
+    : flock.usable
   // Every host at once; once one has it, a frozen host must not hold up the answer.
   const answers = await askUntilFound(
     hosts,

@@ -1,5 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { ClientConnection, HijackCapability, UpgradedConnection } from '../runtime/types.ts'
+import type {
+  ClientConnection,
+  HijackCapability,
+  SpliceClosed,
+  UpgradedConnection,
+} from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
 import { hostsOf, type RequestScope, runInScope } from './scope.ts'
 
@@ -81,13 +86,15 @@ const spliced = new WeakSet<RequestScope>()
 
 function watchHijack(capability: HijackCapability, scope: RequestScope, client?: string): HijackCapability {
   return {
-    splice(upstream: UpgradedConnection) {
+    splice(upstream: UpgradedConnection, closed?: SpliceClosed) {
       spliced.add(scope)
       const record = { requestId: scope.id, route: scope.route, host: scope.hosts.at(-1) ?? '', client }
       scope.observers.hijackOpen(record)
       const opened = performance.now()
-      const onClose = (bytesIn: number, bytesOut: number) =>
+      const onClose = (bytesIn: number, bytesOut: number) => {
         scope.observers.hijackClose({ ...record, bytesIn, bytesOut, durationMs: performance.now() - opened })
+        closed?.(bytesIn, bytesOut)
+      }
       return capability.splice(upstream, onClose)
     },
   }
