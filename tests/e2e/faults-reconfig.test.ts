@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { type Background, background } from '../support/background.ts'
-import { docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
+import { containerNames, docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
 import { enginesAvailable, enginesForFile } from '../support/engines.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
-import { HANG } from '../support/raw-http.ts'
+import { eventually } from '../support/eventually.ts'
 
 // The flock changes under live traffic: the config file drops a host that has live streams, then
 // brings it back while clients keep asking. A dropped host is drained, not cut: the streams already
@@ -15,19 +15,6 @@ import { HANG } from '../support/raw-http.ts'
 
 const flock = enginesForFile(3, {}, { registry: false })
 const PREFIX = 'rc-'
-
-/** Retries `check` until it passes; the bound is HANG, far above any healthy wait (never a timing assertion). */
-async function eventually<T>(check: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + HANG
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 250))
-    }
-  }
-}
 
 for (const runtime of runtimes()) {
   describe(`the config file drops and adds hosts under live traffic, flocker on ${runtime}`, {
@@ -51,16 +38,7 @@ for (const runtime of runtimes()) {
         .filter((cell: string) => /^ ?node\d$/.test(cell))
         .map((cell: string) => cell.trim())
         .sort()
-    const psNames = async () =>
-      (await dockerOk(flocker.dockerHost, [
-        'ps',
-        '-a',
-        '--filter',
-        `name=${PREFIX}${runtime}`,
-        '--format',
-        '{{.Names}}',
-      ]))
-        .split('\n').filter(Boolean).sort()
+    const psNames = () => containerNames(flocker.dockerHost, `${PREFIX}${runtime}`)
 
     before(async () => {
       write([1, 2, 3])

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
+import { containerNames, docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
 import { enginesAvailable, enginesForFile } from '../support/engines.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
 import { apiJson } from '../support/sessions.ts'
@@ -30,15 +30,9 @@ for (const runtime of runtimes()) {
     const onEngines = async () => {
       const names: [string, string][] = []
       for (const [i, engine] of flock().engines.entries()) {
-        const out = await dockerOk(engine.url, [
-          'ps',
-          '-a',
-          '--filter',
-          `name=${PREFIX}${runtime}`,
-          '--format',
-          '{{.Names}}',
-        ])
-        for (const line of out.split('\n').filter(Boolean)) names.push([line, `node${i + 1}`])
+        for (const line of await containerNames(engine.url, `${PREFIX}${runtime}`)) {
+          names.push([line, `node${i + 1}`])
+        }
       }
       return names
     }
