@@ -7,7 +7,7 @@
  * flocker and the engines used, which shows what limits the round.
  *
  *   node --import tsx bench/sessions.ts [--runtime=node|bun|deno] [--start=100] [--max=1600]
- *     [--payload-mb=1] [--attach-share=0.25]
+ *     [--payload-mb=1] [--attach-share=0.25] [--health-timeout=MS]
  *
  * Needs root and Debian's docker.io, like the end-to-end tests (the CI-sized run of the same is
  * tests/e2e/faults-load.test.ts).
@@ -32,6 +32,8 @@ const START = Number(arg('start', '100'))
 const MAX = Number(arg('max', '1600'))
 const PAYLOAD = Number(arg('payload-mb', '1')) * (1 << 20)
 const ATTACH_SHARE = Number(arg('attach-share', '0.25'))
+/** flocker's --health-timeout for the run ('' keeps its default). */
+const HEALTH_TIMEOUT = arg('health-timeout', '')
 const IMAGE = 'busybox:local'
 const TARGETS = 12
 
@@ -48,7 +50,10 @@ function cpuSeconds(pid: number): number {
 
 const engines = await startEngines(3, {}, { registry: false })
 try {
-  const flocker = await startFlocker(RUNTIME, engines.engines.map((e) => `--node=${e.flag}`))
+  const flocker = await startFlocker(RUNTIME, [
+    ...engines.engines.map((e) => `--node=${e.flag}`),
+    ...(HEALTH_TIMEOUT ? [`--health-timeout=${HEALTH_TIMEOUT}`] : []),
+  ])
   const pid = flocker.process.pid!
   const ports = engines.engines.map((e) => Number(e.url.split(':').at(-1)))
   const enginePids = engines.engines.map((_, i) => engines.pid(i + 1))
