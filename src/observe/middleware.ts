@@ -48,8 +48,7 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
     const clock = performance.now()
     const client = clientText(env.client)
     if (env.hijack && interest === 'all') c.env = { ...env, hijack: watchHijack(env.hijack, scope, client) }
-    if (process.env.NO_ALS && interest === 'errors') await next()
-    else await runInScope(scope, next)
+    await runInScope(scope, next)
     const response = c.res
     const record = (status: number, bytesOut: number, aborted = false) =>
       observers.request({
