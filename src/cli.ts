@@ -108,6 +108,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       ...(settings['health-timeout'] ? { timeout: settings['health-timeout'] } : {}),
     },
     hostTimeout: settings['host-timeout'],
+    listCache: settings['list-cache'],
     observer: logObserver(accessLog),
     frontDoor: {
       tokens: settings.tokens,

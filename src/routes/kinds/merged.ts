@@ -8,7 +8,7 @@ import type {
 import { DockerError } from '../../docker/errors.ts'
 import { readFilters } from '../../docker/filters-json.ts'
 import { askAll, type HostAnswer } from '../../flock/ask-all.ts'
-import { newestFirst, rfc3339Nanos } from '../../flock/created-order.ts'
+import { CreationTimes, newestFirst, rfc3339Nanos } from '../../flock/created-order.ts'
 import { type HostFilters, hostFilters } from '../../flock/host-filters.ts'
 import { HOST_LABEL, withHostLabel } from '../../flock/host-view.ts'
 import type { Host } from '../../flock/host.ts'
@@ -129,6 +129,9 @@ export function mergeNetworks(
   return [...byName.values()]
 }
 
+/** Nanosecond creation times of containers tied within one second across hosts, asked once each. */
+const creationTimes = new CreationTimes()
+
 async function mergeContainers(
   answers: readonly Answered<ContainerSummaryJson[]>[],
   ctx: FlockerContext,
@@ -146,7 +149,7 @@ async function mergeContainers(
       `/containers/${encodeURIComponent(String(item.Id))}/json`,
     )
     return rfc3339Nanos(String(inspect.Created ?? ''))
-  })
+  }, creationTimes)
   const all = ordered.map(({ host, item }) => containerRowForFlock(item, host, ctx.options.names))
   const limit = Number(search.get('limit') ?? -1)
   return limit > 0 ? all.slice(0, limit) : all
