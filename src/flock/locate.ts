@@ -141,7 +141,8 @@ export async function locateAll(
   rawRef: string,
 ): Promise<(Located & { exact: boolean })[]> {
   const probe = probes[kind]
-  const qualified = kind === 'container'
+  // Containers, networks and volumes can be named with their host (`node2/x`, `x@node2`).
+  const qualified = kind === 'container' || kind === 'network' || kind === 'volume'
     ? splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
     : { ref: rawRef, host: undefined }
   const hosts = qualified.host ? [flock.byName(qualified.host)!] : flock.usable

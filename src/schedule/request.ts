@@ -13,6 +13,8 @@ export interface PlacementRequest {
   readonly dependencies: readonly string[]
   /** Named volumes it mounts (not bind mounts). */
   readonly volumes: readonly string[]
+  /** User-defined networks it joins (by name or ID; not `bridge`, `host`, `none`, `container:x`). */
+  readonly networks: readonly string[]
   /** Images it should find where it runs besides its own (a build's `cache_from`). */
   readonly cacheImages?: readonly string[]
   readonly resources: HostResources
@@ -40,6 +42,7 @@ export function createRequest(
     labels: body.Labels ?? {},
     dependencies: dependenciesOf(hostConfig),
     volumes: namedVolumesOf(hostConfig),
+    networks: networksOf(hostConfig, body.NetworkingConfig),
     resources: resourcesOf(hostConfig),
   }
   const cleaned = expressions.length ? { ...body, Env: env } : body
@@ -60,6 +63,7 @@ export function buildRequest(
     labels: {},
     dependencies: [],
     volumes: [],
+    networks: [],
     resources: { memory: 0, cpus: 0, hostPorts: [] },
   }
 }
@@ -86,6 +90,19 @@ export function namedVolumesOf(hostConfig: Record<string, unknown>): string[] {
     if (mount?.Type === 'volume' && mount.Source) out.push(String(mount.Source))
   }
   return [...new Set(out)]
+}
+
+/** Every engine's own networks: each host has them, so they pin nothing. */
+const BUILT_IN_NETWORKS = new Set(['', 'default', 'bridge', 'host', 'none'])
+
+/** The networks a create joins: its NetworkMode and the keys of NetworkingConfig.EndpointsConfig. */
+export function networksOf(hostConfig: Record<string, unknown>, networking: unknown): string[] {
+  const out: string[] = []
+  const mode = hostConfig.NetworkMode
+  if (typeof mode === 'string' && !mode.startsWith('container:')) out.push(mode)
+  const endpoints = (networking as { EndpointsConfig?: unknown } | null | undefined)?.EndpointsConfig
+  if (endpoints && typeof endpoints === 'object') out.push(...Object.keys(endpoints))
+  return [...new Set(out.filter((name) => !BUILT_IN_NETWORKS.has(name)))]
 }
 
 /** A field that should hold a list; anything else (absent, null, a wrong type) is an empty one. */

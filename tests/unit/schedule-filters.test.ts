@@ -83,6 +83,39 @@ describe('affinity and dependency filters', () => {
     )
   })
 
+  test('a volume or network one host has holds the container to it, even when it is fuller', () => {
+    const busy = [container('a'), container('b')]
+    const states = [state(eu), state(us), state(ap, busy, undefined, ['data'], ['backend'])]
+    assert.equal(pick({ HostConfig: { Binds: ['data:/data'] } }, states), 'node3')
+    assert.equal(pick({ HostConfig: { NetworkMode: 'backend' } }, states), 'node3')
+    assert.equal(pick({ NetworkingConfig: { EndpointsConfig: { backend: {} } } }, states), 'node3')
+    assert.equal(pick({ HostConfig: { NetworkMode: 'backend-id-0123' } }, states), 'node3')
+    // Built-in networks and networks no host has yet pin nothing: spread decides.
+    assert.equal(pick({ HostConfig: { NetworkMode: 'bridge' } }, states), 'node1')
+    assert.equal(pick({ HostConfig: { NetworkMode: 'elsewhere' } }, states), 'node1')
+  })
+
+  test('what a container needs spread over two hosts is refused with 400, saying what is where', () => {
+    const states = [
+      state(eu, [container('a')], undefined, [], ['front']),
+      state(us, [container('b')]),
+      state(ap),
+    ]
+    const split = (body: Record<string, unknown>) =>
+      assert.throws(() => pick(body, states, 'c'), (error: Error & { status?: number }) => {
+        assert.equal(error.status, 400)
+        assert.match(error.message, /cannot place container c: no one host holds/)
+        return true
+      })
+    split({ HostConfig: { Links: ['/a:/c/a', '/b:/c/b'] } })
+    split({ HostConfig: { VolumesFrom: ['a'], Links: ['b:b'] } })
+    assert.throws(
+      () => pick({ HostConfig: { Links: ['b:b'], NetworkMode: 'front' } }, states),
+      /container b \(on node2\), network front \(on node1\)/,
+    )
+    assert.equal(pick({ HostConfig: { Links: ['a:a'], NetworkMode: 'front' } }, states), 'node1')
+  })
+
   test('an image only some hosts have draws the container there', () => {
     const states = [
       state(eu, [container('x')]),
