@@ -1,5 +1,6 @@
 import type { ContainerCreateBody } from '../docker/schemas.ts'
 import { type Expression, expressionsFromLabels, splitEnv } from './expressions.ts'
+import { takeHostRefs } from './host-refs.ts'
 import { type HostResources, resourcesOf } from './state.ts'
 
 /** What the scheduler places: everything the filters look at, read once from the request. */
@@ -30,15 +31,17 @@ export const COMPOSE_PROJECT = 'com.docker.compose.project'
  */
 export function createRequest(
   name: string | undefined,
-  body: ContainerCreateBody,
+  clientBody: ContainerCreateBody,
+  isHost: (name: string) => boolean = () => false,
 ): { request: PlacementRequest; body: ContainerCreateBody } {
+  const { body, expressions: pinned } = takeHostRefs(clientBody, isHost)
   const { expressions, env } = splitEnv(body.Env)
   const hostConfig = body.HostConfig ?? {}
   const request: PlacementRequest = {
     kind: 'create',
     name,
     image: body.Image,
-    expressions: [...expressions, ...expressionsFromLabels(body.Labels)],
+    expressions: [...expressions, ...expressionsFromLabels(body.Labels), ...pinned],
     labels: body.Labels ?? {},
     dependencies: dependenciesOf(hostConfig),
     volumes: namedVolumesOf(hostConfig),

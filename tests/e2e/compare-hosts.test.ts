@@ -81,6 +81,18 @@ describe('hosts in names, and hosts down: flocker as Swarm classic was asked to 
         '60',
       ])
       assert.deepEqual(await hostsOfContainer(sides(), 'cmp-joins'), ['node2'])
+      // Named with its host, as in the create: the engine gets the bare name.
+      await dockerOk(flock(), [
+        'create',
+        '--name',
+        'cmp-joins2',
+        '--network',
+        'node2/cmp-only',
+        IMAGE,
+        'true',
+      ])
+      assert.deepEqual(await hostsOfContainer(sides(), 'cmp-joins2'), ['node2'])
+      await dockerOk(flock(), ['rm', 'cmp-joins2'])
       await dockerOk(flock(), ['network', 'inspect', 'node2/cmp-only'])
       await dockerOk(flock(), ['rm', '-f', 'cmp-joins'])
       await dockerOk(flock(), ['network', 'rm', 'node2/cmp-only'])
@@ -106,6 +118,9 @@ describe('hosts in names, and hosts down: flocker as Swarm classic was asked to 
         'true',
       ])
       assert.deepEqual(await hostsOfContainer(sides(), 'cmp-mounts'), ['node3'])
+      await dockerOk(flock(), ['create', '--name', 'cmp-mounts2', '-v', 'node3/cmp-vol:/data', ...NET, IMAGE])
+      assert.deepEqual(await hostsOfContainer(sides(), 'cmp-mounts2'), ['node3'])
+      await dockerOk(flock(), ['rm', 'cmp-mounts2'])
       assert.match(
         await dockerOk(flock(), ['volume', 'inspect', '-f', '{{.Name}}', 'node3/cmp-vol']),
         /^cmp-vol/,

@@ -116,6 +116,40 @@ describe('affinity and dependency filters', () => {
     assert.equal(pick({ HostConfig: { Links: ['a:a'], NetworkMode: 'front' } }, states), 'node1')
   })
 
+  test('containers, volumes and networks named with their host pin the container there, bare to the engine', () => {
+    const isHost = (name: string) => ['node1', 'node2', 'node3'].includes(name)
+    const { request, body } = createRequest('c', {
+      Image: 'busybox:local',
+      HostConfig: {
+        NetworkMode: 'node2/backend',
+        Binds: ['node2/data:/data:ro', '/tmp:/tmp'],
+        VolumesFrom: ['db@node2:ro'],
+        Links: ['/node2/cache:/c/cache'],
+        Mounts: [{ Type: 'volume', Source: 'logs@node2', Target: '/logs' }],
+      },
+      NetworkingConfig: { EndpointsConfig: { 'node2/backend': { Aliases: ['c'] } } },
+    }, isHost)
+    assert.deepEqual(body.HostConfig, {
+      NetworkMode: 'backend',
+      Binds: ['data:/data:ro', '/tmp:/tmp'],
+      VolumesFrom: ['db:ro'],
+      Links: ['cache:/c/cache'],
+      Mounts: [{ Type: 'volume', Source: 'logs', Target: '/logs' }],
+    })
+    assert.deepEqual(body.NetworkingConfig, { EndpointsConfig: { backend: { Aliases: ['c'] } } })
+    const states = [state(eu), state(us, [container('db'), container('cache')]), state(ap)]
+    assert.equal(choose(request, states, 'spread').host.name, 'node2')
+    assert.throws(
+      () => createRequest('c', { HostConfig: { NetworkMode: 'node1/a', Binds: ['node2/v:/v'] } }, isHost),
+      /of one host; this names node2\/v \(node2\), node1\/a \(node1\)/,
+    )
+    // Not a host: the name stands as written.
+    assert.equal(
+      createRequest('c', { HostConfig: { NetworkMode: 'web/x' } }, isHost).body.HostConfig?.NetworkMode,
+      'web/x',
+    )
+  })
+
   test('an image only some hosts have draws the container there', () => {
     const states = [
       state(eu, [container('x')]),

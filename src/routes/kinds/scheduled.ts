@@ -52,7 +52,7 @@ async function placeAndCreate(
   clientBody: ContainerCreateBody,
 ): Promise<Response> {
   const mapped = await mapBody(ctx, name, clientBody)
-  const { request, body } = createRequest(name, mapped)
+  const { request, body } = createRequest(name, mapped, (host) => ctx.flock.byName(host) !== undefined)
   const { host, done } = await place(ctx.placement, request)
   try {
     return await createOn(ctx, req, host, body)
