@@ -57,6 +57,7 @@ export function buildRequest(
   image: string | undefined,
   expressions: Expression[],
   cacheImages: readonly string[] = [],
+  networkMode?: string,
 ): PlacementRequest {
   return {
     kind: 'build',
@@ -66,7 +67,8 @@ export function buildRequest(
     labels: {},
     dependencies: [],
     volumes: [],
-    networks: [],
+    // `networkmode` naming a user-defined network (often by the ID of one host's copy) pins the build.
+    networks: networkMode ? networksOf({ NetworkMode: networkMode }, null) : [],
     resources: { memory: 0, cpus: 0, hostPorts: [] },
   }
 }

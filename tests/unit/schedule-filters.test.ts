@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { choose } from '../../src/schedule/scheduler.ts'
-import { createRequest } from '../../src/schedule/request.ts'
+import { buildRequest, createRequest } from '../../src/schedule/request.ts'
 import { container, fakeHost, GIB, state } from '../support/scheduling.ts'
 
 const eu = fakeHost('node1', { region: 'eu', disk: 'ssd' })
@@ -93,6 +93,13 @@ describe('affinity and dependency filters', () => {
     // Built-in networks and networks no host has yet pin nothing: spread decides.
     assert.equal(pick({ HostConfig: { NetworkMode: 'bridge' } }, states), 'node1')
     assert.equal(pick({ HostConfig: { NetworkMode: 'elsewhere' } }, states), 'node1')
+  })
+
+  test("a build whose networkmode names a network one host has (by its copy's ID) runs there", () => {
+    const states = [state(eu), state(us), state(ap, [container('a')], undefined, [], ['front'])]
+    const build = (mode: string) => choose(buildRequest(undefined, [], [], mode), states, 'spread').host.name
+    assert.equal(build('front-id-0123456789abcdef'), 'node3')
+    assert.equal(build('host'), 'node1')
   })
 
   test('what a container needs spread over two hosts is refused with 400, saying what is where', () => {

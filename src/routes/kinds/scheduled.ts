@@ -140,7 +140,12 @@ async function build(ctx: FlockerContext, req: DockerRequest): Promise<Response>
   const expressions = [...takeExpressions(query, 'buildargs'), ...takeExpressions(query, 'labels')]
   const session = query.get('session')
   const pinned = session ? sessionPinsOf(ctx.flock).hostOf(session) : undefined
-  const request = buildRequest(query.get('t') ?? undefined, expressions, cacheImages(query))
+  const request = buildRequest(
+    query.get('t') ?? undefined,
+    expressions,
+    cacheImages(query),
+    query.get('networkmode') ?? undefined,
+  )
   // A BuildKit build runs where its session was opened (the session's host was placed like a build).
   const { host, done } = pinned && ctx.flock.usable.includes(pinned)
     ? { host: pinned, done: () => {} }
