@@ -17,11 +17,13 @@ import { firstAnswer, sendToAll } from './every-host.ts'
  */
 export function hostNamed(what: 'network' | 'volume'): Handler {
   return async (ctx, req, _params, path) => {
-    const body = await readJsonBody(req.raw, NamedCreateBody, {})
+    // The body as the request carries it now (a tenant's wrapper may have added its owner label).
+    const sent = new Response(req.body() as BodyInit | null) as unknown as Request
+    const body = await readJsonBody(sent, NamedCreateBody, {})
     const target = typeof body.Name === 'string' ? namedHost(ctx.flock, body.Name) : undefined
     if (target) {
-      const sent = { ...req, body: () => jsonBytes({ ...body, Name: target.name }) }
-      return firstAnswer(await sendToAll([target.host], sent, req.upstreamPath(path)))
+      const renamed = { ...req, body: () => jsonBytes({ ...body, Name: target.name }) }
+      return firstAnswer(await sendToAll([target.host], renamed, req.upstreamPath(path)))
     }
     const hosts = what === 'network' ? ctx.flock.usable : ctx.flock.usable.slice(0, 1)
     if (!hosts.length) return noHostResponse(ctx)

@@ -13,8 +13,8 @@ export function everyHolder(kind: 'image' | 'network', template: string): Handle
   const param = kind === 'image' ? 'name' : 'id'
   return async (ctx, req, params) => {
     const holders = kind === 'network'
-      ? await networkCopies(ctx.flock, params[param]!)
-      : await locateAll(ctx.flock, kind, params[param]!)
+      ? await networkCopies(ctx.flock, params[param]!, req.tenant)
+      : await locateAll(ctx.flock, kind, params[param]!, undefined)
     const responses = await Promise.all(holders.map(({ host, id }) => {
       const path = req.upstreamPath(fillPath(template, { ...params, [param]: id }))
       return host.request(req.method, path, { headers: req.headers, signal: req.signal })

@@ -7,7 +7,7 @@ import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../ty
 import { clientOf } from './client-connection.ts'
 import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
-import { upgradeRequestBody } from './upgrade-body.ts'
+import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
 export interface ServerQuirks {
@@ -111,12 +111,19 @@ async function handleUpgrade(
 ) {
   // The body is read before the app sees the request: refuse a large or chunked one unread.
   const length = Number(req.headers['content-length'] ?? 0)
-  if (req.headers['transfer-encoding'] !== undefined) {
-    return refuse(socket, 400, 'flocker: an Upgrade request may not carry a chunked body')
+  const tooLarge = () =>
+    refuse(socket, 413, `flocker: an Upgrade request body may not exceed ${maxBody} bytes`)
+  const encoding = req.headers['transfer-encoding']
+  if (encoding !== undefined) {
+    // docker-modem sends every hijack chunked (an empty body): decoded here, within the same cap.
+    if (encoding.trim().toLowerCase() !== 'chunked' || req.headers['content-length'] !== undefined) {
+      return refuse(socket, 400, 'flocker: an Upgrade request may only carry a plain or chunked body')
+    }
+    const read = await chunkedUpgradeBody(req, socket, head, maxBody)
+    if (read === 'too large') return tooLarge()
+    return await answerUpgrade(handler, req, socket, read.body, read.surplus)
   }
-  if (!(length <= maxBody)) {
-    return refuse(socket, 413, `flocker: an Upgrade request body may not exceed ${maxBody} bytes`)
-  }
+  if (!(length <= maxBody)) return tooLarge()
   const { body, surplus } = await upgradeRequestBody(req, socket, head)
   await answerUpgrade(handler, req, socket, body, surplus)
 }
