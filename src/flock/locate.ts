@@ -153,7 +153,8 @@ export async function locateAll(
   tenant: string | undefined,
 ): Promise<(Located & { exact: boolean })[]> {
   const probe = probes[kind]
-  const qualified = kind === 'container'
+  // Containers, networks and volumes can be named with their host (`node2/x`, `x@node2`).
+  const qualified = kind === 'container' || kind === 'network' || kind === 'volume'
     ? splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
     : { ref: rawRef, host: undefined }
   // An exec instance may live on a dropped host still draining its sessions (see Flock).
