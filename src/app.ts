@@ -96,7 +96,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const app = new Hono<{ Bindings: ServeEnv }>()
   app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
-  app.use(doorMiddleware(door, hostAddresses))
+  app.use(doorMiddleware(door, hostAddresses, observers))
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route)
     const pattern = honoPattern(path)

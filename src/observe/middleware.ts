@@ -1,7 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { ClientConnection, HijackCapability, UpgradedConnection } from '../runtime/types.ts'
+import type {
+  ClientConnection,
+  HijackCapability,
+  SpliceClosed,
+  UpgradedConnection,
+} from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
-import { hostsOf, type RequestScope, runInScope } from './scope.ts'
+import { hostsOf, newScope, type RequestScope, runInScope } from './scope.ts'
 
 export const REQUEST_ID_HEADER = 'X-Request-Id'
 /** Set by merged views on an answer that lacks a host: `node2 (reason); node3 (reason)`. */
@@ -26,15 +31,7 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
   return async (c, next) => {
     if (!observers.active) return next()
     const env = (c.env ?? {}) as ObservedEnv
-    const scope: RequestScope = {
-      id: crypto.randomUUID(),
-      observers,
-      hosts: [],
-      asked: [],
-      route: null,
-      kind: 'unknown',
-      identity: env.identity,
-    }
+    const scope: RequestScope = { ...newScope(observers), identity: env.identity }
     const started = new Date()
     const clock = performance.now()
     const client = clientText(env.client)
@@ -81,13 +78,15 @@ const spliced = new WeakSet<RequestScope>()
 
 function watchHijack(capability: HijackCapability, scope: RequestScope, client?: string): HijackCapability {
   return {
-    splice(upstream: UpgradedConnection) {
+    splice(upstream: UpgradedConnection, closed?: SpliceClosed) {
       spliced.add(scope)
       const record = { requestId: scope.id, route: scope.route, host: scope.hosts.at(-1) ?? '', client }
       scope.observers.hijackOpen(record)
       const opened = performance.now()
-      const onClose = (bytesIn: number, bytesOut: number) =>
+      const onClose = (bytesIn: number, bytesOut: number) => {
         scope.observers.hijackClose({ ...record, bytesIn, bytesOut, durationMs: performance.now() - opened })
+        closed?.(bytesIn, bytesOut)
+      }
       return capability.splice(upstream, onClose)
     },
   }

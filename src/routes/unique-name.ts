@@ -1,4 +1,4 @@
-import { conflict, DockerError } from '../docker/errors.ts'
+import { DockerError } from '../docker/errors.ts'
 import type { Flock } from '../flock/flock.ts'
 import { locateAll } from '../flock/locate.ts'
 
@@ -18,8 +18,13 @@ export async function refuseTakenName(flock: Flock, name: string): Promise<void>
   }
   const holder = holders.find((found) => found.body?.Name === `/${bare}`)
   if (!holder) return
-  throw conflict(
+  const message = (host: string) =>
     `Conflict. The container name "/${bare}" is already in use by container "${holder.id}" on host ` +
-      `${holder.host.name} (${holder.host.address}). You have to remove (or rename) that container to be able to reuse that name.`,
+    `${host}. You have to remove (or rename) that container to be able to reuse that name.`
+  // The original flocker's message names the holder's address; callers who are not admins get its name.
+  throw new DockerError(
+    409,
+    message(`${holder.host.name} (${holder.host.address})`),
+    message(holder.host.name),
   )
 }

@@ -45,7 +45,8 @@ export interface HijackCapability {
    * The order is kept for this request (not on the Response, which middleware may replace): the
    * returned placeholder may be wrapped or re-created on its way out. If the app finally answers
    * with an error status instead, or the client is gone, the engine connection is closed.
-   * `onClose` is told the bytes each way (client to engine, engine to client) once both ends closed.
+   * `onClose` is told the bytes each way (client to engine, engine to client) once both ends closed,
+   * or (0, 0) when the order is not carried out (an error answer instead, the client gone).
    */
   splice(upstream: UpgradedConnection, onClose?: SpliceClosed): Response
 }
