@@ -126,6 +126,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     socketGroup: listener.socketGroup,
     maxConnections: settings.limits?.connections,
     maxUpgradeBody: settings.limits?.upgradeBodyBytes,
+    headTimeout: settings.limits?.idleMs,
     onError: (error) => log('server').error('{error}', { error: errorText(error) }),
   })
   const reload: ReloadState = {

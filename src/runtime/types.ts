@@ -70,6 +70,12 @@ export interface ListenOptions {
   readonly maxConnections?: number
   /** An Upgrade request's body at most (exec start sends a few bytes): more is refused unread. */
   readonly maxUpgradeBody?: number
+  /**
+   * How long a request's head may take to arrive, and an Upgrade request's small body (ms, default
+   * 60 s): a slow-loris client is closed. Bodies of plain requests are the app's (the front door's
+   * idle timeout for JSON; streams have none).
+   */
+  readonly headTimeout?: number
   readonly onListen?: (address: string) => void
   readonly onError?: (error: unknown) => void
 }

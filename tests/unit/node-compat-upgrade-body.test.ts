@@ -50,3 +50,12 @@ test('a client that ends before the declared length: what came is the body', asy
   assert.equal(text(result.body), '{"Det')
   assert.deepEqual(result.surplus, [])
 })
+
+test('a body that trickles in (slow loris) is refused past the timeout and the socket closed', async () => {
+  const { req, socket, raw } = incoming(100)
+  let destroyed = false
+  ;(raw.socket as unknown as { destroy: () => void }).destroy = () => void (destroyed = true)
+  const pending = upgradeRequestBody(req, socket, Buffer.from('{"Det'), 50)
+  await assert.rejects(pending, /did not arrive in time/)
+  assert.ok(destroyed)
+})
