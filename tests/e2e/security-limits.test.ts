@@ -5,7 +5,16 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
+import { spawn } from 'node:child_process'
+import { statSync } from 'node:fs'
+import {
+  commandFor,
+  freePort,
+  type RunningFlocker,
+  runtimes,
+  spawnUntilListening,
+  startFlocker,
+} from '../support/flocker.ts'
 import { type RecordingEngine, startRecordingEngine } from '../support/recording-engine.ts'
 
 // The front door's limits on each runtime, in front of a fake engine (an endless event flood and
@@ -229,6 +238,33 @@ for (const runtime of runtimes()) {
       assert.ok(!engine.seen.some((s) => s.url.includes('/exec/')), 'nothing reached the engine')
     })
 
+    test('client Authorization, Proxy-Authorization, Connection-named headers and X-Forwarded-For stop at flocker', async () => {
+      // Raw, since fetch will not send a Connection header of the client's choosing.
+      const client = open(
+        flocker.port,
+        head('POST', '/containers/web/kill', TOKENS.alice) + 'Content-Length: 0\r\n' +
+          'Proxy-Authorization: Basic c2VjcmV0\r\nX-Forwarded-For: 10.6.6.6\r\nX-Secret: named\r\n' +
+          'Connection: x-secret, close\r\nCookie: session=1\r\n\r\n',
+      )
+      assert.match(await client.closed, /^HTTP\/1\.1 404/) // the fake engine's answer to kill
+      const seen = engine.seen.filter((s) => s.url.includes('/kill')).at(-1)!
+      for (const name of ['authorization', 'proxy-authorization', 'x-secret', 'cookie']) {
+        assert.equal(seen.headers[name], undefined, name)
+      }
+      assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1')
+    })
+
+    test('an update adding devices is refused by rule, and never reaches the engine', async () => {
+      const response = await fetch(`http://127.0.0.1:${flocker.port}/v1.41/containers/web/update`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKENS.alice}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ DeviceCgroupRules: ['c 1:3 rwm'] }),
+      })
+      assert.equal(response.status, 403)
+      assert.match(await response.text(), /rule devices/)
+      assert.ok(!engine.seen.some((s) => s.url.includes('/update')))
+    })
+
     test('a caller who is not an admin reads no address or errno text; an admin reads them', async () => {
       const ask = async (token: string, path: string) => {
         const response = await fetch(`http://127.0.0.1:${flocker.port}/v1.41${path}`, {
@@ -256,6 +292,49 @@ for (const runtime of runtimes()) {
       const list = await ask(TOKENS.alice, '/containers/json?all=1')
       assert.equal(list.status, 200)
       assert.match(list.headers.get('x-flocker-missing-hosts') ?? '', /^gone \((no answer|unhealthy)\)$/)
+    })
+  })
+}
+
+/** Runs a command that is expected to exit by itself: its exit code and everything it printed. */
+function runToExit(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })))
+}
+
+for (const runtime of runtimes()) {
+  describe(`listener locks on ${runtime}`, () => {
+    test('a network address without TLS verification or tokens does not start, naming the way out', async () => {
+      const [command, base] = commandFor(runtime)
+      const port = await freePort()
+      const { code, output } = await runToExit(command, [...base, '-H', `tcp://0.0.0.0:${port}`])
+      assert.notEqual(code, 0, output)
+      assert.match(output, /--allow-insecure-tcp/)
+      assert.doesNotMatch(output, /listening on/)
+    })
+
+    test('a unix socket is 0660, and one that still answers is never unlinked', async () => {
+      const socket = join(dir, `${runtime}.sock`)
+      const [command, base] = commandFor(runtime)
+      const first = await spawnUntilListening('flocker', command, [...base, '-H', `unix://${socket}`])
+      try {
+        assert.equal(statSync(socket).mode & 0o777, 0o660)
+        const { code, output } = await runToExit(command, [...base, '-H', `unix://${socket}`])
+        assert.notEqual(code, 0, output)
+        const ping = await new Promise<string>((resolve) => {
+          const client = connect(socket)
+          let answer = ''
+          client.on('data', (d) => (answer += d))
+          client.on('close', () => resolve(answer))
+          client.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n')
+        })
+        assert.match(ping, /^HTTP\/1\.1 (200|503)/, 'the first flocker still answers on its socket')
+      } finally {
+        await first.stop()
+      }
     })
   })
 }
