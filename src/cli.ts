@@ -138,6 +138,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     ? await startAdmin(app, {
       listen: settings.admin,
       runtime,
+      allowedHosts: settings['allowed-host'],
       reload: () => (reload.file ? reload : undefined),
     })
     : undefined
