@@ -121,8 +121,8 @@ describe('the admin app and the request observer, on fake engines', () => {
   })
 
   test('web pages cannot read it: a foreign Host (DNS rebinding) or Origin is 403', async () => {
-    const ask = (headers: Record<string, string>) =>
-      admin.fetch(new Request('http://admin/status', { headers })).then((r) => r.status)
+    const ask = async (headers: Record<string, string>) =>
+      (await admin.fetch(new Request('http://admin/status', { headers }))).status
     assert.equal(await ask({ host: 'evil.example:9323' }), 403)
     assert.equal(await ask({ host: '127.0.0.1:9323', origin: 'https://evil.example' }), 403)
     assert.equal(await ask({ host: '127.0.0.1:9323', 'sec-fetch-site': 'cross-site' }), 403)
