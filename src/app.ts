@@ -116,7 +116,8 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   app.notFound(() => errorResponse(404, 'page not found'))
   const answerError = (c: Context, error: unknown) => {
     const { status, message } = door.errorMessage(error, passageOf(c), hostAddresses())
-    if (status >= 500) noteError(message)
+    // The request log has the whole message, whoever the caller.
+    if (status >= 500) noteError(error instanceof Error ? error.message : message)
     return errorResponse(status, message)
   }
   errorAnswers.set(ctx, answerError)

@@ -117,6 +117,8 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       allowedHosts: settings['allowed-host'],
       listenHosts: endpoints.flatMap((e) => (e.kind === 'tcp' ? [e.host] : [])),
       audit: platform.stderr,
+      // The detail of errors callers who are not admins read without it (addresses, exception text).
+      log: (line) => log('front-door').warn('{line}', { line }),
     },
   })
   const server = await serve(app, {
