@@ -138,7 +138,7 @@ export class Flocker extends EventEmitter {
     const app = this.app
     await app.refreshHosts()
     try {
-      const { host } = await locate(app.flock, 'container', name)
+      const { host } = await locate(app.flock, 'container', name, undefined)
       return this.#servers.find((server) => server.hostname === host.name) ?? toServer(host)
     } catch (error) {
       if (error instanceof DockerError && error.status === 404) return undefined

@@ -10,6 +10,7 @@ import {
 } from '../docker/errors.ts'
 import { fillPath } from '../docker/path.ts'
 import { splitHostRef } from '../docker/refs.ts'
+import { ownedOn } from './owned.ts'
 import { askUntilFound } from './ask-all.ts'
 import type { Flock } from './flock.ts'
 import type { Host } from './host.ts'
@@ -69,17 +70,27 @@ const probes: Record<ObjectKind, Probe> = {
  * Finds the host that holds an object by asking every usable host at once. A reference that
  * matches on two hosts is refused with a message naming them, never a random pick. A container ID
  * the owner cache knows is checked on its host alone first.
+ *
+ * Every lookup of a container, exec, network or volume passes here, so this is where tenants are
+ * kept apart: with a `tenant`, only that tenant's objects are searched (see tenants/lookup.ts), and
+ * another tenant's object answers exactly as a missing one. Images are shared.
  */
-export async function locate(flock: Flock, kind: ObjectKind, rawRef: string): Promise<Located> {
-  if (kind === 'container') {
+export async function locate(
+  flock: Flock,
+  kind: ObjectKind,
+  rawRef: string,
+  tenant: string | undefined,
+): Promise<Located> {
+  const scoped = tenant !== undefined && kind !== 'image'
+  if (kind === 'container' && !scoped) {
     const known = fromExact(flock, rawRef)
     if (known) return known
   }
-  if (kind === 'container' || kind === 'exec') {
+  if ((kind === 'container' || kind === 'exec') && !scoped) {
     const cached = await fromCache(flock, kind, rawRef)
     if (cached) return cached
   }
-  const found = await locateAll(flock, kind, rawRef)
+  const found = await locateAll(flock, kind, rawRef, tenant)
   const exact = found.filter((match) => match.exact)
   const candidates = exact.length ? exact : found
   // Images and networks on several hosts are the normal case (pulls, loads and network creates go to
@@ -134,11 +145,12 @@ async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<L
   return undefined
 }
 
-/** Every host that holds the object (images: every host that has the image). */
+/** Every host that holds the object (images: every host that has the image); see locate for `tenant`. */
 export async function locateAll(
   flock: Flock,
   kind: ObjectKind,
   rawRef: string,
+  tenant: string | undefined,
 ): Promise<(Located & { exact: boolean })[]> {
   const probe = probes[kind]
   const qualified = kind === 'container'
@@ -148,20 +160,21 @@ export async function locateAll(
   // Every host at once; once one has it, a frozen host must not hold up the answer.
   const answers = await askUntilFound(
     hosts,
-    (host, signal) => host.json<Record<string, unknown>>(probe.path(qualified.ref), { signal }),
+    (host, signal) =>
+      tenant !== undefined && kind !== 'image'
+        ? ownedOn(host, kind, qualified.ref, tenant, signal)
+        : host.json<Record<string, unknown>>(probe.path(qualified.ref), { signal }).then((body) => [{
+          id: probe.id(qualified.ref, body),
+          exact: probe.exact(qualified.ref, body),
+          body,
+        }]),
     flock.lookupTimeout,
   )
   const found: (Located & { exact: boolean })[] = []
   const silent: string[] = []
   for (const answer of answers) {
     if (answer.ok) {
-      const body = answer.value
-      found.push({
-        host: answer.host,
-        id: probe.id(qualified.ref, body),
-        exact: probe.exact(qualified.ref, body),
-        body,
-      })
+      found.push(...answer.value.map((match) => ({ host: answer.host, ...match })))
       continue
     }
     const { error } = answer

@@ -155,7 +155,9 @@ export class FrontDoor {
     }
     const hasBody = declaresBody(headers)
     if (route.json) checkJsonContentType(headers, hasBody)
-    const judged = bodyKindOf(route) !== undefined || (this.options.authorize !== undefined && route.json)
+    // A tenant's bodies are read too: the owner label flocker sets must be the only one dockerd reads.
+    const judged = bodyKindOf(route) !== undefined ||
+      ((this.options.authorize !== undefined || passage.grant?.tenant !== undefined) && route.json)
     let body: unknown
     let bytes: Uint8Array | undefined
     if (judged && route.json && hasBody) {

@@ -8,6 +8,7 @@ import { routed } from './kinds/routed.ts'
 import { scheduled } from './kinds/scheduled.ts'
 import { system } from './kinds/system.ts'
 import type { Behaviour, Route } from './table.ts'
+import { tenantScoped } from '../tenants/scope.ts'
 import { containerInspect } from './variants/container-inspect.ts'
 import { everyHolder } from './variants/every-holder.ts'
 import { execCreate } from './variants/exec-create.ts'
@@ -19,6 +20,11 @@ import { uniqueName } from './variants/unique-name.ts'
 
 /** The handler of a route, chosen once from its behaviour when the app is built (never per request). */
 export function handlerFor(route: Route): Handler {
+  // A tenant's lists, events, prunes, df, info and creates are narrowed to its own objects.
+  return tenantScoped(route.method, route.path, behaviourHandler(route))
+}
+
+function behaviourHandler(route: Route): Handler {
   const behaviour: Behaviour = route.behaviour
   switch (behaviour.kind) {
     case 'system':

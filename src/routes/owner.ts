@@ -29,7 +29,7 @@ export async function ownerRoute(
 ): Promise<OwnerRoute> {
   const ref = 'param' in from ? params[from.param] : req.url.searchParams.get(from.query)
   if (!ref) throw badRequest(`flocker: missing ${'param' in from ? from.param : from.query}`)
-  const { host, id, body } = await locate(ctx.flock, target, ref)
+  const { host, id, body } = await locate(ctx.flock, target, ref, req.tenant)
   if ('param' in from) {
     return { host, path: req.upstreamPath(fillPath(template, { ...params, [from.param]: id })), id, body }
   }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { ServeEnv } from '../runtime/types.ts'
 import { forwardHeaders } from '../front-door/forward-headers.ts'
+import { passageOf } from '../front-door/hono.ts'
 
 /** The parts of a client's request that a handler needs to pass it on to a host. */
 export interface DockerRequest {
@@ -15,6 +16,8 @@ export interface DockerRequest {
   /** Whether the client sent a body at all (Content-Length or chunked). */
   readonly hasBody: boolean
   readonly raw: Request
+  /** The caller's tenant (its grant names one): it sees and touches only its own objects. */
+  readonly tenant?: string
   /** `/v1.41` + `path` + the client's query string (or `query` instead). */
   upstreamPath(path: string, query?: URLSearchParams): string
   /** The body to forward: the client's stream, or null when it sent none. */
@@ -39,6 +42,7 @@ export function dockerRequest(c: Context): DockerRequest {
     env,
     hasBody,
     raw,
+    tenant: passageOf(c)?.grant?.tenant,
     upstreamPath(path, query) {
       const search = query ? (query.size ? `?${query}` : '') : url.search
       return `${versionPrefix}${path}${search}`

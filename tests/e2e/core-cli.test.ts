@@ -82,7 +82,13 @@ for (const runtime of runtimes()) {
       } finally {
         busy.close()
       }
-      const away = await flockerExits(runtime, ['-H', 'tcp://192.0.2.1:2375', '--node', 'tcp://127.0.0.1:1'])
+      const away = await flockerExits(runtime, [
+        '-H',
+        'tcp://192.0.2.1:2375',
+        '--allow-insecure-tcp',
+        '--node',
+        'tcp://127.0.0.1:1',
+      ])
       assert.equal(away.code, 1)
       assert.match(away.err, /cannot listen on tcp:\/\/192\.0\.2\.1:2375/)
     })

@@ -89,13 +89,32 @@ for (const runtime of runtimes()) {
     })
 
     test('docker attach gets the output and the exit code', async () => {
-      const script = 'sleep 2; echo attached-out; exit 3'
+      // The output waits until the engine has announced the attach (its `attach` event): no race.
+      const script = 'while [ ! -e /tmp/go ]; do sleep 0.1; done; echo attached-out; exit 3'
+      const since = String(Math.floor(Date.now() / 1000) - 1)
       await dockerOk(
         dockerHost,
-        ['run', '-d', '-i', '--name', name('attach'), ...NET, IMAGE, 'sh', '-c', script],
+        ['run', '-d', '--name', name('attach'), ...NET, IMAGE, 'sh', '-c', script],
         withToken(),
       )
-      const attached = await docker(dockerHost, ['attach', '--no-stdin', name('attach')], withToken())
+      const attaching = docker(dockerHost, ['attach', '--no-stdin', name('attach')], withToken())
+      for (;;) {
+        const until = String(Math.floor(Date.now() / 1000) + 1)
+        const seen = await dockerOk(dockerHost, [
+          'events',
+          '--since',
+          since,
+          '--until',
+          until,
+          '--filter',
+          `container=${name('attach')}`,
+          '--filter',
+          'event=attach',
+        ], withToken())
+        if (seen.trim()) break
+      }
+      await dockerOk(dockerHost, ['exec', name('attach'), 'touch', '/tmp/go'], withToken())
+      const attached = await attaching
       assert.equal(attached.code, 3, attached.err)
       assert.equal(attached.out, 'attached-out\n')
     })

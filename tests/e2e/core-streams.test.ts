@@ -92,17 +92,21 @@ for (const runtime of runtimes()) {
       assert.equal(await dockerOk(host, ['start', '-a', name('start')]), 'started\n')
       await dockerOk(host, ['rm', name('start')])
 
-      const script = 'for i in 1 2 3 4 5 6; do echo tick$i; sleep 1; done; exit 7'
+      // It ticks until told to stop, so the checks below never race its end.
+      const script =
+        'i=0; while [ ! -e /tmp/stop ]; do i=$((i+1)); echo tick$i; sleep 1; done; echo last; exit 7'
       await dockerOk(host, ['run', '-d', '--name', name('live'), ...NET, IMAGE, 'sh', '-c', script])
       const logs = follow(host, ['logs', '-f', name('live')])
       const attach = follow(host, ['attach', '--no-stdin', name('live')])
       await until('logs -f output while the container runs', () => logs.output().includes('tick1'))
+      await until('attach output while the container runs', () => attach.output().includes('tick'))
       const running = await dockerOk(host, ['inspect', '-f', '{{.State.Running}}', name('live')])
       assert.equal(running.trim(), 'true', 'output arrived while the container ran')
+      await dockerOk(host, ['exec', name('live'), 'touch', '/tmp/stop'])
       assert.equal(await logs.exited, 0)
-      assert.match(logs.output(), /tick6/)
+      assert.match(logs.output(), /tick1\n[^]*last\n$/)
       assert.equal(await attach.exited, 7)
-      assert.match(attach.output(), /tick6/)
+      assert.match(attach.output(), /last\n$/)
       await dockerOk(host, ['rm', name('live')])
     })
 

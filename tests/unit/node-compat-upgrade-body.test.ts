@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { test } from 'node:test'
-import { upgradeRequestBody } from '../../src/runtime/node-compat/upgrade-body.ts'
+import { parseChunked, upgradeRequestBody } from '../../src/runtime/node-compat/upgrade-body.ts'
 
 /** A request and its socket as the runtimes deliver them: the body may come through either. */
 function incoming(contentLength?: number) {
@@ -58,4 +58,18 @@ test('a body that trickles in (slow loris) is refused past the timeout and the s
   const pending = upgradeRequestBody(req, socket, Buffer.from('{"Det'), 50)
   await assert.rejects(pending, /did not arrive in time/)
   assert.ok(destroyed)
+})
+
+test('parseChunked: the empty body docker-modem sends, a split body, and a declared size past the cap', () => {
+  const bytes = (text: string) => new TextEncoder().encode(text)
+  const empty = parseChunked(bytes('0\r\n\r\nSTREAM'), 4096)
+  assert.ok(empty && empty !== 'too large')
+  assert.equal(empty.body.byteLength, 0)
+  assert.equal(new TextDecoder().decode(empty.rest), 'STREAM')
+  const two = parseChunked(bytes('3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n'), 4096)
+  assert.ok(two && two !== 'too large')
+  assert.equal(new TextDecoder().decode(two.body), 'abcde')
+  assert.equal(parseChunked(bytes('3\r\nab'), 4096), null)
+  assert.equal(parseChunked(bytes('6000000\r\n'), 4096), 'too large')
+  assert.equal(parseChunked(bytes('zz\r\n'), 4096), 'too large')
 })

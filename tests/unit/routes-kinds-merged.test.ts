@@ -16,7 +16,11 @@ describe('merged container list over 100 fake hosts', () => {
   let app: FlockerApp
   let stop: () => Promise<void>
   before(async () => {
-    ;({ engines, app, stop } = await startFakeFlock(100))
+    // A loaded machine may take seconds to answer 100 hosts: no host may be left out as slow here.
+    ;({ engines, app, stop } = await startFakeFlock(100, undefined, {
+      hostTimeout: 120_000,
+      health: { timeout: 120_000 },
+    }))
     engines.forEach((engine, i) => {
       engine.add(`a${String(i).padStart(3, '0')}`, `web${i}`, 1_000 + i)
       engine.add(`b${String(i).padStart(3, '0')}`, `old${i}`, 500 + i, 'exited')

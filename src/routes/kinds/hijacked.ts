@@ -22,7 +22,7 @@ export function hijacked(target: 'container' | 'exec' | 'session', template: str
       if (!host) return noHostResponse(ctx)
       path = req.upstreamPath(template)
     } else {
-      const located = await locate(ctx.flock, target, params.id!)
+      const located = await locate(ctx.flock, target, params.id!, req.tenant)
       host = located.host
       path = req.upstreamPath(fillPath(template, { ...params, id: located.id }))
     }

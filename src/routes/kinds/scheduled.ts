@@ -15,7 +15,8 @@ import { NAME_LEASE_TTL } from '../../names/reservations.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
 import type { DockerRequest } from '../request.ts'
-import { refuseTakenName } from '../unique-name.ts'
+import { ownedCreateBody, ownedOnHost } from '../../tenants/create.ts'
+import { nameTaken, refuseTakenName } from '../unique-name.ts'
 
 /** A new container or build: the scheduler picks the host, then the request goes there. */
 export function scheduled(what: 'create' | 'build'): Handler {
@@ -38,7 +39,7 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
   if (!name) return await placeAndCreate(ctx, req, name, clientBody)
   const lease = await ctx.names.reserve(name.replace(/^\//, ''), { ttl: NAME_LEASE_TTL, signal: req.signal })
   try {
-    await refuseTakenName(ctx.flock, name)
+    await refuseTakenName(ctx.flock, name, req.tenant)
     return await placeAndCreate(ctx, req, name, clientBody)
   } finally {
     await lease.release()
@@ -52,9 +53,21 @@ async function placeAndCreate(
   clientBody: ContainerCreateBody,
 ): Promise<Response> {
   const mapped = await mapBody(ctx, name, clientBody)
-  const { request, body } = createRequest(name, mapped)
+  // A tenant's create carries its owner label and names only its own containers (after the hook).
+  const owned = req.tenant === undefined ? mapped : await ownedCreateBody(ctx.flock, req.tenant, mapped)
+  const { request, body } = createRequest(name, owned)
   const { host, done } = await place(ctx.placement, request)
   try {
+    if (req.tenant !== undefined) {
+      const local = await ownedOnHost(host, req.tenant, body, req.signal)
+      const answer = await createOn(ctx, req, host, local)
+      // dockerd's own conflict names the holder's ID: a tenant learns only that the name is taken.
+      if (answer.status === 409 && name) {
+        await answer.body?.cancel()
+        throw nameTaken(name.replace(/^\//, ''))
+      }
+      return answer
+    }
     return await createOn(ctx, req, host, body)
   } finally {
     done()
@@ -127,7 +140,7 @@ export async function inspectImageAnywhere(
   image: string,
 ): Promise<Record<string, unknown> | null> {
   try {
-    const [holder] = await locateAll(ctx.flock, 'image', image)
+    const [holder] = await locateAll(ctx.flock, 'image', image, undefined)
     return await holder!.host.json<Record<string, unknown>>(fillPath('/images/{name*}/json', { name: image }))
   } catch {
     return null

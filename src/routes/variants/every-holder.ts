@@ -11,7 +11,12 @@ import { fillPath } from '../../docker/path.ts'
 export function everyHolder(kind: 'image' | 'network', template: string): Handler {
   const param = kind === 'image' ? 'name' : 'id'
   return async (ctx, req, params) => {
-    const holders = await locateAll(ctx.flock, kind, params[param]!)
+    const holders = await locateAll(
+      ctx.flock,
+      kind,
+      params[param]!,
+      kind === 'image' ? undefined : req.tenant,
+    )
     const responses = await Promise.all(holders.map(({ host, id }) => {
       const path = req.upstreamPath(fillPath(template, { ...params, [param]: id }))
       return host.request(req.method, path, { headers: req.headers, signal: req.signal })

@@ -14,8 +14,8 @@ export function followsContainer(template: string): Handler {
   return async (ctx, req, params) => {
     const body = await readJsonBody(req.raw, NetworkMembershipBody, { Container: '' })
     if (!body.Container) throw badRequest('flocker: the body must name a Container')
-    const container = await locate(ctx.flock, 'container', body.Container)
-    const networks = await locateAll(ctx.flock, 'network', params.id!)
+    const container = await locate(ctx.flock, 'container', body.Container, req.tenant)
+    const networks = await locateAll(ctx.flock, 'network', params.id!, req.tenant)
     const network = networks.find((holder) => holder.host === container.host)
     if (!network) {
       throw notFound(

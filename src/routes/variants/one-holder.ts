@@ -11,7 +11,7 @@ export function oneHolder(template: string): Handler {
   return async (ctx, req) => {
     const names = req.url.searchParams.getAll('names')
     const holders = await Promise.all(names.map(async (name) => {
-      const found = await locateAll(ctx.flock, 'image', name).catch(() => [])
+      const found = await locateAll(ctx.flock, 'image', name, undefined).catch(() => [])
       return { name, hosts: found.map((holder) => holder.host) }
     }))
     const missing = holders.find((holder) => !holder.hosts.length)

@@ -7,7 +7,7 @@ import { fillPath } from '../../docker/path.ts'
 export function pushByTag(template: string): Handler {
   return async (ctx, req, params) => {
     const ref = joinImageRef(params.name!, req.url.searchParams.get('tag'))
-    const [holder] = await locateAll(ctx.flock, 'image', ref)
+    const [holder] = await locateAll(ctx.flock, 'image', ref, undefined)
     return holder!.host.request(req.method, req.upstreamPath(fillPath(template, params)), {
       headers: req.headers,
       body: req.body(),

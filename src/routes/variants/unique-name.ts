@@ -7,7 +7,7 @@ export function uniqueName(template: string): Handler {
   const plain = routed('container', { param: 'id' }, template)
   return async (ctx, req, params, path) => {
     const name = req.url.searchParams.get('name')
-    if (name) await refuseTakenName(ctx.flock, name)
+    if (name) await refuseTakenName(ctx.flock, name, req.tenant)
     return plain(ctx, req, params, path)
   }
 }

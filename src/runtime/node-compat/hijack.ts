@@ -88,6 +88,11 @@ function toRequest(req: IncomingMessage, body: Uint8Array | null, signal: AbortS
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!)
   }
+  if (body) {
+    // The body was read whole (a chunked one decoded): it goes on with its length.
+    headers.delete('transfer-encoding')
+    headers.set('content-length', String(body.byteLength))
+  }
   const target = req.url?.startsWith('/') ? req.url : '/'
   return new Request(`http://localhost${target}`, {
     method: req.method,

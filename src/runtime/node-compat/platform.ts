@@ -9,17 +9,22 @@ export const nodePlatform: Platform = {
   exit: (code) => process.exit(code),
   readTextFile: (path) => fs.promises.readFile(path, 'utf8'),
   watchFile(path, onChange) {
-    // Polling survives editors that replace the file (rename over it), which fs.watch loses.
+    // Polling survives editors that replace the file (rename over it), which fs.watch loses. A change
+    // counts once the file has stayed the same for one poll: a write caught half-way (the file
+    // truncated, not yet written) would otherwise load as an empty config.
     let last = ''
+    let seen = ''
     const stamp = () => fs.promises.stat(path).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => 'missing')
-    void stamp().then((s) => (last = s))
+    void stamp().then((s) => (last = seen = s))
     const timer = setInterval(async () => {
       const now = await stamp()
-      if (now !== last) {
+      const settled = now === seen
+      seen = now
+      if (settled && now !== last) {
         last = now
         onChange()
       }
-    }, 500)
+    }, 250)
     return () => clearInterval(timer)
   },
   onShutdown(handler) {

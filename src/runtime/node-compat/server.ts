@@ -7,7 +7,7 @@ import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../ty
 import { clientOf } from './client-connection.ts'
 import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
-import { upgradeRequestBody } from './upgrade-body.ts'
+import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
 export interface ServerQuirks {
@@ -117,14 +117,33 @@ async function handleUpgrade(
 ) {
   // The body is read before the app sees the request: refuse a large or chunked one unread.
   const length = Number(req.headers['content-length'] ?? 0)
-  if (req.headers['transfer-encoding'] !== undefined) {
-    return refuse(socket, 400, 'flocker: an Upgrade request may not carry a chunked body')
+  const tooLarge = () =>
+    refuse(socket, 413, `flocker: an Upgrade request body may not exceed ${maxBody} bytes`)
+  const encoding = req.headers['transfer-encoding']
+  if (encoding !== undefined) {
+    // docker-modem sends every hijack chunked (an empty body): decoded here, within the same cap.
+    if (encoding.trim().toLowerCase() !== 'chunked' || req.headers['content-length'] !== undefined) {
+      return refuse(socket, 400, 'flocker: an Upgrade request may only carry a plain or chunked body')
+    }
+    const read = await withDeadline(chunkedUpgradeBody(req, socket, head, maxBody), timeout, socket)
+    if (read === 'too large') return tooLarge()
+    return await answerUpgrade(handler, req, socket, read.body, read.surplus)
   }
-  if (!(length <= maxBody)) {
-    return refuse(socket, 413, `flocker: an Upgrade request body may not exceed ${maxBody} bytes`)
-  }
+  if (!(length <= maxBody)) return tooLarge()
   const { body, surplus } = await upgradeRequestBody(req, socket, head, timeout)
   await answerUpgrade(handler, req, socket, body, surplus)
+}
+
+/** A body that trickles in (a slow-loris client) is not waited for past `ms`: the connection is closed. */
+function withDeadline<T>(reading: Promise<T>, ms: number, socket: Socket): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('the Upgrade request body did not arrive in time'))
+    }, ms)
+  })
+  return Promise.race([reading, late]).finally(() => clearTimeout(timer))
 }
 
 function refuse(socket: Socket, status: number, message: string) {
