@@ -96,7 +96,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const app = new Hono<{ Bindings: ServeEnv }>()
   app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
-  app.use(doorMiddleware(door, hostAddresses))
+  app.use(doorMiddleware(door, hostAddresses, observers))
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route)
     const pattern = honoPattern(path)
@@ -118,7 +118,8 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   app.notFound(() => errorResponse(404, 'page not found'))
   const answerError = (c: Context, error: unknown) => {
     const { status, message } = door.errorMessage(error, passageOf(c), hostAddresses())
-    if (status >= 500) noteError(message)
+    // The request log has the whole message, whoever the caller.
+    if (status >= 500) noteError(error instanceof Error ? error.message : message)
     return errorResponse(status, message)
   }
   errorAnswers.set(ctx, answerError)

@@ -6,7 +6,7 @@ import type {
   UpgradedConnection,
 } from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
-import { hostsOf, type RequestScope, runInScope } from './scope.ts'
+import { hostsOf, newScope, type RequestScope, runInScope } from './scope.ts'
 
 export const REQUEST_ID_HEADER = 'X-Request-Id'
 /** Set by merged views on an answer that lacks a host: `node2 (reason); node3 (reason)`. */
@@ -40,15 +40,7 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
     const interest = observers.requestInterest
     if (interest === 'none') return next()
     const env = (c.env ?? {}) as ObservedEnv
-    const scope: RequestScope = {
-      id: crypto.randomUUID(),
-      observers,
-      hosts: [],
-      asked: [],
-      route: null,
-      kind: 'unknown',
-      identity: env.identity,
-    }
+    const scope: RequestScope = { ...newScope(observers), identity: env.identity }
     const started = new Date()
     const clock = performance.now()
     const client = clientText(env.client)
