@@ -153,3 +153,16 @@ function readUpgradeHead(socket: Socket): Promise<number> {
     socket.once('error', reject)
   })
 }
+
+/** One header of a GET's answer (the body read and dropped), on a fresh connection. */
+export function headerOf(target: Target, path: string, name: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...target, path, method: 'GET', agent: false }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.headers[name.toLowerCase()] as string | undefined))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}

@@ -4,6 +4,7 @@
 # lists the tests whose outcome differs. It fetches nothing: give it a checkout of the suite.
 #
 #   scripts/client-suites.sh docker-py CHECKOUT [direct|flock|both|diff]
+#   DOCKER_PY_TESTS='tests/integration/api_network_test.py ...' scripts/client-suites.sh docker-py ...   (a part)
 #   scripts/client-suites.sh dockerode CHECKOUT [direct|flock|both|diff]   (run `npm install` in CHECKOUT first)
 #
 # Writes OUT/SUITE-direct.tsv and OUT/SUITE-flock.tsv (`outcome<TAB>test<TAB>first line of the error`) and
@@ -20,6 +21,8 @@ CHECKOUT=$(cd "${2:?path of a checkout of the suite}" && pwd)
 MODE=${3:-both}
 OUT=${CLIENT_SUITES_OUT:-/tmp/client-suites}
 PYTHON=${DOCKER_PY_PYTHON:-/usr/bin/python3}
+# Which of docker-py's tests to run (paths below the checkout): all of tests/integration unless narrowed.
+DOCKER_PY_TESTS=${DOCKER_PY_TESTS:-tests/integration}
 mkdir -p "$OUT"
 
 # Ports outside the range the e2e tests reserve (20000-31999), apart per suite and side: BASE+9 is
@@ -56,7 +59,8 @@ seed_images() { # side count
 }
 
 run_docker_py() { # docker-host results
-  (cd "$CHECKOUT" && DOCKER_HOST=$1 PYTHONPATH=$CHECKOUT timeout 3600 "$PYTHON" -m pytest tests/integration \
+  # shellcheck disable=SC2086
+  (cd "$CHECKOUT" && DOCKER_HOST=$1 PYTHONPATH=$CHECKOUT timeout 3600 "$PYTHON" -m pytest $DOCKER_PY_TESTS \
     -p no:cacheprovider -q \
     --ignore-glob='*swarm*' --ignore-glob='*service*' --ignore-glob='*secret*' --ignore-glob='*config_test*' \
     --ignore-glob='*nodes*' --junitxml="$2.xml" >"$2.log" 2>&1 || true)

@@ -104,7 +104,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const app = new Hono<{ Bindings: ServeEnv }>()
   app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
-  app.use(doorMiddleware(door, hostAddresses))
+  app.use(doorMiddleware(door, hostAddresses, observers))
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route)
     const pattern = honoPattern(path)
@@ -116,15 +116,18 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     })
   }
   for (const route of routes) register(route, route.path)
-  // Swarm's `host/name` form: the docker CLI puts it in the path unescaped (`/containers/node1/web/json`).
-  for (const route of routes.filter((route) => route.path.startsWith('/containers/{id}'))) {
-    register(route, route.path.replace('{id}', '{flockerHost}/{id}'))
+  // Swarm's `host/name` form: the docker CLI puts it in the path unescaped (`/containers/node1/web/json`,
+  // `/networks/node2/x`, `/volumes/node3/data`).
+  for (const route of routes) {
+    const named = /^\/(containers|networks)\/\{id\}|^\/volumes\/\{name\}/.exec(route.path)
+    if (named) register(route, route.path.replace(/\{(id|name)\}/, '{flockerHost}/{$1}'))
   }
   // Deny by default: a path the table does not know is dockerd's 404, never passed through.
   app.notFound(() => errorResponse(404, 'page not found'))
   const answerError = (c: Context, error: unknown) => {
     const { status, message } = door.errorMessage(error, passageOf(c), hostAddresses())
-    if (status >= 500) noteError(message)
+    // The request log has the whole message, whoever the caller.
+    if (status >= 500) noteError(error instanceof Error ? error.message : message)
     return errorResponse(status, message)
   }
   errorAnswers.set(ctx, answerError)
@@ -168,7 +171,9 @@ async function run(
 
 function joinHostParam(params: Record<string, string>): Record<string, string> {
   const { flockerHost, ...rest } = params
-  return flockerHost ? { ...rest, id: `${flockerHost}/${rest.id}` } : params
+  if (!flockerHost) return params
+  const key = 'id' in rest ? 'id' : 'name'
+  return { ...rest, [key]: `${flockerHost}/${rest[key]}` }
 }
 
 /** What the door needs to know of a route: whether it hijacks, whether its body is JSON. */

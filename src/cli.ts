@@ -108,6 +108,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       ...(settings['health-timeout'] ? { timeout: settings['health-timeout'] } : {}),
     },
     hostTimeout: settings['host-timeout'],
+    listCache: settings['list-cache'],
     observer: logObserver(accessLog),
     frontDoor: {
       tokens: settings.tokens,
@@ -117,6 +118,8 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       allowedHosts: settings['allowed-host'],
       listenHosts: endpoints.flatMap((e) => (e.kind === 'tcp' ? [e.host] : [])),
       audit: platform.stderr,
+      // The detail of errors callers who are not admins read without it (addresses, exception text).
+      log: (line) => log('front-door').warn('{line}', { line }),
     },
     store: settings.store,
   })
@@ -127,6 +130,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     socketGroup: listener.socketGroup,
     maxConnections: settings.limits?.connections,
     maxUpgradeBody: settings.limits?.upgradeBodyBytes,
+    headTimeout: settings.limits?.idleMs,
     onError: (error) => log('server').error('{error}', { error: errorText(error) }),
   })
   const reload: ReloadState = {
@@ -138,6 +142,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     ? await startAdmin(app, {
       listen: settings.admin,
       runtime,
+      allowedHosts: settings['allowed-host'],
       reload: () => (reload.file ? reload : undefined),
     })
     : undefined

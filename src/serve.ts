@@ -14,6 +14,8 @@ export interface ServeOptions {
   readonly socketGroup?: number
   readonly maxConnections?: number
   readonly maxUpgradeBody?: number
+  /** How long a request head, and an Upgrade request's small body, may take to arrive (ms, 60 s). */
+  readonly headTimeout?: number
 }
 
 /** Anything with a web-standard fetch: a flocker app, or an outer Hono router that mounts one. */

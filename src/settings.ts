@@ -215,6 +215,15 @@ export const SETTINGS: readonly Setting[] = [
     fromText: toNumber,
   },
   {
+    flag: 'list-cache',
+    env: 'FLOCKER_LIST_CACHE',
+    key: 'listCache',
+    meta: 'on|off',
+    help: "Answer the flock-wide container list from memory kept by the hosts' events (default off)",
+    schema: v.boolean(),
+    fromText: toBoolean,
+  },
+  {
     flag: 'shutdown-grace',
     env: 'FLOCKER_SHUTDOWN_GRACE',
     key: 'shutdownGrace',

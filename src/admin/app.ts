@@ -1,6 +1,9 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { FlockerApp } from '../app.ts'
+import { DockerError } from '../docker/errors.ts'
+import { checkHostHeader } from '../front-door/host-header.ts'
+import { checkOrigin } from '../front-door/origin.ts'
 import { createMetrics } from './metrics.ts'
 import { PAGE } from './page.ts'
 import { Recent } from './recent.ts'
@@ -14,6 +17,8 @@ export interface AdminOptions {
   readonly version?: string
   /** How often the live page gets a fresh status (ms). */
   readonly refresh?: number
+  /** Names the admin listener is reached by, besides loopback names (the front door's `allowedHosts`). */
+  readonly allowedHosts?: readonly string[]
 }
 
 /**
@@ -36,6 +41,18 @@ export function createAdminApp(flocker: FlockerApp, options: AdminOptions = {}) 
   })
 
   const app = new Hono()
+  // Status and metrics name every host and its address: a web page (cross-site, or through DNS
+  // rebinding) must not read them, as it may not reach the Docker API.
+  app.use(async (c, next) => {
+    try {
+      checkOrigin(c.req.raw.headers, { allowedOrigins: [] })
+      checkHostHeader(c.req.raw.headers, { allowedHosts: options.allowedHosts ?? [] })
+    } catch (error) {
+      if (!(error instanceof DockerError)) throw error
+      return c.json({ message: error.message }, error.status as 403)
+    }
+    await next()
+  })
   app.get('/', (c) => c.html(PAGE))
   app.get('/metrics', async (c) => c.body(await metrics.text(), 200, { 'content-type': metrics.contentType }))
   app.get('/status', async (c) => {

@@ -79,9 +79,9 @@ export class ContainerCache<H extends FeedHost> {
         if ((query.all || RUNNING.has(row.fields.state)) && query.match(row.fields)) rows.push(row)
       }
     }
-    // As a live merge orders them: newest first, hosts in flock order within one second (a stable
-    // sort of the engines' answers, each already newest first).
-    rows.sort((a, b) => b.created - a.created)
+    // As a live merge orders them (flock/created-order.ts): newest first, by the inspect's
+    // nanoseconds within one second.
+    rows.sort((a, b) => b.created - a.created || b.createdNanos - a.createdNanos)
     const shown = query.limit > 0 ? rows.slice(0, query.limit) : rows
     const now = (this.options.now ?? Date.now)()
     let text = '['

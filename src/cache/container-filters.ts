@@ -4,6 +4,7 @@
  * `ancestor`, ports, ...) or whose values dockerd would refuse are not answered: the caller asks the
  * engines live, so every answer stays the engine's.
  */
+import { goMatches, goRegexp, MAX_CLIENT_PATTERN } from '../docker/go-regexp.ts'
 import type { StateTimes } from './status-text.ts'
 
 /** What the filters look at in one container. */
@@ -45,14 +46,14 @@ export function cachedListQuery(
   if (!(filters.exited ?? []).every((s) => /^-?\d+$/.test(s))) return undefined
   const limitText = search.get('limit')
   if (limitText !== null && !/^-?\d+$/.test(limitText)) return undefined
+  // dockerd skips a pattern it cannot compile; RE2 as in Go, linear time on client patterns. A
+  // pattern past flocker's cap goes to the engines (Go's regexp is linear too).
+  const patterns = [...(filters.name ?? []), ...(filters.id ?? [])]
+  if (patterns.some((pattern) => pattern.length > MAX_CLIENT_PATTERN)) return undefined
   const regexes = (values: string[] | undefined) =>
-    (values ?? []).flatMap((v) => {
-      try {
-        return [new RegExp(v)]
-      } catch {
-        return [] // dockerd skips a pattern it cannot compile
-      }
-    })
+    (values ?? []).flatMap((v) => goRegexp(v) ?? []).map((regex) => ({
+      test: (s: string) => goMatches(regex, s),
+    }))
   const names = regexes(filters.name)
   const ids = regexes(filters.id)
   const allText = search.get('all')

@@ -6,8 +6,9 @@
  * answered from here: the caller asks it live.
  */
 import { jsonMessages } from '../docker/json-lines.ts'
+import { rfc3339Nanos } from '../flock/created-order.ts'
 import type { FilterFields } from './container-filters.ts'
-import { stateTimesOf } from './status-text.ts'
+import { stateTimesOf, statusText } from './status-text.ts'
 
 /** A row of `GET /containers/json`: the fields read here; every other passes through. */
 export interface ContainerRow {
@@ -23,6 +24,7 @@ export interface ContainerRow {
 
 interface Inspect {
   Name?: string
+  Created?: string
   State?: unknown
 }
 
@@ -44,7 +46,9 @@ export interface FeedHost {
 /** One cached container: the engine's row rendered once, around the Status text computed per list. */
 export interface CachedRow {
   readonly fields: FilterFields
+  /** `Created` of the list (seconds), and the nanoseconds within that second from the inspect. */
   readonly created: number
+  readonly createdNanos: number
   /** The row's JSON before and after the Status value. */
   readonly before: string
   readonly after: string
@@ -174,11 +178,16 @@ export class HostFeed {
     const list = await this.host.json<ContainerRow[] | null>('/containers/json?all=1', { signal })
     const next = new Map<string, CachedRow>()
     const changed: ContainerRow[] = []
+    const now = Date.now()
     for (const row of list ?? []) {
       const [before, after] = this.#renderSplit(row)
       const id = String(row.Id)
       const old = this.#rows.get(id)
-      if (old && old.before === before && old.after === after) next.set(id, old)
+      // The engine's Status must read as the cached times would word it: a health change, or an
+      // exit and restart between two lists, leaves the rest of the row as it was.
+      const same = old && old.before === before && old.after === after &&
+        statusText(old.fields.times, now) === row.Status
+      if (same) next.set(id, old)
       else changed.push(row)
     }
     let at = 0
@@ -226,6 +235,7 @@ export class HostFeed {
         times: stateTimesOf(inspect),
       },
       created: Number(row.Created ?? 0),
+      createdNanos: Number((rfc3339Nanos(String(inspect.Created ?? '')) ?? 0n) % 1_000_000_000n),
       before,
       after,
     }

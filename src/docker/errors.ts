@@ -4,22 +4,41 @@
  * as `{"message": "..."}`.
  */
 export class DockerError extends Error {
-  constructor(readonly status: number, message: string) {
+  /**
+   * `publicMessage` is what a caller who is not an admin reads, when `message` holds what only the
+   * operator should (a host's address, errno text): the front door picks one.
+   */
+  constructor(readonly status: number, message: string, readonly publicMessage?: string) {
     super(message)
     this.name = 'DockerError'
   }
 
   toResponse(): Response {
-    return errorResponse(this.status, this.message)
+    return errorResponse(this.status, this.message, undefined, this.publicMessage)
   }
 }
 
-export function errorResponse(status: number, message: string, headers?: HeadersInit): Response {
+/** Error answers flocker wrote itself (not an engine's), with the message a non-admin may read. */
+const ownAnswers = new WeakMap<Response, string>()
+
+export function errorResponse(
+  status: number,
+  message: string,
+  headers?: HeadersInit,
+  publicMessage: string = message,
+): Response {
   // Exactly `application/json`: Bun's Response.json adds `;charset=utf-8`, and the docker CLI then
   // prints the raw JSON instead of the message.
   const all = new Headers(headers)
   all.set('content-type', 'application/json')
-  return new Response(JSON.stringify({ message }), { status, headers: all })
+  const response = new Response(JSON.stringify({ message }), { status, headers: all })
+  ownAnswers.set(response, publicMessage)
+  return response
+}
+
+/** The public message of an error answer flocker wrote (undefined for an engine's answer). */
+export function publicMessageOf(response: Response): string | undefined {
+  return ownAnswers.get(response)
 }
 
 export const badRequest = (message: string) => new DockerError(400, message)
@@ -40,7 +59,8 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** A host that could not be reached: the client sees which one and why. */
+/** A host that could not be reached: the client sees which one, and an admin also why. */
 export function hostUnreachable(host: string, cause: unknown): DockerError {
-  return new DockerError(502, `flocker: host ${host} did not answer: ${errorText(cause)}`)
+  const message = `flocker: host ${host} did not answer`
+  return new DockerError(502, `${message}: ${errorText(cause)}`, message)
 }

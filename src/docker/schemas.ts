@@ -8,6 +8,9 @@ export const ContainerCreateBody = v.looseObject({
   Image: v.optional(v.string()),
   Env: v.optional(v.nullable(v.array(v.string()))),
   Labels: v.optional(v.nullable(v.record(v.string(), v.string()))),
+  NetworkingConfig: v.optional(v.nullable(v.looseObject({
+    EndpointsConfig: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+  }))),
   HostConfig: v.optional(v.nullable(v.looseObject({
     Memory: v.optional(v.number()),
     NanoCpus: v.optional(v.number()),
@@ -33,3 +36,9 @@ export type ContainerStartBody = v.InferOutput<typeof ContainerStartBody>
 export const NetworkMembershipBody = v.looseObject({
   Container: v.string(),
 })
+
+/** `POST /networks/create` and `/volumes/create`: the name, which may name a host (`node2/x`). */
+export const NamedCreateBody = v.looseObject({
+  Name: v.optional(v.nullable(v.string())),
+})
+export type NamedCreateBody = v.InferOutput<typeof NamedCreateBody>

@@ -12,9 +12,13 @@ export interface InventoryChange {
   readonly removed: Host[]
 }
 
+/** How long a drained host still answers for its exec instances after its last session ended. */
+const DRAIN_LINGER = 60_000
+
 /** The hosts of the flock, by name, in the order they were given. */
 export class Flock {
   #hosts = new Map<string, Host>()
+  readonly #draining = new Set<Host>()
   /** Container ID -> host hints for lookups (see OwnerCache). */
   readonly owners: OwnerCache = new OwnerCache()
   /** How long a lookup across the flock waits for a slow host (`hostTimeout`) before going without it. */
@@ -63,10 +67,38 @@ export class Flock {
     for (const host of removed) {
       this.owners.forgetHost(host)
       host.close()
+      if (host.liveSessions > 0) this.#drain(host)
     }
     const change = { added, removed }
     if (added.length || removed.length) { for (const listener of this.listeners) listener(change) }
     return change
+  }
+
+  /**
+   * A host dropped while sessions to it were open is drained, not cut: its sessions go on, and it
+   * still answers for its exec instances (the CLI asks an exec's exit code after its session ends)
+   * until DRAIN_LINGER ms after its last session. Nothing else reaches it: no list, placement or
+   * container lookup.
+   */
+  #drain(host: Host) {
+    this.#draining.add(host)
+    let linger: ReturnType<typeof setTimeout> | undefined
+    host.onSessionsEnded = () => {
+      clearTimeout(linger)
+      linger = setTimeout(() => {
+        if (host.liveSessions > 0) return
+        this.#draining.delete(host)
+        host.onSessionsEnded = undefined
+        host.close()
+      }, DRAIN_LINGER)
+      ;(linger as { unref?: () => void }).unref?.()
+    }
+  }
+
+  /** Dropped hosts still draining (see #drain), but not one whose address is back in the flock. */
+  get draining(): Host[] {
+    const current = new Set(this.all.map((host) => host.address))
+    return [...this.#draining].filter((host) => !current.has(host.address))
   }
 
   get all(): Host[] {

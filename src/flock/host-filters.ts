@@ -1,4 +1,5 @@
 import { type Filters, readFilters } from '../docker/filters-json.ts'
+import { goMatches, goRegexp } from '../docker/go-regexp.ts'
 import { splitHostRef } from '../docker/refs.ts'
 import { HOST_LABEL } from './host-view.ts'
 import type { Host } from './host.ts'
@@ -61,11 +62,11 @@ export function hostFilters(
   return { query, keep, keepNamed, byHostName: qualified }
 }
 
-/** dockerd's name filter: a regular expression found anywhere in the name (`/web` or `web`). */
+/**
+ * dockerd's name filter: a regular expression found anywhere in the name (`/web` or `web`), run on
+ * RE2 as Go runs it (the client chooses both the pattern and the names).
+ */
 function nameMatches(pattern: string, name: string): boolean {
-  try {
-    return new RegExp(pattern).test(name)
-  } catch {
-    return name.includes(pattern)
-  }
+  const regex = goRegexp(pattern)
+  return regex ? goMatches(regex, name) : name.includes(pattern)
 }

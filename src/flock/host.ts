@@ -52,6 +52,10 @@ export class Host {
   readonly #waitingForHead = new Set<(reason: Error) => void>()
   /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
   readonly writes: Set<(path: string) => void> = new Set()
+  /** Hijacked sessions (attach, exec) open to this host now. */
+  liveSessions = 0
+  /** Told each time the last open session of this host ends (a dropped host's drain, see Flock). */
+  onSessionsEnded: (() => void) | undefined
 
   constructor(
     readonly name: string,
@@ -141,6 +145,19 @@ export class Host {
     for (const fail of [...this.#waitingForHead]) fail(error)
   }
 
+  /**
+   * Reads a short answer (a create's `{"Id": ...}`) whole before it goes on: a body the host cuts or
+   * garbles then becomes a 502 naming the host on every runtime, never a 2xx head with a cut body
+   * (Node) or a bare 500 (Bun, whose stream fails before @hono/node-server writes the head).
+   */
+  async whole(response: Response): Promise<Response> {
+    try {
+      return new Response(await response.arrayBuffer(), response)
+    } catch (error) {
+      throw hostUnreachable(this.name, error)
+    }
+  }
+
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
   async json<T>(path: string, init: HostRequestInit & { method?: string } = {}): Promise<T> {
     const response = await this.#send(init.method ?? 'GET', path, init, 'asked')
@@ -164,7 +181,11 @@ export class Host {
     } catch (error) {
       throw hostUnreachable(this.name, error)
     }
-    return answer.upgraded ? capability.splice(answer.connection) : answer.response
+    if (!answer.upgraded) return answer.response
+    this.liveSessions++
+    return capability.splice(answer.connection, () => {
+      if (--this.liveSessions === 0) this.onSessionsEnded?.()
+    })
   }
 
   /** The host left the flock: its kept-alive connections go (requests still running finish). */

@@ -153,10 +153,16 @@ export async function locateAll(
   tenant: string | undefined,
 ): Promise<(Located & { exact: boolean })[]> {
   const probe = probes[kind]
-  const qualified = kind === 'container'
+  // Containers, networks and volumes can be named with their host (`node2/x`, `x@node2`).
+  const qualified = kind === 'container' || kind === 'network' || kind === 'volume'
     ? splitHostRef(rawRef, (name) => flock.byName(name) !== undefined)
     : { ref: rawRef, host: undefined }
-  const hosts = qualified.host ? [flock.byName(qualified.host)!] : flock.usable
+  // An exec instance may live on a dropped host still draining its sessions (see Flock).
+  const hosts = qualified.host
+    ? [flock.byName(qualified.host)!]
+    : kind === 'exec'
+    ? [...flock.usable, ...flock.draining]
+    : flock.usable
   // Every host at once; once one has it, a frozen host must not hold up the answer.
   const answers = await askUntilFound(
     hosts,

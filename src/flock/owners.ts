@@ -1,4 +1,8 @@
+import { LRUCache } from 'lru-cache'
 import type { Host } from './host.ts'
+
+/** Containers remembered at most: beyond, the least recently used go (a miss costs one probe). */
+export const MAX_OWNERS = 50_000
 
 export interface ExactOwners {
   /** The hosts holding a container by this name or full ID; undefined when some host is not known now. */
@@ -13,7 +17,11 @@ export interface ExactOwners {
  * container is gone from there, so a stale entry costs one request, never a wrong answer.
  */
 export class OwnerCache {
-  #byId = new Map<string, Host>()
+  readonly #byId: LRUCache<string, Host>
+
+  constructor(max = MAX_OWNERS) {
+    this.#byId = new LRUCache({ max })
+  }
   /**
    * Where every container of the flock is known exactly (the event-fed list cache, src/cache), when
    * it can answer for all of `hosts`: a name or full ID found there on one host needs no probe.
@@ -26,12 +34,12 @@ export class OwnerCache {
 
   forget(id: string): void {
     this.#byId.delete(id)
-    for (const full of this.#byId.keys()) if (full.startsWith(id)) this.#byId.delete(full)
+    for (const full of [...this.#byId.keys()]) if (full.startsWith(id)) this.#byId.delete(full)
   }
 
   /** Drops every entry of a host (it left the flock). */
   forgetHost(host: Host): void {
-    for (const [id, owner] of this.#byId) if (owner === host) this.#byId.delete(id)
+    for (const [id, owner] of [...this.#byId.entries()]) if (owner === host) this.#byId.delete(id)
   }
 
   /** The host of a full ID, or of an ID prefix of 12+ hex digits that only one known ID has. */
@@ -40,7 +48,7 @@ export class OwnerCache {
     const exact = this.#byId.get(ref)
     if (exact) return { id: ref, host: exact }
     let found: { id: string; host: Host } | undefined
-    for (const [id, host] of this.#byId) {
+    for (const [id, host] of this.#byId.entries()) {
       if (!id.startsWith(ref)) continue
       if (found) return undefined
       found = { id, host }

@@ -1,4 +1,4 @@
-import { DockerError, errorText } from '../docker/errors.ts'
+import { DockerError, errorResponse, errorText, publicMessageOf } from '../docker/errors.ts'
 import { auditLine } from './audit.ts'
 import { checkJsonContentType, checkNoFormBody, declaresBody } from './content-type.ts'
 import { parseGoJson } from './go-json.ts'
@@ -8,7 +8,13 @@ import { type AuthHook, type ClientInfo, identify, type Identity } from './ident
 import { checkDeclaredLength, DEFAULT_LIMITS, KeyedCounter, type Limits, readCapped } from './limits.ts'
 import { checkOrigin } from './origin.ts'
 import { bodyKindOf, enforce, type Grant, grantFor, type Policy, PolicyDenied } from './policy.ts'
-import { redactMessage } from './public-errors.ts'
+import {
+  internalErrorMessage,
+  isPlainError,
+  MISSING_HOSTS,
+  publicMissingHosts,
+  redactMessage,
+} from './public-errors.ts'
 import { type CheckedTarget, checkTarget } from './target.ts'
 import { type TokenEntry, TokenStore } from './tokens.ts'
 
@@ -74,6 +80,10 @@ export interface Passage {
   decision: string
   readonly hosts: string[]
   readonly started: number
+  /** Frees the identity's hijack slot this request holds, if it holds one. */
+  releaseHijack?: () => void
+  /** The hijack was handed to the adapter to splice: its end frees the slot. */
+  spliced?: boolean
 }
 
 /**
@@ -188,9 +198,33 @@ export class FrontDoor {
     if (typeof answer === 'string') throw new PolicyDenied('authorize', `flocker: denied: ${answer}`)
   }
 
-  /** A live hijack for the identity; undefined when it is at its cap (then refuse with 429). */
-  holdHijack(passage: Passage): (() => void) | undefined {
-    return this.#hijacks.acquire(passage.identity.name)
+  /**
+   * Takes one of the identity's live hijack slots (attach, exec) for this request, or refuses with
+   * 429 when it holds `hijacksPerIdentity` already. Returns the function that frees it.
+   */
+  holdHijack(passage: Passage): () => void {
+    const release = this.#hijacks.acquire(passage.identity.name)
+    if (!release) {
+      throw new DockerError(
+        429,
+        `flocker: too many live attach/exec sessions for ${passage.identity.name} ` +
+          `(limit ${this.limits.hijacksPerIdentity}); close one and try again`,
+      )
+    }
+    passage.releaseHijack = release
+    return release
+  }
+
+  /** Live hijacks of an identity now. */
+  hijacksOf(identity: string): number {
+    return this.#hijacks.count(identity)
+  }
+
+  /** Whether the caller reads errors whole (with addresses and exception text). */
+  seesWhole(passage: Passage | undefined): boolean {
+    // Without a policy every caller may do everything (admin in all but name): errors stay whole, as
+    // the original flocker's (a duplicate name names the holder's address).
+    return this.options.policy === undefined || passage?.grant?.admin === true
   }
 
   /** The decision to record for an error thrown at the door. */
@@ -209,17 +243,51 @@ export class FrontDoor {
     passage: Passage | undefined,
     hosts: readonly { name: string; address: string }[],
   ): { status: number; message: string } {
-    // Without a policy every caller may do everything (admin in all but name): errors stay whole, as
-    // the original flocker's (a duplicate name names the holder's address).
-    const admin = this.options.policy === undefined || passage?.grant?.admin === true
+    const admin = this.seesWhole(passage)
     if (error instanceof DockerError) {
-      const message = admin ? error.message : redactMessage(error.message, { hosts })
-      return { status: error.status, message }
+      if (admin) return { status: error.status, message: error.message }
+      if (error.publicMessage !== undefined || error.status >= 500) {
+        this.options.log?.(`flocker: error (${error.status}): ${error.message}`)
+      }
+      return { status: error.status, message: redactMessage(error.publicMessage ?? error.message, { hosts }) }
     }
-    // Hooks throw plain errors whose message is meant for the client: shown, without addresses.
     this.options.log?.(`flocker: error: ${errorText(error)}`)
     const message = `flocker: ${errorText(error)}`
-    return { status: 500, message: admin ? message : redactMessage(message, { hosts }) }
+    if (admin) return { status: 500, message }
+    // Hooks throw plain errors whose message is meant for the client: shown, without addresses. Anything
+    // else (a TypeError, a system error with an errno code) is internal: the log has it.
+    return {
+      status: 500,
+      message: isPlainError(error) ? redactMessage(message, { hosts }) : internalErrorMessage(),
+    }
+  }
+
+  /**
+   * An answer as a caller who is not an admin may read it: an error flocker wrote itself gets its
+   * public message, without addresses; the missing-hosts header of a merged view names the hosts
+   * without their errors. Engine answers pass unchanged.
+   */
+  async publicAnswer(
+    response: Response,
+    passage: Passage | undefined,
+    hosts: readonly { name: string; address: string }[],
+  ): Promise<Response> {
+    if (this.seesWhole(passage)) return response
+    const own = response.status >= 400 ? publicMessageOf(response) : undefined
+    const missing = response.headers.get(MISSING_HOSTS)
+    if (own === undefined && missing === null) return response
+    const headers = new Headers(response.headers)
+    if (missing !== null) headers.set(MISSING_HOSTS, publicMissingHosts(missing))
+    if (own === undefined) {
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      })
+    }
+    await response.body?.cancel()
+    const message = redactMessage(own, { hosts })
+    return errorResponse(response.status, message, headers)
   }
 
   /** Writes the request's audit line. */

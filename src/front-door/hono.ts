@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { errorResponse } from '../docker/errors.ts'
-import type { ServeEnv } from '../runtime/types.ts'
+import type { Observers } from '../observe/observer.ts'
+import { currentScope, hostsOf, newScope, runInScope } from '../observe/scope.ts'
+import type { ServeEnv, SpliceClosed, UpgradedConnection } from '../runtime/types.ts'
 import { type DoorRoute, FrontDoor, type Passage } from './door.ts'
 import { splitTarget } from './target.ts'
 
@@ -12,11 +14,14 @@ export type HostAddresses = () => readonly { name: string; address: string }[]
 
 /**
  * The door's Hono middleware: admits each request (target, browser marks, identity) before any
- * route runs, answers refusals the way dockerd would, and writes the audit line when it is done.
+ * route runs, answers refusals the way dockerd would, keeps addresses and exception text out of the
+ * answers of callers who are not admins, and writes the audit line (with the hosts the request went
+ * to, noted in the request scope) when it is done.
  */
 export function doorMiddleware(
   door: FrontDoor,
   hosts: HostAddresses,
+  observers: Observers,
 ): MiddlewareHandler<{ Bindings: ServeEnv }> {
   return async (c, next) => {
     const client = c.env?.client ?? {}
@@ -42,8 +47,44 @@ export function doorMiddleware(
       c.res = errorResponse(status, message)
       return
     }
-    await next()
+    // The hosts a request went to are noted in its scope: one is made for the audit line if nobody observes.
+    const scope = currentScope() ?? (door.options.audit ? newScope(observers) : undefined)
+    if (scope) scope.identity = passage.identity.name
+    try {
+      await (scope ? runInScope(scope, next) : next())
+    } finally {
+      // A hijack slot is freed when its splice ends; a request that never spliced frees it now.
+      if (!passage.spliced) passage.releaseHijack?.()
+    }
+    if (scope) passage.hosts.push(...hostsOf(scope))
+    const answer = await door.publicAnswer(c.res, passage, hosts())
+    if (answer !== c.res) {
+      c.res = undefined
+      c.res = answer
+    }
     door.record(passage, { route: `${c.req.method} ${below}`, decision: passage.decision }, c.res.status)
+  }
+}
+
+/**
+ * Holds one of the identity's live hijack slots for an Upgrade request on a hijack route: refused
+ * with 429 at the cap; freed when the spliced connection closes (or, unspliced, when the request ends).
+ */
+function holdHijack(door: FrontDoor, c: Context<{ Bindings: ServeEnv }>, passage: Passage): void {
+  const capability = c.env?.hijack
+  if (!capability || !c.req.raw.headers.has('upgrade')) return
+  const release = door.holdHijack(passage)
+  c.env = {
+    ...c.env,
+    hijack: {
+      splice(upstream: UpgradedConnection, closed?: SpliceClosed) {
+        passage.spliced = true
+        return capability.splice(upstream, (bytesIn, bytesOut) => {
+          release()
+          closed?.(bytesIn, bytesOut)
+        })
+      },
+    },
   }
 }
 
@@ -51,7 +92,11 @@ export function doorMiddleware(
  * The door's checks for a matched route (policy, upgrade rules, content type, body). The body it had
  * to read goes on canonical: the request is re-made with it, so handlers read what was judged.
  */
-export async function guard(door: FrontDoor, c: Context, route: DoorRoute): Promise<void> {
+export async function guard(
+  door: FrontDoor,
+  c: Context<{ Bindings: ServeEnv }>,
+  route: DoorRoute,
+): Promise<void> {
   const passage = passages.get(c)
   if (!passage) return // served without the door's middleware (never, from createFlocker)
   try {
@@ -62,6 +107,7 @@ export async function guard(door: FrontDoor, c: Context, route: DoorRoute): Prom
       params: c.req.param() as Record<string, string>,
       query: new URL(raw.url).searchParams,
     })
+    if (route.hijacked) holdHijack(door, c, passage)
     if (bytes) {
       const headers = new Headers(raw.headers)
       headers.set('content-length', String(bytes.byteLength))

@@ -27,3 +27,21 @@ export function internalErrorMessage(requestId?: string): string {
     ? `flocker: internal error (request ${requestId}; the log has the detail)`
     : 'flocker: internal error (the log has the detail)'
 }
+
+/** Thrown by user code on purpose (`throw new Error('...')` in a hook): no subclass, no errno code. */
+export function isPlainError(error: unknown): boolean {
+  return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype && !('code' in error)
+}
+
+/** The header a merged view sets when a host's share is missing (routes/missing-hosts.ts). */
+export const MISSING_HOSTS = 'X-Flocker-Missing-Hosts'
+
+/** `node2 (connect ECONNREFUSED 10.0.0.2:2375); node3 (unhealthy: ...)` -> `node2 (no answer); node3 (unhealthy)`. */
+export function publicMissingHosts(header: string): string {
+  return header.split(/; (?=[^\s;()]+ \()/).map((part) => {
+    const open = part.indexOf(' (')
+    if (open < 0) return part
+    const name = part.slice(0, open)
+    return `${name} (${part.slice(open + 2).startsWith('unhealthy') ? 'unhealthy' : 'no answer'})`
+  }).join('; ')
+}

@@ -23,13 +23,15 @@ const ANY_VERSION = /^\/v[0-9.]+(?=\/|$)/
 const CONTROL = /[\u0000-\u001f\u007f]/
 /**
  * Where a name parameter may hold an encoded `/`: image references (`{name*}`, any segment after
- * the first) and a container's Swarm-style `host/name` (the `{id}` segment).
+ * the first) and the Swarm-style `host/name` of a container, network or volume (the `{id}` segment).
  */
 const NAME_ZONES: Readonly<Record<string, (index: number) => boolean>> = {
   images: (index) => index > 0,
   distribution: (index) => index > 0,
   plugins: (index) => index > 0,
   containers: (index) => index === 1,
+  networks: (index) => index === 1,
+  volumes: (index) => index === 1,
 }
 
 /** Checks a path (below any mount prefix) and its query; throws a Docker-style 400/404 when refused. */

@@ -13,6 +13,9 @@ const placements = log('placement')
  */
 export function logObserver(options: { readonly requests: boolean }): FlockerObserver {
   return {
+    get requests(): 'all' | 'errors' {
+      return options.requests ? 'all' : 'errors'
+    },
     request(record) {
       if (!options.requests && record.status < 500) return
       const line = '{method} {path} {status} {durationMs}ms id={id} client={client} identity={identity} ' +

@@ -1,7 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { ClientConnection, HijackCapability, UpgradedConnection } from '../runtime/types.ts'
+import type {
+  ClientConnection,
+  HijackCapability,
+  SpliceClosed,
+  UpgradedConnection,
+} from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
-import { hostsOf, type RequestScope, runInScope } from './scope.ts'
+import { hostsOf, newScope, type RequestScope, runInScope } from './scope.ts'
 
 export const REQUEST_ID_HEADER = 'X-Request-Id'
 /** Set by merged views on an answer that lacks a host: `node2 (reason); node3 (reason)`. */
@@ -16,29 +21,30 @@ interface ObservedEnv {
   readonly identity?: string
 }
 
+/** Answers of known length up to this size are told when handed over, with that length (see below). */
+const SMALL_ANSWER = 256 * 1024
+
 /**
  * Measures every request for the observers: a request ID (sent back as `X-Request-Id`), the route and
  * the hosts it went to (noted by the app and the hosts through the request scope), bytes each way and
  * the time until the last byte of the answer. Hijacked requests are told at open and at close.
- * Does nothing while nobody observes.
+ *
+ * What it costs follows what is watched: nothing while nobody watches requests; with observers of
+ * failures only (the access log without `--log-requests`), an ID and a record for answers of 500 and
+ * up. A small answer of known length (an inspect, a list: most requests) keeps its body as it is, so
+ * the server's buffered path writes it in one go; it is told at once with its length. Only a stream
+ * is wrapped to count its bytes and tell when it ends.
  */
 export function observeRequests(observers: Observers): MiddlewareHandler {
   return async (c, next) => {
-    if (!observers.active) return next()
+    const interest = observers.requestInterest
+    if (interest === 'none') return next()
     const env = (c.env ?? {}) as ObservedEnv
-    const scope: RequestScope = {
-      id: crypto.randomUUID(),
-      observers,
-      hosts: [],
-      asked: [],
-      route: null,
-      kind: 'unknown',
-      identity: env.identity,
-    }
+    const scope: RequestScope = { ...newScope(observers), identity: env.identity }
     const started = new Date()
     const clock = performance.now()
     const client = clientText(env.client)
-    if (env.hijack) c.env = { ...env, hijack: watchHijack(env.hijack, scope, client) }
+    if (env.hijack && interest === 'all') c.env = { ...env, hijack: watchHijack(env.hijack, scope, client) }
     await runInScope(scope, next)
     const response = c.res
     const record = (status: number, bytesOut: number, aborted = false) =>
@@ -71,8 +77,35 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
         observers.viewMissingHost({ route: scope.route ?? 'unknown', host: host!, reason: reason! })
       }
     }
+    const length = smallLength(response)
+    if (length !== undefined || interest === 'errors') {
+      tagInPlace(c, response, scope.id)
+      if (interest === 'all' || response.status >= 500) record(response.status, length ?? 0)
+      return
+    }
     c.res = undefined
     c.res = withRequestId(response, scope.id, (bytes, aborted) => record(response.status, bytes, aborted))
+  }
+}
+
+/** The body's length when the answer says it and it is small, or has no body by its status. */
+function smallLength(response: Response): number | undefined {
+  if (response.status === 204 || response.status === 304) return 0
+  const header = response.headers.get('content-length')
+  if (header === null) return undefined
+  const bytes = Number(header)
+  return Number.isInteger(bytes) && bytes >= 0 && bytes <= SMALL_ANSWER ? bytes : undefined
+}
+
+/** Adds the ID header to the answer itself (a fetched answer's headers are immutable: then a copy). */
+function tagInPlace(c: Context, response: Response, id: string): void {
+  try {
+    response.headers.set(REQUEST_ID_HEADER, id)
+  } catch {
+    const headers = new Headers(response.headers)
+    headers.set(REQUEST_ID_HEADER, id)
+    c.res = undefined
+    c.res = new Response(response.body, { status: response.status, statusText: response.statusText, headers })
   }
 }
 
@@ -81,13 +114,15 @@ const spliced = new WeakSet<RequestScope>()
 
 function watchHijack(capability: HijackCapability, scope: RequestScope, client?: string): HijackCapability {
   return {
-    splice(upstream: UpgradedConnection) {
+    splice(upstream: UpgradedConnection, closed?: SpliceClosed) {
       spliced.add(scope)
       const record = { requestId: scope.id, route: scope.route, host: scope.hosts.at(-1) ?? '', client }
       scope.observers.hijackOpen(record)
       const opened = performance.now()
-      const onClose = (bytesIn: number, bytesOut: number) =>
+      const onClose = (bytesIn: number, bytesOut: number) => {
         scope.observers.hijackClose({ ...record, bytesIn, bytesOut, durationMs: performance.now() - opened })
+        closed?.(bytesIn, bytesOut)
+      }
       return capability.splice(upstream, onClose)
     },
   }

@@ -91,6 +91,12 @@ export interface ViewMissingHost {
 }
 
 export interface FlockerObserver {
+  /**
+   * Which requests this observer needs: `errors` (only `request` records of answers of 500 and up,
+   * no hijacked streams: the access log without `--log-requests`) lets flocker skip counting every
+   * answer's bytes. Default `all`. Read at each request, so it may change while running.
+   */
+  readonly requests?: 'all' | 'errors'
   request?(record: RequestRecord): void
   hijackOpen?(record: HijackRecord): void
   hijackClose?(record: HijackClosed): void
@@ -102,14 +108,32 @@ export interface FlockerObserver {
   cache?(cache: string, hit: boolean): void
 }
 
-type EventName = keyof FlockerObserver
+type EventName = Exclude<keyof FlockerObserver, 'requests'>
+
+/** How closely requests are followed: not at all, only to tell answers of 500 and up, or each one. */
+export type RequestInterest = 'none' | 'errors' | 'all'
 
 /** Many observers behind one: what the app emits to. `active` is false while nobody listens. */
-export class Observers implements Required<FlockerObserver> {
+export class Observers implements Required<Omit<FlockerObserver, 'requests'>> {
   #observers = new Set<FlockerObserver>()
 
   get active(): boolean {
     return this.#observers.size > 0
+  }
+
+  /**
+   * What the request middleware must do for the observers there are now: `all` when any of them
+   * watches every request, hijacked stream or cache lookup; `errors` when they want failures only.
+   */
+  get requestInterest(): RequestInterest {
+    let interest: RequestInterest = 'none'
+    for (const observer of this.#observers) {
+      if (observer.cache) return 'all'
+      if (!observer.request && !observer.hijackOpen && !observer.hijackClose) continue
+      if ((observer.requests ?? 'all') === 'all') return 'all'
+      if (observer.request) interest = 'errors'
+    }
+    return interest
   }
 
   /** Adds an observer; returns the function that removes it. */

@@ -24,6 +24,11 @@ export interface RequestScope {
 
 const storage = new AsyncLocalStorage<RequestScope>()
 
+/** A fresh scope, for a request nobody observes but whose hosts someone needs (the audit line). */
+export function newScope(observers: Observers): RequestScope {
+  return { id: crypto.randomUUID(), observers, hosts: [], asked: [], route: null, kind: 'unknown' }
+}
+
 export function runInScope<T>(scope: RequestScope, work: () => T): T {
   return storage.run(scope, work)
 }

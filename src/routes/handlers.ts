@@ -2,6 +2,7 @@ import type { Handler } from './context.ts'
 import { anyHost } from './kinds/any-host.ts'
 import { everyHost } from './kinds/every-host.ts'
 import { hijacked } from './kinds/hijacked.ts'
+import { hostNamed } from './kinds/host-named.ts'
 import { merged } from './kinds/merged.ts'
 import { refused } from './kinds/refused.ts'
 import { routed } from './kinds/routed.ts'
@@ -41,6 +42,8 @@ function behaviourHandler(route: Route): Handler {
       return everyHost(behaviour.merge, behaviour.targets)
     case 'any-host':
       return anyHost()
+    case 'host-named':
+      return hostNamed(behaviour.what)
     case 'refused':
       return refused(behaviour.status, behaviour.message)
   }

@@ -18,6 +18,8 @@
  * - scheduled   a new object: the scheduler picks the host (container create, build)
  * - every-host  sent to every usable host (or, for pulls, the hosts placement picks), answers merged
  * - any-host    any one usable host can answer (registry search, distribution inspect, login)
+ * - host-named  a new network or volume: on the host its name names (`node2/x`, `x@node2`), else a
+ *               network on every usable host and a volume on one
  * - refused     not available through flocker, with the engine-style reason
  */
 
@@ -68,6 +70,7 @@ export type Behaviour =
   | { readonly kind: 'scheduled'; readonly what: 'create' | 'build' }
   | { readonly kind: 'every-host'; readonly merge: EveryHostMerge; readonly targets: EveryHostTargets }
   | { readonly kind: 'any-host' }
+  | { readonly kind: 'host-named'; readonly what: 'network' | 'volume' }
   | { readonly kind: 'refused'; readonly status: number; readonly message: string }
 
 /** Where the reference to the owned object is: a path parameter, or a query parameter. */
@@ -94,6 +97,7 @@ const everyHost = (merge: EveryHostMerge, targets: EveryHostTargets = 'usable'):
   targets,
 })
 const anyHost: Behaviour = { kind: 'any-host' }
+const hostNamed = (what: 'network' | 'volume'): Behaviour => ({ kind: 'host-named', what })
 const refused = (status: number, message: string): Behaviour => ({ kind: 'refused', status, message })
 
 /** What a standalone dockerd answers to swarm-mode calls; swarm tooling already expects it. */
@@ -176,7 +180,7 @@ export const routes: readonly Route[] = [
 
   // networks
   r('GET', '/networks', merged('networks')),
-  r('POST', '/networks/create', everyHost('first')),
+  r('POST', '/networks/create', hostNamed('network')),
   r('POST', '/networks/prune', everyHost('prune')),
   r('GET', '/networks/{id}', routed('network')),
   r('DELETE', '/networks/{id}', routed('network', 'every-holder')),
@@ -185,7 +189,7 @@ export const routes: readonly Route[] = [
 
   // volumes
   r('GET', '/volumes', merged('volumes')),
-  r('POST', '/volumes/create', anyHost),
+  r('POST', '/volumes/create', hostNamed('volume')),
   r('POST', '/volumes/prune', everyHost('prune')),
   r('GET', '/volumes/{name}', routed('volume', 'plain', { param: 'name' })),
   r('DELETE', '/volumes/{name}', routed('volume', 'plain', { param: 'name' })),

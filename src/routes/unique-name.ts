@@ -23,9 +23,14 @@ export async function refuseTakenName(flock: Flock, name: string, tenant: string
   if (!holder) return
   const config = holder.body?.Config as { Labels?: unknown } | undefined
   if (tenant !== undefined && !ownedBy(config?.Labels, tenant)) throw nameTaken(bare)
-  throw conflict(
+  const message = (host: string) =>
     `Conflict. The container name "/${bare}" is already in use by container "${holder.id}" on host ` +
-      `${holder.host.name} (${holder.host.address}). You have to remove (or rename) that container to be able to reuse that name.`,
+    `${host}. You have to remove (or rename) that container to be able to reuse that name.`
+  // The original flocker's message names the holder's address; callers who are not admins get its name.
+  throw new DockerError(
+    409,
+    message(`${holder.host.name} (${holder.host.address})`),
+    message(holder.host.name),
   )
 }
 

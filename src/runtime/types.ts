@@ -45,7 +45,8 @@ export interface HijackCapability {
    * The order is kept for this request (not on the Response, which middleware may replace): the
    * returned placeholder may be wrapped or re-created on its way out. If the app finally answers
    * with an error status instead, or the client is gone, the engine connection is closed.
-   * `onClose` is told the bytes each way (client to engine, engine to client) once both ends closed.
+   * `onClose` is told the bytes each way (client to engine, engine to client) once both ends closed,
+   * or (0, 0) when the order is not carried out (an error answer instead, the client gone).
    */
   splice(upstream: UpgradedConnection, onClose?: SpliceClosed): Response
 }
@@ -69,6 +70,12 @@ export interface ListenOptions {
   readonly maxConnections?: number
   /** An Upgrade request's body at most (exec start sends a few bytes): more is refused unread. */
   readonly maxUpgradeBody?: number
+  /**
+   * How long a request's head may take to arrive, and an Upgrade request's small body (ms, default
+   * 60 s): a slow-loris client is closed. Bodies of plain requests are the app's (the front door's
+   * idle timeout for JSON; streams have none).
+   */
+  readonly headTimeout?: number
   readonly onListen?: (address: string) => void
   readonly onError?: (error: unknown) => void
 }

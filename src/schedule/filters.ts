@@ -5,6 +5,8 @@ import {
   type ContainerSummary,
   findImage,
   hasImage,
+  hasNetwork,
+  hasVolume,
   type HostState,
   isLive,
   portsClash,
@@ -147,11 +149,34 @@ const imageById: Filter = {
   },
 }
 
+/**
+ * Named volumes and user-defined networks are host-local: a container that mounts a volume or joins a
+ * network that some host has goes to a host that has it (else its engine would make a new, empty volume,
+ * or answer that the network is not found). One that no host has yet is the engine's to make or refuse.
+ */
+const localObjects = (
+  name: string,
+  wanted: (request: PlacementRequest) => readonly string[],
+  has: (state: HostState, ref: string) => boolean,
+  noun: string,
+): Filter => ({
+  name,
+  reject(request, state, all) {
+    const missing = wanted(request).filter((ref) => !has(state, ref) && all.some((other) => has(other, ref)))
+    return missing.length ? `does not have ${noun} ${missing.join(', ')}` : null
+  },
+})
+
+const volumes = localObjects('volumes', (request) => request.volumes, hasVolume, 'volume')
+const networks = localObjects('networks', (request) => request.networks, hasNetwork, 'network')
+
 /** The hard filters, in the order their eliminations are reported. */
 export const FILTERS: readonly Filter[] = [
   expressionFilter('constraint'),
   expressionFilter('affinity'),
   dependencies,
+  volumes,
+  networks,
   imageById,
   ports,
   resources,
@@ -160,13 +185,6 @@ export const FILTERS: readonly Filter[] = [
 const softExpressions: Preference = {
   name: 'soft rules',
   prefers: (request, state) => request.expressions.every((e) => !e.soft || satisfies(e, state)),
-}
-
-/** A container goes where its named volumes already are (else the engine would make new, empty ones). */
-const volumesPresent: Preference = {
-  name: 'volumes present',
-  prefers: (request, state) =>
-    request.volumes.every((volume) => state.volumes.some((v) => v.name === volume)),
 }
 
 /**
@@ -208,7 +226,41 @@ const cachePresent: Preference = {
 export const PREFERENCES: readonly Preference[] = [
   softExpressions,
   cachePresent,
-  volumesPresent,
   composeProject,
   localImage,
 ]
+
+/**
+ * What pins a container to the hosts that hold it: the containers it depends on, the volumes it mounts
+ * and the networks it joins, each with the hosts that have it (those no host has pin nothing).
+ */
+function pinsOf(
+  request: PlacementRequest,
+  all: readonly HostState[],
+): { what: string; hosts: HostState[] }[] {
+  const pins = [
+    ...request.dependencies.map((ref) => ({
+      what: `container ${ref}`,
+      has: (s: HostState) => holdsContainer(s, ref),
+    })),
+    ...request.volumes.map((ref) => ({ what: `volume ${ref}`, has: (s: HostState) => hasVolume(s, ref) })),
+    ...request.networks.map((ref) => ({ what: `network ${ref}`, has: (s: HostState) => hasNetwork(s, ref) })),
+  ]
+  return pins.map(({ what, has }) => ({ what, hosts: all.filter(has) })).filter((pin) => pin.hosts.length)
+}
+
+/**
+ * Why a container can go nowhere because what it needs is spread over several hosts (`--link a --link
+ * b` with a and b on different hosts, a volume on one host and a network on another), or null. One
+ * engine holds everything; a flock cannot share a container, volume or network between hosts, so the
+ * client is told which of them is where instead of a list of hosts that each lack something.
+ */
+export function splitPins(request: PlacementRequest, all: readonly HostState[]): string | null {
+  const pins = pinsOf(request, all)
+  if (pins.length < 2) return null
+  const together = all.filter((state) => pins.every((pin) => pin.hosts.includes(state)))
+  if (together.length) return null
+  const where = pins.map((pin) => `${pin.what} (on ${pin.hosts.map((s) => s.host.name).join(', ')})`)
+  return `no one host holds ${where.join(', ')}: a container can only use containers, volumes and ` +
+    `networks of its own host; create them on one host (name it as HOST/NAME, or -e constraint:node==HOST)`
+}

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import { normalizeImageRef } from '../docker/image-ref.ts'
 import type { Host } from '../flock/host.ts'
 import type { PlacementRequest } from './request.ts'
@@ -7,6 +8,8 @@ import type { ContainerSummary } from './state.ts'
 export const PENDING_IMAGE_TTL = 10 * 60_000
 /** How long an answered placement is kept for reads of host state that began before it was answered. */
 const RECENT_PLACEMENTS = 60_000
+/** Images awaited at most (clients choose the names): beyond, the least recently awaited go. */
+const MAX_PENDING_IMAGES = 10_000
 
 /**
  * What the scheduler remembers between requests of one flock: placements whose create is still on
@@ -16,7 +19,7 @@ const RECENT_PLACEMENTS = 60_000
  */
 export class PlacementMemory {
   #placed = new Set<{ host: Host; container: ContainerSummary; answeredAt?: number }>()
-  #pendingImages = new Map<string, { host: Host; expires: number }>()
+  #pendingImages = new LRUCache<string, { host: Host; expires: number }>({ max: MAX_PENDING_IMAGES })
 
   /** Records a placement; `done` is called when the engine answered the create. */
   placed(host: Host, request: PlacementRequest): () => void {

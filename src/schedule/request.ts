@@ -1,5 +1,6 @@
 import type { ContainerCreateBody } from '../docker/schemas.ts'
 import { type Expression, expressionsFromLabels, splitEnv } from './expressions.ts'
+import { takeHostRefs } from './host-refs.ts'
 import { type HostResources, resourcesOf } from './state.ts'
 
 /** What the scheduler places: everything the filters look at, read once from the request. */
@@ -13,6 +14,8 @@ export interface PlacementRequest {
   readonly dependencies: readonly string[]
   /** Named volumes it mounts (not bind mounts). */
   readonly volumes: readonly string[]
+  /** User-defined networks it joins (by name or ID; not `bridge`, `host`, `none`, `container:x`). */
+  readonly networks: readonly string[]
   /** Images it should find where it runs besides its own (a build's `cache_from`). */
   readonly cacheImages?: readonly string[]
   readonly resources: HostResources
@@ -28,18 +31,21 @@ export const COMPOSE_PROJECT = 'com.docker.compose.project'
  */
 export function createRequest(
   name: string | undefined,
-  body: ContainerCreateBody,
+  clientBody: ContainerCreateBody,
+  isHost: (name: string) => boolean = () => false,
 ): { request: PlacementRequest; body: ContainerCreateBody } {
+  const { body, expressions: pinned } = takeHostRefs(clientBody, isHost)
   const { expressions, env } = splitEnv(body.Env)
   const hostConfig = body.HostConfig ?? {}
   const request: PlacementRequest = {
     kind: 'create',
     name,
     image: body.Image,
-    expressions: [...expressions, ...expressionsFromLabels(body.Labels)],
+    expressions: [...expressions, ...expressionsFromLabels(body.Labels), ...pinned],
     labels: body.Labels ?? {},
     dependencies: dependenciesOf(hostConfig),
     volumes: namedVolumesOf(hostConfig),
+    networks: networksOf(hostConfig, body.NetworkingConfig),
     resources: resourcesOf(hostConfig),
   }
   const cleaned = expressions.length ? { ...body, Env: env } : body
@@ -51,6 +57,7 @@ export function buildRequest(
   image: string | undefined,
   expressions: Expression[],
   cacheImages: readonly string[] = [],
+  networkMode?: string,
 ): PlacementRequest {
   return {
     kind: 'build',
@@ -60,6 +67,8 @@ export function buildRequest(
     labels: {},
     dependencies: [],
     volumes: [],
+    // `networkmode` naming a user-defined network (often by the ID of one host's copy) pins the build.
+    networks: networkMode ? networksOf({ NetworkMode: networkMode }, null) : [],
     resources: { memory: 0, cpus: 0, hostPorts: [] },
   }
 }
@@ -86,6 +95,19 @@ export function namedVolumesOf(hostConfig: Record<string, unknown>): string[] {
     if (mount?.Type === 'volume' && mount.Source) out.push(String(mount.Source))
   }
   return [...new Set(out)]
+}
+
+/** Every engine's own networks: each host has them, so they pin nothing. */
+const BUILT_IN_NETWORKS = new Set(['', 'default', 'bridge', 'host', 'none'])
+
+/** The networks a create joins: its NetworkMode and the keys of NetworkingConfig.EndpointsConfig. */
+export function networksOf(hostConfig: Record<string, unknown>, networking: unknown): string[] {
+  const out: string[] = []
+  const mode = hostConfig.NetworkMode
+  if (typeof mode === 'string' && !mode.startsWith('container:')) out.push(mode)
+  const endpoints = (networking as { EndpointsConfig?: unknown } | null | undefined)?.EndpointsConfig
+  if (endpoints && typeof endpoints === 'object') out.push(...Object.keys(endpoints))
+  return [...new Set(out.filter((name) => !BUILT_IN_NETWORKS.has(name)))]
 }
 
 /** A field that should hold a list; anything else (absent, null, a wrong type) is an empty one. */

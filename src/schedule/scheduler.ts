@@ -1,9 +1,9 @@
-import { DockerError, errorText, unavailable } from '../docker/errors.ts'
+import { badRequest, DockerError, errorText, unavailable } from '../docker/errors.ts'
 import type { Observers, PlacementRecord } from '../observe/observer.ts'
 import type { Host } from '../flock/host.ts'
 import type { Flock } from '../flock/flock.ts'
 import type { FlockerHooks } from '../hooks.ts'
-import { FILTERS, PREFERENCES } from './filters.ts'
+import { FILTERS, PREFERENCES, splitPins } from './filters.ts'
 import type { PlacementMemory } from './memory.ts'
 import type { PlacementRequest } from './request.ts'
 import { type ContainerSummary, type HostState, readResources, readStates } from './state.ts'
@@ -237,6 +237,11 @@ export function choose(
   strategy: StrategyName,
   eliminated: string[] = [],
 ): HostState {
+  const split = splitPins(request, states)
+  if (split) {
+    const what = request.kind === 'build' ? 'this build' : `container ${request.name ?? ''}`.trim()
+    throw badRequest(`flocker: cannot place ${what}: ${split}`)
+  }
   let candidates = [...states]
   for (const filter of FILTERS) {
     const kept: HostState[] = []

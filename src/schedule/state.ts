@@ -4,10 +4,12 @@ import type {
   ContainerInspectJson,
   ContainerSummaryJson,
   ImageSummaryJson,
+  LabelledJson,
   VolumeListJson,
 } from '../docker/types.ts'
 import { askAll } from '../flock/ask-all.ts'
 import type { Host } from '../flock/host.ts'
+import { rememberContainers } from '../flock/last-seen.ts'
 
 /** A container as the scheduler sees it (from /containers/json, and /json when resources matter). */
 export interface ContainerSummary {
@@ -35,6 +37,8 @@ export interface HostState {
   readonly images: StoredImage[]
   /** The volumes on the host, with their labels (compose marks its project on them). */
   readonly volumes: readonly { readonly name: string; readonly labels: Readonly<Record<string, string>> }[]
+  /** The networks on the host (each host's copy of a network has an ID of its own). */
+  readonly networks: readonly { readonly name: string; readonly id: string }[]
 }
 
 /** An image on a host; `digests` (RepoDigests) are set when it came from or went to a registry. */
@@ -56,11 +60,15 @@ export async function readStates(
   timeout: number,
 ): Promise<{ states: HostState[]; unanswered: Unanswered[] }> {
   const answers = await askAll(hosts, async (host, signal) => {
-    const [containers, images, volumes] = await Promise.all([
+    const [containers, images, volumes, networks] = await Promise.all([
       host.json<ContainerSummaryJson[]>('/containers/json?all=1', { signal }),
       host.json<ImageSummaryJson[]>('/images/json', { signal }),
       host.json<VolumeListJson>('/volumes', { signal }),
+      // Networks pin only containers that join a user-defined one: a host that cannot list them
+      // (an engine without networking) is still a place for the rest.
+      host.json<LabelledJson[]>('/networks', { signal }).catch(() => []),
     ])
+    rememberContainers(host, containers)
     return {
       host,
       containers: containers.map(toSummary),
@@ -73,6 +81,7 @@ export async function readStates(
         name: String(volume.Name),
         labels: volume.Labels ?? {},
       })),
+      networks: (networks ?? []).map((network) => ({ name: String(network.Name), id: String(network.Id) })),
     }
   }, timeout)
   const states: HostState[] = []
@@ -198,3 +207,19 @@ export function findImage(state: HostState, ref: string): StoredImage | undefine
     image.tags.some((tag) => normalizeImageRef(tag) === wanted) || matchesImageId(image.id, ref)
   )
 }
+
+/** Whether the host has the network, by name, full ID or an ID prefix a short ID long. */
+export function hasNetwork(state: HostState, ref: string): boolean {
+  return state.networks.some((network) =>
+    network.name === ref || network.id === ref ||
+    (ref.length >= SHORT_NETWORK_ID && network.id.startsWith(ref))
+  )
+}
+
+/** Whether the host has the named volume. */
+export function hasVolume(state: HostState, name: string): boolean {
+  return state.volumes.some((volume) => volume.name === name)
+}
+
+/** `docker network ls` shows 12 characters of an ID; shorter prefixes could be names of other networks. */
+const SHORT_NETWORK_ID = 12

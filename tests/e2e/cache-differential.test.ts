@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { dockerOk, IMAGE, NET } from '../support/docker.ts'
+import { docker, dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
 
 const engines = enginesForFile(3)
@@ -84,16 +84,28 @@ describe('the list cache answers as the engines do', () => {
     return text ? JSON.parse(text) : null
   }
 
-  /** Every query: the cached answer equals a live one taken just before or just after it. */
+  /**
+   * Every query: the cached answer equals a live one taken just before or just after it. On a loaded
+   * machine the three answers can be seconds apart ("Exited (3) 7 seconds ago" between 6 and 8): such
+   * a bracket is taken again, up to three times.
+   */
   const same = async (step: string) => {
     for (const query of QUERIES) {
-      const before = await get(live, query)
-      const answer = await get(cached, query)
-      const afterwards = await get(live, query)
-      try {
-        assert.deepEqual(answer, before)
-      } catch {
-        assert.deepEqual(answer, afterwards, `${step}: ${query || '(no query)'}`)
+      for (let attempt = 1;; attempt++) {
+        const before = await get(live, query)
+        const answer = await get(cached, query)
+        const afterwards = await get(live, query)
+        try {
+          assert.deepEqual(answer, before)
+        } catch {
+          try {
+            assert.deepEqual(answer, afterwards, `${step}: ${query || '(no query)'}`)
+          } catch (error) {
+            if (attempt < 3 && JSON.stringify(before) !== JSON.stringify(afterwards)) continue
+            throw error
+          }
+        }
+        break
       }
     }
   }
@@ -169,11 +181,7 @@ describe('the list cache answers as the engines do', () => {
     await eventually(() => same('healthy'))
   })
 
-  // Known to fail (why the cache is off by default): dockerd sends a network connect event before the
-  // list shows the new network, and nothing follows it; the cache keeps the row as it was.
-  test('changes made on an engine directly show within the event delay', {
-    todo: 'a network connect made on the engine is not seen: the event comes before the list changes',
-  }, async () => {
+  test('changes made on an engine directly show within the event delay', async () => {
     await dockerOk(url(0), [
       'run',
       '-d',
@@ -192,13 +200,21 @@ describe('the list cache answers as the engines do', () => {
     // (A container on --network none cannot join another network.)
     await dockerOk(url(0), ['network', 'connect', 'cd-net2', `${P}direct`])
     await eventually(() => same('made on engine 1, then connected to a network'))
-    await dockerOk(url(1), ['run', '--name', `${P}direct-exit`, ...NET, IMAGE, 'sh', '-c', 'exit 3'])
+    const exited = await docker(url(1), [
+      'run',
+      '--name',
+      `${P}direct-exit`,
+      ...NET,
+      IMAGE,
+      'sh',
+      '-c',
+      'exit 3',
+    ])
+    assert.equal(exited.code, 3, String(exited.stderr))
     await eventually(() => same('exited on engine 2'))
   })
 
-  test('a host whose event stream is down is answered live, not from a stale cache', {
-    todo: 'fails after the network connect case above has left a stale row',
-  }, async () => {
+  test('a host whose event stream is down is answered live, not from a stale cache', async () => {
     await engines().stop(3)
     await same('engine 3 stopped')
     await engines().start(3)

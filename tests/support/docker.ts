@@ -32,3 +32,9 @@ export async function removeContainers(host: string, prefix: string): Promise<vo
   const ids = listed.out.split('\n').filter(Boolean)
   if (ids.length) await docker(host, ['rm', '-f', ...ids])
 }
+
+/** The names of the containers (all states) whose name contains `filter`, sorted, as `docker ps -a` lists them. */
+export async function containerNames(host: string, filter: string): Promise<string[]> {
+  const out = await dockerOk(host, ['ps', '-a', '--filter', `name=${filter}`, '--format', '{{.Names}}'])
+  return out.split('\n').filter(Boolean).sort()
+}

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 
 /** A request as the fake engine received it. */
 export interface Seen {
@@ -9,6 +10,8 @@ export interface Seen {
 }
 
 export type FakeRoute = (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | void
+/** An Upgrade request (attach, exec start): the handler answers on the raw socket. */
+export type FakeUpgrade = (req: IncomingMessage, socket: Duplex) => void
 
 /**
  * A tiny stand-in for dockerd (unlike fake-engine.ts, not a whole engine) that records what flocker forwards: answers /info and /version for the
@@ -18,6 +21,8 @@ export interface RecordingEngine {
   readonly url: string
   readonly seen: Seen[]
   route(handler: FakeRoute): void
+  /** Answers Upgrade requests (without one, they are dropped). */
+  upgrade(handler: FakeUpgrade): void
   close(): Promise<void>
 }
 
@@ -37,6 +42,16 @@ export async function startRecordingEngine(): Promise<RecordingEngine> {
       res.end(JSON.stringify({ message: 'page not found' }))
     })
   })
+  let upgrade: FakeUpgrade | undefined
+  const upgraded = new Set<Duplex>()
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    upgraded.add(socket)
+    socket.once('close', () => upgraded.delete(socket))
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.alloc(0) })
+    socket.on('error', () => {})
+    if (upgrade) upgrade(req, socket)
+    else socket.destroy()
+  })
   const port = await new Promise<number>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port))
   )
@@ -44,9 +59,11 @@ export async function startRecordingEngine(): Promise<RecordingEngine> {
     url: `tcp://127.0.0.1:${port}`,
     seen,
     route: (handler) => void routes.unshift(handler),
+    upgrade: (handler) => void (upgrade = handler),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()
+        for (const socket of upgraded) socket.destroy()
         server.close(() => resolve())
       }),
   }

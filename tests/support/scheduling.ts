@@ -55,12 +55,20 @@ export function state(
   containers: ContainerSummary[] = [],
   tags: string[] = ['busybox:local'],
   volumes: string[] = [],
+  networks: string[] = [],
 ): HostState {
   const volumeList = volumes.map((name) => ({
     name,
     labels: { 'com.docker.compose.project': name.split('_')[0]! },
   }))
-  return { host, containers, images: [{ id: 'sha256:aaa', tags }], volumes: volumeList }
+  const networkList = networks.map((name) => ({ name, id: `${name}-id-0123456789abcdef` }))
+  return {
+    host,
+    containers,
+    images: [{ id: 'sha256:aaa', tags }],
+    volumes: volumeList,
+    networks: networkList,
+  }
 }
 
 export { GIB }

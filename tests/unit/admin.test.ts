@@ -121,6 +121,16 @@ describe('the admin app and the request observer, on fake engines', () => {
     await app.checkHosts()
   })
 
+  test('web pages cannot read it: a foreign Host (DNS rebinding) or Origin is 403', async () => {
+    const ask = async (headers: Record<string, string>) =>
+      (await admin.fetch(new Request('http://admin/status', { headers }))).status
+    assert.equal(await ask({ host: 'evil.example:9323' }), 403)
+    assert.equal(await ask({ host: '127.0.0.1:9323', origin: 'https://evil.example' }), 403)
+    assert.equal(await ask({ host: '127.0.0.1:9323', 'sec-fetch-site': 'cross-site' }), 403)
+    assert.equal(await ask({ host: '127.0.0.1:9323', 'sec-fetch-site': 'same-origin' }), 200)
+    assert.equal(await ask({ host: 'localhost:9323' }), 200)
+  })
+
   test('the page is one self-contained document; the stream sends status as server-sent events', async () => {
     const page = await (await admin.fetch(new Request('http://admin/'))).text()
     assert.match(page, /<title>flocker<\/title>/)

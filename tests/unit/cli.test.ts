@@ -107,6 +107,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     strategy: 'binpack',
     health: { interval: 1000, failureThreshold: 2, timeout: 500 },
     hostTimeout: 4000,
+    listCache: true,
     shutdownGrace: 3000,
     store: 'redis://127.0.0.1:6379/0',
     admin: 'tcp://127.0.0.1:9323',
@@ -138,6 +139,7 @@ requireNames: true
 strategy: binpack
 health: { interval: 1000, failureThreshold: 2, timeout: 500 }
 hostTimeout: 4000
+listCache: true
 shutdownGrace: 3000
 store: redis://127.0.0.1:6379/0
 admin: tcp://127.0.0.1:9323
@@ -163,6 +165,7 @@ names = "at"
 requireNames = true
 strategy = "binpack"
 hostTimeout = 4000
+listCache = true
 shutdownGrace = 3000
 store = "redis://127.0.0.1:6379/0"
 admin = "tcp://127.0.0.1:9323"

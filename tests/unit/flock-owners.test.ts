@@ -21,3 +21,19 @@ describe('the owner cache', () => {
     assert.equal(cache.size, 0)
   })
 })
+
+describe('the owner cache is bounded', () => {
+  test('past its size the least recently used go; a lookup keeps an entry fresh', () => {
+    const cache = new OwnerCache(3)
+    const host = { name: 'a' } as Host
+    const id = (n: number) => String(n).padStart(64, '0')
+    for (let n = 0; n < 3; n++) cache.remember(id(n), host)
+    assert.ok(cache.lookup(id(0)))
+    cache.remember(id(3), host)
+    assert.equal(cache.size, 3)
+    assert.ok(cache.lookup(id(0)), 'used lately: kept')
+    assert.equal(cache.lookup(id(1)), undefined, 'least recently used: gone')
+    for (let n = 4; n < 10_000; n++) cache.remember(id(n), host)
+    assert.equal(cache.size, 3)
+  })
+})

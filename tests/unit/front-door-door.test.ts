@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DockerError } from '../../src/docker/errors.ts'
+import { DockerError, errorResponse, hostUnreachable } from '../../src/docker/errors.ts'
 import { type DoorRoute, FrontDoor } from '../../src/front-door/door.ts'
 import { hashToken } from '../../src/front-door/tokens.ts'
 
@@ -132,5 +132,56 @@ describe('the front door', async () => {
       door.errorMessage(new Error('connect ECONNREFUSED 10.0.0.1:2375'), passage, hosts).message,
       'flocker: unreachable',
     )
+  })
+})
+
+describe('answers for callers who are not admins', () => {
+  const policyDoor = new FrontDoor({ policy: { identities: { root: { admin: true } } } })
+  const hosts = [{ name: 'node1', address: '10.0.0.1:2375' }]
+
+  test('internal exceptions are not shown; plain errors (hooks) are, without addresses', async () => {
+    const passage = await policyDoor.admit(new Headers({ host: 'localhost' }), '/_ping', '', {})
+    assert.match(
+      policyDoor.errorMessage(
+        new TypeError("Cannot read properties of undefined (reading 'x')"),
+        passage,
+        hosts,
+      )
+        .message,
+      /internal error \(the log has the detail\)/,
+    )
+    const system = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:2375'), { code: 'ECONNREFUSED' })
+    assert.doesNotMatch(policyDoor.errorMessage(system, passage, hosts).message, /ECONN|10\.0/)
+    assert.equal(
+      policyDoor.errorMessage(new Error('names must start with web-'), passage, hosts).message,
+      'flocker: names must start with web-',
+    )
+  })
+
+  test("a DockerError's public message is what they read; handler-built answers too", async () => {
+    const passage = await policyDoor.admit(new Headers({ host: 'localhost' }), '/_ping', '', {})
+    const unreachable = hostUnreachable('node1', new Error('socket hang up'))
+    assert.equal(
+      policyDoor.errorMessage(unreachable, passage, hosts).message,
+      'flocker: host node1 did not answer',
+    )
+    const built = errorResponse(503, 'no host (node1: connect ECONNREFUSED 10.0.0.1:2375)', {
+      'X-Flocker-Missing-Hosts': 'node1 (connect ECONNREFUSED 10.0.0.1:2375); node2 (unhealthy: x)',
+    }, 'no host (node1: unhealthy)')
+    const answer = await policyDoor.publicAnswer(built, passage, hosts)
+    assert.deepEqual(await answer.json(), { message: 'no host (node1: unhealthy)' })
+    assert.equal(answer.headers.get('x-flocker-missing-hosts'), 'node1 (no answer); node2 (unhealthy)')
+    const engine = new Response('{"message":"No such container: web"}', { status: 404 })
+    assert.equal(await policyDoor.publicAnswer(engine, passage, hosts), engine, "an engine's answer passes")
+  })
+
+  test('the hijack cap is per identity and freed by release', async () => {
+    const capped = new FrontDoor({ limits: { hijacksPerIdentity: 1 } })
+    const passage = await capped.admit(new Headers({ host: 'localhost' }), '/_ping', '', {})
+    const release = capped.holdHijack(passage)
+    assert.throws(() => capped.holdHijack(passage), (error: DockerError) => error.status === 429)
+    release()
+    assert.equal(capped.hijacksOf('anonymous'), 0)
+    capped.holdHijack(passage)()
   })
 })

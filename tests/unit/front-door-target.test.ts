@@ -50,12 +50,14 @@ describe('request target', () => {
     ) assert.ok(refused(path), path)
   })
 
-  test('image names may hold an encoded slash; other names may not', () => {
+  test('image names, and host/name of containers, networks and volumes, may hold an encoded slash', () => {
     assert.doesNotThrow(() => checkTarget('/v1.41/images/registry.local%2Fml%2Fx/json'))
     assert.doesNotThrow(() => checkTarget('/images/localhost:5000/a/b/json'))
     assert.ok(refused('/images%2Fcreate'))
     assert.ok(refused('/images/a%2F..%2Fb/json'))
-    assert.ok(refused('/volumes/a%2Fb'))
+    assert.doesNotThrow(() => checkTarget('/volumes/node3%2Fdata'))
+    assert.ok(refused('/volumes/a%2Fb/c'.replace('/c', '%2F..')))
+    assert.ok(refused('/exec/a%2Fb/json'))
   })
 
   test('a query Go would refuse is refused', () => {
@@ -153,9 +155,9 @@ describe('request target, fuzzed', () => {
         // No dot segments or double slashes for mux to clean (a trailing slash aside).
         assert.equal(goClean(decoded), decoded.replace(/\/$/, '') || '/')
         // The segments Hono sees (split on literal slashes) are the segments Go sees, unless an
-        // image name holds an encoded slash.
+        // image name, or a container, network or volume as host/name, holds an encoded slash.
         const honoSegments = raw.split('/').map((s) => decodeURIComponent(s))
-        if (!/^(\/v\d+\.\d+)?\/(images|distribution|containers)\//.test(raw)) {
+        if (!/^(\/v\d+\.\d+)?\/(images|distribution|containers|networks|volumes)\//.test(raw)) {
           assert.deepEqual(decoded.split('/'), honoSegments)
         }
         assert.ok(!decoded.includes('\\') && !decoded.includes(';') && !decoded.includes('\0'))

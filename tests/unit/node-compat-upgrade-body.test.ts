@@ -51,6 +51,15 @@ test('a client that ends before the declared length: what came is the body', asy
   assert.deepEqual(result.surplus, [])
 })
 
+test('a body that trickles in (slow loris) is refused past the timeout and the socket closed', async () => {
+  const { req, socket, raw } = incoming(100)
+  let destroyed = false
+  ;(raw.socket as unknown as { destroy: () => void }).destroy = () => void (destroyed = true)
+  const pending = upgradeRequestBody(req, socket, Buffer.from('{"Det'), 50)
+  await assert.rejects(pending, /did not arrive in time/)
+  assert.ok(destroyed)
+})
+
 test('parseChunked: the empty body docker-modem sends, a split body, and a declared size past the cap', () => {
   const bytes = (text: string) => new TextEncoder().encode(text)
   const empty = parseChunked(bytes('0\r\n\r\nSTREAM'), 4096)

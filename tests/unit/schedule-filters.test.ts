@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { choose } from '../../src/schedule/scheduler.ts'
-import { createRequest } from '../../src/schedule/request.ts'
+import { buildRequest, createRequest } from '../../src/schedule/request.ts'
 import { container, fakeHost, GIB, state } from '../support/scheduling.ts'
 
 const eu = fakeHost('node1', { region: 'eu', disk: 'ssd' })
@@ -80,6 +80,80 @@ describe('affinity and dependency filters', () => {
     assert.equal(
       pick({ HostConfig: { Mounts: [{ Type: 'volume', Source: 'shop_data', Target: '/d' }] } }, states),
       'node3',
+    )
+  })
+
+  test('a volume or network one host has holds the container to it, even when it is fuller', () => {
+    const busy = [container('a'), container('b')]
+    const states = [state(eu), state(us), state(ap, busy, undefined, ['data'], ['backend'])]
+    assert.equal(pick({ HostConfig: { Binds: ['data:/data'] } }, states), 'node3')
+    assert.equal(pick({ HostConfig: { NetworkMode: 'backend' } }, states), 'node3')
+    assert.equal(pick({ NetworkingConfig: { EndpointsConfig: { backend: {} } } }, states), 'node3')
+    assert.equal(pick({ HostConfig: { NetworkMode: 'backend-id-0123' } }, states), 'node3')
+    // Built-in networks and networks no host has yet pin nothing: spread decides.
+    assert.equal(pick({ HostConfig: { NetworkMode: 'bridge' } }, states), 'node1')
+    assert.equal(pick({ HostConfig: { NetworkMode: 'elsewhere' } }, states), 'node1')
+  })
+
+  test("a build whose networkmode names a network one host has (by its copy's ID) runs there", () => {
+    const states = [state(eu), state(us), state(ap, [container('a')], undefined, [], ['front'])]
+    const build = (mode: string) => choose(buildRequest(undefined, [], [], mode), states, 'spread').host.name
+    assert.equal(build('front-id-0123456789abcdef'), 'node3')
+    assert.equal(build('host'), 'node1')
+  })
+
+  test('what a container needs spread over two hosts is refused with 400, saying what is where', () => {
+    const states = [
+      state(eu, [container('a')], undefined, [], ['front']),
+      state(us, [container('b')]),
+      state(ap),
+    ]
+    const split = (body: Record<string, unknown>) =>
+      assert.throws(() => pick(body, states, 'c'), (error: Error & { status?: number }) => {
+        assert.equal(error.status, 400)
+        assert.match(error.message, /cannot place container c: no one host holds/)
+        return true
+      })
+    split({ HostConfig: { Links: ['/a:/c/a', '/b:/c/b'] } })
+    split({ HostConfig: { VolumesFrom: ['a'], Links: ['b:b'] } })
+    assert.throws(
+      () => pick({ HostConfig: { Links: ['b:b'], NetworkMode: 'front' } }, states),
+      /container b \(on node2\), network front \(on node1\)/,
+    )
+    assert.equal(pick({ HostConfig: { Links: ['a:a'], NetworkMode: 'front' } }, states), 'node1')
+  })
+
+  test('containers, volumes and networks named with their host pin the container there, bare to the engine', () => {
+    const isHost = (name: string) => ['node1', 'node2', 'node3'].includes(name)
+    const { request, body } = createRequest('c', {
+      Image: 'busybox:local',
+      HostConfig: {
+        NetworkMode: 'node2/backend',
+        Binds: ['node2/data:/data:ro', '/tmp:/tmp'],
+        VolumesFrom: ['db@node2:ro'],
+        Links: ['/node2/cache:/c/cache'],
+        Mounts: [{ Type: 'volume', Source: 'logs@node2', Target: '/logs' }],
+      },
+      NetworkingConfig: { EndpointsConfig: { 'node2/backend': { Aliases: ['c'] } } },
+    }, isHost)
+    assert.deepEqual(body.HostConfig, {
+      NetworkMode: 'backend',
+      Binds: ['data:/data:ro', '/tmp:/tmp'],
+      VolumesFrom: ['db:ro'],
+      Links: ['cache:/c/cache'],
+      Mounts: [{ Type: 'volume', Source: 'logs', Target: '/logs' }],
+    })
+    assert.deepEqual(body.NetworkingConfig, { EndpointsConfig: { backend: { Aliases: ['c'] } } })
+    const states = [state(eu), state(us, [container('db'), container('cache')]), state(ap)]
+    assert.equal(choose(request, states, 'spread').host.name, 'node2')
+    assert.throws(
+      () => createRequest('c', { HostConfig: { NetworkMode: 'node1/a', Binds: ['node2/v:/v'] } }, isHost),
+      /of one host; this names node2\/v \(node2\), node1\/a \(node1\)/,
+    )
+    // Not a host: the name stands as written.
+    assert.equal(
+      createRequest('c', { HostConfig: { NetworkMode: 'web/x' } }, isHost).body.HostConfig?.NetworkMode,
+      'web/x',
     )
   })
 

@@ -5,7 +5,7 @@ import { fakeHost } from '../support/scheduling.ts'
 
 const ID = 'sha256:' + 'cafe0123456789ab'.padEnd(64, '0')
 const host = {
-  ...{ host: fakeHost('node1'), containers: [], volumes: [] },
+  ...{ host: fakeHost('node1'), containers: [], volumes: [], networks: [] },
   images: [{ id: ID, tags: ['web:1'] }],
 }
 

@@ -208,7 +208,7 @@ async function mergePrune(answers: Answer[]): Promise<Response> {
 }
 
 /** The first host's answer (an error if any host failed); the other answers are drained. */
-async function firstAnswer(answers: Answer[]): Promise<Response> {
+export async function firstAnswer(answers: Answer[]): Promise<Response> {
   const chosen = answers.find((a) => !a.response.ok) ?? answers[0]!
   await Promise.all(answers.filter((a) => a !== chosen).map((a) => a.response.body?.cancel()))
   return chosen.response

@@ -8,10 +8,11 @@ import type {
 import { DockerError } from '../../docker/errors.ts'
 import { readFilters } from '../../docker/filters-json.ts'
 import { askAll, type HostAnswer } from '../../flock/ask-all.ts'
-import { newestFirst, rfc3339Nanos } from '../../flock/created-order.ts'
+import { CreationTimes, newestFirst, rfc3339Nanos } from '../../flock/created-order.ts'
 import { type HostFilters, hostFilters } from '../../flock/host-filters.ts'
 import { HOST_LABEL, withHostLabel } from '../../flock/host-view.ts'
 import type { Host } from '../../flock/host.ts'
+import { containersOfDownHost, rememberContainers } from '../../flock/last-seen.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { missingHostsHeader } from '../missing-hosts.ts'
 import { noHostResponse } from '../no-host.ts'
@@ -51,6 +52,7 @@ export function merged(list: ListKind): Handler {
     )
     if (!answers.some((answer) => answer.ok)) return engineRefusal(answers) ?? noHostResponse(ctx)
     const ok = answers.flatMap((answer) => (answer.ok && filters.keep(answer.host) ? [answer] : []))
+    if (list === 'containers') rememberLists(ok as Answered<ContainerSummaryJson[]>[], filters.query)
     const body = await mergeAnswers(list, ok, ctx, req.url.searchParams, filters)
     return Response.json(body, { headers: missingHostsHeader(answers, ctx.flock) })
   }
@@ -129,6 +131,39 @@ export function mergeNetworks(
   return [...byName.values()]
 }
 
+/** Nanosecond creation times of containers tied within one second across hosts, asked once each. */
+const creationTimes = new CreationTimes()
+
+/** A host's whole list (`all=1`, nothing filtered) is what `ps` shows of it once it is down. */
+function rememberLists(answers: readonly Answered<ContainerSummaryJson[]>[], query: URLSearchParams): void {
+  if (!/^(1|true)$/i.test(query.get('all') ?? '') || query.has('filters') || query.has('limit')) return
+  for (const { host, value } of answers) rememberContainers(host, value)
+}
+
+/**
+ * The last-seen containers of the hosts that did not answer (down, or failing now), for a list a down
+ * host's rows can be judged for without its engine: no engine filters, no since/before, and only the
+ * running ones without `all`.
+ */
+function downHostRows(
+  answers: readonly Answered[],
+  ctx: FlockerContext,
+  search: URLSearchParams,
+  filters: HostFilters,
+): { host: Host; item: ContainerSummaryJson }[] {
+  const query = filters.query
+  if (query.has('filters') || query.has('since') || query.has('before')) return []
+  const all = /^(1|true)$/i.test(search.get('all') ?? '')
+  const answered = new Set(answers.map((answer) => answer.host))
+  return ctx.flock.all
+    .filter((host) => !answered.has(host) && filters.keep(host))
+    .flatMap((host) =>
+      containersOfDownHost(host)
+        .filter((row) => (all || row.State === 'running') && filters.keepNamed(host, row.Names ?? []))
+        .map((item) => ({ host, item }))
+    )
+}
+
 async function mergeContainers(
   answers: readonly Answered<ContainerSummaryJson[]>[],
   ctx: FlockerContext,
@@ -141,12 +176,16 @@ async function mergeContainers(
   const entries = answers.flatMap(({ host, value }) =>
     (value ?? []).filter((c) => filters.keepNamed(host, c.Names ?? [])).map((item) => ({ host, item }))
   )
-  const ordered = await newestFirst(entries, async ({ host, item }) => {
+  const down = downHostRows(answers, ctx, search, filters)
+  const isDown = new Set(down)
+  const ordered = await newestFirst([...entries, ...down], async (entry) => {
+    if (isDown.has(entry)) return undefined
+    const { host, item } = entry
     const inspect = await host.json<{ Created?: string }>(
       `/containers/${encodeURIComponent(String(item.Id))}/json`,
     )
     return rfc3339Nanos(String(inspect.Created ?? ''))
-  })
+  }, creationTimes)
   const all = ordered.map(({ host, item }) => containerRowForFlock(item, host, ctx.options.names))
   const limit = Number(search.get('limit') ?? -1)
   return limit > 0 ? all.slice(0, limit) : all

@@ -55,7 +55,7 @@ async function placeAndCreate(
   const mapped = await mapBody(ctx, name, clientBody)
   // A tenant's create carries its owner label and names only its own containers (after the hook).
   const owned = req.tenant === undefined ? mapped : await ownedCreateBody(ctx.flock, req.tenant, mapped)
-  const { request, body } = createRequest(name, owned)
+  const { request, body } = createRequest(name, owned, (host) => ctx.flock.byName(host) !== undefined)
   const { host, done } = await place(ctx.placement, request)
   try {
     if (req.tenant !== undefined) {
@@ -83,12 +83,14 @@ async function createOn(
   const headers = new Headers(req.headers)
   headers.set('content-type', 'application/json')
   headers.delete('x-registry-auth')
-  const send = () =>
-    host.request('POST', req.upstreamPath('/containers/create'), {
-      headers,
-      body: jsonBytes(body),
-      signal: req.signal,
-    })
+  const send = async () =>
+    await host.whole(
+      await host.request('POST', req.upstreamPath('/containers/create'), {
+        headers,
+        body: jsonBytes(body),
+        signal: req.signal,
+      }),
+    )
   const first = await send()
   const image = body.Image
   if (first.status !== 404 || !image) return settled(ctx, first, image)
@@ -153,7 +155,12 @@ async function build(ctx: FlockerContext, req: DockerRequest): Promise<Response>
   const expressions = [...takeExpressions(query, 'buildargs'), ...takeExpressions(query, 'labels')]
   const session = query.get('session')
   const pinned = session ? sessionPinsOf(ctx.flock).hostOf(session) : undefined
-  const request = buildRequest(query.get('t') ?? undefined, expressions, cacheImages(query))
+  const request = buildRequest(
+    query.get('t') ?? undefined,
+    expressions,
+    cacheImages(query),
+    query.get('networkmode') ?? undefined,
+  )
   // A BuildKit build runs where its session was opened (the session's host was placed like a build).
   const { host, done } = pinned && ctx.flock.usable.includes(pinned)
     ? { host: pinned, done: () => {} }

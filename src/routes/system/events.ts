@@ -8,6 +8,31 @@ import type { DockerRequest } from '../request.ts'
 
 /** How long a follower waits before asking a host that dropped its stream again. */
 const RECONNECT_DELAY = 1_000
+/** Events held for a client that is not reading, before the hosts' streams are paused. */
+const EVENTS_BUFFERED = 64
+
+/** Where followers wait while the client's stream is full; `pull` (the client read) lets them on. */
+class Room {
+  #waiting: (() => void)[] = []
+
+  wait(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve()
+      const done = () => {
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      this.#waiting.push(done)
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  open(): void {
+    const waiting = this.#waiting
+    this.#waiting = []
+    for (const resolve of waiting) resolve()
+  }
+}
 
 /**
  * `docker events` for the flock: one stream merged from every usable host, each event tagged with
@@ -39,14 +64,21 @@ export async function answerEvents(ctx: FlockerContext, req: DockerRequest): Pro
     const abort = new AbortController()
     followers.set(host, abort)
     const signal = AbortSignal.any([stop.signal, abort.signal])
-    void followHost(ctx, host, req, plan, signal, (event) => {
+    void followHost(ctx, host, req, plan, signal, async (event) => {
+      // Backpressure: a client that reads slowly (or never) pauses every host's stream here, so the
+      // engines' sockets fill instead of flocker's memory.
+      while (!signal.aborted && (controller.desiredSize ?? 0) <= 0) await room.wait(signal)
       if (!signal.aborted) controller.enqueue(encodeJsonLine(event))
     }).finally(() => {
       followers.delete(host)
       if (!followers.size && plan.bounded()) finish()
     })
   }
+  const room = new Room()
   const stream = new ReadableStream<Uint8Array>({
+    pull() {
+      room.open()
+    },
     start(c) {
       controller = c
       const listener = ({ added, removed }: { added: Host[]; removed: Host[] }) => {
@@ -63,7 +95,7 @@ export async function answerEvents(ctx: FlockerContext, req: DockerRequest): Pro
       stop.abort()
       unsubscribe()
     },
-  })
+  }, { highWaterMark: EVENTS_BUFFERED })
   req.signal.addEventListener('abort', () => {
     stop.abort()
     unsubscribe()
@@ -139,7 +171,7 @@ async function followHost(
   req: DockerRequest,
   plan: EventsPlan,
   signal: AbortSignal,
-  emit: (event: unknown) => void,
+  emit: (event: unknown) => Promise<void>,
 ): Promise<void> {
   let resumeFrom: bigint | null = null
   let seenAtResume = new Set<string>()
@@ -167,7 +199,7 @@ async function followHost(
             seenAtResume.add(key)
           }
           noteOwner(ctx, host, event)
-          emit(tagEvent(event, host))
+          await emit(tagEvent(event, host))
         }
       } else {
         await response.body?.cancel()

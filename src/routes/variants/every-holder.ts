@@ -1,4 +1,5 @@
 import { locateAll } from '../../flock/locate.ts'
+import { networkCopies } from './network-copies.ts'
 import type { Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
 
@@ -11,12 +12,9 @@ import { fillPath } from '../../docker/path.ts'
 export function everyHolder(kind: 'image' | 'network', template: string): Handler {
   const param = kind === 'image' ? 'name' : 'id'
   return async (ctx, req, params) => {
-    const holders = await locateAll(
-      ctx.flock,
-      kind,
-      params[param]!,
-      kind === 'image' ? undefined : req.tenant,
-    )
+    const holders = kind === 'network'
+      ? await networkCopies(ctx.flock, params[param]!, req.tenant)
+      : await locateAll(ctx.flock, kind, params[param]!, undefined)
     const responses = await Promise.all(holders.map(({ host, id }) => {
       const path = req.upstreamPath(fillPath(template, { ...params, [param]: id }))
       return host.request(req.method, path, { headers: req.headers, signal: req.signal })

@@ -1,21 +1,22 @@
 import { jsonBytes, readJsonBody } from '../../docker/body.ts'
 import { badRequest, notFound } from '../../docker/errors.ts'
 import { NetworkMembershipBody } from '../../docker/schemas.ts'
-import { locate, locateAll } from '../../flock/locate.ts'
+import { locate } from '../../flock/locate.ts'
+import { networkCopies } from './network-copies.ts'
 import type { Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
 
 /**
  * `docker network connect NET CTR` (and disconnect) goes to the container's host, where the network
  * has an ID of its own (networks are created on every host), not to whichever host answers first
- * for the network.
+ * for the network; an ID from another host's copy finds this host's copy by its name.
  */
 export function followsContainer(template: string): Handler {
   return async (ctx, req, params) => {
     const body = await readJsonBody(req.raw, NetworkMembershipBody, { Container: '' })
     if (!body.Container) throw badRequest('flocker: the body must name a Container')
     const container = await locate(ctx.flock, 'container', body.Container, req.tenant)
-    const networks = await locateAll(ctx.flock, 'network', params.id!, req.tenant)
+    const networks = await networkCopies(ctx.flock, params.id!, req.tenant)
     const network = networks.find((holder) => holder.host === container.host)
     if (!network) {
       throw notFound(

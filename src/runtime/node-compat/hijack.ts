@@ -53,6 +53,7 @@ export async function answerUpgrade(
     response = await handler(toRequest(req, body, left.signal), env)
   } catch (error) {
     ;(order as UpgradedSocket | null)?.close()
+    onClose?.(0, 0)
     throw error
   } finally {
     socket.off('close', leave)
@@ -70,7 +71,11 @@ export async function answerUpgrade(
     })
     return
   }
-  upstream?.close()
+  if (upstream) {
+    // Ordered but not carried out: whoever waits for the splice's end (a hijack count) is told now.
+    upstream.close()
+    onClose?.(0, 0)
+  }
   if (!socket.destroyed) await writePlainResponse(socket, response)
 }
 

@@ -31,7 +31,7 @@ function readSmall(res: http.IncomingMessage): Promise<Uint8Array> {
     const chunks: Buffer[] = []
     res.on('data', (chunk: Buffer) => chunks.push(chunk))
     res.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    res.once('error', reject)
+    res.on('error', reject)
     res.once('close', () => {
       if (!res.complete) reject(new Error('upstream connection closed before the end of the body'))
     })
@@ -74,13 +74,22 @@ export class NodeHostClient implements HostClient {
         timeout: 0,
       })
       const finished = this.#started()
-      const abort = () => req.destroy(new Error('request aborted by the client'))
-      outgoing.signal?.addEventListener('abort', abort, { once: true })
-      req.once('error', (error) => {
+      const fail = (error: unknown) => {
         finished()
         outgoing.signal?.removeEventListener('abort', abort)
         reject(error)
-      })
+      }
+      // The promise fails here, not on the 'error' that destroy() should bring: Deno's client emits
+      // none when destroyed while it waits for an answer head (a frozen host would hold it forever).
+      const abort = () => {
+        const error = new Error('request aborted by the client')
+        req.destroy(error)
+        fail(error)
+      }
+      outgoing.signal?.addEventListener('abort', abort, { once: true })
+      // `on`, not `once`: Deno's client can emit 'error' twice for one request (a parse error on
+      // garbage, then the failed retry of the dial), and an 'error' with no listener kills the process.
+      req.on('error', fail)
       req.once('response', (res) => {
         res.once('close', () => {
           finished()

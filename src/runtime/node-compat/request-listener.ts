@@ -44,7 +44,7 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | null> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = []
     req.on('data', (chunk: Uint8Array) => chunks.push(chunk))
-    req.once('error', reject)
+    req.on('error', reject)
     req.once('end', () => resolve(declared ? Buffer.concat(chunks) : null))
   })
 }

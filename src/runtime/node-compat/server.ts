@@ -21,6 +21,8 @@ export interface ServerQuirks {
 
 /** A body this size is more than any exec start sends; a larger one is refused before it is read. */
 const DEFAULT_MAX_UPGRADE_BODY = 4 * 1024
+/** How long a request head (and an Upgrade body) may take: a minute, as a slow network needs at most. */
+const DEFAULT_HEAD_TIMEOUT = 60_000
 
 interface Listening {
   readonly http: Server
@@ -75,22 +77,25 @@ function createServer(
   quirks: ServerQuirks,
   drain: Drain,
 ): Server {
+  const headTimeout = options.headTimeout ?? DEFAULT_HEAD_TIMEOUT
   const server = createAdaptorServer({
     fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
       handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
     overrideGlobalObjects: quirks.overrideGlobals,
+    // node:http checks the head timeout on this beat (30 s by default, longer than a short timeout).
+    serverOptions: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, headTimeout / 4)) },
   }) as Server
   // No server-side timeouts: attach, logs -f, events and slow uploads may run for days. A request
-  // head must come within a minute; JSON bodies have the front door's idle timeout.
+  // head must come within `headTimeout`; JSON bodies have the front door's idle timeout.
   server.requestTimeout = 0
-  server.headersTimeout = 60_000
+  server.headersTimeout = headTimeout
   server.timeout = 0
   server.keepAliveTimeout = 5_000
   const maxBody = options.maxUpgradeBody ?? DEFAULT_MAX_UPGRADE_BODY
   server.on('request', (_req, res) => drain.request(res))
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     drain.hijacked(socket)
-    void handleUpgrade(handler, req, socket, head, maxBody).catch((error) => {
+    void handleUpgrade(handler, req, socket, head, maxBody, headTimeout).catch((error) => {
       options.onError?.(error)
       socket.destroy()
     })
@@ -108,6 +113,7 @@ async function handleUpgrade(
   socket: Socket,
   head: Buffer,
   maxBody: number,
+  timeout: number,
 ) {
   // The body is read before the app sees the request: refuse a large or chunked one unread.
   const length = Number(req.headers['content-length'] ?? 0)
@@ -119,13 +125,25 @@ async function handleUpgrade(
     if (encoding.trim().toLowerCase() !== 'chunked' || req.headers['content-length'] !== undefined) {
       return refuse(socket, 400, 'flocker: an Upgrade request may only carry a plain or chunked body')
     }
-    const read = await chunkedUpgradeBody(req, socket, head, maxBody)
+    const read = await withDeadline(chunkedUpgradeBody(req, socket, head, maxBody), timeout, socket)
     if (read === 'too large') return tooLarge()
     return await answerUpgrade(handler, req, socket, read.body, read.surplus)
   }
   if (!(length <= maxBody)) return tooLarge()
-  const { body, surplus } = await upgradeRequestBody(req, socket, head)
+  const { body, surplus } = await upgradeRequestBody(req, socket, head, timeout)
   await answerUpgrade(handler, req, socket, body, surplus)
+}
+
+/** A body that trickles in (a slow-loris client) is not waited for past `ms`: the connection is closed. */
+function withDeadline<T>(reading: Promise<T>, ms: number, socket: Socket): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('the Upgrade request body did not arrive in time'))
+    }, ms)
+  })
+  return Promise.race([reading, late]).finally(() => clearTimeout(timer))
 }
 
 function refuse(socket: Socket, status: number, message: string) {

@@ -18,7 +18,8 @@ export function readableToWeb(source: Readable): ReadableStream<Uint8Array> {
         finished = true
         controller.close()
       })
-      source.once('error', (error) => {
+      // `on`: a second 'error' (Deno emits some twice) with no listener would kill the process.
+      source.on('error', (error) => {
         if (finished) return
         finished = true
         controller.error(error)

@@ -12,6 +12,7 @@ export function upgradeRequestBody(
   req: IncomingMessage,
   socket: Socket,
   head: Buffer,
+  timeout = 60_000,
 ): Promise<{ body: Uint8Array | null; surplus: Uint8Array[] }> {
   const declared = req.headers['content-length']
   const expected = declared === undefined ? 0 : Number.parseInt(declared, 10)
@@ -33,7 +34,13 @@ export function upgradeRequestBody(
       if (received >= expected) finish()
     }
     const onEnd = () => finish()
+    // A body that trickles in (a slow-loris client) is not waited for past `timeout`.
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error('the Upgrade request body did not arrive in time'))
+    }, timeout)
     const finish = () => {
+      clearTimeout(timer)
       req.off('data', onData)
       socket.off('data', onData)
       socket.off('end', onEnd)
@@ -44,7 +51,10 @@ export function upgradeRequestBody(
     req.on('data', onData)
     socket.on('data', onData)
     socket.once('end', onEnd)
-    socket.once('error', reject)
+    socket.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
   })
 }
 
