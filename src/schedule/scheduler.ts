@@ -163,10 +163,11 @@ async function schedule(
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
+  if (needsResources(request)) await readResources(states, ctx.hostTimeout)
+  // The other replicas' placements carry their resources: added after the engines' containers were read.
   for (const state of states) {
     state.containers.push(...notYetListed(othersOn(seen.others, state.host), state))
   }
-  if (needsResources(request)) await readResources(states, ctx.hostTimeout)
   // From here to memory.placed() nothing awaits: no other placement can slip between.
   const memory = ctx.memory
   for (const state of states) state.containers.push(...memory.placedOn(state.host, readSince))
