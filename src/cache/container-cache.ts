@@ -17,8 +17,8 @@ const RUNNING = new Set(['running', 'paused', 'restarting'])
 export interface ContainerCacheOptions<H extends FeedHost> {
   /** The host label and display names, as a live list shows them. */
   readonly render: (row: ContainerRow, host: H) => Record<string, unknown>
-  /** Told every container a host holds, after each resync (the owner cache). */
-  readonly onRows?: (host: H, ids: string[]) => void
+  /** Told every container a host holds, after each resync (the owner cache, last-seen rows). */
+  readonly onRows?: (host: H, ids: string[], rows: readonly ContainerRow[]) => void
   readonly now?: () => number
 }
 
@@ -39,7 +39,7 @@ export class ContainerCache<H extends FeedHost> {
     for (const host of keep) {
       if (this.#feeds.has(host)) continue
       const render: RowRenderer = (row) => this.options.render(row, host)
-      const feed = new HostFeed(host, render, (ids) => this.options.onRows?.(host, ids))
+      const feed = new HostFeed(host, render, (ids, rows) => this.options.onRows?.(host, ids, rows))
       this.#feeds.set(host, feed)
       feed.start()
     }

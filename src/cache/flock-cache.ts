@@ -6,6 +6,8 @@
 import { displayName, type NameStyle } from '../docker/refs.ts'
 import type { Flock } from '../flock/flock.ts'
 import { HOST_LABEL } from '../flock/host-view.ts'
+import { rememberContainers } from '../flock/last-seen.ts'
+import type { ContainerSummaryJson } from '../docker/types.ts'
 import type { Host } from '../flock/host.ts'
 import { ContainerCache } from './container-cache.ts'
 import type { ContainerRow } from './host-feed.ts'
@@ -26,7 +28,11 @@ export function containerRowForFlock(
 export function startListCache(flock: Flock, names: NameStyle): ContainerCache<Host> {
   const cache = new ContainerCache<Host>({
     render: (row, host) => containerRowForFlock(row, host, names),
-    onRows: (host, ids) => ids.forEach((id) => flock.owners.remember(id, host)),
+    onRows: (host, ids, rows) => {
+      ids.forEach((id) => flock.owners.remember(id, host))
+      // What `ps -a` shows of the host once it is down, as a live list would have remembered it.
+      rememberContainers(host, rows as ContainerSummaryJson[])
+    },
   })
   cache.follow(flock.all)
   flock.listeners.add(() => cache.follow(flock.all))

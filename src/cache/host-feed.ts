@@ -75,7 +75,7 @@ export class HostFeed {
   constructor(
     readonly host: FeedHost,
     private readonly render: RowRenderer,
-    private readonly onRows: (ids: string[]) => void = () => {},
+    private readonly onRows: (ids: string[], rows: readonly ContainerRow[]) => void = () => {},
   ) {}
 
   /** Whether the rows are exactly the engine's now (as far as its events tell). */
@@ -209,7 +209,7 @@ export class HostFeed {
     })
     this.#rows = new Map(ordered)
     this.#names = new Map([...this.#rows.values()].map((row) => [row.fields.name, row.fields.id]))
-    this.onRows([...this.#rows.keys()])
+    this.onRows([...this.#rows.keys()], list ?? [])
   }
 
   /** The rendered row around its Status (which changes with the clock, so is computed per list). */
