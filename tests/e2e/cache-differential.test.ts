@@ -11,21 +11,10 @@ import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
 import { docker, dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
+import { eventually } from '../support/eventually.ts'
 
 const engines = enginesForFile(3)
 const P = 'cd-'
-
-async function eventually<T>(check: () => Promise<T>, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > end) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
 
 const filters = (f: Record<string, string[]>) => `filters=${encodeURIComponent(JSON.stringify(f))}`
 

@@ -5,19 +5,7 @@ import { after, before, describe, test } from 'node:test'
 import { DOCKER, docker, dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { type LocalEngines, startEngines } from '../support/engines.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
-
-/** Polls `check` (which may throw) until it passes; a flock on a loaded machine takes its time. */
-async function eventually<T>(check: () => Promise<T>, timeout = 60_000): Promise<T> {
-  const end = Date.now() + timeout
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > end) throw error
-      await new Promise((resolve) => setTimeout(resolve, 300))
-    }
-  }
-}
+import { eventually } from '../support/eventually.ts'
 
 let engines: LocalEngines
 const nodeFlags = () => engines.engines.map((e) => `--node=${e.flag}`)
