@@ -38,6 +38,9 @@ export interface HostRequestInit {
   readonly signal?: AbortSignal
 }
 
+/** `POST /containers/{id}/wait`, whose answer ends when the container has exited. */
+const WAIT = /^(\/v[\d.]+)?\/containers\/[^/?]+\/wait(\?|$)/
+
 /** One docker engine of the flock, and the one way flocker talks to it. */
 export class Host {
   status: HostStatus = 'pending'
@@ -101,9 +104,12 @@ export class Host {
         init.signal,
         (signal) => this.#connection.request({ method, path, headers, body: init.body ?? null, signal }),
       )
-      if (method !== 'GET' && method !== 'HEAD') { for (const listener of this.writes) listener(path) }
       status = response.status
-      return response
+      if (method === 'GET' || method === 'HEAD' || !this.writes.size) return response
+      this.#tellWrites(path)
+      // A wait answers its head at once and its body when the container has exited: tell again then,
+      // so a list right after `docker wait` (or `docker run`) does not show it running.
+      return WAIT.test(path) && response.body ? this.#tellAtEnd(response, path) : response
     } catch (error) {
       if (error instanceof DockerError) throw error
       throw hostUnreachable(this.name, error)
@@ -143,6 +149,15 @@ export class Host {
   failPendingHeads(reason: string): void {
     const error = new Error(`it stopped answering (${reason})`)
     for (const fail of [...this.#waitingForHead]) fail(error)
+  }
+
+  #tellWrites(path: string): void {
+    for (const listener of this.writes) listener(path)
+  }
+
+  #tellAtEnd(response: Response, path: string): Response {
+    const body = response.body!.pipeThrough(new TransformStream({ flush: () => this.#tellWrites(path) }))
+    return new Response(body, response)
   }
 
   /**

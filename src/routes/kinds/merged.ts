@@ -34,7 +34,7 @@ const PATHS: Record<ListKind, string> = {
 export function merged(list: ListKind): Handler {
   return async (ctx, req) => {
     const filters = hostFilters(req.url.searchParams, (name) => ctx.flock.byName(name) !== undefined)
-    if (list === 'containers' && ctx.listCache && !filters.byHostName) {
+    if (list === 'containers' && ctx.listCache && !filters.byHostName && !downRowsToShow(ctx, filters)) {
       const hosts = ctx.flock.usable.filter(filters.keep)
       const engineFilters = readFilters(filters.query.get('filters')) ?? {}
       const headers = missingHostsHeader([], ctx.flock)
@@ -56,6 +56,17 @@ export function merged(list: ListKind): Handler {
     const body = await mergeAnswers(list, ok, ctx, req.url.searchParams, filters)
     return Response.json(body, { headers: missingHostsHeader(answers, ctx.flock) })
   }
+}
+
+/**
+ * Whether a host flocker keeps out of lists now (down) has last-seen rows a list would show as
+ * `Host Down`: the cache knows only live hosts, so such a list is merged live (down hosts are rare).
+ */
+function downRowsToShow(ctx: FlockerContext, filters: HostFilters): boolean {
+  const usable = new Set(ctx.flock.usable)
+  return ctx.flock.all.some((host) =>
+    !usable.has(host) && filters.keep(host) && containersOfDownHost(host).length > 0
+  )
 }
 
 /**
