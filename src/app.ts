@@ -21,6 +21,7 @@ import { detectRuntime } from './runtime/mod.ts'
 import { startListCache } from './cache/flock-cache.ts'
 import type { ServeEnv } from './runtime/types.ts'
 import { PlacementMemory } from './schedule/memory.ts'
+import { Coordination, type StoreStatus } from './store/coordination.ts'
 import { type FlockerObserver, Observers } from './observe/observer.ts'
 import { observeRequests } from './observe/middleware.ts'
 import { noteError, noteRoute } from './observe/scope.ts'
@@ -34,6 +35,8 @@ export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   setHosts(hosts: readonly HostSpec[]): { added: Host[]; removed: Host[] }
   /** Asks the `list` hook now. */
   refreshHosts(): Promise<void>
+  /** The state of the store the replicas share (`memory` without one), for status pages and metrics. */
+  storeStatus(): StoreStatus
   /** Stops background work (health checks); the app stays usable but unmonitored. */
   close(): Promise<void>
   /** Watches requests, hijacked streams, placements and health (logs, metrics); returns the unsubscribe. */
@@ -64,9 +67,11 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   )
   const listCache = resolved.listCache ? startListCache(flock, resolved.names) : undefined
   const hooks = options.hooks ?? {}
+  const coordination = new Coordination(options.store)
   const placement = {
     flock,
     memory: new PlacementMemory(),
+    shared: coordination.placements,
     hooks,
     strategy: resolved.strategy,
     hostTimeout: resolved.hostTimeout,
@@ -81,8 +86,11 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     inventory,
     placement,
     observers,
-    names: options.nameReservations ?? new LocalNameReservations(),
+    // With a store, names are reserved in it (every replica sees them); alone, in this process.
+    names: options.nameReservations ??
+      (coordination.shared ? coordination.names : new LocalNameReservations()),
     listCache,
+    coordination,
   }
   health.start()
   inventory.start()
@@ -130,11 +138,13 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     checkHosts: () => health.checkAll(),
     setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
     refreshHosts: () => inventory.refresh(),
+    storeStatus: () => coordination.status(),
     observe: (observer: FlockerObserver) => observers.add(observer),
-    close: () => {
+    close: async () => {
       listCache?.stop()
       inventory.stop()
-      return Promise.resolve(health.stop())
+      health.stop()
+      await coordination.close()
     },
   })
 }

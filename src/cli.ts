@@ -121,6 +121,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       // The detail of errors callers who are not admins read without it (addresses, exception text).
       log: (line) => log('front-door').warn('{line}', { line }),
     },
+    store: settings.store,
   })
   const server = await serve(app, {
     listen,
@@ -149,6 +150,9 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   platform.stdout(`${versionLine(runtime)} listening on ${server.addresses.join(', ')}`)
   if (admin) platform.stdout(`admin listener on ${admin.addresses.join(', ')}`)
   platform.stdout(`hosts: ${names}`)
+  if (settings.store) {
+    platform.stdout(`store: ${app.storeStatus().store} (replica ${app.storeStatus().replica})`)
+  }
   if (reload.file) watchConfig(reload, settings, app, runtime, accessLog)
   // The first signal: stop accepting, let plain requests finish, give streams the grace period.
   // A second signal exits at once (the platform does that).

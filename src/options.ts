@@ -48,8 +48,13 @@ export interface FlockerOptions {
   readonly runtime?: RuntimeAdapter
   /** Who may get in and what they may ask: tokens, policy, origins, hosts, limits (README: Security). */
   readonly frontDoor?: FrontDoorOptions
-  /** Where container names are reserved during a create; this process's memory when absent. */
+  /** Where container names are reserved during a create; when absent, `store` or this process's memory. */
   readonly nameReservations?: NameReservations
+  /**
+   * The store the replicas of one flock share (`redis://HOST:PORT[/DB]`, `etcd://HOST:PORT`): name
+   * reservations and in-flight placements. Without it, this process alone (one replica).
+   */
+  readonly store?: string
 }
 
 export interface ResolvedOptions {

@@ -4,6 +4,7 @@ import { parseEndpoint } from './addresses/endpoint.ts'
 import { NAME_STYLES } from './docker/refs.ts'
 import { toHostSpec } from './flock/host-spec.ts'
 import { STRATEGIES } from './schedule/strategies.ts'
+import { parseStoreUrl } from './store/open.ts'
 
 /**
  * Every setting of the command line, once: its flag, its environment variable, its key in the config
@@ -61,6 +62,19 @@ export const NodeText = v.pipe(
     (text) => validAddress(toHostSpec(text).url),
     'expected [NAME=]URL with tcp://, unix:// or https://',
   ),
+)
+
+/** `redis://HOST:PORT[/DB]` or `etcd://HOST:PORT`, with `?lease=SECONDS&prefix=NAME`. */
+export const StoreUrl = v.pipe(
+  v.string(),
+  v.check((text) => {
+    try {
+      parseStoreUrl(text)
+      return true
+    } catch {
+      return false
+    }
+  }, 'expected redis://HOST:PORT[/DB] or etcd://HOST:PORT (?lease=SECONDS, ?prefix=NAME)'),
 )
 
 const Labels = v.record(v.string(), v.string())
@@ -217,6 +231,14 @@ export const SETTINGS: readonly Setting[] = [
     help: 'On SIGTERM/SIGINT, how long streams and attach/exec may go on (default 10000)',
     schema: positiveInteger,
     fromText: toNumber,
+  },
+  {
+    flag: 'store',
+    env: 'FLOCKER_STORE',
+    key: 'store',
+    meta: 'URL',
+    help: 'Store shared by replicas: redis://HOST:PORT[/DB] or etcd://HOST:PORT (none: this process alone)',
+    schema: StoreUrl,
   },
   {
     flag: 'admin',

@@ -7,7 +7,7 @@ import { checkOrigin } from '../front-door/origin.ts'
 import { createMetrics } from './metrics.ts'
 import { PAGE } from './page.ts'
 import { Recent } from './recent.ts'
-import { hostStatus, type ReloadState, Reservations, type StatusJson } from './status.ts'
+import { hostStatus, type ReloadState, Reservations, sharedStore, type StatusJson } from './status.ts'
 
 export interface AdminOptions {
   /** The config file's last (re)load, when flocker runs from one. */
@@ -27,7 +27,7 @@ export interface AdminOptions {
  * through its observer interface; `close()` stops watching.
  */
 export function createAdminApp(flocker: FlockerApp, options: AdminOptions = {}) {
-  const metrics = createMetrics(flocker.flock)
+  const metrics = createMetrics(flocker.flock, () => flocker.storeStatus())
   const recent = new Recent()
   const reservations = new Reservations(flocker.flock, 5_000)
   const unsubscribe = [flocker.observe(metrics.observer), flocker.observe(recent.observer)]
@@ -35,6 +35,7 @@ export function createAdminApp(flocker: FlockerApp, options: AdminOptions = {}) 
   const status = (): StatusJson => ({
     flocker: { version: options.version ?? '', runtime: options.runtime ?? '', started },
     config: options.reload?.() ?? null,
+    store: sharedStore(flocker.storeStatus()),
     hosts: flocker.flock.all.map((host) => hostStatus(host, reservations)),
     recent: { placements: recent.placements, errors: recent.errors },
   })

@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { Flock } from '../flock/flock.ts'
 import type { FlockerObserver } from '../observe/observer.ts'
+import type { StoreStatus } from '../store/coordination.ts'
+import { sharedStore } from './status.ts'
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
 
@@ -16,7 +18,7 @@ export interface MetricInfo {
  * process do not collide). Counters and histograms are fed by the observer; per-host gauges are read
  * from the flock at each scrape, so they are never stale and hosts that left disappear.
  */
-export function createMetrics(flock: Flock) {
+export function createMetrics(flock: Flock, store?: () => StoreStatus) {
   const registry = new Registry()
   const registers = [registry]
   const requests = new Counter({
@@ -132,6 +134,31 @@ export function createMetrics(flock: Flock) {
     for (const status of ['pending', 'healthy', 'unhealthy']) {
       g.set({ status }, flock.all.filter((h) => h.status === status).length)
     }
+  })
+
+  // The store the replicas share (with --store only): its state, and this replica's operations on it.
+  const shared = () => (store ? sharedStore(store()) : null)
+  new Gauge({
+    name: 'flocker_store_up',
+    help: 'Whether the store the replicas share answers (1) or not (0); absent without --store',
+    labelNames: ['store', 'replica'],
+    registers,
+    collect() {
+      this.reset()
+      const status = shared()
+      if (status) this.set({ store: status.store, replica: status.replica }, status.state === 'up' ? 1 : 0)
+    },
+  })
+  new Counter({
+    name: 'flocker_store_operations_total',
+    help: 'Operations this replica sent to the shared store (claims, reads, writes, releases)',
+    labelNames: ['store'],
+    registers,
+    collect() {
+      this.reset()
+      const status = shared()
+      if (status) this.inc({ store: status.store }, status.operations)
+    },
   })
 
   const observer: FlockerObserver = {

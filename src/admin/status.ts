@@ -1,6 +1,7 @@
 import type { Flock } from '../flock/flock.ts'
 import type { Host } from '../flock/host.ts'
 import { readResources, readStates, reserved } from '../schedule/state.ts'
+import type { StoreStatus } from '../store/coordination.ts'
 import type { Recent } from './recent.ts'
 
 /** The config file's last (re)load, as the command line keeps it. */
@@ -93,6 +94,13 @@ export function hostStatus(host: Host, reservations: Reservations): HostStatusJs
 export interface StatusJson {
   readonly flocker: { readonly version: string; readonly runtime: string; readonly started: string }
   readonly config: ReloadState | null
+  /** The store the replicas share; null without `--store`. */
+  readonly store: StoreStatus | null
   readonly hosts: readonly HostStatusJson[]
   readonly recent: Pick<Recent, 'placements' | 'errors'>
+}
+
+/** The store's status for /status: null for a flocker alone (its memory is no shared store). */
+export function sharedStore(status: StoreStatus): StoreStatus | null {
+  return status.store === 'memory' ? null : status
 }

@@ -21,6 +21,7 @@ export interface Settings {
   readonly 'host-timeout'?: number
   readonly 'list-cache'?: boolean
   readonly 'shutdown-grace'?: number
+  readonly store?: string
   readonly admin?: string
   readonly 'log-level'?: (typeof LOG_LEVELS)[number]
   readonly 'log-format'?: (typeof LOG_FORMATS)[number]

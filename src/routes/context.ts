@@ -8,6 +8,7 @@ import type { NameReservations } from '../names/reservations.ts'
 import type { ResolvedOptions } from '../options.ts'
 import type { RuntimeAdapter } from '../runtime/types.ts'
 import type { Placement } from '../schedule/scheduler.ts'
+import type { Coordination } from '../store/coordination.ts'
 import type { DockerRequest } from './request.ts'
 import type { Observers } from '../observe/observer.ts'
 
@@ -18,6 +19,7 @@ export interface FlockerContext {
   readonly hooks: FlockerHooks
   readonly adapter: RuntimeAdapter
   readonly health: HealthMonitor
+  /** Where a container's name is held while it is created: the store with `--store`, else this process. */
   readonly names: NameReservations
   /** The event-fed container list cache (absent with `listCache: false`). */
   readonly listCache?: ContainerCache<Host>
@@ -25,6 +27,8 @@ export interface FlockerContext {
   readonly inventory: Pick<Inventory, 'lastListError'>
   /** What the scheduler needs (the flock, its placement memory, the `route` hook, the strategy). */
   readonly placement: Placement
+  /** The store the replicas share (or this process's memory): its state, in-flight placements. */
+  readonly coordination: Coordination
   /** Whoever watches the app (logs, metrics). */
   readonly observers: Observers
 }

@@ -6,7 +6,8 @@ import type { FlockerHooks } from '../hooks.ts'
 import { FILTERS, PREFERENCES, splitPins } from './filters.ts'
 import type { PlacementMemory } from './memory.ts'
 import type { PlacementRequest } from './request.ts'
-import { type HostState, readResources, readStates } from './state.ts'
+import { type ContainerSummary, type HostState, readResources, readStates } from './state.ts'
+import type { InFlightPlacement, SharedPlacements } from '../store/placements.ts'
 import { strategies, type StrategyName } from './strategies.ts'
 
 /** A chosen host, and the call that tells the scheduler the engine has answered. */
@@ -26,7 +27,18 @@ export interface Placement {
   readonly hostTimeout: number
   /** Told of every decision (logs, metrics, the admin page). */
   readonly observers?: Pick<Observers, 'placement'>
+  /** Placements of the other replicas sharing a store; without it, this process decides alone. */
+  readonly shared?: SharedPlacements
 }
+
+/** What a decision knows of the other replicas: their placements still on their way to an engine. */
+interface OthersSeen {
+  readonly others: readonly InFlightPlacement[]
+  /** Whether the hosts must be read after `others` (a read already under way may miss a create that landed meanwhile). */
+  readonly readAfter: boolean
+}
+
+const ALONE: OthersSeen = { others: [], readAfter: false }
 
 /**
  * Picks the host for a new container or build: the `route` hook when the user gave one, else a
@@ -38,11 +50,44 @@ export interface Placement {
  * placement made before it, including those whose engine answered after the read began.
  */
 export async function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
-  return await decide(ctx, request)
+  const shared = ctx.shared
+  if (!shared?.active) return await decide(ctx, request, ALONE)
+  // With several replicas: a create that reserves resources is decided one at a time flock-wide;
+  // it and a named create must see the others' in-flight placements (fail closed without the
+  // store); the others see them when the store answers.
+  const lock = needsResources(request)
+  const required = request.kind === 'create' && (request.name !== undefined || lock)
+  return await shared.decide({ lock, required }, async (others) => {
+    const placed = await decide(ctx, request, { others, readAfter: lock })
+    let sharedDone: () => void
+    try {
+      sharedDone = await shared.record(inFlightEntry(placed.host, request), required)
+    } catch (error) {
+      placed.done()
+      throw error
+    }
+    return {
+      host: placed.host,
+      done: () => {
+        placed.done()
+        sharedDone()
+      },
+    }
+  })
+}
+
+function inFlightEntry(host: Host, request: PlacementRequest): Omit<InFlightPlacement, 'id' | 'replica'> {
+  return {
+    host: host.name,
+    name: request.name,
+    image: request.image ?? '',
+    labels: request.labels,
+    resources: request.resources,
+  }
 }
 
 /** The hook's choice, a waiting create's, or the scheduler's; each decision is told to the observers. */
-async function decide(ctx: Placement, request: PlacementRequest): Promise<Placed> {
+async function decide(ctx: Placement, request: PlacementRequest, seen: OthersSeen): Promise<Placed> {
   const tell = (outcome: 'placed' | 'refused', by: PlacementRecord['by'], reason: string, host?: Host) =>
     ctx.observers?.placement({
       time: new Date(),
@@ -66,7 +111,7 @@ async function decide(ctx: Placement, request: PlacementRequest): Promise<Placed
     return { host: pending, done: ctx.memory.placed(pending, request) }
   }
   try {
-    const { host, reason, done } = await schedule(ctx, request)
+    const { host, reason, done } = await schedule(ctx, request, seen)
     tell('placed', 'scheduler', reason, host)
     return { host, done }
   } catch (error) {
@@ -108,16 +153,21 @@ function usableHosts(ctx: Placement): Host[] {
 async function schedule(
   ctx: Placement,
   request: PlacementRequest,
+  seen: OthersSeen,
 ): Promise<Placed & { reason: string }> {
   const usable = usableHosts(ctx)
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
   if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
-  const { since: readSince, states, unanswered } = await sharedRead(ctx, usable)
+  const { since: readSince, states, unanswered } = await sharedRead(ctx, usable, seen.readAfter)
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
   if (needsResources(request)) await readResources(states, ctx.hostTimeout)
+  // The other replicas' placements carry their resources: added after the engines' containers were read.
+  for (const state of states) {
+    state.containers.push(...notYetListed(othersOn(seen.others, state.host), state))
+  }
   // From here to memory.placed() nothing awaits: no other placement can slip between.
   const memory = ctx.memory
   for (const state of states) state.containers.push(...memory.placedOn(state.host, readSince))
@@ -135,10 +185,10 @@ const readsInFlight = new WeakMap<PlacementMemory, { key: string; read: Promise<
  * of compose creates asks each engine once, not once per create). Each caller gets its own copy
  * of the container lists, which it extends with the placements the read may not show.
  */
-async function sharedRead(ctx: Placement, hosts: readonly Host[]): Promise<StatesRead> {
+async function sharedRead(ctx: Placement, hosts: readonly Host[], fresh: boolean): Promise<StatesRead> {
   const key = hosts.map((host) => host.name).join('\n')
   let shared = readsInFlight.get(ctx.memory)
-  if (!shared || shared.key !== key) {
+  if (!shared || shared.key !== key || fresh) {
     const since = Date.now()
     const read = readStates(hosts, ctx.hostTimeout).then((result) => ({ ...result, since }))
     shared = { key, read }
@@ -152,6 +202,25 @@ async function sharedRead(ctx: Placement, hosts: readonly Host[]): Promise<State
     unanswered,
     states: states.map((state) => ({ ...state, containers: [...state.containers] })),
   }
+}
+
+/** Other replicas' in-flight placements on a host, as the filters see containers. */
+function othersOn(others: readonly InFlightPlacement[], host: Host): ContainerSummary[] {
+  return others.filter((entry) => entry.host === host.name).map((entry) => ({
+    id: '',
+    names: entry.name ? [entry.name] : [],
+    image: entry.image,
+    imageId: '',
+    labels: entry.labels,
+    state: 'created',
+    hostConfig: entry.resources,
+  }))
+}
+
+/** In-flight containers the host's own list does not show yet (a named one whose create just landed does). */
+function notYetListed(inFlight: readonly ContainerSummary[], state: HostState): ContainerSummary[] {
+  const listed = new Set(state.containers.flatMap((container) => container.names))
+  return inFlight.filter((container) => !container.names.some((name) => listed.has(name)))
 }
 
 function needsResources(request: PlacementRequest): boolean {

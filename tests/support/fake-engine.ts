@@ -86,6 +86,9 @@ export class FakeEngine {
     if (path === '/info') return json(res, 200, this.#info())
     if (path === '/containers/json') return json(res, 200, this.#list(url.searchParams))
     if (path === '/events') return this.#openEvents(res)
+    if (path === '/images/json') return json(res, 200, [{ Id: 'sha256:fake', RepoTags: ['busybox:local'] }])
+    if (path === '/volumes') return json(res, 200, { Volumes: [] })
+    if (req.method === 'POST' && path === '/containers/create') return this.#create(url.searchParams, res)
     const inspect = path.match(/^\/containers\/([^/]+)\/json$/)
     if (inspect) {
       const container = this.find(decodeURIComponent(inspect[1]!))
@@ -97,6 +100,17 @@ export class FakeEngine {
       })
     }
     json(res, 404, { message: `page not found` })
+  }
+
+  /** A create: the name once per engine, as dockerd does. */
+  #create(search: URLSearchParams, res: ServerResponse) {
+    const name = search.get('name') ?? `fake_${this.containers.length}`
+    if (this.find(name)) {
+      return json(res, 409, { message: `Conflict. The container name "/${name}" is already in use` })
+    }
+    const id = Array.from({ length: 64 }, () => Math.floor(Math.random() * 16).toString(16)).join('')
+    this.add(id, name, Date.now() / 1000, 'created')
+    json(res, 201, { Id: id, Warnings: [] })
   }
 
   find(ref: string): FakeContainer | undefined {

@@ -101,6 +101,7 @@ describe('the admin app and the request observer, on fake engines', () => {
     assert.equal(typeof host.memory!.total, 'number')
     assert.equal(host.labels.fake, engines[0]!.name)
     assert.equal(host.lastError, '')
+    assert.equal(status.store, null, 'no store without --store')
   })
 
   test('a host that stops answering: health change counted, error in recent errors, gauge 0', async () => {
@@ -142,6 +143,40 @@ describe('the admin app and the request observer, on fake engines', () => {
     const event = new TextDecoder().decode(value)
     assert.match(event, /^data: \{"flocker":/)
   })
+})
+
+test('with --store: /status and /metrics show the store, down while it does not answer', async () => {
+  const engines = await startFakeEngines(1)
+  const app = createFlocker({
+    hosts: engines.map((e) => `${e.name}=${e.url}`),
+    store: 'redis://127.0.0.1:1/0',
+  })
+  const admin = createAdminApp(app)
+  try {
+    const create = await app.fetch(
+      new Request('http://flocker/containers/create?name=web', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Image: 'busybox' }),
+      }),
+    )
+    assert.equal(create.status, 503)
+    assert.match(
+      (await create.json() as { message: string }).message,
+      /coordination store redis:\/\/127\.0\.0\.1:1\/0 is unavailable/,
+    )
+    const status = await (await admin.fetch(new Request('http://admin/status'))).json() as StatusJson
+    assert.equal(status.store?.store, 'redis://127.0.0.1:1/0')
+    assert.equal(status.store?.state, 'down')
+    assert.ok((status.store?.operations ?? 0) >= 1)
+    const text = await (await admin.fetch(new Request('http://admin/metrics'))).text()
+    assert.match(text, /^flocker_store_up\{store="redis:\/\/127\.0\.0\.1:1\/0",replica="flocker-[^"]+"\} 0$/m)
+    assert.match(text, /^flocker_store_operations_total\{store="redis:\/\/127\.0\.0\.1:1\/0"\} [1-9]/m)
+  } finally {
+    admin.close()
+    await app.close()
+    await Promise.all(engines.map((e) => e.stop()))
+  }
 })
 
 test('countBytes passes every chunk, counts them, and reports a cancel as aborted', async () => {

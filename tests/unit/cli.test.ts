@@ -109,6 +109,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     hostTimeout: 4000,
     listCache: true,
     shutdownGrace: 3000,
+    store: 'redis://127.0.0.1:6379/0',
     admin: 'tcp://127.0.0.1:9323',
     log: { level: 'debug', format: 'json', requests: true },
     tls: true,
@@ -140,6 +141,7 @@ health: { interval: 1000, failureThreshold: 2, timeout: 500 }
 hostTimeout: 4000
 listCache: true
 shutdownGrace: 3000
+store: redis://127.0.0.1:6379/0
 admin: tcp://127.0.0.1:9323
 log: { level: debug, format: json, requests: true }
 tls: true
@@ -165,6 +167,7 @@ strategy = "binpack"
 hostTimeout = 4000
 listCache = true
 shutdownGrace = 3000
+store = "redis://127.0.0.1:6379/0"
 admin = "tcp://127.0.0.1:9323"
 tls = true
 tlsverify = true

@@ -8,6 +8,7 @@ import { resolveOptions } from '../../src/options.ts'
 import type { FlockerContext } from '../../src/routes/context.ts'
 import { everyHost } from '../../src/routes/kinds/every-host.ts'
 import { PlacementMemory } from '../../src/schedule/memory.ts'
+import { Coordination } from '../../src/store/coordination.ts'
 import type { DockerRequest } from '../../src/routes/request.ts'
 import type { RuntimeAdapter } from '../../src/runtime/types.ts'
 
@@ -56,6 +57,7 @@ test("a pull that fails on one host ends the merged stream with that host's erro
     observers: new Observers(),
     inventory: { lastListError: '' },
     placement: { flock, memory: new PlacementMemory(), hooks: {}, strategy: 'spread', hostTimeout: 1_000 },
+    coordination: new Coordination(),
   }
   const response = await everyHost('progress', 'pull-targets')(ctx, request(), {}, '/images/create')
   assert.equal(response.status, 200)

@@ -56,6 +56,7 @@ export async function answerInfo(ctx: FlockerContext): Promise<Response> {
     ['Nodes', String(ctx.flock.all.length)],
     ['Healthy nodes', String(ctx.flock.all.filter((host) => host.status === 'healthy').length)],
     ...(listError ? [['List hook error', listError] as [string, string]] : []),
+    ...storeStatus(ctx),
   ]
   for (const host of ctx.flock.all) status.push(...hostStatus(host, reserved.get(host), fresh.get(host)))
   const body = {
@@ -82,6 +83,18 @@ export async function answerInfo(ctx: FlockerContext): Promise<Response> {
     FlockerVersion: FLOCKER_VERSION,
   }
   return Response.json(body)
+}
+
+/** The store the replicas share (with `--store` only): its state, this replica's name, its operations. */
+function storeStatus(ctx: FlockerContext): [string, string][] {
+  if (!ctx.coordination.shared) return []
+  const store = ctx.coordination.status()
+  const why = store.state === 'down' && store.lastError ? `: ${store.lastError}` : ''
+  return [
+    ['Store', `${store.store} (${store.state}${why})`],
+    ['  └ Replica', store.replica],
+    ['  └ Operations', String(store.operations)],
+  ]
 }
 
 /** A host's rows in `SystemStatus`, as Swarm classic's `docker info` showed them. */
