@@ -6,7 +6,7 @@ import type { FlockerHooks } from '../hooks.ts'
 import { FILTERS, PREFERENCES, splitPins } from './filters.ts'
 import type { PlacementMemory } from './memory.ts'
 import type { PlacementRequest } from './request.ts'
-import { type ContainerSummary, type HostState, readResources, readStates } from './state.ts'
+import { type ContainerSummary, type HostState, isLive, readResources, readStates } from './state.ts'
 import type { InFlightPlacement, SharedPlacements } from '../store/placements.ts'
 import { strategies, type StrategyName } from './strategies.ts'
 
@@ -163,16 +163,22 @@ async function schedule(
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
-  if (needsResources(request)) await readResources(states, ctx.hostTimeout)
-  // The other replicas' placements carry their resources: added after the engines' containers were read.
-  for (const state of states) {
-    state.containers.push(...notYetListed(othersOn(seen.others, state.host), state))
+  const resources = needsResources(request)
+  // A host whose containers' reservations could not be read cannot take one that reserves resources.
+  const unread = resources ? await readResources(states, ctx.hostTimeout) : []
+  if (unread.length) {
+    eliminated.push(`resources: ${unread.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
-  // From here to memory.placed() nothing awaits: no other placement can slip between.
+  const readable = states.filter((state) => !unread.some((u) => u.host === state.host))
+  // From here to memory.placed() nothing awaits: no other placement can slip between. Placements the
+  // engines' lists may not show yet: the other replicas' (from the store) and this replica's own.
   const memory = ctx.memory
-  for (const state of states) state.containers.push(...memory.placedOn(state.host, readSince))
-  const { host } = choose(request, states, ctx.strategy, eliminated)
-  const reason = `${ctx.strategy} over ${states.length} host${states.length === 1 ? '' : 's'}` +
+  for (const state of readable) {
+    const inFlight = [...othersOn(seen.others, state.host), ...memory.placedOn(state.host, readSince)]
+    state.containers.push(...notYetListed(inFlight, state, resources))
+  }
+  const { host } = choose(request, readable, ctx.strategy, eliminated)
+  const reason = `${ctx.strategy} over ${readable.length} host${readable.length === 1 ? '' : 's'}` +
     (eliminated.length ? `; left out: ${eliminated.join('; ')}` : '')
   return { host, reason, done: memory.placed(host, request) }
 }
@@ -217,9 +223,21 @@ function othersOn(others: readonly InFlightPlacement[], host: Host): ContainerSu
   }))
 }
 
-/** In-flight containers the host's own list does not show yet (a named one whose create just landed does). */
-function notYetListed(inFlight: readonly ContainerSummary[], state: HostState): ContainerSummary[] {
-  const listed = new Set(state.containers.flatMap((container) => container.names))
+/**
+ * In-flight containers the host's list does not show yet (a named one whose create just landed
+ * does). With resources read, a listed container stands for its in-flight placement only once its
+ * reservations are known: dockerd lists a container a moment before it can inspect it (404), and
+ * counting neither would let the host be overfilled.
+ */
+function notYetListed(
+  inFlight: readonly ContainerSummary[],
+  state: HostState,
+  resourcesRead: boolean,
+): ContainerSummary[] {
+  const counted = state.containers.filter((container) =>
+    !resourcesRead || !isLive(container) || container.hostConfig !== undefined
+  )
+  const listed = new Set(counted.flatMap((container) => container.names))
   return inFlight.filter((container) => !container.names.some((name) => listed.has(name)))
 }
 

@@ -1,4 +1,4 @@
-import { errorText } from '../docker/errors.ts'
+import { DockerError, errorText } from '../docker/errors.ts'
 import { matchesImageId, normalizeImageRef } from '../docker/image-ref.ts'
 import type {
   ContainerInspectJson,
@@ -104,25 +104,35 @@ function toSummary(c: ContainerSummaryJson): ContainerSummary {
   }
 }
 
-/** Fills in HostConfig (memory, CPUs, host ports) of every live container of the given hosts. */
-export async function readResources(states: readonly HostState[], timeout: number): Promise<void> {
-  await Promise.all(
-    states.map((state) =>
-      Promise.all(
-        state.containers.filter(isLive).map(async (container) => {
-          try {
-            const inspect = await state.host.json<ContainerInspectJson>(
-              `/containers/${container.id}/json`,
-              { signal: AbortSignal.timeout(timeout) },
-            )
-            container.hostConfig = resourcesOf(inspect.HostConfig)
-          } catch {
-            // removed meanwhile: it reserves nothing
-          }
-        }),
-      )
-    ),
-  )
+/**
+ * Fills in HostConfig (memory, CPUs, host ports) of every live container of the given hosts, and
+ * returns the hosts whose reservations stay unknown (an inspect that failed other than with 404).
+ * A 404 leaves the container's HostConfig unset: it was removed meanwhile, or it is being created
+ * (dockerd lists a container a moment before it can inspect it), and then the create's in-flight
+ * placement counts for it (see `notYetListed` in the scheduler).
+ */
+export async function readResources(states: readonly HostState[], timeout: number): Promise<Unanswered[]> {
+  const unread = await Promise.all(states.map(async (state) => {
+    const failures = await Promise.all(
+      state.containers.filter(isLive).map(async (container) => {
+        try {
+          const inspect = await state.host.json<ContainerInspectJson>(
+            `/containers/${container.id}/json`,
+            { signal: AbortSignal.timeout(timeout) },
+          )
+          container.hostConfig = resourcesOf(inspect.HostConfig)
+          return undefined
+        } catch (error) {
+          return error instanceof DockerError && error.status === 404 ? undefined : error
+        }
+      }),
+    )
+    const failure = failures.find((error) => error !== undefined)
+    return failure === undefined
+      ? []
+      : [{ host: state.host, reason: `reservations unknown: ${errorText(failure)}` }]
+  }))
+  return unread.flat()
 }
 
 /** A container that holds its resources and ports: not exited or dead. */

@@ -8,6 +8,9 @@ export interface FakeContainer {
   Created: number
   State: string
   Labels?: Record<string, string>
+  HostConfig?: Record<string, unknown>
+  /** Its inspect answers this status instead (404: dockerd lists a container a moment before it can inspect it). */
+  inspectStatus?: number
 }
 
 /**
@@ -92,11 +95,14 @@ export class FakeEngine {
     const inspect = path.match(/^\/containers\/([^/]+)\/json$/)
     if (inspect) {
       const container = this.find(decodeURIComponent(inspect[1]!))
-      if (!container) return json(res, 404, { message: `No such container: ${inspect[1]}` })
+      if (!container || container.inspectStatus) {
+        return json(res, container?.inspectStatus ?? 404, { message: `No such container: ${inspect[1]}` })
+      }
       return json(res, 200, {
         Id: container.Id,
         Name: container.Names[0],
         Config: { Labels: container.Labels ?? {} },
+        HostConfig: container.HostConfig ?? {},
       })
     }
     json(res, 404, { message: `page not found` })
