@@ -86,6 +86,8 @@ export function haproxyConfig(port: number, backends: readonly number[]): string
     '  mode tcp',
     '  timeout connect 5s',
     '  timeout check 5s',
+    // A burst beyond what the replicas take at once waits in HAProxy's queue, not in their backlogs.
+    '  timeout queue 120s',
     // Long streams (attach, logs -f, events) have no idle timeout.
     '  timeout client 24h',
     '  timeout server 24h',
@@ -98,7 +100,7 @@ export function haproxyConfig(port: number, backends: readonly number[]): string
     '  balance roundrobin',
     // A busy replica may be slow to answer a check: three misses in a row before it is out.
     ...backends.map((backend, i) =>
-      `  server replica${i + 1} 127.0.0.1:${backend} check inter 500 fall 3 rise 1`
+      `  server replica${i + 1} 127.0.0.1:${backend} check inter 500 fall 3 rise 1 maxconn 100`
     ),
     '',
   ].join('\n')
@@ -175,13 +177,14 @@ export interface Replicas {
   stop(): Promise<void>
 }
 
-/** One flocker per runtime, all with `--store`, behind HAProxy. */
+/** One flocker per runtime, all with `--store`, behind HAProxy; `own(i)`: flags of replica i alone. */
 export async function startReplicas(
   runtimes: readonly RuntimeName[],
   args: readonly string[],
+  own: (i: number) => string[] = () => [],
 ): Promise<Replicas> {
   const started = await Promise.allSettled(
-    runtimes.map((runtime) => startFlocker(runtime, [...args, '--health-threshold', '3'])),
+    runtimes.map((runtime, i) => startFlocker(runtime, [...args, '--health-threshold', '3', ...own(i)])),
   )
   const replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
   const failed = started.find((result) => result.status === 'rejected')
