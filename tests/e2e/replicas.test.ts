@@ -1,12 +1,13 @@
 /**
  * Several flocker replicas, one per runtime, behind HAProxy (TCP mode), coordinated by a real store
- * (Debian's redis-server, then etcd), in front of three real engines. Sizes: REPLICAS_CREATES
- * concurrent creates over REPLICAS_NAMES names (CI: 300 over 30; the issue's run:
- * REPLICAS_CREATES=1000 REPLICAS_NAMES=100), REPLICAS_PER_HOST for the
- * placement race; REPLICAS_STORES=redis (or etcd) runs one store's suite.
+ * (Debian's redis-server, then etcd), in front of three real engines started once for the file.
+ * Redis: the issue's 1,000 concurrent creates of 100 names, the placement race, the store stopped,
+ * replicas killed; etcd: its own names race (150 over 15), the placement race and the store stopped.
+ * Sizes: REPLICAS_CREATES / REPLICAS_NAMES (Redis), REPLICAS_PER_HOST (the placement race);
+ * REPLICAS_STORES=redis (or etcd) runs one store's suite.
  */
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
 import { DOCKER, docker, dockerOk, IMAGE } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
@@ -21,8 +22,8 @@ import {
 } from '../support/replicas.ts'
 import { clearContainers } from './placement-support.ts'
 
-const CREATES = Number(process.env.REPLICAS_CREATES ?? 300)
-const NAMES = Number(process.env.REPLICAS_NAMES ?? 30)
+const CREATES = Number(process.env.REPLICAS_CREATES ?? 1000)
+const NAMES = Number(process.env.REPLICAS_NAMES ?? 100)
 const PER_HOST = Number(process.env.REPLICAS_PER_HOST ?? 3)
 /** The store lease in the tests (seconds): what a killed replica held is free after it. */
 const LEASE = 3
@@ -104,6 +105,9 @@ function replicaSuite(kind: 'redis' | 'etcd', creates: number, names: number) {
         // Engines on a loaded test machine may take longer than the default 5 s to list what they hold.
         '--host-timeout',
         '30000',
+        // Stopped at the end: nothing to wait for.
+        '--shutdown-grace',
+        '500',
       ])
     })
     after(async () => {
@@ -112,38 +116,44 @@ function replicaSuite(kind: 'redis' | 'etcd', creates: number, names: number) {
       await clearContainers(engines())
     })
 
-    test('created through one replica: in the next ps through another; an exec created through one starts through another', async () => {
-      const [a, b, c] = set.replicas as [
-        typeof set.replicas[0],
-        typeof set.replicas[0],
-        typeof set.replicas[0],
-      ]
-      await dockerOk(a.dockerHost, [
-        'run',
-        '-d',
-        '--name',
-        `${prefix}-x`,
-        '--network',
-        'none',
-        IMAGE,
-        'sleep',
-        '600',
-      ])
-      const listed = await dockerOk(b.dockerHost, ['ps', '--format', '{{.Names}}'])
-      assert.ok(listed.split('\n').includes(`${prefix}-x`), listed)
-      const created = await api(b.dockerHost, `/containers/${prefix}-x/exec`, {
-        method: 'POST',
-        body: JSON.stringify({ Cmd: ['echo', 'through-another'], AttachStdout: true, Tty: true }),
-      })
-      assert.equal(created.status, 201)
-      const { Id } = await created.json() as { Id: string }
-      const started = await api(c.dockerHost, `/exec/${Id}/start`, {
-        method: 'POST',
-        body: JSON.stringify({ Detach: false, Tty: true }),
-      })
-      assert.equal(started.status, 200)
-      assert.match(await started.text(), /through-another/)
-    })
+    // Not about the store: once, with Redis.
+    if (kind === 'redis') {
+      test(
+        'created through one replica: in the next ps through another; an exec created through one starts through another',
+        async () => {
+          const [a, b, c] = set.replicas as [
+            typeof set.replicas[0],
+            typeof set.replicas[0],
+            typeof set.replicas[0],
+          ]
+          await dockerOk(a.dockerHost, [
+            'run',
+            '-d',
+            '--name',
+            `${prefix}-x`,
+            '--network',
+            'none',
+            IMAGE,
+            'sleep',
+            '600',
+          ])
+          const listed = await dockerOk(b.dockerHost, ['ps', '--format', '{{.Names}}'])
+          assert.ok(listed.split('\n').includes(`${prefix}-x`), listed)
+          const created = await api(b.dockerHost, `/containers/${prefix}-x/exec`, {
+            method: 'POST',
+            body: JSON.stringify({ Cmd: ['echo', 'through-another'], AttachStdout: true, Tty: true }),
+          })
+          assert.equal(created.status, 201)
+          const { Id } = await created.json() as { Id: string }
+          const started = await api(c.dockerHost, `/exec/${Id}/start`, {
+            method: 'POST',
+            body: JSON.stringify({ Detach: false, Tty: true }),
+          })
+          assert.equal(started.status, 200)
+          assert.match(await started.text(), /through-another/)
+        },
+      )
+    }
 
     test(`${creates} concurrent creates of ${names} names through the load balancer: each name once`, async () => {
       const before = await Promise.all(set.replicas.map((r) => storeOperations(r.dockerHost)))
@@ -296,10 +306,8 @@ function replicaSuite(kind: 'redis' | 'etcd', creates: number, names: number) {
           typeof set.replicas[0],
           typeof set.replicas[0],
         ]
-        const engine = engines().engines[2]!
-        const dockerd = dockerdPid(engine.url)
         // The engine stops answering: the create through `mid` holds its reservation and waits.
-        process.kill(dockerd, 'SIGSTOP')
+        engines().freeze(3)
         try {
           const pending = api(mid.dockerHost, `/containers/create?name=${prefix}-m`, {
             method: 'POST',
@@ -309,7 +317,7 @@ function replicaSuite(kind: 'redis' | 'etcd', creates: number, names: number) {
           await new Promise((resolve) => setTimeout(resolve, 500))
           mid.process.kill('SIGKILL')
         } finally {
-          process.kill(dockerd, 'SIGCONT')
+          engines().thaw(3)
         }
         // The create through another replica waits for the name while the dead replica's lease lasts,
         // then goes through (bounded: the lease and a margin, not a timing assertion).
@@ -361,15 +369,6 @@ function stream(host: string, args: string[]): Stream {
   }
 }
 
-/** The pid of the dockerd listening on an engine's tcp URL. */
-function dockerdPid(url: string): number {
-  const port = new URL(url.replace('tcp://', 'http://')).port
-  const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString()
-  const pid = /pid=(\d+)/.exec(out)?.[1]
-  if (!pid) throw new Error(`no process listens on ${port}: ${out}`)
-  return Number(pid)
-}
-
 const STORES = (process.env.REPLICAS_STORES ?? 'redis,etcd').split(',')
 if (STORES.includes('redis')) replicaSuite('redis', CREATES, NAMES)
-if (STORES.includes('etcd')) replicaSuite('etcd', Math.min(CREATES, 300), Math.min(NAMES, 30))
+if (STORES.includes('etcd')) replicaSuite('etcd', 150, 15)
