@@ -26,6 +26,8 @@ export class StoreNames implements NameReservations {
         await sleep(delay, options.signal)
       }
     } catch (error) {
+      // A claim whose answer was lost (a deadline) may have landed: free it, or it would outlive the create.
+      void this.coordination.run((store) => store.release(key, token)).catch(() => {})
       releaseLocal()
       throw error
     }

@@ -88,20 +88,29 @@ export class SharedPlacements {
     if (!this.coordination.shared) return () => {}
     const id = crypto.randomUUID()
     const full: InFlightPlacement = { ...entry, id, replica: this.coordination.replica }
+    const remove = () => void this.coordination.run((store) => store.remove(IN_FLIGHT, id)).catch(() => {})
     try {
       await this.coordination.run((store) => store.add(IN_FLIGHT, id, JSON.stringify(full)))
     } catch (error) {
+      remove() // it may have landed although its answer was lost
       if (required) throw error
       return () => {}
     }
-    return () => void this.coordination.run((store) => store.remove(IN_FLIGHT, id)).catch(() => {})
+    return remove
   }
 
   async #lock(): Promise<string> {
     const token = `${this.coordination.replica} ${crypto.randomUUID()}`
     const deadline = Date.now() + LOCK_WAIT
     for (let delay = 2;; delay = Math.min(delay * 2, 50)) {
-      if (await this.coordination.run((store) => store.claim(LOCK, token))) return token
+      let held
+      try {
+        held = await this.coordination.run((store) => store.claim(LOCK, token))
+      } catch (error) {
+        await this.#unlock(token) // a claim whose answer was lost may have landed
+        throw error
+      }
+      if (held) return token
       if (Date.now() > deadline) {
         throw unavailable(`flocker: another replica held the placement lock for over ${LOCK_WAIT / 1000} s`)
       }

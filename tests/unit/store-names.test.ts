@@ -72,6 +72,31 @@ describe('name reservations in a shared store (StoreNames)', () => {
     await (await names.reserve('web', { ttl: 60_000 })).release()
   })
 
+  test('a claim that landed but whose answer was lost (a deadline) is freed, not left to outlive the create', async () => {
+    const store = new MemoryStore()
+    let lose = true
+    const late: StoreAccess = {
+      replica: 'a',
+      shared: true,
+      run: async (operation) => {
+        const result = await operation(store)
+        if (lose) {
+          lose = false
+          throw unavailable('flocker: the coordination store answered too late')
+        }
+        return result
+      },
+    }
+    await assert.rejects(new StoreNames(late).reserve('web', { ttl: 60_000 }), { status: 503 })
+    await tick()
+    // Bounded (a claim left behind would hold the name for good): not a timing assertion.
+    const lease = await new StoreNames(replica(store, 'b')).reserve('web', {
+      ttl: 60_000,
+      signal: AbortSignal.timeout(5_000),
+    })
+    await lease.release()
+  })
+
   test('a create waiting on another replica stops when its client leaves', async () => {
     const store = new MemoryStore()
     const held = await new StoreNames(replica(store, 'a')).reserve('web', { ttl: 60_000 })
