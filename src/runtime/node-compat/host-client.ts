@@ -16,6 +16,8 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ])
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304])
+/** Requests that may be sent again when a kept-alive connection fails: they change nothing. */
+const RETRY_SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 /** Answers up to this size, with a Content-Length, are read whole (streams stay streams). */
 const SMALL_BODY = 256 * 1024
 
@@ -73,6 +75,7 @@ export class NodeHostClient implements HostClient {
         // Long streams (logs -f, events, wait) must never be cut for being quiet.
         timeout: 0,
       })
+      if (!RETRY_SAFE.has(outgoing.method)) sendOnce(req)
       const finished = this.#started()
       const fail = (error: unknown) => {
         finished()
@@ -140,6 +143,19 @@ export class NodeHostClient implements HostClient {
       ? { socketPath: endpoint.path }
       : { host: endpoint.host, port: endpoint.port, ...tlsOptions(endpoint) }
   }
+}
+
+/**
+ * Deno's node:http client sends a request again on a new connection when the kept-alive one it went
+ * on fails before an answer (closed, reset, or an answer it cannot parse), even after the engine took
+ * it: a create or a start would run twice. Node and Bun never resend. Deno retries only a request it
+ * marked as sent on a reused socket (`reusedSocket`, Node's public flag, set before 'socket'), so
+ * clearing the mark makes the failure the caller's, as on Node.
+ */
+function sendOnce(req: http.ClientRequest): void {
+  req.once('socket', () => {
+    ;(req as { reusedSocket: boolean }).reusedSocket = false
+  })
 }
 
 export function toNodeHeaders(headers: Headers): http.OutgoingHttpHeaders {
