@@ -99,3 +99,37 @@ for (const fault of ['garbage', 'close'] as const) {
     engine.stop()
   })
 }
+
+test('idle kept-alive connections close after the idle timeout; a quiet answer is not cut', async () => {
+  const sockets: Socket[] = []
+  const server = createServer((req, res) => {
+    if (req.url !== '/quiet') return res.end('ok')
+    res.writeHead(200)
+    res.write('a')
+    setTimeout(() => res.end('b'), 600)
+  })
+  // Like dockerd, the engine never closes an idle connection itself.
+  server.keepAliveTimeout = 0
+  server.on('connection', (socket) => sockets.push(socket))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  const client = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port }, { idleTimeout: 200 })
+  const get = async (path: string) =>
+    await (await client.request({ method: 'GET', path, headers: new Headers(), body: null })).text()
+  const open = () => sockets.filter((socket) => !socket.destroyed).length
+  try {
+    // Quiet for three idle timeouts, on a new connection and on a kept-alive one.
+    assert.equal(await get('/quiet'), 'ab')
+    assert.equal(await get('/quiet'), 'ab')
+    // A burst opens several connections; once idle they all close.
+    await Promise.all(Array.from({ length: 5 }, () => get('/')))
+    assert.ok(open() > 1)
+    // Polled, with a bound far above the timeout (no pool timeout would leave them open for good).
+    for (let i = 0; i < 200 && open() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(open(), 0, 'idle connections left open')
+  } finally {
+    client.close()
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  }
+})

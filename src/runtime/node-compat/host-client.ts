@@ -18,6 +18,8 @@ const HOP_BY_HOP = new Set([
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304])
 /** Requests that may be sent again when a kept-alive connection fails: they change nothing. */
 const RETRY_SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Node's own default for the kept-alive connections of its global agent. */
+const IDLE_CONNECTION_TIMEOUT = 5_000
 /** Answers up to this size, with a Content-Length, are read whole (streams stay streams). */
 const SMALL_BODY = 256 * 1024
 
@@ -55,6 +57,10 @@ export class NodeHostClient implements HostClient {
       keepAlive: true,
       keepAliveMsecs: 1000,
       maxFreeSockets: 64,
+      // An idle kept-alive connection closes after this (each holds a descriptor here and a goroutine
+      // in dockerd, which never closes idle ones): a burst of creates leaves no sockets behind. Only
+      // idle ones: a request's own `timeout: 0` keeps a quiet stream open, on every runtime.
+      timeout: options.idleTimeout ?? IDLE_CONNECTION_TIMEOUT,
       scheduling: 'lifo' as const,
     }
     this.#agent = endpoint.tls
