@@ -113,10 +113,11 @@ for (const runtime of runtimes()) {
       // come back to the baseline's (a few more for a health check or event stream reconnecting).
       let after = processCounts(pid, ports())
       const report = () => JSON.stringify({ baseline, peakMb, after })
-      await eventually(async () => {
+      await eventually(() => {
         after = processCounts(pid, ports())
         assert.ok(after.upstream <= baseline.upstream + 4, `engine sockets left open: ${report()}`)
         assert.ok(after.fds <= baseline.fds + 8, `descriptors left open: ${report()}`)
+        return Promise.resolve()
       })
       process.stderr.write(`load on ${runtime}: ${report()}\n`)
       // Whole bodies buffered would hold at least every byte the large sessions carried one way;
