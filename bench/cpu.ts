@@ -8,7 +8,7 @@
  *                                  [--flocker-args=--list-cache=on,...] [--paths=ID,image]
  */
 import { loadavg } from 'node:os'
-import { type RuntimeName } from '../tests/support/flocker.ts'
+import type { RuntimeName } from '../tests/support/flocker.ts'
 import { burstSeconds, call, latencySamples, targetOf } from './http.ts'
 import { bareProxyOn, cpuSeconds, flockerOn, type Served, startSimulator } from './procs.ts'
 
