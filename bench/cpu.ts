@@ -6,10 +6,15 @@
  *
  *   node --import tsx bench/cpu.ts [--runtimes=node,bun,deno] [--requests=3000] [--hosts=3]
  *                                  [--flocker-args=--list-cache=on,...] [--paths=ID,image]
+ *                                  [--compare=/path/to/other/checkout] [--rounds=2]
+ *
+ * With --compare, a flocker of that other checkout (another commit, e.g. main) is measured too, the
+ * three servers taking turns round by round, so a change is judged under the same load.
  */
 import { loadavg } from 'node:os'
-import type { RuntimeName } from '../tests/support/flocker.ts'
+import { freePort, type RuntimeName, scriptCommand, spawnUntilListening } from '../tests/support/flocker.ts'
 import { burstSeconds, call, latencySamples, targetOf } from './http.ts'
+import { servingProcess } from './memory.ts'
 import { bareProxyOn, cpuSeconds, flockerOn, type Served, startSimulator } from './procs.ts'
 
 const flags = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
@@ -18,6 +23,8 @@ const requests = Number(flags.get('requests') ?? 3000)
 const hostCount = Number(flags.get('hosts') ?? 3)
 const extra = flags.get('flocker-args')?.split(',').filter(Boolean) ?? []
 const only = flags.get('paths')?.split(',')
+const compare = flags.get('compare')
+const rounds = Number(flags.get('rounds') ?? 1)
 
 /** CPU µs per request of `served` for `count` requests (one connection, then 16). */
 async function cpuPerRequest(served: Served, path: string, count: number) {
@@ -55,31 +62,63 @@ try {
   }
   for (const runtime of runtimes) {
     const nodes = sim.urls.map((url, i) => `sim${i + 1}=${url}`)
-    const flocker = await flockerOn(runtime, nodes, extra)
-    const bare = await bareProxyOn(runtime, sim.urls[0]!)
+    const servers: [string, Served][] = [['flocker', await flockerOn(runtime, nodes, extra)]]
+    if (compare) servers.push(['compared', await otherFlocker(runtime, compare, nodes)])
+    servers.push(['bare', await bareProxyOn(runtime, sim.urls[0]!)])
     try {
       console.log(
-        `\n${runtime}: CPU µs per request (1 conn / 16 conns), flocker vs bare; ms per request; req/s`,
+        `\n${runtime}: CPU µs per request (1 conn / 16 conns); ms per request (1 conn); req/s (16 conns)`,
       )
       for (const [label, path] of Object.entries(paths)) {
         if (only && !only.some((word) => label.includes(word))) continue
-        const f = await cpuPerRequest(flocker, path, requests)
-        const b = await cpuPerRequest(bare, path, requests)
+        const sums = new Map<string, { one: number; sixteen: number; oneMs: number; rps: number }>()
+        for (let round = 0; round < rounds; round++) {
+          for (const [name, served] of round % 2 ? [...servers].reverse() : servers) {
+            const m = await cpuPerRequest(served, path, requests)
+            const sum = sums.get(name) ?? { one: 0, sixteen: 0, oneMs: 0, rps: 0 }
+            sums.set(name, {
+              one: sum.one + m.one / rounds,
+              sixteen: sum.sixteen + m.sixteen / rounds,
+              oneMs: sum.oneMs + m.oneMs / rounds,
+              rps: sum.rps + m.rps / rounds,
+            })
+          }
+        }
+        const bare = sums.get('bare')!
         console.log(
-          `${label.padEnd(22)} flocker ${f.one.toFixed(0)} / ${f.sixteen.toFixed(0)} µs, ` +
-            `bare ${b.one.toFixed(0)} / ${b.sixteen.toFixed(0)} µs ` +
-            `(×${(f.one / b.one).toFixed(2)} / ×${(f.sixteen / b.sixteen).toFixed(2)}); ` +
-            `${f.oneMs.toFixed(3)} vs ${b.oneMs.toFixed(3)} ms; ${f.rps.toFixed(0)} vs ${
-              b.rps.toFixed(0)
-            } req/s`,
+          `${label.padEnd(22)} ` +
+            [...sums].map(([name, m]) =>
+              `${name} ${m.one.toFixed(0)} / ${m.sixteen.toFixed(0)} µs` +
+              (name === 'bare'
+                ? ''
+                : ` (×${(m.one / bare.one).toFixed(2)} / ×${(m.sixteen / bare.sixteen).toFixed(2)})`) +
+              ` ${m.oneMs.toFixed(2)} ms ${m.rps.toFixed(0)}/s`
+            ).join('; '),
         )
       }
     } finally {
-      await flocker.stop()
-      await bare.stop()
+      for (const [, served] of servers) await served.stop()
     }
   }
 } finally {
   await sim.stop()
   console.log(`\nload at end: ${load()}`)
+}
+
+/** flocker from another checkout (its own src/server.ts and node_modules). */
+async function otherFlocker(runtime: RuntimeName, root: string, nodes: string[]): Promise<Served> {
+  const port = await freePort()
+  const [command, args] = scriptCommand(runtime, `${root}/${runtime === 'deno' ? 'mod.ts' : 'src/server.ts'}`)
+  const child = await spawnUntilListening(`flocker of ${root}`, command, [
+    ...args,
+    '-H',
+    `tcp://127.0.0.1:${port}`,
+    ...nodes.map((node) => `--node=${node}`),
+    ...extra,
+  ])
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    pid: servingProcess(child.process.pid!, port),
+    stop: () => child.stop(),
+  }
 }
