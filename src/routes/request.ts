@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { ServeEnv } from '../runtime/types.ts'
+import type { SideEvents } from './system/events.ts'
 import { forwardHeaders } from '../front-door/forward-headers.ts'
 import { passageOf, searchOf } from '../front-door/hono.ts'
 
@@ -18,6 +19,8 @@ export interface DockerRequest {
   readonly raw: Request
   /** The caller's tenant (its grant names one): it sees and touches only its own objects. */
   readonly tenant?: string
+  /** For `GET /events`: a second stream per host beside the client's (a tenant's networks and volumes). */
+  readonly sideEvents?: SideEvents
   /** `/v1.41` + `path` + the client's query string (or `query` instead). */
   upstreamPath(path: string, query?: URLSearchParams): string
   /** The body to forward: the client's stream, or null when it sent none. */

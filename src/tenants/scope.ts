@@ -7,6 +7,8 @@ import type { FlockerContext, Handler } from '../routes/context.ts'
 import type { DockerRequest } from '../routes/request.ts'
 import { ownedBuildNetwork, volumeTaken } from './create.ts'
 import { tenantFilter } from '../flock/owned.ts'
+import { tenantEvents } from './events.ts'
+import { withUrl } from './request-url.ts'
 
 type Json = Record<string, unknown>
 type Scope = (handler: Handler, tenant: string) => Handler
@@ -27,9 +29,7 @@ const scopes: Record<string, Scope> = {
       tenant,
       (list) => ({ ...list as Json, Volumes: ownedRows((list as Json).Volumes, tenant) }),
     ),
-  // Container events carry their container's labels (exec events too); volume and network events do
-  // not, so a tenant sees container and exec events only.
-  'GET /events': (handler, tenant) => narrowed(handler, tenant),
+  'GET /events': tenantEvents,
   'POST /containers/prune': (handler, tenant) => narrowed(handler, tenant),
   'POST /networks/prune': (handler, tenant) => narrowed(handler, tenant),
   'POST /volumes/prune': (handler, tenant) => narrowed(handler, tenant),
@@ -81,17 +81,6 @@ function narrowed(handler: Handler, tenant: string, check?: (value: unknown) => 
     return handler(ctx, withUrl(req, url), params, path)
   }
   return check ? answered(inner, check) : inner
-}
-
-function withUrl(req: DockerRequest, url: URL): DockerRequest {
-  return {
-    ...req,
-    url,
-    upstreamPath(path, query) {
-      const search = query ? (query.size ? `?${query}` : '') : url.search
-      return `${req.versionPrefix}${path}${search}`
-    },
-  }
 }
 
 /** A successful JSON answer rewritten; anything else as it came. */

@@ -369,6 +369,8 @@ for (const runtime of runtimes()) {
     test("events show only the tenant's own objects", async () => {
       const since = Math.floor(Date.now() / 1000) - 600
       await cliOk('bob', ['create', '--name', `${PREFIX}b-evented`, ...NET, IMAGE, 'true'])
+      await cliOk('bob', ['network', 'create', '--internal', `${PREFIX}b-evnet`])
+      await cliOk('bob', ['volume', 'create', `${PREFIX}b-evvol`])
       const until = Math.floor(Date.now() / 1000) + 1
       await new Promise((resolve) => setTimeout(resolve, 1_200))
       const events = (await api('bob', 'GET', `/events?since=${since}&until=${until}`)).text
@@ -377,7 +379,17 @@ for (const runtime of runtimes()) {
         )
       assert.ok(events.some((e) => e.Actor.Attributes.name === `${PREFIX}b-evented`))
       assert.ok(!events.some((e) => e.Actor.ID === web || e.Actor.Attributes.name === `${PREFIX}a-web`))
-      assert.ok(events.every((e) => e.Actor.Attributes['flocker.tenant'] === 'b'))
+      // Networks and volumes carry no labels in their events: bob's are shown, alice's are not.
+      const objects = events.filter((e) => ['network', 'volume'].includes(String((e as Json).Type)))
+      assert.ok(objects.some((e) => e.Actor.Attributes.name === `${PREFIX}b-evnet`), 'own network event')
+      assert.ok(objects.some((e) => e.Actor.ID === `${PREFIX}b-evvol`), 'own volume event')
+      assert.ok(
+        !objects.some((e) => /ten-a-/.test(`${e.Actor.ID} ${e.Actor.Attributes.name}`)),
+        'alice object',
+      )
+      assert.ok(
+        events.filter((e) => !objects.includes(e)).every((e) => e.Actor.Attributes['flocker.tenant'] === 'b'),
+      )
       const aliceEvents = await api('alice', 'GET', `/events?since=${since}&until=${until}`)
       assert.match(aliceEvents.text, /exec_create/)
     })

@@ -42,6 +42,7 @@ class Room {
  * time of its last event (nothing lost, nothing twice); hosts that join the flock join the stream.
  */
 export async function answerEvents(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
+  const side = req.sideEvents
   const plan = eventsPlan(req)
   const refusal = await engineRefusal(ctx, req, plan)
   if (refusal) return refusal
@@ -64,12 +65,17 @@ export async function answerEvents(ctx: FlockerContext, req: DockerRequest): Pro
     const abort = new AbortController()
     followers.set(host, abort)
     const signal = AbortSignal.any([stop.signal, abort.signal])
-    void followHost(ctx, host, req, plan, signal, async (event) => {
+    const emit = async (event: unknown) => {
       // Backpressure: a client that reads slowly (or never) pauses every host's stream here, so the
       // engines' sockets fill instead of flocker's memory.
       while (!signal.aborted && (controller.desiredSize ?? 0) <= 0) await room.wait(signal)
       if (!signal.aborted) controller.enqueue(encodeJsonLine(event))
-    }).finally(() => {
+    }
+    const extra = side?.(host, signal)
+    void Promise.all([
+      followHost(ctx, host, req, plan.query, plan, signal, emit),
+      extra && followHost(ctx, host, req, extra.query, plan, signal, emit, extra.admit),
+    ]).finally(() => {
       followers.delete(host)
       if (!followers.size && plan.bounded()) finish()
     })
@@ -131,6 +137,15 @@ async function engineRefusal(
   return null
 }
 
+/**
+ * A second stream per host beside the client's (a tenant's network and volume events, which the
+ * owner label cannot select): its own query, and whether each of its events is shown.
+ */
+export type SideEvents = (host: Host, signal: AbortSignal) => {
+  readonly query: URLSearchParams
+  readonly admit: (event: EventJson) => Promise<boolean>
+} | undefined
+
 interface EventsPlan {
   /** The query for engines, without flocker's own filters. */
   readonly query: URLSearchParams
@@ -164,19 +179,21 @@ export function sinceParam(timeNano: bigint): string {
   return `${seconds}.${String(nanos).padStart(9, '0')}`
 }
 
-/** Streams one host's events into `emit` until stopped, resuming after drops. */
+/** Streams one host's events for `asked` into `emit` (those `admit` lets through) until stopped, resuming after drops. */
 async function followHost(
   ctx: FlockerContext,
   host: Host,
   req: DockerRequest,
+  asked: URLSearchParams,
   plan: EventsPlan,
   signal: AbortSignal,
   emit: (event: unknown) => Promise<void>,
+  admit?: (event: EventJson) => Promise<boolean>,
 ): Promise<void> {
   let resumeFrom: bigint | null = null
   let seenAtResume = new Set<string>()
   while (!signal.aborted && ctx.flock.byName(host.name) === host) {
-    const query = new URLSearchParams(plan.query)
+    const query = new URLSearchParams(asked)
     if (resumeFrom !== null) query.set('since', sinceParam(resumeFrom))
     const connectedAt = BigInt(Date.now()) * 1_000_000n
     try {
@@ -198,6 +215,7 @@ async function followHost(
             resumeFrom = time
             seenAtResume.add(key)
           }
+          if (admit && !(await admit(event))) continue
           noteOwner(ctx, host, event)
           await emit(tagEvent(event, host))
         }
