@@ -4,6 +4,7 @@ import type { Endpoint, HostClient, HostClientOptions, HostRequest, UpgradeReque
 import { pumpWebToNode, readableToWeb } from './streams.ts'
 import { tlsOptions } from './tls-options.ts'
 import { upgrade } from './upgrade-client.ts'
+import { withWholeBody } from '../whole-body.ts'
 
 /** Headers that describe one hop, never forwarded (RFC 9110 7.6.1); node sets its own framing. */
 const HOP_BY_HOP = new Set([
@@ -114,7 +115,10 @@ export class NodeHostClient implements HostClient {
         } else if (isSmall(res.headers['content-length'])) {
           // A small answer of known length (an inspect, a list): read it whole and hand on bytes, which
           // every runtime writes out at once, instead of a web stream per answer.
-          readSmall(res).then((body) => resolve(new Response(body as BodyInit, init)), reject)
+          readSmall(res).then(
+            (body) => resolve(withWholeBody(new Response(body as BodyInit, init), body)),
+            reject,
+          )
         } else {
           resolve(new Response(readableToWeb(res), init))
         }
