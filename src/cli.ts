@@ -1,3 +1,4 @@
+import { lineBatch } from './log/line-batch.ts'
 import { errorText } from './docker/errors.ts'
 import { createFlocker, type FlockerApp } from './app.ts'
 import { ConfigError, type ConfigFile, readConfigFile } from './config.ts'
@@ -96,6 +97,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   for (const warning of [...listener.warnings, ...insecureHostWarnings(hosts)]) {
     platform.stderr(`flocker: ${warning}`)
   }
+  const audit = lineBatch(platform.stderr)
   const app = createFlocker({
     hosts,
     runtime,
@@ -117,7 +119,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       allowedOrigins: settings['allowed-origin'],
       allowedHosts: settings['allowed-host'],
       listenHosts: endpoints.flatMap((e) => (e.kind === 'tcp' ? [e.host] : [])),
-      audit: platform.stderr,
+      audit: audit.line,
       // The detail of errors callers who are not admins read without it (addresses, exception text).
       log: (line) => log('front-door').warn('{line}', { line }),
     },
@@ -164,6 +166,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     await server.shutdown(grace)
     await app.close()
     await admin?.close()
+    audit.flush()
   })
 }
 

@@ -2,6 +2,7 @@ import type { HostClientOptions, HostTransport } from '../runtime/types.ts'
 import { parseEndpoint } from '../addresses/endpoint.ts'
 import type { HostSpec } from './host-spec.ts'
 import { Host } from './host.ts'
+import { ImageHolders } from './image-holders.ts'
 import { OwnerCache } from './owners.ts'
 import type { Observers } from '../observe/observer.ts'
 
@@ -21,6 +22,8 @@ export class Flock {
   readonly #draining = new Set<Host>()
   /** Container ID -> host hints for lookups (see OwnerCache). */
   readonly owners: OwnerCache = new OwnerCache()
+  /** Image reference -> host hints for image lookups (see ImageHolders). */
+  readonly images: ImageHolders = new ImageHolders()
   /** How long a lookup across the flock waits for a slow host (`hostTimeout`) before going without it. */
   lookupTimeout = 5_000
   /** Called after every inventory change (event streams join or leave). */
@@ -58,6 +61,7 @@ export class Flock {
           this.clientOptions,
           this.observers,
         )
+        host.afterWrite = this.images.noteWrite
         next.set(name, host)
         added.push(host)
       }
@@ -69,6 +73,7 @@ export class Flock {
       host.close()
       if (host.liveSessions > 0) this.#drain(host)
     }
+    if (added.length || removed.length) this.images.clear()
     const change = { added, removed }
     if (added.length || removed.length) { for (const listener of this.listeners) listener(change) }
     return change

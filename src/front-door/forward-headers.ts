@@ -27,9 +27,13 @@ export function forwardHeaders(headers: Headers, clientAddress?: string, hijack 
     (headers.get('connection') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean),
   )
   const out = new Headers()
-  headers.forEach((value, name) => {
-    if (FORWARDED.has(name) && (FRAMING.has(name) || !named.has(name))) out.set(name, value)
-  })
+  // Asked by name rather than iterated: a server's lightweight request headers answer `get` from the
+  // parsed head, while iterating builds a whole Headers object first.
+  for (const name of FORWARDED) {
+    if (!FRAMING.has(name) && named.has(name)) continue
+    const value = headers.get(name)
+    if (value !== null) out.set(name, value)
+  }
   if (clientAddress) out.set('x-forwarded-for', clientAddress)
   const upgrade = headers.get('upgrade')?.trim().toLowerCase()
   if (hijack && upgrade && UPGRADES.has(upgrade)) {

@@ -25,7 +25,6 @@ export function doorMiddleware(
 ): MiddlewareHandler<{ Bindings: ServeEnv }> {
   return async (c, next) => {
     const client = c.env?.client ?? {}
-    const url = new URL(c.req.url)
     const below = pathBelowMount(c)
     let passage: Passage | undefined
     try {
@@ -34,7 +33,7 @@ export function doorMiddleware(
       const raw = client.target !== undefined ? splitTarget(client.target) : undefined
       const mount = c.req.path.slice(0, c.req.path.length - below.length)
       const path = raw ? stripMount(raw.path, mount) : below
-      passage = await door.admit(c.req.raw.headers, path, raw?.search ?? url.search, client)
+      passage = await door.admit(c.req.raw.headers, path, raw?.search ?? searchOf(c.req.url), client)
       passages.set(c, passage)
     } catch (error) {
       const fallback = {
@@ -48,10 +47,12 @@ export function doorMiddleware(
       return
     }
     // The hosts a request went to are noted in its scope: one is made for the audit line if nobody observes.
-    const scope = currentScope() ?? (door.options.audit ? newScope(observers) : undefined)
+    const current = currentScope()
+    const scope = current ?? (door.options.audit ? newScope(observers) : undefined)
     if (scope) scope.identity = passage.identity.name
     try {
-      await (scope ? runInScope(scope, next) : next())
+      // Already inside the observers' scope: no second async context to enter.
+      await (scope && !current ? runInScope(scope, next) : next())
     } finally {
       // A hijack slot is freed when its splice ends; a request that never spliced frees it now.
       if (!passage.spliced) passage.releaseHijack?.()
@@ -101,11 +102,17 @@ export async function guard(
   if (!passage) return // served without the door's middleware (never, from createFlocker)
   try {
     const raw = c.req.raw
+    // Body and query are read only when a check needs them: on Node, touching `raw.body` turns the
+    // server's lightweight request into a full one, which costs more than the rest of the door.
     const bytes = await door.pass(passage, route, {
       headers: raw.headers,
-      body: raw.body,
+      get body() {
+        return raw.body
+      },
       params: c.req.param() as Record<string, string>,
-      query: new URL(raw.url).searchParams,
+      get query() {
+        return new URL(raw.url).searchParams
+      },
     })
     if (route.hijacked) holdHijack(door, c, passage)
     if (bytes) {
@@ -127,6 +134,14 @@ export async function guard(
 
 export function passageOf(c: Context): Passage | undefined {
   return passages.get(c)
+}
+
+/** The query part of a URL (`?a=1`), as `URL.search` gives it. */
+export function searchOf(url: string): string {
+  const mark = url.indexOf('?')
+  if (mark < 0 || mark === url.length - 1) return ''
+  // A fragment, which no request target should carry, is left to the URL parser.
+  return url.includes('#') ? new URL(url).search : url.slice(mark)
 }
 
 /** The request path without the prefix the app is mounted under (`/docker` in an outer router). */

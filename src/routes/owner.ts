@@ -1,7 +1,10 @@
 import { badRequest } from '../docker/errors.ts'
 import type { ContainerInspectJson } from '../docker/types.ts'
+import type { Flock } from '../flock/flock.ts'
 import type { Host } from '../flock/host.ts'
 import { locate } from '../flock/locate.ts'
+import { noteCache } from '../observe/scope.ts'
+import { textOf } from '../runtime/whole-body.ts'
 import type { FlockerContext } from './context.ts'
 import { fillPath } from '../docker/path.ts'
 import type { DockerRequest } from './request.ts'
@@ -30,6 +33,7 @@ export async function ownerRoute(
   const ref = 'param' in from ? params[from.param] : req.url.searchParams.get(from.query)
   if (!ref) throw badRequest(`flocker: missing ${'param' in from ? from.param : from.query}`)
   const { host, id, body } = await locate(ctx.flock, target, ref, req.tenant)
+  if (target === 'image') ctx.flock.images.remember(ref, host)
   if ('param' in from) {
     return { host, path: req.upstreamPath(fillPath(template, { ...params, [from.param]: id })), id, body }
   }
@@ -45,4 +49,63 @@ export function sendTo(owner: OwnerRoute, req: DockerRequest): Promise<Response>
     body: req.body(),
     signal: req.signal,
   })
+}
+
+/** The engine's 404 for an ID it does not hold, per kind that the owner cache remembers. */
+const GONE: Partial<Record<Target, string>> = {
+  container: 'No such container',
+  exec: 'No such exec instance',
+  image: 'No such image',
+}
+
+/** The host to try first for the object a reference names, and the reference to send there. */
+function knownHolder(flock: Flock, target: Target, ref: string): { host: Host; id: string } | undefined {
+  if (target === 'image') {
+    const host = flock.images.lookup(ref)
+    return host && { host, id: ref }
+  }
+  return flock.owners.exact ? undefined : flock.owners.lookup(ref)
+}
+
+/**
+ * Sends a request straight to the host the owner cache names for a full container or exec ID (or the
+ * image hints for an image reference), with no lookup first: one round trip instead of two (an image:
+ * instead of one per host, then one more). An ID names one object, so the host either holds it and
+ * acts, or answers "No such container" having done nothing; then the entry goes and undefined says
+ * "locate it". Only for requests without a body (a body stream cannot be sent twice), outside tenants
+ * (their lookups check ownership), and for containers only where the event-fed cache cannot answer
+ * exactly (then locate needs no probe either).
+ */
+export async function sendToKnownOwner(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  params: Readonly<Record<string, string>>,
+  route: { readonly target: Target; readonly from: RefSource; readonly template: string },
+): Promise<Response | undefined> {
+  const { target, from, template } = route
+  const gone = GONE[target]
+  if (!gone || !('param' in from) || req.hasBody) return undefined
+  if (req.tenant !== undefined && target !== 'image') return undefined
+  const flock = ctx.flock
+  const hint = knownHolder(flock, target, params[from.param] ?? '')
+  if (!hint || flock.byName(hint.host.name) !== hint.host || hint.host.status === 'unhealthy') {
+    return undefined
+  }
+  const cache = target === 'image' ? 'images' : 'owners'
+  const path = req.upstreamPath(fillPath(template, { ...params, [from.param]: hint.id }))
+  const response = await hint.host.request(req.method, path, { headers: req.headers, signal: req.signal })
+  if (response.status !== 404) {
+    noteCache(cache, true)
+    return response
+  }
+  // A 404 may be the object's own (no such file in `archive`): only "no such container" means gone.
+  const text = req.method === 'HEAD' ? '' : await textOf(response)
+  if (text && !text.includes(gone)) {
+    noteCache(cache, true)
+    return new Response(text, { status: 404, statusText: response.statusText, headers: response.headers })
+  }
+  noteCache(cache, false)
+  if (target === 'image') flock.images.forget(hint.id)
+  else flock.owners.forget(hint.id)
+  return undefined
 }

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import type { ServeEnv } from '../runtime/types.ts'
 import type { SideEvents } from './system/events.ts'
 import { forwardHeaders } from '../front-door/forward-headers.ts'
-import { passageOf } from '../front-door/hono.ts'
+import { passageOf, searchOf } from '../front-door/hono.ts'
 
 /** The parts of a client's request that a handler needs to pass it on to a host. */
 export interface DockerRequest {
@@ -30,7 +30,8 @@ export interface DockerRequest {
 export function dockerRequest(c: Context): DockerRequest {
   const raw = c.req.raw
   const env = (c.env ?? {}) as ServeEnv
-  const url = new URL(raw.url)
+  let url: URL | undefined
+  const search = searchOf(raw.url)
   const version = c.req.param('apiVersion')
   const versionPrefix = version ? `/${version}` : ''
   const length = raw.headers.get('content-length')
@@ -38,7 +39,10 @@ export function dockerRequest(c: Context): DockerRequest {
   return {
     method: raw.method,
     versionPrefix,
-    url,
+    // Parsed when a handler reads it: most routed requests only need the query string as it came.
+    get url() {
+      return url ??= new URL(raw.url)
+    },
     // Only the headers the Engine API reads go on; flocker sets X-Forwarded-For itself.
     headers: forwardHeaders(raw.headers, env.client?.address, env.hijack !== undefined),
     signal: raw.signal,
@@ -47,8 +51,8 @@ export function dockerRequest(c: Context): DockerRequest {
     raw,
     tenant: passageOf(c)?.grant?.tenant,
     upstreamPath(path, query) {
-      const search = query ? (query.size ? `?${query}` : '') : url.search
-      return `${versionPrefix}${path}${search}`
+      const tail = query ? (query.size ? `?${query}` : '') : search
+      return `${versionPrefix}${path}${tail}`
     },
     body() {
       if (!hasBody) return null

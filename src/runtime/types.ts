@@ -142,6 +142,8 @@ export type UpgradeAnswer =
 export interface HostClientOptions {
   /** How long an upgrade may take, from dial to the engine's answer head (ms, default 30 s). */
   readonly upgradeTimeout?: number
+  /** How long a kept-alive connection may stay idle before it is closed (ms, default 5 s). */
+  readonly idleTimeout?: number
 }
 
 /** The way to one docker host; owns its keep-alive connections until close(). */

@@ -92,11 +92,15 @@ for (const runtime of runtimes()) {
         bad.heal()
         bad.breakPath(/^\/containers\/create$/, fault)
         const body = JSON.stringify({ Image: 'busybox', Env: ['constraint:node==bad'] })
+        const creates = () => bad.requests.filter((request) => request === 'POST /containers/create').length
+        const before = creates()
         const seen = await ask(flocker.port, 'POST', '/v1.41/containers/create', body)
         // A create's answer is short and read whole: a broken one is a 502 naming the host, on every runtime.
         assert.equal(seen.status, 502, seen.body)
         assert.match(messageOf(seen), /\bbad\b/)
+        // Sent once: Deno's client resent a request whose kept-alive connection failed before the answer.
         await stillServing()
+        assert.equal(creates() - before, 1, 'the create was sent again')
       })
     }
 

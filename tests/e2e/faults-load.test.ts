@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { IMAGE, removeContainers } from '../support/docker.ts'
 import { enginesAvailable, enginesForFile } from '../support/engines.ts'
+import { eventually } from '../support/eventually.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
 import {
   apiJson,
@@ -11,22 +12,26 @@ import {
   type SessionResult,
 } from '../support/sessions.ts'
 
-// Hundreds of hijacked sessions at once through a flock of three real engines: exec -i and attach,
-// each sending a checksummed payload and half-closing, each getting every byte back. flocker's
-// memory stays bounded while they run, and a second round leaves no more descriptors or engine
-// sockets open than the first: nothing leaks per session.
+// Many hijacked sessions at once through a flock of three real engines: exec -i and attach, each
+// sending a checksummed payload and half-closing, each getting every byte back. One round, measured
+// against the baseline: every engine socket and descriptor the sessions opened is closed afterwards
+// (a leak of one per session would show as dozens), and flocker's memory stays far below the bytes
+// the large sessions carry (whole-body buffering would hold at least that).
 
-const EXEC_SESSIONS = Number(process.env.LOAD_EXEC_SESSIONS ?? 150)
-const ATTACH_SESSIONS = Number(process.env.LOAD_ATTACH_SESSIONS ?? 50)
-// CI size: 200 sessions of 512 KB each way, two rounds, on each runtime; the issue's size (a few MB per
-// session) is LOAD_PAYLOAD_MB=2, and the ceiling is bench/sessions.ts.
-const PAYLOAD = Number(process.env.LOAD_PAYLOAD_MB ?? 0.5) * (1 << 20)
+/** Sessions with a small payload: many at once, for leaks per session. */
+const EXEC_SESSIONS = Number(process.env.LOAD_EXEC_SESSIONS ?? 32)
+const ATTACH_SESSIONS = Number(process.env.LOAD_ATTACH_SESSIONS ?? 8)
+const SMALL_PAYLOAD = Number(process.env.LOAD_SMALL_KB ?? 256) * 1024
+/** exec -i sessions with a large payload, for memory: far more bytes than any session's buffers. */
+const LARGE_SESSIONS = Number(process.env.LOAD_LARGE_SESSIONS ?? 8)
+const PAYLOAD = Math.round(Number(process.env.LOAD_PAYLOAD_MB ?? 24) * (1 << 20))
 const PREFIX = 'ld-'
 
 const flock = enginesForFile(3, {}, { registry: false })
 
 for (const runtime of runtimes()) {
-  describe(`${EXEC_SESSIONS} exec -i and ${ATTACH_SESSIONS} attach sessions at once, flocker on ${runtime}`, {
+  const sessions = `${LARGE_SESSIONS + EXEC_SESSIONS} exec -i and ${ATTACH_SESSIONS} attach sessions at once`
+  describe(`${sessions}, flocker on ${runtime}`, {
     skip: !enginesAvailable(),
   }, () => {
     let flocker: RunningFlocker
@@ -64,69 +69,70 @@ for (const runtime of runtimes()) {
       await flocker?.stop()
     })
 
-    const round = async (n: number) => {
+    /** Runs every session at once; resolves with the sessions that failed and flocker's peak RSS. */
+    const round = async () => {
       const pid = flocker.process.pid!
       let peakMb = 0
       const sampler = setInterval(() => (peakMb = Math.max(peakMb, processCounts(pid, ports()).rssMb)), 200)
       try {
         const sessions: Promise<SessionResult>[] = []
-        for (let i = 0; i < EXEC_SESSIONS; i++) {
+        for (let i = 0; i < LARGE_SESSIONS; i++) {
           sessions.push(execSession(flocker.port, targets[i % targets.length]!, PAYLOAD))
         }
+        for (let i = 0; i < EXEC_SESSIONS; i++) {
+          sessions.push(execSession(flocker.port, targets[i % targets.length]!, SMALL_PAYLOAD))
+        }
         for (let i = 0; i < ATTACH_SESSIONS; i++) {
-          sessions.push(attachSession(flocker.port, `${PREFIX}${runtime}-r${n}-a${i}`, IMAGE, PAYLOAD))
+          sessions.push(attachSession(flocker.port, `${PREFIX}${runtime}-a${i}`, IMAGE, SMALL_PAYLOAD))
         }
         const results = await Promise.all(sessions)
-        const failed = results.filter((result) => !result.ok)
-        assert.equal(
-          failed.length,
-          0,
-          `${failed.length} sessions lost or changed bytes: ${JSON.stringify(failed.slice(0, 3))}`,
-        )
+        return { failed: results.filter((result) => !result.ok), peakMb }
       } finally {
         clearInterval(sampler)
       }
-      return { peakMb, ...(await settled(pid)) }
     }
+    let failed: SessionResult[] | undefined
 
-    /** Counts once the last sessions' sockets have closed (polled; the count, never the time, is checked). */
-    const settled = async (pid: number) => {
-      let last = processCounts(pid, ports())
-      for (let i = 0; i < 20; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 250))
+    test('memory stays below the bytes carried; no socket or descriptor is left', async () => {
+      const pid = flocker.process.pid!
+      // The baseline once the start-up's kept-alive connections have gone idle and closed.
+      const baseline = await eventually(async () => {
+        const before = processCounts(pid, ports())
+        await new Promise((resolve) => setTimeout(resolve, 1000))
         const now = processCounts(pid, ports())
-        if (now.fds === last.fds && now.upstream === last.upstream) return now
-        last = now
-      }
-      return last
-    }
+        assert.ok(now.upstream === before.upstream && now.fds === before.fds, 'still settling')
+        return now
+      })
+      const result = await round()
+      const peakMb = result.peakMb
+      failed = result.failed
+      // Kept-alive connections close after 5 s idle, hijacked ones when their session ends: the counts
+      // come back to the baseline's (a few more for a health check or event stream reconnecting).
+      let after = processCounts(pid, ports())
+      const report = () => JSON.stringify({ baseline, peakMb, after })
+      await eventually(() => {
+        after = processCounts(pid, ports())
+        assert.ok(after.upstream <= baseline.upstream + 4, `engine sockets left open: ${report()}`)
+        assert.ok(after.fds <= baseline.fds + 8, `descriptors left open: ${report()}`)
+        return Promise.resolve()
+      })
+      process.stderr.write(`load on ${runtime}: ${report()}\n`)
+      // Whole bodies buffered would hold at least every byte the large sessions carried one way;
+      // streams with backpressure hold a few buffers per session.
+      const largeMb = (LARGE_SESSIONS * PAYLOAD) / (1 << 20)
+      assert.ok(peakMb - baseline.rssMb < largeMb, `memory grew with the bytes carried: ${report()}`)
+    })
 
-    // Known gap (issue 11): on Bun the engine sockets of the sessions stay open after both rounds, and on
-    // Deno RSS grows with the bytes carried; the test runs there and is reported, not yet required.
-    const gap = runtime === 'node' ? {} : { todo: `${runtime}: engine sockets or memory not yet released` }
-    test(
-      'every byte comes back; memory is bounded; a second round leaks no descriptor or socket',
-      gap,
-      async () => {
-        const baseline = processCounts(flocker.process.pid!, ports())
-        const first = await round(1)
-        const second = await round(2)
-        const report = { baseline, first, second }
-        process.stderr.write(`load on ${runtime}: ${JSON.stringify(report)}\n`)
-        const totalMb = ((EXEC_SESSIONS + ATTACH_SESSIONS) * PAYLOAD) / (1 << 20)
-        // Whole bodies buffered would hold at least every byte carried one way (totalMb); streams with
-        // backpressure hold a few buffers per session.
-        assert.ok(
-          first.peakMb - baseline.rssMb < totalMb,
-          `memory grew with the bytes carried: ${JSON.stringify(report)}`,
-        )
-        assert.ok(second.fds <= first.fds + 16, `descriptors grew: ${JSON.stringify(report)}`)
-        assert.ok(second.upstream <= first.upstream + 8, `engine sockets grew: ${JSON.stringify(report)}`)
-        assert.ok(
-          second.upstream < (EXEC_SESSIONS + ATTACH_SESSIONS) / 2,
-          `engine sockets left open: ${JSON.stringify(report)}`,
-        )
-      },
-    )
+    // Known gap (issue 11): on Deno one large session in a few runs ends cleanly a little short (132 KB
+    // of 16 MB missing, no error), so there the check is reported, not yet required.
+    const gap = runtime === 'deno' ? { todo: 'deno: a large session now and then ends short' } : {}
+    test('every byte comes back, checksum matched, in every session', gap, () => {
+      assert.ok(failed, 'the sessions did not run')
+      assert.equal(
+        failed.length,
+        0,
+        `${failed.length} sessions lost or changed bytes: ${JSON.stringify(failed.slice(0, 3))}`,
+      )
+    })
   })
 }

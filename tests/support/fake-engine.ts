@@ -15,7 +15,8 @@ export interface FakeContainer {
 
 /**
  * A tiny in-process docker engine for fault and scale tests: answers /_ping, /version, /info,
- * /containers/json, /containers/{id}/json and /events, with injectable delay and failure.
+ * /containers/json, /containers/{id}/json, /containers/{id}/top, /images/{name}/json and /events,
+ * with injectable delay and failure.
  */
 export class FakeEngine {
   containers: FakeContainer[] = []
@@ -27,6 +28,8 @@ export class FakeEngine {
   failWith: number | null = null
   apiVersion = '1.41'
   requests: string[] = []
+  /** Image references this engine holds (answered by `/images/{name}/json`). */
+  images: string[] = []
   #events = new Set<ServerResponse>()
   #server: Server
   url = ''
@@ -104,6 +107,19 @@ export class FakeEngine {
         Config: { Labels: container.Labels ?? {} },
         HostConfig: container.HostConfig ?? {},
       })
+    }
+    const top = path.match(/^\/containers\/([^/]+)\/top$/)
+    if (top) {
+      if (!this.find(decodeURIComponent(top[1]!))) {
+        return json(res, 404, { message: `No such container: ${top[1]}` })
+      }
+      return json(res, 200, { Titles: ['PID', 'CMD'], Processes: [['1', 'sh']] })
+    }
+    const image = path.match(/^\/images\/(.+)\/json$/)
+    if (image) {
+      const ref = decodeURIComponent(image[1]!)
+      if (!this.images.includes(ref)) return json(res, 404, { message: `No such image: ${ref}` })
+      return json(res, 200, { Id: `sha256:${ref}`, RepoTags: [ref], Comment: this.name })
     }
     json(res, 404, { message: `page not found` })
   }

@@ -169,3 +169,18 @@ describe('request target, fuzzed', () => {
     )
   })
 })
+
+describe('the query of a request URL', () => {
+  test('is what URL.search gives', async () => {
+    const { searchOf } = await import('../../src/front-door/hono.ts')
+    for (
+      const url of [
+        'http://h/containers/json',
+        'http://h/containers/json?',
+        'http://h/containers/json?all=1&filters=%7B%7D',
+        'http://h/images/a/json?x=1#frag',
+        'http://h/p?a=b?c',
+      ]
+    ) assert.equal(searchOf(url), new URL(url).search, url)
+  })
+})

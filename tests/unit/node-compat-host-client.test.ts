@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
-import type { Socket } from 'node:net'
+import { createServer as createNetServer, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { NodeHostClient } from '../../src/runtime/node-compat/host-client.ts'
 
@@ -43,4 +43,93 @@ test('a body flocker rewrote goes with its exact length', async () => {
   assert.equal(await response.text(), '7')
   client.close()
   server.close()
+})
+
+/**
+ * A raw engine on kept-alive connections: GETs get a small answer; the first POST gets `fault` (bytes
+ * that are not HTTP, or the connection closed unanswered) and later ones a 201. Counts the POSTs.
+ */
+async function garblingEngine(fault: 'garbage' | 'close') {
+  let posts = 0
+  const sockets: Socket[] = []
+  const server = createNetServer((socket) => {
+    sockets.push(socket)
+    let pending = ''
+    socket.on('error', () => {})
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1')
+      for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+        const head = pending.slice(0, end)
+        const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0)
+        pending = pending.slice(end + 4 + length)
+        if (head.startsWith('POST') && posts++ === 0) {
+          if (fault === 'garbage') socket.end('garbage, not HTTP\r\n\r\n')
+          else socket.destroy()
+          return
+        }
+        const status = head.startsWith('POST') ? '201 Created' : '200 OK'
+        socket.write(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const stop = () => {
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  }
+  return { port: (server.address() as { port: number }).port, posts: () => posts, stop }
+}
+
+for (const fault of ['garbage', 'close'] as const) {
+  test(`a create whose answer on a reused connection is ${fault} is sent once, never again`, async () => {
+    const engine = await garblingEngine(fault)
+    const client = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port: engine.port })
+    // A GET first, so the create goes on a kept-alive connection (where Deno's client would resend).
+    await (await client.request({ method: 'GET', path: '/_ping', headers: new Headers(), body: null })).text()
+    await assert.rejects(client.request({
+      method: 'POST',
+      path: '/containers/create?name=web',
+      headers: new Headers({ 'content-type': 'application/json' }),
+      body: new TextEncoder().encode('{"Image":"busybox"}'),
+    }))
+    // Anything resent would be on the engine by the time a later request is answered.
+    await (await client.request({ method: 'GET', path: '/_ping', headers: new Headers(), body: null })).text()
+    assert.equal(engine.posts(), 1)
+    client.close()
+    engine.stop()
+  })
+}
+
+test('idle kept-alive connections close after the idle timeout; a quiet answer is not cut', async () => {
+  const sockets: Socket[] = []
+  const server = createServer((req, res) => {
+    if (req.url !== '/quiet') return res.end('ok')
+    res.writeHead(200)
+    res.write('a')
+    setTimeout(() => res.end('b'), 600)
+  })
+  // Like dockerd, the engine never closes an idle connection itself.
+  server.keepAliveTimeout = 0
+  server.on('connection', (socket) => sockets.push(socket))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  const client = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port }, { idleTimeout: 200 })
+  const get = async (path: string) =>
+    await (await client.request({ method: 'GET', path, headers: new Headers(), body: null })).text()
+  const open = () => sockets.filter((socket) => !socket.destroyed).length
+  try {
+    // Quiet for three idle timeouts, on a new connection and on a kept-alive one.
+    assert.equal(await get('/quiet'), 'ab')
+    assert.equal(await get('/quiet'), 'ab')
+    // A burst opens several connections; once idle they all close.
+    await Promise.all(Array.from({ length: 5 }, () => get('/')))
+    assert.ok(open() > 1)
+    // Polled, with a bound far above the timeout (no pool timeout would leave them open for good).
+    for (let i = 0; i < 200 && open() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(open(), 0, 'idle connections left open')
+  } finally {
+    client.close()
+    for (const socket of sockets) socket.destroy()
+    server.close()
+  }
 })

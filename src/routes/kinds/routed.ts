@@ -1,5 +1,5 @@
 import type { Handler } from '../context.ts'
-import { ownerRoute, sendTo } from '../owner.ts'
+import { ownerRoute, sendTo, sendToKnownOwner } from '../owner.ts'
 import type { RefSource, Target } from '../table.ts'
 
 /**
@@ -7,5 +7,8 @@ import type { RefSource, Target } from '../table.ts'
  * the others are in routes/variants/, one file each).
  */
 export function routed(target: Target, from: RefSource, template: string): Handler {
-  return async (ctx, req, params) => sendTo(await ownerRoute(ctx, req, target, from, params, template), req)
+  const route = { target, from, template }
+  return async (ctx, req, params) =>
+    await sendToKnownOwner(ctx, req, params, route) ??
+      sendTo(await ownerRoute(ctx, req, target, from, params, template), req)
 }

@@ -36,5 +36,8 @@ export function containerInspect(): Handler {
  */
 function isLookupRequest(req: DockerRequest, host: Host): boolean {
   const sameVersion = !req.versionPrefix || req.versionPrefix === `/v${host.facts?.apiVersion}`
-  return req.method === 'GET' && !req.url.searchParams.has('size') && sameVersion
+  // The query is parsed only when there is one (most inspects have none).
+  const search = req.upstreamPath('')
+  const sized = search.includes('?') && req.url.searchParams.has('size')
+  return req.method === 'GET' && !sized && sameVersion
 }

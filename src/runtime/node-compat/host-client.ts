@@ -4,6 +4,7 @@ import type { Endpoint, HostClient, HostClientOptions, HostRequest, UpgradeReque
 import { pumpWebToNode, readableToWeb } from './streams.ts'
 import { tlsOptions } from './tls-options.ts'
 import { upgrade } from './upgrade-client.ts'
+import { withWholeBody } from '../whole-body.ts'
 
 /** Headers that describe one hop, never forwarded (RFC 9110 7.6.1); node sets its own framing. */
 const HOP_BY_HOP = new Set([
@@ -16,6 +17,10 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ])
 const NULL_BODY_STATUS = new Set([101, 204, 205, 304])
+/** Requests that may be sent again when a kept-alive connection fails: they change nothing. */
+const RETRY_SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
+/** Node's own default for the kept-alive connections of its global agent. */
+const IDLE_CONNECTION_TIMEOUT = 5_000
 /** Answers up to this size, with a Content-Length, are read whole (streams stay streams). */
 const SMALL_BODY = 256 * 1024
 
@@ -53,6 +58,10 @@ export class NodeHostClient implements HostClient {
       keepAlive: true,
       keepAliveMsecs: 1000,
       maxFreeSockets: 64,
+      // An idle kept-alive connection closes after this (each holds a descriptor here and a goroutine
+      // in dockerd, which never closes idle ones): a burst of creates leaves no sockets behind. Only
+      // idle ones: a request's own `timeout: 0` keeps a quiet stream open, on every runtime.
+      timeout: options.idleTimeout ?? IDLE_CONNECTION_TIMEOUT,
       scheduling: 'lifo' as const,
     }
     this.#agent = endpoint.tls
@@ -73,6 +82,7 @@ export class NodeHostClient implements HostClient {
         // Long streams (logs -f, events, wait) must never be cut for being quiet.
         timeout: 0,
       })
+      if (!RETRY_SAFE.has(outgoing.method)) sendOnce(req)
       const finished = this.#started()
       const fail = (error: unknown) => {
         finished()
@@ -105,7 +115,10 @@ export class NodeHostClient implements HostClient {
         } else if (isSmall(res.headers['content-length'])) {
           // A small answer of known length (an inspect, a list): read it whole and hand on bytes, which
           // every runtime writes out at once, instead of a web stream per answer.
-          readSmall(res).then((body) => resolve(new Response(body as BodyInit, init)), reject)
+          readSmall(res).then(
+            (body) => resolve(withWholeBody(new Response(body as BodyInit, init), body)),
+            reject,
+          )
         } else {
           resolve(new Response(readableToWeb(res), init))
         }
@@ -140,6 +153,19 @@ export class NodeHostClient implements HostClient {
       ? { socketPath: endpoint.path }
       : { host: endpoint.host, port: endpoint.port, ...tlsOptions(endpoint) }
   }
+}
+
+/**
+ * Deno's node:http client sends a request again on a new connection when the kept-alive one it went
+ * on fails before an answer (closed, reset, or an answer it cannot parse), even after the engine took
+ * it: a create or a start would run twice. Node and Bun never resend. Deno retries only a request it
+ * marked as sent on a reused socket (`reusedSocket`, Node's public flag, set before 'socket'), so
+ * clearing the mark makes the failure the caller's, as on Node.
+ */
+function sendOnce(req: http.ClientRequest): void {
+  req.once('socket', () => {
+    ;(req as { reusedSocket: boolean }).reusedSocket = false
+  })
 }
 
 export function toNodeHeaders(headers: Headers): http.OutgoingHttpHeaders {
