@@ -125,7 +125,10 @@ try {
         body: JSON.stringify({ Image: 'busybox:local' }),
       },
     )
-    await response.arrayBuffer()
+    const text = await response.text()
+    if (response.status !== 201 && response.status !== 409) {
+      console.log(`  create: ${response.status} ${text}`)
+    }
     return response.status
   }))
   const used = await storeOperations(admins) - before
