@@ -124,6 +124,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       log: (line) => log('front-door').warn('{line}', { line }),
     },
     store: settings.store,
+    tenantImages: settings['tenant-images'],
   })
   const server = await serve(app, {
     listen,

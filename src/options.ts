@@ -55,7 +55,14 @@ export interface FlockerOptions {
    * reservations and in-flight placements. Without it, this process alone (one replica).
    */
   readonly store?: string
+  /**
+   * Tenants' images: `shared` (default: any tenant sees and uses every image) or `per-tenant` (a
+   * tenant sees and touches only the images it pulled, loaded, built, committed, imported or tagged).
+   */
+  readonly tenantImages?: TenantImages
 }
+
+export type TenantImages = 'shared' | 'per-tenant'
 
 export interface ResolvedOptions {
   readonly names: NameStyle
@@ -66,6 +73,7 @@ export interface ResolvedOptions {
   readonly listInterval: number
   readonly pullOnCreate: boolean
   readonly listCache: boolean
+  readonly tenantImages: TenantImages
 }
 
 export function resolveOptions(options: FlockerOptions): ResolvedOptions {
@@ -78,6 +86,7 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
     listInterval: options.listInterval ?? 30_000,
     pullOnCreate: options.pullOnCreate ?? false,
     listCache: options.listCache ?? false,
+    tenantImages: options.tenantImages ?? 'shared',
   }
 }
 

@@ -304,6 +304,14 @@ export const SETTINGS: readonly Setting[] = [
     fromText: toBoolean,
   },
   {
+    flag: 'tenant-images',
+    env: 'FLOCKER_TENANT_IMAGES',
+    key: 'tenantImages',
+    meta: 'MODE',
+    help: "Tenants' images: shared (default) or per-tenant (each tenant sees and touches only its own)",
+    schema: choice('shared', 'per-tenant'),
+  },
+  {
     flag: 'group',
     env: 'FLOCKER_GROUP',
     key: 'group',

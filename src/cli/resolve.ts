@@ -32,6 +32,7 @@ export interface Settings {
   readonly tlscert?: string
   readonly tlskey?: string
   readonly 'allow-insecure-tcp'?: boolean
+  readonly 'tenant-images'?: 'shared' | 'per-tenant'
   readonly group?: string
   readonly 'allowed-host'?: readonly string[]
   readonly 'allowed-origin'?: readonly string[]

@@ -8,6 +8,7 @@ import type { DockerRequest } from '../routes/request.ts'
 import { ownedBuildNetwork, volumeTaken } from './create.ts'
 import { tenantFilter } from '../flock/owned.ts'
 import { tenantEvents } from './events.ts'
+import { imageScopes } from './images.ts'
 import { withUrl } from './request-url.ts'
 
 type Json = Record<string, unknown>
@@ -60,14 +61,22 @@ const scopes: Record<string, Scope> = {
   'POST /networks/create': (handler, tenant) => networkCreate(handler, tenant),
 }
 
-/** The route's handler, narrowed for callers whose grant names a tenant (when the route needs it). */
+/**
+ * The route's handler, narrowed for callers whose grant names a tenant (when the route needs it).
+ * With `tenantImages: per-tenant`, the image routes are the tenant's own (tenants/images.ts).
+ */
 export function tenantScoped(method: string, path: string, handler: Handler): Handler {
   const scope = scopes[`${method} ${path}`]
-  if (!scope) return handler
-  return (ctx, req, params, template) =>
-    req.tenant === undefined
-      ? handler(ctx, req, params, template)
-      : scope(handler, req.tenant)(ctx, req, params, template)
+  const images = imageScopes[`${method} ${path}`]
+  if (!scope && !images) return handler
+  return (ctx, req, params, template) => {
+    if (req.tenant === undefined) return handler(ctx, req, params, template)
+    const shared = scope ? scope(handler, req.tenant) : handler
+    if (images && ctx.options.tenantImages === 'per-tenant') {
+      return images(shared, req.tenant)(ctx, req, params, template)
+    }
+    return shared(ctx, req, params, template)
+  }
 }
 
 /**

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -8,13 +7,13 @@ import { docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docke
 import { rawRequest, statusOf } from '../support/raw-http.ts'
 import { enginesForFile } from '../support/engines.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
+import { apiWithToken, writeTokenConfig } from '../support/token-config.ts'
 
 // Tenants: two identities whose grants name tenants `a` and `b` share a flock of two real engines
 // through flocker; neither may see or touch the other's containers, execs, volumes or networks by
 // any form of reference, nor find them in lists, events, info, df or prunes.
 const engines = enginesForFile(2, {}, { registry: false })
 const PREFIX = 'ten-'
-const sha = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex')}`
 const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789', root: 'root-token-0123456789' }
 const TENANT_GROUPS = {
   containers: 'write',
@@ -35,26 +34,11 @@ const TENANT_GROUPS = {
 let dir: string
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'door-tenants-'))
-  writeFileSync(
-    join(dir, 'flocker.json'),
-    JSON.stringify({
-      tokens: Object.entries(TOKENS).map(([identity, token]) => ({ identity, sha256: sha(token) })),
-      policy: {
-        identities: {
-          alice: { tenant: 'a', groups: TENANT_GROUPS },
-          bob: { tenant: 'b', groups: TENANT_GROUPS },
-          root: { admin: true },
-        },
-      },
-    }),
-  )
-  for (const [name, token] of Object.entries(TOKENS)) {
-    mkdirSync(join(dir, `cli-${name}`))
-    writeFileSync(
-      join(dir, `cli-${name}`, 'config.json'),
-      JSON.stringify({ HttpHeaders: { Authorization: `Bearer ${token}` } }),
-    )
-  }
+  writeTokenConfig(dir, TOKENS, {
+    alice: { tenant: 'a', groups: TENANT_GROUPS },
+    bob: { tenant: 'b', groups: TENANT_GROUPS },
+    root: { admin: true },
+  })
 })
 after(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -67,25 +51,8 @@ for (const runtime of runtimes()) {
     const as = (who: Who) => ({ env: { DOCKER_CONFIG: join(dir, `cli-${who}`) } })
     const cli = (who: Who, args: string[]) => docker(flocker.dockerHost, args, as(who))
     const cliOk = (who: Who, args: string[]) => dockerOk(flocker.dockerHost, args, as(who))
-    const api = async (who: Who, method: string, path: string, body?: unknown) => {
-      const response = await fetch(`http://127.0.0.1:${flocker.port}/v1.41${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${TOKENS[who]}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      })
-      const text = await response.text()
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        json = undefined
-      }
-      return { status: response.status, text, json: json as Json }
-    }
+    const api = (who: Who, method: string, path: string, body?: unknown) =>
+      apiWithToken(flocker.port, TOKENS[who], method, path, body)
     const direct = (i: number) => engines().engines[i]!.url
     const hostName = (i: number) => engines().engines[i]!.name
 

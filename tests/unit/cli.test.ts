@@ -119,6 +119,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     tlskey: '/key.pem',
     allowInsecureTcp: false,
     group: 'docker',
+    tenantImages: 'per-tenant',
     allowedHosts: ['flock.example'],
     allowedOrigins: ['https://dash.example'],
     tokens: [{ identity: 'ci', sha256: `sha256:${'a'.repeat(64)}` }],
@@ -151,6 +152,7 @@ tlscert: /cert.pem
 tlskey: /key.pem
 allowInsecureTcp: false
 group: docker
+tenantImages: per-tenant
 allowedHosts: [flock.example]
 allowedOrigins: ["https://dash.example"]
 tokens: [{ identity: ci, sha256: "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }]
@@ -176,6 +178,7 @@ tlscert = "/cert.pem"
 tlskey = "/key.pem"
 allowInsecureTcp = false
 group = "docker"
+tenantImages = "per-tenant"
 allowedHosts = ["flock.example"]
 allowedOrigins = ["https://dash.example"]
 tokens = [{ identity = "ci", sha256 = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }]
@@ -197,6 +200,7 @@ requests = true
   assert.equal(settings['log-format'], 'json')
   assert.equal(settings['health-threshold'], 2)
   assert.equal(settings.admin, 'tcp://127.0.0.1:9323')
+  assert.equal(settings['tenant-images'], 'per-tenant')
 })
 
 test('a bad config file: every problem listed by path, unknown keys refused', () => {

@@ -16,6 +16,7 @@ import type { FlockerContext, Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
 import type { DockerRequest } from '../request.ts'
 import { ownedCreateBody, ownedOnHost } from '../../tenants/create.ts'
+import { ownedImageRef } from '../../tenants/images.ts'
 import { nameTaken, refuseTakenName } from '../unique-name.ts'
 
 /** A new container or build: the scheduler picks the host, then the request goes there. */
@@ -60,6 +61,15 @@ async function placeAndCreate(
   try {
     if (req.tenant !== undefined) {
       const local = await ownedOnHost(host, req.tenant, body, req.signal)
+      if (ctx.options.tenantImages === 'per-tenant' && local.Image) {
+        // Only the tenant's own image (404 otherwise, and the client's pull comes to this host).
+        try {
+          local.Image = await ownedImageRef(host, req.tenant, local.Image, req.signal)
+        } catch (error) {
+          ctx.placement.memory.awaitImage(local.Image, host)
+          throw error
+        }
+      }
       const answer = await createOn(ctx, req, host, local)
       // dockerd's own conflict names the holder's ID: a tenant learns only that the name is taken.
       if (answer.status === 409 && name) {
