@@ -182,16 +182,20 @@ const list: Scope = (_handler, tenant) => async (ctx, req) => {
   const query = new URLSearchParams()
   if (Object.keys(engineFilters).length) query.set('filters', JSON.stringify(engineFilters))
   const rows = await ownedRows(ctx, tenant, `/images/json?${query}`, (value) => value as Json[])
-  const shown = rows.filter((row) => {
+  const shown = rows.flatMap((row) => {
     const tags = stringsOf(row.RepoTags)
     const created = Number(row.Created ?? 0)
-    if (dangling?.length && (dangling[0] === 'true' || dangling[0] === '1') !== !tags.length) return false
-    if (reference?.length && !tags.some((t) => reference.some((p) => familiarMatch(p, t)))) return false
-    if (bounds.before !== undefined && created >= bounds.before) return false
-    if (bounds.since !== undefined && created <= bounds.since) return false
-    return true
+    if (dangling?.length && (dangling[0] === 'true' || dangling[0] === '1') !== !tags.length) return []
+    if (bounds.before !== undefined && created >= bounds.before) return []
+    if (bounds.since !== undefined && created <= bounds.since) return []
+    if (!reference?.length) return [untaggedShown(row)]
+    // As dockerd: only the tags that match are listed, and an image with none is left out.
+    const matching = tags.filter((t) => reference.some((p) => familiarMatch(p, t)))
+    const repos = new Set(matching.map((t) => splitImageRef(t).name))
+    const digests = stringsOf(row.RepoDigests).filter((d) => repos.has(splitImageRef(d).name))
+    return matching.length ? [{ ...row, RepoTags: matching, RepoDigests: digests }] : []
   })
-  return Response.json(shown.map(untaggedShown))
+  return Response.json(shown)
 }
 
 async function createdOf(ctx: FlockerContext, tenant: string, ref: string): Promise<number> {
