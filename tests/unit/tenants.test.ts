@@ -79,7 +79,7 @@ describe("a tenant's routes", () => {
         return `/v1.41${path}${search}`
       },
     }) as unknown as DockerRequest
-  const ctx = {} as FlockerContext
+  const ctx = { options: { tenantImages: 'shared' } } as FlockerContext
 
   test("a list gains the owner label filter and keeps only the tenant's rows", async () => {
     const handler = tenantScoped('GET', '/containers/json', echo)
@@ -103,7 +103,9 @@ describe("a tenant's routes", () => {
     const handler = tenantScoped('GET', '/containers/json', echo)
     const rows = await (await handler(ctx, request(''), {}, '')).json() as unknown[]
     assert.equal(rows.length, 3)
-    assert.equal(tenantScoped('GET', '/images/json', echo), echo)
+    // Images are shared (the default): a tenant's image list is the handler's own.
+    const images = tenantScoped('GET', '/images/json', echo)
+    assert.equal((await (await images(ctx, request('', 't1'), {}, '')).json() as unknown[]).length, 3)
     const pruned = await tenantScoped('POST', '/images/prune', echo)(ctx, request('', 't1'), {}, '')
     assert.deepEqual(await pruned.json(), { ImagesDeleted: null, SpaceReclaimed: 0 })
   })
