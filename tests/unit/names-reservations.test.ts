@@ -60,7 +60,7 @@ describe('name reservations in one process', () => {
 
 describe('name reservations: waiting leaves nothing behind', () => {
   test("a client's signal holds no abort listener once its waits are over", async () => {
-    const { getEventListeners } = await import('node:events')
+    const { EventEmitter } = await import('node:events')
     const names = new LocalNameReservations()
     const client = new AbortController()
     const held = await Promise.all(['a', 'b', 'c'].map((name) => names.reserve(name, { ttl: 60_000 })))
@@ -68,6 +68,6 @@ describe('name reservations: waiting leaves nothing behind', () => {
     await new Promise((resolve) => setImmediate(resolve))
     for (const lease of held) await lease.release()
     for (const lease of await Promise.all(waits)) await lease.release()
-    assert.equal(getEventListeners(client.signal, 'abort').length, 0)
+    assert.equal(EventEmitter.getEventListeners(client.signal, 'abort').length, 0)
   })
 })
