@@ -53,6 +53,13 @@ before(async () => {
   await dockerOk(direct(), ['rmi', other()])
   await dockerOk(direct(), ['tag', IMAGE, `${PREFIX}bob:1`])
   await dockerOk(direct(), ['save', '-o', join(dir, 'bob.tar'), `${PREFIX}bob:1`])
+  // In another tar: an image of its own content named ti-app:1 (the tag alice is about to hold).
+  const scratch = (await dockerOk(direct(), ['create', ...NET, IMAGE, 'true'])).trim()
+  const steal = (await dockerOk(direct(), ['commit', scratch])).trim()
+  await dockerOk(direct(), ['rm', scratch])
+  await dockerOk(direct(), ['tag', steal, `${PREFIX}app:1`])
+  await dockerOk(direct(), ['save', '-o', join(dir, 'steal.tar'), `${PREFIX}app:1`])
+  await dockerOk(direct(), ['rmi', `${PREFIX}app:1`])
   await dockerOk(direct(), ['rmi', `${PREFIX}bob:1`])
 
   const flocker = await start()
@@ -130,6 +137,16 @@ for (const runtime of runtimes()) {
         `/images/${PREFIX}bob:1/tag?repo=flocker-owned/b&tag=x`,
       )
       assert.equal(reserved.status, 400, reserved.text)
+      // A load is judged after the fact: the tag it moved is put back, and the load ends in the conflict.
+      const loaded = await cli('bob', ['load', '-i', join(dir, 'steal.tar')])
+      assert.notEqual(loaded.code, 0)
+      assert.match(loaded.err, /Conflict\. The image name "ti-app:1" is already in use/)
+      for (const e of engines().engines) {
+        const tagged = JSON.parse(await dockerOk(e.url, ['image', 'inspect', `${PREFIX}app:1`]))
+        assert.equal(tagged[0].Id, before.json.Id, e.name)
+      }
+      // What bob loaded is his, untagged: his prune takes it.
+      await dockerOk(flocker.dockerHost, ['image', 'prune', '-f'], as('bob'))
       const now = await api(flocker, 'root', 'GET', `/images/${PREFIX}app:1/json`)
       assert.equal(now.json.Id, before.json.Id)
     })
