@@ -239,6 +239,16 @@ describe('images per tenant: prune, df, rmi, run (node)', () => {
     // ti-app:1 is free now: bob may take it.
     await dockerOk(flocker.dockerHost, ['load', '-i', join(dir, 'bob.tar')], as('bob'))
     await dockerOk(flocker.dockerHost, ['tag', `${PREFIX}bob:1`, `${PREFIX}app:1`], as('bob'))
-    assert.deepEqual(await tags('bob'), [other(), `${PREFIX}app:1`, `${PREFIX}bob:1`].sort())
+    // A tag alice holds: bob pulls it by digest (no tag, the image his) and tags it his own way.
+    const digests: string[] = JSON.parse(
+      await dockerOk(direct(), ['image', 'inspect', '-f', '{{json .RepoDigests}}', base()]),
+    )
+    const byDigest = digests.find((d) => d.startsWith(`${engines().registry}/${PREFIX}base@`))!
+    await dockerOk(flocker.dockerHost, ['pull', byDigest], as('bob'))
+    await dockerOk(flocker.dockerHost, ['tag', byDigest, `${PREFIX}b-base:1`], as('bob'))
+    assert.deepEqual(
+      await tags('bob'),
+      [other(), `${PREFIX}app:1`, `${PREFIX}b-base:1`, `${PREFIX}bob:1`].sort(),
+    )
   })
 })
