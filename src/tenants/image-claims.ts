@@ -5,12 +5,12 @@
  */
 import { badRequest, conflict } from '../docker/errors.ts'
 import { encodeJsonLine, jsonMessages } from '../docker/json-lines.ts'
-import { normalizeImageRef } from '../docker/image-ref.ts'
+import { normalizeImageRef, splitImageRef } from '../docker/image-ref.ts'
 import { askAll } from '../flock/ask-all.ts'
 import type { Host } from '../flock/host.ts'
 import type { FlockerContext } from '../routes/context.ts'
-import { isReserved, stringsOf } from './image-marks.ts'
-import { heldBy, inspectImage, markOwned } from './owned-images.ts'
+import { isReserved, refMarkTag, stringsOf } from './image-marks.ts'
+import { heldBy, inspectImage, markOwned, untag } from './owned-images.ts'
 
 type Json = Record<string, unknown>
 
@@ -72,12 +72,21 @@ async function claimOn(host: Host, tenant: string, made: Made): Promise<string[]
     const body = await inspectImage(host, id)
     if (body?.Id === id) await markOwned(host, tenant, id)
   }
-  for (const [ref, wanted] of made.tags) {
+  // Marks a load moved go back first, images' before tags' (a tag's mark finds its image by them).
+  const rank = (ref: string) => (isReserved(ref) ? (/:i-[0-9a-f]{64}$/.test(ref) ? 0 : 1) : 2)
+  for (const [ref, wanted] of [...made.tags].sort(([a], [b]) => rank(a) - rank(b))) {
     const body = await inspectImage(host, ref)
     if (!body) continue
     const id = String(body.Id)
     if (wanted.id && id !== wanted.id) continue
     if (wanted.digest && !stringsOf(body.RepoDigests).some((d) => d.endsWith(`@${wanted.digest}`))) continue
+    if (isReserved(ref)) {
+      // A load named an ownership mark: it is put back where it belongs (or dropped).
+      await markOwned(host, tenant, id)
+      await restoreMark(host, ref)
+      problems.push(`flocker: the repository of "${ref}" is reserved for flocker's own use`)
+      continue
+    }
     const holder = await heldBy(host, tenant, ref)
     if (holder) {
       // Another tenant's tag was moved (by a load): put it back where that tenant's mark says.
@@ -89,6 +98,27 @@ async function claimOn(host: Host, tenant: string, made: Made): Promise<string[]
     await markOwned(host, tenant, id, ref)
   }
   return problems
+}
+
+/**
+ * A mark a load moved onto its image: an image's mark goes back to the image its name gives, a
+ * tag's mark to the image that has the tag and its tenant's image mark; else it is removed.
+ */
+export async function restoreMark(host: Host, mark: string): Promise<void> {
+  const { name, tag } = splitImageRef(mark)
+  const repo = name.replace(/^docker\.io\//, '')
+  let home: string | undefined
+  const image = /^i-([0-9a-f]{64})$/.exec(tag)
+  if (image) home = (await inspectImage(host, `sha256:${image[1]}`))?.Id as string | undefined
+  else if (/^r-[0-9a-f]{40}$/.test(tag)) {
+    for (const row of await host.json<Json[]>('/images/json') ?? []) {
+      const tags = stringsOf(row.RepoTags)
+      if (!tags.includes(`${repo}:i-${String(row.Id).replace(/^sha256:/, '')}`)) continue
+      for (const t of tags) if (!isReserved(t) && await refMarkTag(t) === tag) home = String(row.Id)
+    }
+  }
+  if (home) await retag(host, home, mark)
+  else await untag(host, mark, false)
 }
 
 async function retag(host: Host, id: string, ref: string): Promise<void> {

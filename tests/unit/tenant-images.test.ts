@@ -6,6 +6,7 @@ import { DockerError } from '../../src/docker/errors.ts'
 import { idMark, isReserved, markRepo, ownedView, refMark } from '../../src/tenants/image-marks.ts'
 import { familiarMatch } from '../../src/tenants/images.ts'
 import { heldBy, ownedImageOn } from '../../src/tenants/owned-images.ts'
+import { restoreMark } from '../../src/tenants/image-claims.ts'
 
 const id = (prefix: string) => `sha256:${prefix.padEnd(64, '0')}`
 
@@ -20,10 +21,20 @@ function engine(images: Record<string, string[]>): Host {
     if (!found) throw new DockerError(404, `No such image: ${ref}`)
     return { Id: found, RepoTags: images[found], RepoDigests: [] }
   }
+  const move = (ref: string, to?: string) => {
+    for (const tags of Object.values(images)) tags.splice(0, tags.length, ...tags.filter((t) => t !== ref))
+    if (to) images[to]!.push(ref)
+  }
   return {
     name: 'node1',
-    json(path: string) {
+    json(path: string, init: { method?: string } = {}) {
       const url = new URL(path, 'http://engine')
+      const named = decodeURIComponent(url.pathname.replace(/^\/images\//, '').replace(/\/tag$/, ''))
+      if (init.method === 'DELETE') return Promise.resolve(move(named))
+      if (init.method === 'POST') {
+        const ref = `${url.searchParams.get('repo')}:${url.searchParams.get('tag')}`
+        return Promise.resolve(move(ref, inspect(named).Id))
+      }
       const inspected = /^\/images\/(.+)\/json$/.exec(url.pathname)
       if (inspected) return Promise.resolve(inspect(decodeURIComponent(inspected[1]!)))
       const patterns: string[] = JSON.parse(url.searchParams.get('filters') ?? '{}').reference ?? []
@@ -91,6 +102,21 @@ describe("a reference among a tenant's images", () => {
     assert.equal(await heldBy(host, 'b', 'secret:1'), undefined)
     assert.equal(await heldBy(host, 'b', 'app'), undefined)
     assert.equal(await heldBy(host, 'b', 'app:1'), id('aaa1'))
+  })
+})
+
+describe('a mark a load moved', () => {
+  test("goes back to its tenant's image, or goes", async () => {
+    const app = await refMark('a', 'app:1')
+    const images: Record<string, string[]> = {
+      [id('aaa1')]: ['app:1'],
+      // What bob's load brought: alice's marks (moved off her image) and one naming no image.
+      [id('bbb')]: [idMark('a', id('aaa1')), app, idMark('a', id('ccc')), idMark('b', id('bbb'))],
+    }
+    const host = engine(images)
+    for (const mark of [idMark('a', id('aaa1')), app, idMark('a', id('ccc'))]) await restoreMark(host, mark)
+    assert.deepEqual(images[id('aaa1')], ['app:1', idMark('a', id('aaa1')), app])
+    assert.deepEqual(images[id('bbb')], [idMark('b', id('bbb'))])
   })
 })
 
