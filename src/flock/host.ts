@@ -99,7 +99,7 @@ export class Host {
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
-    noteHost(this.name, role)
+    noteHost(init.signal, this.name, role)
     const started = performance.now()
     let status: number | null = null
     try {
@@ -142,9 +142,10 @@ export class Host {
     }
     this.#waitingForHead.add(fail)
     // One controller that the client's signal also aborts (AbortSignal.any costs several times more).
+    // A signal aborts once: no `once` option, which costs Node's EventTarget as much as the listener.
     const follow = () => frozen.abort(clientSignal!.reason)
     if (clientSignal?.aborted) follow()
-    else clientSignal?.addEventListener('abort', follow, { once: true })
+    else clientSignal?.addEventListener('abort', follow)
     try {
       return await send(frozen.signal)
     } catch (error) {
@@ -199,7 +200,7 @@ export class Host {
    */
   async hijack(capability: HijackCapability, request: UpgradeRequest): Promise<Response> {
     let answer
-    noteHost(this.name, 'forwarded')
+    noteHost(request.signal, this.name, 'forwarded')
     try {
       answer = await this.#untilHead(
         request.signal,

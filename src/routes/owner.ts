@@ -32,7 +32,7 @@ export async function ownerRoute(
 ): Promise<OwnerRoute> {
   const ref = 'param' in from ? params[from.param] : req.url.searchParams.get(from.query)
   if (!ref) throw badRequest(`flocker: missing ${'param' in from ? from.param : from.query}`)
-  const { host, id, body } = await locate(ctx.flock, target, ref, req.tenant)
+  const { host, id, body } = await locate(ctx.flock, target, ref, req.tenant, req.signal)
   if (target === 'image') ctx.flock.images.remember(ref, host)
   if ('param' in from) {
     return { host, path: req.upstreamPath(fillPath(template, { ...params, [from.param]: id })), id, body }
@@ -95,16 +95,16 @@ export async function sendToKnownOwner(
   const path = req.upstreamPath(fillPath(template, { ...params, [from.param]: hint.id }))
   const response = await hint.host.request(req.method, path, { headers: req.headers, signal: req.signal })
   if (response.status !== 404) {
-    noteCache(cache, true)
+    noteCache(req.signal, cache, true)
     return response
   }
   // A 404 may be the object's own (no such file in `archive`): only "no such container" means gone.
   const text = req.method === 'HEAD' ? '' : await textOf(response)
   if (text && !text.includes(gone)) {
-    noteCache(cache, true)
+    noteCache(req.signal, cache, true)
     return new Response(text, { status: 404, statusText: response.statusText, headers: response.headers })
   }
-  noteCache(cache, false)
+  noteCache(req.signal, cache, false)
   if (target === 'image') flock.images.forget(hint.id)
   else flock.owners.forget(hint.id)
   return undefined

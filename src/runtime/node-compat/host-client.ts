@@ -96,7 +96,8 @@ export class NodeHostClient implements HostClient {
         req.destroy(error)
         fail(error)
       }
-      outgoing.signal?.addEventListener('abort', abort, { once: true })
+      // No `once`: a signal aborts once, and the listener is removed when the request ends.
+      outgoing.signal?.addEventListener('abort', abort)
       // `on`, not `once`: Deno's client can emit 'error' twice for one request (a parse error on
       // garbage, then the failed retry of the dial), and an 'error' with no listener kills the process.
       req.on('error', fail)
