@@ -132,7 +132,7 @@ export class Host {
    * only the client or the connection ends the body.
    */
   async #untilHead<T>(
-    clientSignal: AbortSignal | undefined,
+    clientSignal: AbortSignalLike | undefined,
     send: (signal: AbortSignalLike) => Promise<T>,
   ): Promise<T> {
     const frozen = new OneShotAbort()
