@@ -136,7 +136,9 @@ async function fromCache(
   }
   const probe = probes[kind]
   try {
-    const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id), { signal })
+    // Noted here rather than by passing the signal: a probe needs no abort listener on the client's.
+    noteHost(signal, hint.host.name, 'asked')
+    const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id))
     if (probe.id(hint.id, body) === hint.id) {
       noteCache(signal, 'owners', true)
       return { host: hint.host, id: hint.id, body }
