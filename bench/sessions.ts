@@ -7,7 +7,9 @@
  * flocker and the engines used, which shows what limits the round.
  *
  *   node --import tsx bench/sessions.ts [--runtime=node|bun|deno] [--start=100] [--max=1600]
- *     [--payload-mb=1] [--attach-share=0.25] [--health-timeout=MS]
+ *     [--payload-mb=1] [--attach-share=0.25] [--health-timeout=MS] [--hijack-cap=N]
+ *
+ * The hijack cap (flocker's `limits.hijacksPerIdentity`, 256 by default) is raised to `--max` for the run.
  *
  * Needs root and Debian's docker.io, like the end-to-end tests (the CI-sized run of the same is
  * tests/e2e/faults-load.test.ts).
@@ -34,6 +36,8 @@ const PAYLOAD = Number(arg('payload-mb', '1')) * (1 << 20)
 const ATTACH_SHARE = Number(arg('attach-share', '0.25'))
 /** flocker's --health-timeout for the run ('' keeps its default). */
 const HEALTH_TIMEOUT = arg('health-timeout', '')
+/** The per-identity cap on live sessions (default 256) would end the doubling before the machine does. */
+const HIJACK_CAP = Number(arg('hijack-cap', String(Math.max(MAX, 256))))
 const IMAGE = 'busybox:local'
 const TARGETS = 12
 
@@ -53,6 +57,7 @@ try {
   const flocker = await startFlocker(RUNTIME, [
     ...engines.engines.map((e) => `--node=${e.flag}`),
     ...(HEALTH_TIMEOUT ? [`--health-timeout=${HEALTH_TIMEOUT}`] : []),
+    `--limits=${JSON.stringify({ hijacksPerIdentity: HIJACK_CAP })}`,
   ])
   const pid = flocker.process.pid!
   const ports = engines.engines.map((e) => Number(e.url.split(':').at(-1)))

@@ -32,7 +32,7 @@ export class LocalNameReservations implements NameReservations {
       options.signal?.throwIfAborted()
       const current = this.#held.get(name)
       if (!current) break
-      await Promise.race([current.released, abortion(options.signal)])
+      await untilReleasedOrAborted(current.released, options.signal)
     }
     let free!: () => void
     const entry = { released: new Promise<void>((resolve) => (free = resolve)) }
@@ -54,8 +54,20 @@ export class LocalNameReservations implements NameReservations {
   }
 }
 
-function abortion(signal: AbortSignal | undefined): Promise<never> {
-  return new Promise((_, reject) => {
-    signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+/** Waits for the holder's release; the abort listener goes with the wait (a create may wait many times). */
+async function untilReleasedOrAborted(
+  released: Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (!signal) return released
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
   })
+  try {
+    await Promise.race([released, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
 }

@@ -57,3 +57,17 @@ describe('name reservations in one process', () => {
     await current.release()
   })
 })
+
+describe('name reservations: waiting leaves nothing behind', () => {
+  test("a client's signal holds no abort listener once its waits are over", async () => {
+    const { EventEmitter } = await import('node:events')
+    const names = new LocalNameReservations()
+    const client = new AbortController()
+    const held = await Promise.all(['a', 'b', 'c'].map((name) => names.reserve(name, { ttl: 60_000 })))
+    const waits = ['a', 'b', 'c'].map((name) => names.reserve(name, { ttl: 60_000, signal: client.signal }))
+    await new Promise((resolve) => setImmediate(resolve))
+    for (const lease of held) await lease.release()
+    for (const lease of await Promise.all(waits)) await lease.release()
+    assert.equal(EventEmitter.getEventListeners(client.signal, 'abort').length, 0)
+  })
+})

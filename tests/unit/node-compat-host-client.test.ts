@@ -133,3 +133,37 @@ test('idle kept-alive connections close after the idle timeout; a quiet answer i
     server.close()
   }
 })
+
+test("a request cut by flocker's own deadline says why; one the client left says so", async () => {
+  const sockets: Socket[] = []
+  const frozen = createNetServer((socket) => sockets.push(socket.on('error', () => {}))) // never answers
+  await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve))
+  const client = new NodeHostClient({
+    kind: 'tcp',
+    host: '127.0.0.1',
+    port: (frozen.address() as { port: number }).port,
+  })
+  const cut = (reason?: Error) => {
+    const controller = new AbortController()
+    const sent = client.request({
+      method: 'GET',
+      path: '/info',
+      headers: new Headers(),
+      body: null,
+      signal: controller.signal,
+    })
+    setTimeout(() => controller.abort(reason), 20)
+    return sent
+  }
+  try {
+    await assert.rejects(
+      cut(new Error('it stopped answering (health check timed out)')),
+      /it stopped answering/,
+    )
+    await assert.rejects(cut(), /request aborted by the client/)
+  } finally {
+    client.close()
+    for (const socket of sockets) socket.destroy()
+    frozen.close()
+  }
+})

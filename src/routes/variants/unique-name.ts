@@ -1,13 +1,27 @@
+import { NAME_LEASE_TTL } from '../../names/reservations.ts'
 import type { Handler } from '../context.ts'
 import { routed } from '../kinds/routed.ts'
 import { refuseTakenName } from '../unique-name.ts'
 
-/** `docker rename CTR NEW`: NEW must be free on every host, as on create, or two hosts would hold it. */
+/**
+ * `docker rename CTR NEW`: NEW must be free on every host, as on create, or two hosts would hold it.
+ * The rename holds NEW's reservation from the check to the engine's answer, as a create does, so a
+ * create of the same name in flight elsewhere cannot slip between them.
+ */
 export function uniqueName(template: string): Handler {
   const plain = routed('container', { param: 'id' }, template)
   return async (ctx, req, params, path) => {
     const name = req.url.searchParams.get('name')
-    if (name) await refuseTakenName(ctx.flock, name, req.tenant)
-    return plain(ctx, req, params, path)
+    if (!name) return plain(ctx, req, params, path)
+    const lease = await ctx.names.reserve(name.replace(/^\//, ''), {
+      ttl: NAME_LEASE_TTL,
+      signal: req.signal,
+    })
+    try {
+      await refuseTakenName(ctx.flock, name, req.tenant)
+      return await plain(ctx, req, params, path)
+    } finally {
+      await lease.release()
+    }
   }
 }

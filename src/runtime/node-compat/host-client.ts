@@ -92,7 +92,7 @@ export class NodeHostClient implements HostClient {
       // The promise fails here, not on the 'error' that destroy() should bring: Deno's client emits
       // none when destroyed while it waits for an answer head (a frozen host would hold it forever).
       const abort = () => {
-        const error = new Error('request aborted by the client')
+        const error = abortReason(outgoing.signal!)
         req.destroy(error)
         fail(error)
       }
@@ -195,4 +195,14 @@ async function sendBody(req: http.ClientRequest, body: HostRequest['body']): Pro
   } else {
     req.end()
   }
+}
+
+/**
+ * Why a request was cut: flocker's own deadlines (a health check that found the host frozen, a
+ * timeout) abort with an Error that says so; a client that left aborts with an AbortError.
+ */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason
+  if (reason instanceof Error && reason.name !== 'AbortError') return reason
+  return new Error('request aborted by the client')
 }
