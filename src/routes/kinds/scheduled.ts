@@ -8,7 +8,7 @@ import { isExpression, joinPair, parseExpression } from '../../schedule/expressi
 import type { Expression } from '../../schedule/expressions.ts'
 import { pullImage } from '../../schedule/pull.ts'
 import { buildRequest, createRequest } from '../../schedule/request.ts'
-import { place, type Placed } from '../../schedule/scheduler.ts'
+import { place } from '../../schedule/scheduler.ts'
 import { sessionPinsOf } from '../../schedule/sessions.ts'
 import type { FlockerHooks } from '../../hooks.ts'
 import { NAME_LEASE_TTL } from '../../names/reservations.ts'
@@ -39,11 +39,8 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
   if (!name) return await placeAndCreate(ctx, req, name, clientBody)
   const lease = await ctx.names.reserve(name.replace(/^\//, ''), { ttl: NAME_LEASE_TTL, signal: req.signal })
   try {
-    // The name is checked on every host while the scheduler reads what the hosts hold: one round of
-    // round trips before the create, not two. Nothing reaches an engine before the check is done.
-    const nameFree = refuseTakenName(ctx.flock, name, req.tenant)
-    nameFree.catch(() => {}) // awaited below, on every path
-    return await placeAndCreate(ctx, req, name, clientBody, nameFree)
+    await refuseTakenName(ctx.flock, name, req.tenant)
+    return await placeAndCreate(ctx, req, name, clientBody)
   } finally {
     await lease.release()
   }
@@ -54,27 +51,13 @@ async function placeAndCreate(
   req: DockerRequest,
   name: string | undefined,
   clientBody: ContainerCreateBody,
-  nameFree: Promise<void> = Promise.resolve(),
 ): Promise<Response> {
-  // The user's hooks (map, route) and a tenant's lookups only ever see a create whose name is free.
-  if (ctx.hooks.map || ctx.hooks.route || req.tenant !== undefined) await nameFree
-  let placed: Placed
-  let body: ContainerCreateBody
+  const mapped = await mapBody(ctx, name, clientBody)
+  // A tenant's create carries its owner label and names only its own containers (after the hook).
+  const owned = req.tenant === undefined ? mapped : await ownedCreateBody(ctx.flock, req.tenant, mapped)
+  const { request, body } = createRequest(name, owned, (host) => ctx.flock.byName(host) !== undefined)
+  const { host, done } = await place(ctx.placement, request)
   try {
-    const mapped = await mapBody(ctx, name, clientBody)
-    // A tenant's create carries its owner label and names only its own containers (after the hook).
-    const owned = req.tenant === undefined ? mapped : await ownedCreateBody(ctx.flock, req.tenant, mapped)
-    const created = createRequest(name, owned, (host) => ctx.flock.byName(host) !== undefined)
-    body = created.body
-    placed = await place(ctx.placement, created.request)
-  } catch (error) {
-    // A taken name is the answer dockerd gives first, whatever else is wrong with the create.
-    await nameFree
-    throw error
-  }
-  const { host, done } = placed
-  try {
-    await nameFree
     if (req.tenant !== undefined) {
       const local = await ownedOnHost(host, req.tenant, body, req.signal)
       const answer = await createOn(ctx, req, host, local)
