@@ -6,7 +6,7 @@ import { isJsonRoute } from './front-door/content-type.ts'
 import { type DoorRoute, FrontDoor } from './front-door/door.ts'
 import { doorMiddleware, guard, passageOf } from './front-door/hono.ts'
 import { Flock, type HostSpec } from './flock/flock.ts'
-import { checkHost, HealthMonitor } from './flock/health.ts'
+import { HealthMonitor } from './flock/health.ts'
 import type { Host } from './flock/host.ts'
 import { Inventory } from './flock/inventory.ts'
 import { toHostSpec } from './flock/host-spec.ts'
@@ -56,7 +56,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   flock.lookupTimeout = resolved.hostTimeout
   const health = new HealthMonitor(() => flock.all, resolved.health)
   // A host that joins is checked at once, so it takes work without waiting for the next round.
-  flock.listeners.add(({ added }) => added.forEach((host) => void checkHost(host, resolved.health)))
+  flock.listeners.add(({ added }) => added.forEach((host) => void health.check(host)))
   const list = options.hooks?.list
   const inventory = new Inventory(
     flock,

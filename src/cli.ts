@@ -108,6 +108,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       ...(settings['health-interval'] ? { interval: settings['health-interval'] } : {}),
       ...(settings['health-threshold'] ? { failureThreshold: settings['health-threshold'] } : {}),
       ...(settings['health-timeout'] ? { timeout: settings['health-timeout'] } : {}),
+      ...(settings['health-silence-limit'] ? { silenceLimit: settings['health-silence-limit'] } : {}),
     },
     hostTimeout: settings['host-timeout'],
     listCache: settings['list-cache'],

@@ -206,6 +206,16 @@ export const SETTINGS: readonly Setting[] = [
     fromText: toNumber,
   },
   {
+    flag: 'health-silence-limit',
+    env: 'FLOCKER_HEALTH_SILENCE_LIMIT',
+    key: 'health.silenceLimit',
+    meta: 'MS',
+    help:
+      'A host silent this long is unhealthy at its next failed check, whatever excuses it (default 15000)',
+    schema: positiveInteger,
+    fromText: toNumber,
+  },
+  {
     flag: 'host-timeout',
     env: 'FLOCKER_HOST_TIMEOUT',
     key: 'hostTimeout',

@@ -18,6 +18,7 @@ export interface Settings {
   readonly 'health-interval'?: number
   readonly 'health-threshold'?: number
   readonly 'health-timeout'?: number
+  readonly 'health-silence-limit'?: number
   readonly 'host-timeout'?: number
   readonly 'list-cache'?: boolean
   readonly 'shutdown-grace'?: number

@@ -1,6 +1,7 @@
 import { errorText } from '../docker/errors.ts'
 import type { InfoJson, VersionJson } from '../docker/types.ts'
 import type { EngineFacts, Host, HostStatus } from './host.ts'
+import { LoopLag, type LoopLagReading } from './loop-lag.ts'
 
 export interface HealthOptions {
   /** Milliseconds between checks of each host. */
@@ -9,50 +10,154 @@ export interface HealthOptions {
   readonly failureThreshold: number
   /** Milliseconds a check may take before it counts as failed. */
   readonly timeout: number
+  /**
+   * A check that timed out is not counted while something else explains it (see excuseFor), but
+   * only until the host has answered nothing for this many milliseconds: then it counts, whatever
+   * explains it, so a frozen host is still found within a bounded time (default 15000).
+   */
+  readonly silenceLimit?: number
 }
 
-export const defaultHealth: HealthOptions = { interval: 5_000, failureThreshold: 1, timeout: 3_000 }
+export const defaultHealth: HealthOptions = {
+  interval: 5_000,
+  failureThreshold: 1,
+  timeout: 3_000,
+  silenceLimit: 15_000,
+}
+
+/** What one check of a host found, before it is judged. */
+export type CheckResult =
+  | { readonly kind: 'answered'; readonly facts: EngineFacts }
+  /** /info or /version failed but /_ping answered: a busy engine (dockerd runs runc for /info). */
+  | { readonly kind: 'busy'; readonly error: string }
+  | {
+    readonly kind: 'failed'
+    readonly error: string
+    /** Nothing came back in time, rather than a refusal, a reset or garbage. */
+    readonly timedOut: boolean
+    /** performance.now() when the check began. */
+    readonly startedAt: number
+    /** Milliseconds flocker's own event loop was behind while the check ran. */
+    readonly lagMs: number
+  }
+
+/** What the judge of a failed check knows besides the check itself. */
+export interface Circumstances {
+  /** performance.now() at the judgement. */
+  readonly now: number
+  /** Every host asked in the same round went silent (two at least) and none answered. */
+  readonly allSilent: boolean
+}
 
 /**
- * Asks a host for /info and /version; updates its status, facts and last error. A host that is
- * merely busy (its /info is slow: dockerd runs runc and containerd for it) but answers `/_ping` in
- * time keeps its status and last facts: only a host that answers nothing is unhealthy.
+ * Asks a host for /info and /version, then judges the answer. A host that is merely busy (its /info
+ * is slow) but answers `/_ping` in time keeps its status and last facts: only a host that answers
+ * nothing is unhealthy.
  */
-export async function checkHost(host: Host, options: HealthOptions = defaultHealth): Promise<void> {
+export async function checkHost(
+  host: Host,
+  options: HealthOptions = defaultHealth,
+  lag?: LoopLagReading,
+): Promise<void> {
+  judgeCheck(host, await probeHost(host, options, lag), options)
+}
+
+/** One check of a host: /info and /version, and `/_ping` when they fail. Changes nothing. */
+export async function probeHost(
+  host: Host,
+  options: HealthOptions,
+  lag?: LoopLagReading,
+): Promise<CheckResult> {
+  const startedAt = performance.now()
+  const lagBefore = lag?.total() ?? 0
   const signal = AbortSignal.timeout(options.timeout)
   try {
     const [info, version] = await Promise.all([
       host.json<InfoJson>('/info', { signal }),
       host.json<VersionJson>('/version', { signal }),
     ])
-    host.facts = factsFrom(info, version)
-    host.lastError = ''
-    setStatus(host, 'healthy')
-    host.consecutiveFailures = 0
+    return { kind: 'answered', facts: factsFrom(info, version) }
   } catch (error) {
-    host.lastError = errorText(error)
-    const alive = await answersPing(host, options.timeout)
-    if (alive && host.status === 'healthy') return
-    host.consecutiveFailures++
-    // A host not checked yet (pending) counts its failures like any other: the threshold is the
-    // operator's tolerance for a slow start too.
-    if (host.consecutiveFailures >= options.failureThreshold) {
-      setStatus(host, 'unhealthy')
-      // Only a host that answers nothing at all has its waiting requests ended.
-      if (!alive) host.failPendingHeads(`health check failed: ${host.lastError}`)
-    }
-  } finally {
-    host.lastCheck = new Date()
+    const text = errorText(error)
+    const ping = await pinged(host, options.timeout)
+    if (ping === 'answered') return { kind: 'busy', error: text }
+    const lagMs = (lag?.total() ?? 0) - lagBefore
+    return { kind: 'failed', error: text, timedOut: ping === 'timed out', startedAt, lagMs }
   }
 }
 
-async function answersPing(host: Host, timeout: number): Promise<boolean> {
+/** Applies a check's result to the host: its status, facts, failures and last error. */
+export function judgeCheck(
+  host: Host,
+  result: CheckResult,
+  options: HealthOptions = defaultHealth,
+  circumstances: Circumstances = { now: performance.now(), allSilent: false },
+): void {
+  host.lastCheck = new Date()
+  if (result.kind === 'answered') {
+    host.facts = result.facts
+    host.lastError = ''
+    setStatus(host, 'healthy')
+    host.consecutiveFailures = 0
+    return
+  }
+  if (result.kind === 'busy') {
+    host.lastError = result.error
+    // Alive, but a host not known healthy yet is not made so by a ping alone.
+    if (host.status !== 'healthy') countFailure(host, options, false)
+    return
+  }
+  const excuse = excuseFor(host, result, options, circumstances)
+  if (excuse) {
+    host.lastError = `${result.error} (not counted: ${excuse})`
+    return
+  }
+  host.lastError = result.error
+  countFailure(host, options, true)
+}
+
+/**
+ * Why a check that timed out says more about flocker or the machine than about the host (or null):
+ * the host answered other requests meanwhile (busy, not frozen); flocker's own event loop was far
+ * behind (starved: the deadline fired late, answers waited unread); every host went silent at once
+ * (what is starved is this side). None counts once the host has been silent for `silenceLimit`.
+ * A refusal, a reset or garbage is the host's own doing and always counts.
+ */
+function excuseFor(
+  host: Host,
+  result: Extract<CheckResult, { kind: 'failed' }>,
+  options: HealthOptions,
+  circumstances: Circumstances,
+): string | null {
+  if (!result.timedOut) return null
+  const silence = circumstances.now - host.lastAnswerAt
+  if (silence >= (options.silenceLimit ?? defaultHealth.silenceLimit!)) return null
+  if (host.lastAnswerAt > result.startedAt) return 'it answered other requests meanwhile'
+  if (result.lagMs >= options.timeout / 4) {
+    return `flocker's event loop was ${Math.round(result.lagMs)} ms behind during the check`
+  }
+  if (circumstances.allSilent) return 'every host went silent at once'
+  return null
+}
+
+function countFailure(host: Host, options: HealthOptions, silent: boolean): void {
+  host.consecutiveFailures++
+  // A host not checked yet (pending) counts its failures like any other: the threshold is the
+  // operator's tolerance for a slow start too.
+  if (host.consecutiveFailures < options.failureThreshold) return
+  setStatus(host, 'unhealthy')
+  // Only a host that answers nothing at all has its waiting requests ended.
+  if (silent) host.failPendingHeads(`health check failed: ${host.lastError}`)
+}
+
+async function pinged(host: Host, timeout: number): Promise<'answered' | 'timed out' | 'failed'> {
+  const signal = AbortSignal.timeout(timeout)
   try {
-    const ping = await host.request('GET', '/_ping', { signal: AbortSignal.timeout(timeout) })
+    const ping = await host.request('GET', '/_ping', { signal })
     await ping.body?.cancel()
-    return ping.ok
+    return ping.ok ? 'answered' : 'failed'
   } catch {
-    return false
+    return signal.aborted ? 'timed out' : 'failed'
   }
 }
 
@@ -102,33 +207,81 @@ function labelsFrom(labels: unknown): Record<string, string> {
   return out
 }
 
-/** Checks every host now and then every `interval`, until stopped. */
+/** Starts and stops a lag measurement (LoopLag); a fake one in tests. */
+export interface LagMeter extends LoopLagReading {
+  start(): void
+  stop(): void
+}
+
+/**
+ * Checks every host now and then every `interval`, until stopped. Checks of one round are judged
+ * together: when every host went silent at once, what is starved is more likely this side.
+ */
 export class HealthMonitor {
   #timer: ReturnType<typeof setInterval> | null = null
+  readonly #checking = new WeakMap<Host, Promise<void>>()
 
   constructor(
     private readonly hosts: () => Host[],
     private readonly options: HealthOptions = defaultHealth,
+    private readonly lag: LagMeter = new LoopLag(),
   ) {}
-
-  readonly #checking = new WeakMap<Host, Promise<void>>()
 
   /** Checks every host; a host whose check is still running is not asked twice (its check is awaited). */
   checkAll(): Promise<void> {
-    return Promise.all(
-      this.hosts().map((host) => {
-        let check = this.#checking.get(host)
-        if (!check) {
-          check = checkHost(host, this.options).finally(() => this.#checking.delete(host))
-          this.#checking.set(host, check)
-        }
-        return check
-      }),
-    ).then(() => {})
+    const running: Promise<void>[] = []
+    const round: { host: Host; result: Promise<CheckResult> }[] = []
+    for (const host of this.hosts()) {
+      const check = this.#checking.get(host)
+      if (check) running.push(check)
+      else round.push({ host, result: probeHost(host, this.options, this.lag) })
+    }
+    const judged = this.#judgeRound(round)
+    for (const [i, { host }] of round.entries()) this.#track(host, judged[i]!)
+    return Promise.all([...running, ...judged]).then(() => {})
+  }
+
+  /** Checks one host (one that just joined), on its own. */
+  check(host: Host): Promise<void> {
+    const running = this.#checking.get(host)
+    if (running) return running
+    const check = probeHost(host, this.options, this.lag).then((result) =>
+      judgeCheck(host, result, this.options)
+    )
+    this.#track(host, check)
+    return check
+  }
+
+  /**
+   * Answers, refusals and errors are judged as they come; checks that timed out wait for the whole
+   * round, to know whether every host went silent together.
+   */
+  #judgeRound(round: readonly { host: Host; result: Promise<CheckResult> }[]): Promise<void>[] {
+    const results = Promise.all(round.map(({ result }) => result))
+    const allSilent = results.then((all) => {
+      const silent = all.filter((result) => result.kind === 'failed' && result.timedOut).length
+      return silent >= 2 && all.every((result) => result.kind === 'failed')
+    })
+    return round.map(({ host, result }) =>
+      result.then(async (found) => {
+        if (found.kind !== 'failed' || !found.timedOut) return judgeCheck(host, found, this.options)
+        const circumstances = { allSilent: await allSilent, now: performance.now() }
+        judgeCheck(host, found, this.options, circumstances)
+      })
+    )
+  }
+
+  #track(host: Host, check: Promise<void>): void {
+    this.#checking.set(host, check)
+    const done = () => {
+      if (this.#checking.get(host) === check) this.#checking.delete(host)
+    }
+    check.then(done, done)
   }
 
   start(): void {
     if (this.#timer) return
+    this.lag.start()
     this.#timer = setInterval(() => void this.checkAll(), this.options.interval) // A monitor alone must not keep the process alive (library users, tests).
     ;(this.#timer as { unref?: () => void }).unref?.()
   }
@@ -136,5 +289,6 @@ export class HealthMonitor {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = null
+    this.lag.stop()
   }
 }

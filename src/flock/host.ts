@@ -52,6 +52,11 @@ export class Host {
   lastCheck: Date | null = null
   facts: EngineFacts | null = null
   consecutiveFailures = 0
+  /**
+   * When (performance.now()) the host last answered anything: a health check or any request's
+   * answer head. A host that answers others while its check times out is busy, not frozen.
+   */
+  lastAnswerAt: number = performance.now()
   #client: HostClient | null = null
   /** Requests still waiting for this host's answer head, each with the way to end it. */
   readonly #waitingForHead = new Set<(reason: Error) => void>()
@@ -148,7 +153,9 @@ export class Host {
     if (clientSignal?.aborted) follow()
     else clientSignal?.addEventListener('abort', follow)
     try {
-      return await send(frozen)
+      const answer = await send(frozen)
+      this.lastAnswerAt = performance.now()
+      return answer
     } catch (error) {
       throw stoppedAnswering ? frozen.reason : error
     } finally {

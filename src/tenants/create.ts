@@ -30,39 +30,80 @@ export async function ownedBuildNetwork(flock: Flock, tenant: string, mode: stri
 /**
  * A tenant's container create body, before placement: the owner label (whatever the client or the
  * `map` hook put there), and every container it names (--volumes-from, --link, --network/--ipc/
- * --pid container:X) looked up among the tenant's own and replaced by its full ID, so the engine
- * cannot resolve the name or prefix to another tenant's container.
+ * --pid container:X, links in the network endpoints) looked up among the tenant's own and replaced
+ * by its full ID, so the engine cannot resolve the name or prefix to another tenant's container.
  */
 export async function ownedCreateBody(
   flock: Flock,
   tenant: string,
   body: ContainerCreateBody,
 ): Promise<ContainerCreateBody> {
-  const hostConfig = body.HostConfig ? { ...body.HostConfig } as Json : undefined
-  if (hostConfig) {
-    const idOf = async (ref: string) => (await locate(flock, 'container', ref, tenant)).id
-    if (Array.isArray(hostConfig.VolumesFrom)) {
-      hostConfig.VolumesFrom = await Promise.all(hostConfig.VolumesFrom.map(async (entry: string) => {
-        const [ref, ...mode] = String(entry).split(':')
-        return [await idOf(ref!), ...mode].join(':')
-      }))
-    }
-    if (Array.isArray(hostConfig.Links)) {
-      hostConfig.Links = await Promise.all(hostConfig.Links.map(async (entry: string) => {
-        const [ref, alias] = String(entry).split(':')
-        const name = ref!.replace(/^\//, '')
-        return `${await idOf(name)}:${alias ?? name}`
-      }))
-    }
-    for (const key of CONTAINER_MODES) {
-      const mode = hostConfig[key]
-      if (typeof mode === 'string' && mode.startsWith('container:')) {
-        hostConfig[key] = `container:${await idOf(mode.slice('container:'.length))}`
-      }
+  const hostConfig = body.HostConfig
+    ? await ownedHostConfig(flock, tenant, body.HostConfig as Json)
+    : undefined
+  const networking = body.NetworkingConfig as Json | undefined
+  const endpoints = networking?.EndpointsConfig
+  const ownedEndpoints = isJson(endpoints)
+    ? Object.fromEntries(
+      await Promise.all(
+        Object.entries(endpoints).map(async ([network, settings]) => [
+          network,
+          await ownedEndpoint(flock, tenant, settings),
+        ]),
+      ),
+    )
+    : undefined
+  const owned = withOwner({
+    ...body,
+    ...(hostConfig ? { HostConfig: hostConfig } : {}),
+    ...(ownedEndpoints ? { NetworkingConfig: { ...networking, EndpointsConfig: ownedEndpoints } } : {}),
+  }, tenant)
+  return owned as ContainerCreateBody
+}
+
+/**
+ * A HostConfig (a create's, or an API 1.23 start body) with every container it names (--volumes-from,
+ * --link, --network/--ipc/--pid container:X) looked up among the tenant's own and replaced by its ID.
+ */
+export async function ownedHostConfig(flock: Flock, tenant: string, config: Json): Promise<Json> {
+  const hostConfig = { ...config }
+  const idOf = async (ref: string) => (await locate(flock, 'container', ref, tenant)).id
+  if (Array.isArray(hostConfig.VolumesFrom)) {
+    hostConfig.VolumesFrom = await Promise.all(hostConfig.VolumesFrom.map(async (entry: string) => {
+      const [ref, ...mode] = String(entry).split(':')
+      return [await idOf(ref!), ...mode].join(':')
+    }))
+  }
+  if (Array.isArray(hostConfig.Links)) hostConfig.Links = await ownedLinks(flock, tenant, hostConfig.Links)
+  for (const key of CONTAINER_MODES) {
+    const mode = hostConfig[key]
+    if (typeof mode === 'string' && mode.startsWith('container:')) {
+      hostConfig[key] = `container:${await idOf(mode.slice('container:'.length))}`
     }
   }
-  const owned = withOwner({ ...body, ...(hostConfig ? { HostConfig: hostConfig } : {}) }, tenant)
-  return owned as ContainerCreateBody
+  return hostConfig
+}
+
+/**
+ * A network endpoint's settings (a create's `EndpointsConfig` entry, a connect's `EndpointConfig`):
+ * its `Links` (`--link` on a user network) name the tenant's own containers only.
+ */
+export async function ownedEndpoint(flock: Flock, tenant: string, settings: unknown): Promise<unknown> {
+  if (!isJson(settings) || !Array.isArray(settings.Links)) return settings
+  return { ...settings, Links: await ownedLinks(flock, tenant, settings.Links) }
+}
+
+/** `name:alias` links, each container looked up among the tenant's own and sent on by its ID. */
+function ownedLinks(flock: Flock, tenant: string, links: unknown[]): Promise<string[]> {
+  return Promise.all(links.map(async (entry) => {
+    const [ref, alias] = String(entry).split(':')
+    const name = ref!.replace(/^\//, '')
+    return `${(await locate(flock, 'container', name, tenant)).id}:${alias ?? name}`
+  }))
+}
+
+function isJson(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /**

@@ -44,6 +44,8 @@ for (const runtime of runtimes()) {
         ...flock().engines.map((e) => `--node=${e.flag}`),
         '--health-timeout=60000',
         '--health-threshold=3',
+        // Each session's bytes in and out as flocker counted them: a failure then says which side lost them.
+        '--log-requests',
       ])
       for (let i = 0; i < 6; i++) {
         const created = await apiJson(
@@ -131,8 +133,19 @@ for (const runtime of runtimes()) {
       assert.equal(
         failed.length,
         0,
-        `${failed.length} sessions lost or changed bytes: ${JSON.stringify(failed.slice(0, 3))}`,
+        `${failed.length} sessions lost or changed bytes: ${JSON.stringify(failed.slice(0, 3))}\n` +
+          failed.slice(0, 3).map((session) => carried(flocker.output(), session.path)).join('\n'),
       )
     })
   })
+}
+
+/** flocker's log lines for one upgraded request: its answer, and the bytes its splice carried each way. */
+function carried(output: string, path: string | undefined): string {
+  if (!path) return ''
+  const lines = output.split('\n')
+  const answer = lines.find((line) => line.includes(path))
+  const id = answer && / id=(\S+)/.exec(answer)?.[1]
+  const closed = id && lines.find((line) => line.includes('hijack closed') && line.includes(`id=${id}`))
+  return `${path}: ${answer ?? 'no request line'} | ${closed ?? 'no hijack line'}`
 }

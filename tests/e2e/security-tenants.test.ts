@@ -325,6 +325,39 @@ for (const runtime of runtimes()) {
       )
     })
 
+    test("links on a user network and API 1.23 start bodies may not name another tenant's container", async () => {
+      const missing = `No such container: ${PREFIX}a-web`
+      const endpoint = await api('bob', 'POST', '/containers/create', {
+        Image: IMAGE,
+        NetworkingConfig: { EndpointsConfig: { bridge: { Links: [`${PREFIX}a-web:db`] } } },
+      })
+      assert.deepEqual([endpoint.status, endpoint.json.message], [404, missing])
+      const own = await api('bob', 'POST', `/containers/create?name=${PREFIX}b-linker`, {
+        Image: IMAGE,
+        Cmd: ['true'],
+        HostConfig: { NetworkMode: 'none' },
+      })
+      assert.equal(own.status, 201, own.text)
+      // API 1.23's start body is a HostConfig that dockerd still applies.
+      const start = await fetch(`http://127.0.0.1:${flocker.port}/v1.23/containers/${PREFIX}b-linker/start`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKENS.bob}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ Links: [`${PREFIX}a-web:db`] }),
+      })
+      assert.deepEqual([start.status, ((await start.json()) as Json).message], [404, missing])
+      const network = await api('bob', 'POST', '/networks/create', {
+        Name: `${PREFIX}b-linknet`,
+        Internal: true,
+      })
+      assert.equal(network.status, 201, network.text)
+      const connect = await api('bob', 'POST', `/networks/${PREFIX}b-linknet/connect`, {
+        Container: `${PREFIX}b-linker`,
+        EndpointConfig: { Links: [`${PREFIX}a-web:db`] },
+      })
+      assert.deepEqual([connect.status, connect.json.message], [404, missing])
+      assert.equal((await api('bob', 'DELETE', `/networks/${PREFIX}b-linknet`)).status, 204)
+    })
+
     test('a name another tenant holds is taken, and the answer names nothing of the holder', async () => {
       const result = await cli('bob', ['create', '--name', `${PREFIX}a-web`, ...NET, IMAGE, 'true'])
       assert.notEqual(result.code, 0)

@@ -12,6 +12,8 @@ export interface SessionResult {
   readonly received: number
   readonly ok: boolean
   readonly error?: string
+  /** The upgraded request's path (exec start, attach): where flocker's log says what it carried. */
+  readonly path?: string
 }
 
 interface Json {
@@ -170,8 +172,10 @@ function roundTrip(
       }
     })
     socket.on('close', () => {
+      // Bytes left inside a frame: the stream lost or changed bytes in the middle, not at its end.
+      if (frames.length) error ??= `the stream ended inside a frame (${frames.length} bytes of it)`
       const ok = !error && received === size && sentHash.digest('hex') === gotHash.digest('hex')
-      resolve({ sent: size, received, ok, error })
+      resolve({ sent: size, received, ok, error, path })
     })
     socket.write(
       `POST ${path} HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n` +

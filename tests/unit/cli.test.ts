@@ -105,7 +105,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     names: 'at',
     requireNames: true,
     strategy: 'binpack',
-    health: { interval: 1000, failureThreshold: 2, timeout: 500 },
+    health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000 },
     hostTimeout: 4000,
     listCache: true,
     shutdownGrace: 3000,
@@ -137,7 +137,7 @@ tlsCerts: /etc/flocker/certs
 names: at
 requireNames: true
 strategy: binpack
-health: { interval: 1000, failureThreshold: 2, timeout: 500 }
+health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000 }
 hostTimeout: 4000
 listCache: true
 shutdownGrace: 3000
@@ -185,6 +185,7 @@ limits = { connections = 10 }
 interval = 1000
 failureThreshold = 2
 timeout = 500
+silenceLimit = 9000
 [log]
 level = "debug"
 format = "json"

@@ -4,6 +4,8 @@ import { NetworkMembershipBody } from '../../docker/schemas.ts'
 import { locate } from '../../flock/locate.ts'
 import { networkCopies } from './network-copies.ts'
 import type { Handler } from '../context.ts'
+import type { Flock } from '../../flock/flock.ts'
+import { ownedEndpoint } from '../../tenants/create.ts'
 import { fillPath } from '../../docker/path.ts'
 
 /**
@@ -30,9 +32,19 @@ export function followsContainer(template: string): Handler {
       req.upstreamPath(fillPath(template, { ...params, id: network.id })),
       {
         headers,
-        body: jsonBytes({ ...body, Container: container.id }),
+        body: jsonBytes({
+          ...body,
+          Container: container.id,
+          ...await ownedLinks(ctx.flock, req.tenant, body),
+        }),
         signal: req.signal,
       },
     )
   }
+}
+
+/** A tenant's connect may link (`--link` on a user network) only its own containers. */
+async function ownedLinks(flock: Flock, tenant: string | undefined, body: Record<string, unknown>) {
+  if (tenant === undefined || body.EndpointConfig === undefined) return {}
+  return { EndpointConfig: await ownedEndpoint(flock, tenant, body.EndpointConfig) }
 }

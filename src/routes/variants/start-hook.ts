@@ -3,7 +3,9 @@ import { ContainerStartBody } from '../../docker/schemas.ts'
 import type { ContainerInspectJson } from '../../docker/types.ts'
 import { badRequest } from '../../docker/errors.ts'
 import { engineMessage } from '../../flock/host.ts'
-import type { Handler } from '../context.ts'
+import type { FlockerContext, Handler } from '../context.ts'
+import type { Host } from '../../flock/host.ts'
+import { ownedHostConfig } from '../../tenants/create.ts'
 import { routed } from '../kinds/routed.ts'
 import { ownerRoute } from '../owner.ts'
 import { fillPath } from '../../docker/path.ts'
@@ -14,23 +16,24 @@ const START_BODY_API = '/v1.23'
 /**
  * Container start, with the `start` hook: it gets the container's and image's inspect and the
  * start body, and may rewrite the body. A non-empty body (a HostConfig, as the original flocker's
- * hooks wrote) is sent on the 1.23 API, the last one whose start accepts it. Without a hook, a
- * start is a plain routed request.
+ * hooks wrote) is sent on the 1.23 API, the last one whose start accepts it. A tenant's own start
+ * body (API 1.23 clients) may name only its own containers, as in a create. Otherwise a start is a
+ * plain routed request.
  */
 export function startHook(template: string): Handler {
   const plain = routed('container', { param: 'id' }, template)
   return async (ctx, req, params, path) => {
     const hook = ctx.hooks.start
-    if (!hook) return plain(ctx, req, params, path)
+    if (!hook && req.tenant === undefined) return plain(ctx, req, params, path)
     const { host, id } = await ownerRoute(ctx, req, 'container', { param: 'id' }, params, template)
-    const startBody = await readJsonBody(req.raw, ContainerStartBody, {}) ?? {}
-    const container = await host.json<ContainerInspectJson>(fillPath('/containers/{id}/json', { id }))
-    const image = await host.json<Record<string, unknown>>(
-      fillPath('/images/{name*}/json', { name: String(container.Image ?? '') }),
-    ).catch(() => null)
-    const name = String(container.Name ?? '').replace(/^\//, '')
-    const rewritten = (await hook(name, container, image, startBody)) ?? startBody
-    const { body, prefix } = startRequest(rewritten, req.versionPrefix)
+    const clientBody = await readJsonBody(req.raw, ContainerStartBody, {}) ?? {}
+    const startBody = req.tenant !== undefined && Object.keys(clientBody).length
+      ? await ownedHostConfig(ctx.flock, req.tenant, clientBody)
+      : clientBody
+    // Without a hook the body goes on the client's own API version: dockerd judges it as it would.
+    const { body, prefix } = hook
+      ? startRequest(await hooked(hook, host, id, startBody), req.versionPrefix)
+      : { body: Object.keys(startBody).length ? jsonBytes(startBody) : null, prefix: req.versionPrefix }
     const headers = new Headers(req.headers)
     if (body) headers.set('content-type', 'application/json')
     const response = await host.request('POST', `${prefix}${fillPath(template, { id })}${req.url.search}`, {
@@ -41,6 +44,21 @@ export function startHook(template: string): Handler {
     if (!body || prefix !== START_BODY_API || response.status !== 400) return response
     return refusedOldApi(host.name, await response.text())
   }
+}
+
+/** The start body as the hook rewrites it, given the container's and its image's inspect. */
+async function hooked(
+  hook: NonNullable<FlockerContext['hooks']['start']>,
+  host: Host,
+  id: string,
+  startBody: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const container = await host.json<ContainerInspectJson>(fillPath('/containers/{id}/json', { id }))
+  const image = await host.json<Record<string, unknown>>(
+    fillPath('/images/{name*}/json', { name: String(container.Image ?? '') }),
+  ).catch(() => null)
+  const name = String(container.Name ?? '').replace(/^\//, '')
+  return (await hook(name, container, image, startBody)) ?? startBody
 }
 
 /**

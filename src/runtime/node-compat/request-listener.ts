@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FetchHandler, NodeRequestListener } from '../types.ts'
 import { clientOf } from './client-connection.ts'
 import { answerUpgrade } from './hijack.ts'
+import { headBeforeBodyError } from './head-first.ts'
 import type { ServerQuirks } from './server.ts'
 
 /**
@@ -16,7 +17,10 @@ import type { ServerQuirks } from './server.ts'
  */
 export function nodeRequestListener(handler: FetchHandler, quirks: ServerQuirks): NodeRequestListener {
   const plain = getRequestListener(
-    (request, env) => handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
+    async (request, env) => {
+      const response = await handler(request, { client: clientOf(env.incoming as IncomingMessage) })
+      return headBeforeBodyError(response, env.outgoing as ServerResponse)
+    },
     { overrideGlobalObjects: false },
   )
   return async (incoming, outgoing) => {

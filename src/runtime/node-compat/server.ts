@@ -1,5 +1,5 @@
 import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server'
-import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http'
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import * as fs from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import * as tls from 'node:tls'
@@ -7,6 +7,7 @@ import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../ty
 import { clientOf } from './client-connection.ts'
 import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
+import { headBeforeBodyError } from './head-first.ts'
 import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
@@ -79,8 +80,14 @@ function createServer(
 ): Server {
   const headTimeout = options.headTimeout ?? DEFAULT_HEAD_TIMEOUT
   const server = createAdaptorServer({
-    fetch: (request: Request, env: HttpBindings | Http2Bindings) =>
-      handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
+    fetch: quirks.overrideGlobals
+      // @hono/node-server's own Response objects have their head written before any body read.
+      ? (request: Request, env: HttpBindings | Http2Bindings) =>
+        handler(request, { client: clientOf(env.incoming as IncomingMessage) })
+      : async (request: Request, env: HttpBindings | Http2Bindings) => {
+        const response = await handler(request, { client: clientOf(env.incoming as IncomingMessage) })
+        return headBeforeBodyError(response, env.outgoing as ServerResponse)
+      },
     overrideGlobalObjects: quirks.overrideGlobals,
     // node:http checks the head timeout on this beat (30 s by default, longer than a short timeout).
     serverOptions: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, headTimeout / 4)) },
