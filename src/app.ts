@@ -24,7 +24,7 @@ import { PlacementMemory } from './schedule/memory.ts'
 import { Coordination, type StoreStatus } from './store/coordination.ts'
 import { type FlockerObserver, Observers } from './observe/observer.ts'
 import { observeRequests } from './observe/middleware.ts'
-import { noteError, noteRoute } from './observe/scope.ts'
+import { attachScope, noteError, noteRoute, scopeOf } from './observe/scope.ts'
 
 export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   /** The hosts, their health and facts. */
@@ -111,7 +111,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     const entry = doorRoute(route)
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
       await inventory.ready
-      noteRoute(route.path, route.behaviour.kind)
+      noteRoute(c, route.path, route.behaviour.kind)
       return run(c, ctx, route.path, handler, () => guard(door, c, entry))
     })
   }
@@ -127,7 +127,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   const answerError = (c: Context, error: unknown) => {
     const { status, message } = door.errorMessage(error, passageOf(c), hostAddresses())
     // The request log has the whole message, whoever the caller.
-    if (status >= 500) noteError(error instanceof Error ? error.message : message)
+    if (status >= 500) noteError(c, error instanceof Error ? error.message : message)
     return errorResponse(status, message)
   }
   errorAnswers.set(ctx, answerError)
@@ -162,6 +162,9 @@ async function run(
   try {
     await admit()
     const req = dockerRequest(c)
+    // Every host request of the handler carries the client's signal: the hosts note themselves on it.
+    const scope = scopeOf(c)
+    if (scope) attachScope(req.signal, scope)
     const params = joinHostParam(c.req.param() as Record<string, string>)
     return await handler(ctx, req, params, fillPath(template, params))
   } catch (error) {

@@ -1,6 +1,7 @@
 import { DockerError, hostUnreachable } from '../docker/errors.ts'
 import { formatEndpoint } from '../addresses/endpoint.ts'
 import type {
+  AbortSignalLike,
   Endpoint,
   HijackCapability,
   HostClient,
@@ -104,7 +105,7 @@ export class Host {
     // A body flocker rewrote has its own length; a streamed one keeps the client's framing.
     if (init.body instanceof Uint8Array) headers.set('content-length', String(init.body.byteLength))
     else if (!init.body) headers.delete('content-length')
-    noteHost(this.name, role)
+    noteHost(init.signal, this.name, role)
     const started = performance.now()
     let status: number | null = null
     try {
@@ -136,26 +137,27 @@ export class Host {
    * only the client or the connection ends the body.
    */
   async #untilHead<T>(
-    clientSignal: AbortSignal | undefined,
-    send: (signal: AbortSignal) => Promise<T>,
+    clientSignal: AbortSignalLike | undefined,
+    send: (signal: AbortSignalLike) => Promise<T>,
   ): Promise<T> {
-    const frozen = new AbortController()
+    const frozen = new OneShotAbort()
     let stoppedAnswering = false
     const fail = (reason: Error) => {
       stoppedAnswering = true
       frozen.abort(reason)
     }
     this.#waitingForHead.add(fail)
-    // One controller that the client's signal also aborts (AbortSignal.any costs several times more).
+    // One abort that the client's signal also fires (AbortSignal.any costs several times more).
+    // A signal aborts once: no `once` option, which costs Node's EventTarget as much as the listener.
     const follow = () => frozen.abort(clientSignal!.reason)
     if (clientSignal?.aborted) follow()
-    else clientSignal?.addEventListener('abort', follow, { once: true })
+    else clientSignal?.addEventListener('abort', follow)
     try {
-      const answer = await send(frozen.signal)
+      const answer = await send(frozen)
       this.lastAnswerAt = performance.now()
       return answer
     } catch (error) {
-      throw stoppedAnswering ? frozen.signal.reason : error
+      throw stoppedAnswering ? frozen.reason : error
     } finally {
       this.#waitingForHead.delete(fail)
     }
@@ -206,7 +208,7 @@ export class Host {
    */
   async hijack(capability: HijackCapability, request: UpgradeRequest): Promise<Response> {
     let answer
-    noteHost(this.name, 'forwarded')
+    noteHost(request.signal, this.name, 'forwarded')
     try {
       answer = await this.#untilHead(
         request.signal,
@@ -226,6 +228,32 @@ export class Host {
   close(): void {
     this.#client?.close()
     this.#client = null
+  }
+}
+
+/**
+ * The abort of one host request (the client left, or the host stopped answering): what the host
+ * clients read of an AbortSignal, without building an AbortController per request.
+ */
+class OneShotAbort implements AbortSignalLike {
+  aborted = false
+  reason: unknown
+  #listeners: (() => void)[] = []
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.#listeners.push(listener)
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const index = this.#listeners.indexOf(listener)
+    if (index >= 0) this.#listeners.splice(index, 1)
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    for (const listener of this.#listeners.splice(0)) listener()
   }
 }
 

@@ -1,4 +1,4 @@
-import { noteCache } from '../observe/scope.ts'
+import { noteCache, noteHost } from '../observe/scope.ts'
 import {
   badRequest,
   DockerError,
@@ -80,6 +80,8 @@ export async function locate(
   kind: ObjectKind,
   rawRef: string,
   tenant: string | undefined,
+  /** The client's request signal: its scope notes the hosts asked and the cache hits. */
+  signal?: AbortSignal,
 ): Promise<Located> {
   const scoped = tenant !== undefined && kind !== 'image'
   if (kind === 'container' && !scoped) {
@@ -87,10 +89,10 @@ export async function locate(
     if (known) return known
   }
   if ((kind === 'container' || kind === 'exec') && !scoped) {
-    const cached = await fromCache(flock, kind, rawRef)
+    const cached = await fromCache(flock, kind, rawRef, signal)
     if (cached) return cached
   }
-  const found = await locateAll(flock, kind, rawRef, tenant)
+  const found = await locateAll(flock, kind, rawRef, tenant, signal)
   const exact = found.filter((match) => match.exact)
   const candidates = exact.length ? exact : found
   // Images and networks on several hosts are the normal case (pulls, loads and network creates go to
@@ -121,17 +123,24 @@ function fromExact(flock: Flock, ref: string): Located | undefined {
 }
 
 /** The cached owner of a container or exec ID, if that host still has it (else the entry is dropped). */
-async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<Located | undefined> {
+async function fromCache(
+  flock: Flock,
+  kind: ObjectKind,
+  ref: string,
+  signal: AbortSignal | undefined,
+): Promise<Located | undefined> {
   const hint = flock.owners.lookup(ref)
   if (!hint || flock.byName(hint.host.name) !== hint.host || hint.host.status === 'unhealthy') {
-    noteCache('owners', false)
+    noteCache(signal, 'owners', false)
     return undefined
   }
   const probe = probes[kind]
   try {
+    // Noted here rather than by passing the signal: a probe needs no abort listener on the client's.
+    noteHost(signal, hint.host.name, 'asked')
     const body = await hint.host.json<Record<string, unknown>>(probe.path(hint.id))
     if (probe.id(hint.id, body) === hint.id) {
-      noteCache('owners', true)
+      noteCache(signal, 'owners', true)
       return { host: hint.host, id: hint.id, body }
     }
   } catch (error) {
@@ -140,7 +149,7 @@ async function fromCache(flock: Flock, kind: ObjectKind, ref: string): Promise<L
     if (error.status >= 500) throw error
   }
   // gone from there: ask the whole flock
-  noteCache('owners', false)
+  noteCache(signal, 'owners', false)
   flock.owners.forget(hint.id)
   return undefined
 }
@@ -151,6 +160,8 @@ export async function locateAll(
   kind: ObjectKind,
   rawRef: string,
   tenant: string | undefined,
+  /** The client's request signal: its scope notes the hosts asked. */
+  signal?: AbortSignal,
 ): Promise<(Located & { exact: boolean })[]> {
   const probe = probes[kind]
   // Containers, networks and volumes can be named with their host (`node2/x`, `x@node2`).
@@ -179,6 +190,7 @@ export async function locateAll(
   const found: (Located & { exact: boolean })[] = []
   const silent: string[] = []
   for (const answer of answers) {
+    noteHost(signal, answer.host.name, 'asked')
     if (answer.ok) {
       found.push(...answer.value.map((match) => ({ host: answer.host, ...match })))
       continue

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { errorResponse } from '../docker/errors.ts'
 import type { Observers } from '../observe/observer.ts'
-import { currentScope, hostsOf, newScope, runInScope } from '../observe/scope.ts'
+import { attachScope, hostsOf, newScope, scopeOf } from '../observe/scope.ts'
 import type { ServeEnv, SpliceClosed, UpgradedConnection } from '../runtime/types.ts'
 import { type DoorRoute, FrontDoor, type Passage } from './door.ts'
 import { splitTarget } from './target.ts'
@@ -47,12 +47,12 @@ export function doorMiddleware(
       return
     }
     // The hosts a request went to are noted in its scope: one is made for the audit line if nobody observes.
-    const current = currentScope()
+    const current = scopeOf(c)
     const scope = current ?? (door.options.audit ? newScope(observers) : undefined)
     if (scope) scope.identity = passage.identity.name
+    if (scope && !current) attachScope(c, scope)
     try {
-      // Already inside the observers' scope: no second async context to enter.
-      await (scope && !current ? runInScope(scope, next) : next())
+      await next()
     } finally {
       // A hijack slot is freed when its splice ends; a request that never spliced frees it now.
       if (!passage.spliced) passage.releaseHijack?.()

@@ -6,7 +6,7 @@ import type {
   UpgradedConnection,
 } from '../runtime/types.ts'
 import type { Observers } from './observer.ts'
-import { hostsOf, newScope, type RequestScope, runInScope } from './scope.ts'
+import { attachScope, hostsOf, newScope, type RequestScope } from './scope.ts'
 
 export const REQUEST_ID_HEADER = 'X-Request-Id'
 /** Set by merged views on an answer that lacks a host: `node2 (reason); node3 (reason)`. */
@@ -45,7 +45,8 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
     const clock = performance.now()
     const client = clientText(env.client)
     if (env.hijack && interest === 'all') c.env = { ...env, hijack: watchHijack(env.hijack, scope, client) }
-    await runInScope(scope, next)
+    attachScope(c, scope)
+    await next()
     const response = c.res
     const record = (status: number, bytesOut: number, aborted = false) =>
       observers.request({

@@ -32,7 +32,7 @@ export async function ownerRoute(
 ): Promise<OwnerRoute> {
   const ref = 'param' in from ? params[from.param] : req.url.searchParams.get(from.query)
   if (!ref) throw badRequest(`flocker: missing ${'param' in from ? from.param : from.query}`)
-  const { host, id, body } = await locate(ctx.flock, target, ref, req.tenant)
+  const { host, id, body } = await locate(ctx.flock, target, ref, req.tenant, req.signal)
   if (target === 'image') ctx.flock.images.remember(ref, host)
   if ('param' in from) {
     return { host, path: req.upstreamPath(fillPath(template, { ...params, [from.param]: id })), id, body }
@@ -68,6 +68,35 @@ function knownHolder(flock: Flock, target: Target, ref: string): { host: Host; i
 }
 
 /**
+ * The host the owner cache (or, for an image, the holder hints) names for a reference, when a request
+ * may go straight there: a usable host still in the flock, outside tenants (their lookups check
+ * ownership). Undefined: locate it.
+ */
+export function ownerHint(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  target: Target,
+  ref: string,
+): { host: Host; id: string } | undefined {
+  if (!GONE[target] || (req.tenant !== undefined && target !== 'image')) return undefined
+  const flock = ctx.flock
+  const hint = knownHolder(flock, target, ref)
+  if (!hint || flock.byName(hint.host.name) !== hint.host || hint.host.status === 'unhealthy') {
+    return undefined
+  }
+  return hint
+}
+
+/**
+ * Whether a 404 answer's text is the engine's "no such ..." for the object itself (the hint was
+ * stale), rather than a 404 of the request's own (no such file in `archive`).
+ */
+export function isGone(target: Target, text: string): boolean {
+  const gone = GONE[target]
+  return gone !== undefined && (!text || text.includes(gone))
+}
+
+/**
  * Sends a request straight to the host the owner cache names for a full container or exec ID (or the
  * image hints for an image reference), with no lookup first: one round trip instead of two (an image:
  * instead of one per host, then one more). An ID names one object, so the host either holds it and
@@ -85,26 +114,23 @@ export async function sendToKnownOwner(
   const { target, from, template } = route
   const gone = GONE[target]
   if (!gone || !('param' in from) || req.hasBody) return undefined
-  if (req.tenant !== undefined && target !== 'image') return undefined
   const flock = ctx.flock
-  const hint = knownHolder(flock, target, params[from.param] ?? '')
-  if (!hint || flock.byName(hint.host.name) !== hint.host || hint.host.status === 'unhealthy') {
-    return undefined
-  }
+  const hint = ownerHint(ctx, req, target, params[from.param] ?? '')
+  if (!hint) return undefined
   const cache = target === 'image' ? 'images' : 'owners'
   const path = req.upstreamPath(fillPath(template, { ...params, [from.param]: hint.id }))
   const response = await hint.host.request(req.method, path, { headers: req.headers, signal: req.signal })
   if (response.status !== 404) {
-    noteCache(cache, true)
+    noteCache(req.signal, cache, true)
     return response
   }
   // A 404 may be the object's own (no such file in `archive`): only "no such container" means gone.
   const text = req.method === 'HEAD' ? '' : await textOf(response)
   if (text && !text.includes(gone)) {
-    noteCache(cache, true)
+    noteCache(req.signal, cache, true)
     return new Response(text, { status: 404, statusText: response.statusText, headers: response.headers })
   }
-  noteCache(cache, false)
+  noteCache(req.signal, cache, false)
   if (target === 'image') flock.images.forget(hint.id)
   else flock.owners.forget(hint.id)
   return undefined

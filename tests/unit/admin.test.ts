@@ -49,6 +49,32 @@ describe('the admin app and the request observer, on fake engines', () => {
     assert.ok(routed.hosts.includes(engines[0]!.name))
   })
 
+  test('requests served at once each note their own hosts (audit lines, no observer)', async () => {
+    engines[1]!.containers.push({ Id: 'b'.repeat(64), Names: ['/db'], Created: 1, State: 'running' })
+    const lines: string[] = []
+    const audited = createFlocker({
+      hosts: engines.map((e) => `${e.name}=${e.url}`),
+      frontDoor: { audit: (line) => lines.push(line) },
+    })
+    try {
+      await audited.checkHosts()
+      const names = ['web', 'db', 'web', 'db']
+      const answers = await Promise.all(
+        names.map((name) => audited.fetch(new Request(`http://f/v1.41/containers/${name}/top`), {})),
+      )
+      for (const answer of answers) assert.equal(answer.status, 200)
+      await Promise.all(answers.map((answer) => answer.body?.cancel()))
+      await new Promise((resolve) => setTimeout(resolve, 10)) // audit lines are written after the answer
+      assert.equal(lines.length, 4, lines.join('\n'))
+      // The lookups asked both hosts; each request went to the one holding its container.
+      const went = lines.map((line) => /\bhost=(\S+)/.exec(line)?.[1]).sort()
+      assert.deepEqual(went, [engines[0]!.name, engines[0]!.name, engines[1]!.name, engines[1]!.name].sort())
+    } finally {
+      await audited.close()
+      engines[1]!.containers.pop()
+    }
+  })
+
   test('/metrics: Prometheus text with flocker_ names, per-host gauges read live', async () => {
     const response = await admin.fetch(new Request('http://admin/metrics'))
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)

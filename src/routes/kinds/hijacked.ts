@@ -1,4 +1,6 @@
 import { locate } from '../../flock/locate.ts'
+import type { HijackCapability } from '../../runtime/types.ts'
+import { isGone, ownerHint } from '../owner.ts'
 import type { Host } from '../../flock/host.ts'
 import { buildRequest } from '../../schedule/request.ts'
 import { place } from '../../schedule/scheduler.ts'
@@ -15,6 +17,13 @@ import { fillPath } from '../../docker/path.ts'
  */
 export function hijacked(target: 'container' | 'exec' | 'session', template: string): Handler {
   return async (ctx, req, params) => {
+    const capability = req.env.hijack
+    let received: Uint8Array | null | undefined
+    if (capability && target !== 'session') {
+      received = req.hasBody ? new Uint8Array(await req.raw.arrayBuffer()) : null
+      const hinted = await hijackKnownOwner(ctx, req, target, params, template, capability, received)
+      if (hinted) return hinted
+    }
     let host
     let path: string
     if (target === 'session') {
@@ -26,22 +35,57 @@ export function hijacked(target: 'container' | 'exec' | 'session', template: str
       host = located.host
       path = req.upstreamPath(fillPath(template, { ...params, id: located.id }))
     }
-    const capability = req.env.hijack
     if (!capability) {
       return host.request(req.method, path, { headers: req.headers, body: req.body(), signal: req.signal })
     }
-    const received = req.hasBody ? new Uint8Array(await req.raw.arrayBuffer()) : null
-    // attach takes no body, yet dockerode sends its options as JSON there: dockerd drops it, and so must
-    // we, or it reaches the container's stdin. exec start and /session bodies are meant for the engine.
-    const body = target === 'container' ? null : received
+    received ??= req.hasBody ? new Uint8Array(await req.raw.arrayBuffer()) : null
     return host.hijack(capability, {
       method: req.method,
       path,
       headers: req.headers,
-      body,
+      body: bodyFor(target, received),
       signal: req.signal,
     })
   }
+}
+
+/**
+ * attach takes no body, yet dockerode sends its options as JSON there: dockerd drops it, and so must
+ * we, or it reaches the container's stdin. exec start and /session bodies are meant for the engine.
+ */
+function bodyFor(target: 'container' | 'exec' | 'session', received: Uint8Array | null): Uint8Array | null {
+  return target === 'container' ? null : received
+}
+
+/**
+ * A container or exec whose host the owner cache knows (docker run's attach after the create, every
+ * docker exec's start after its create) is dialled there at once: one round trip, not a lookup first.
+ * The body is held as bytes, so an engine that answers "no such container" (a stale entry; it did
+ * nothing) is left for the lookup, which sends it again.
+ */
+async function hijackKnownOwner(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  target: 'container' | 'exec',
+  params: Readonly<Record<string, string>>,
+  template: string,
+  capability: HijackCapability,
+  received: Uint8Array | null,
+): Promise<Response | undefined> {
+  const hint = ownerHint(ctx, req, target, params.id ?? '')
+  if (!hint) return undefined
+  const answer = await hint.host.hijack(capability, {
+    method: req.method,
+    path: req.upstreamPath(fillPath(template, { ...params, id: hint.id })),
+    headers: req.headers,
+    body: bodyFor(target, received),
+    signal: req.signal,
+  })
+  if (answer.status !== 404) return answer
+  const text = await answer.text()
+  if (!isGone(target, text)) return new Response(text, answer)
+  ctx.flock.owners.forget(hint.id)
+  return undefined
 }
 
 /**

@@ -1,3 +1,4 @@
+import { noteHost } from '../../observe/scope.ts'
 import { cachedContainerList, containerRowForFlock } from '../../cache/flock-cache.ts'
 import type {
   ContainerSummaryJson,
@@ -50,6 +51,7 @@ export function merged(list: ListKind): Handler {
         }),
       ctx.options.hostTimeout,
     )
+    for (const answer of answers) noteHost(req.signal, answer.host.name, 'asked')
     if (!answers.some((answer) => answer.ok)) return engineRefusal(answers) ?? noHostResponse(ctx)
     const ok = answers.flatMap((answer) => (answer.ok && filters.keep(answer.host) ? [answer] : []))
     if (list === 'containers') rememberLists(ok as Answered<ContainerSummaryJson[]>[], filters.query)

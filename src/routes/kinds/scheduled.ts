@@ -103,13 +103,13 @@ async function createOn(
     )
   const first = await send()
   const image = body.Image
-  if (first.status !== 404 || !image) return settled(ctx, first, image)
+  if (first.status !== 404 || !image) return await settled(ctx, host, first, image)
   const text = await first.text()
   if (!/no such image/i.test(engineMessage(text))) return new Response(text, first)
   if (ctx.options.pullOnCreate) {
     // The chosen host lacks the image: pull it there (with the client's credentials, if it sent any).
     const pulled = await pullImage(host, image, req.headers.get('x-registry-auth'), req.signal)
-    if (pulled.ok) return settled(ctx, await send(), image)
+    if (pulled.ok) return await settled(ctx, host, await send(), image)
   }
   // As one engine answers: 404. The client pulls (with its progress) and creates again; both must
   // come to this host.
@@ -117,9 +117,27 @@ async function createOn(
   return new Response(text, first)
 }
 
-function settled(ctx: FlockerContext, response: Response, image: string | undefined): Response {
-  if (response.ok && image) ctx.placement.memory.imageArrived(image)
-  return response
+/**
+ * A created container's host is remembered from the engine's answer (`{"Id": ...}`, read whole
+ * already): the client's next call about it (`docker run` attaches, starts and waits at once) goes
+ * straight there instead of asking every host.
+ */
+async function settled(
+  ctx: FlockerContext,
+  host: Host,
+  response: Response,
+  image: string | undefined,
+): Promise<Response> {
+  if (!response.ok) return response
+  if (image) ctx.placement.memory.imageArrived(image)
+  const text = await response.text()
+  try {
+    const id = (JSON.parse(text) as { Id?: unknown })?.Id
+    if (typeof id === 'string') ctx.flock.owners.remember(id, host)
+  } catch {
+    // not the JSON dockerd answers: passed on as it came
+  }
+  return new Response(text, response)
 }
 
 /** The `map` hook rewrites the create body; it sees the image as any host that has it inspects it. */

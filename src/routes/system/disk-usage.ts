@@ -1,3 +1,4 @@
+import { noteHost } from '../../observe/scope.ts'
 import type { DiskUsageJson, LabelledJson } from '../../docker/types.ts'
 import { askAll } from '../../flock/ask-all.ts'
 import { withHostLabel } from '../../flock/host-view.ts'
@@ -15,6 +16,7 @@ export async function answerDiskUsage(ctx: FlockerContext, req: DockerRequest): 
     (host, signal) => host.json<DiskUsageJson>(req.upstreamPath('/system/df'), { signal }),
     ctx.options.hostTimeout,
   )
+  for (const answer of answers) noteHost(req.signal, answer.host.name, 'asked')
   const ok = answers.flatMap((answer) => (answer.ok ? [answer] : []))
   if (!ok.length) return noHostResponse(ctx)
   const lists: Record<(typeof LABELLED)[number], LabelledJson[]> = { Images: [], Containers: [], Volumes: [] }

@@ -1,6 +1,13 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
-import type { Endpoint, HostClient, HostClientOptions, HostRequest, UpgradeRequest } from '../types.ts'
+import type {
+  AbortSignalLike,
+  Endpoint,
+  HostClient,
+  HostClientOptions,
+  HostRequest,
+  UpgradeRequest,
+} from '../types.ts'
 import { pumpWebToNode, readableToWeb } from './streams.ts'
 import { tlsOptions } from './tls-options.ts'
 import { upgrade } from './upgrade-client.ts'
@@ -96,7 +103,8 @@ export class NodeHostClient implements HostClient {
         req.destroy(error)
         fail(error)
       }
-      outgoing.signal?.addEventListener('abort', abort, { once: true })
+      // No `once`: a signal aborts once, and the listener is removed when the request ends.
+      outgoing.signal?.addEventListener('abort', abort)
       // `on`, not `once`: Deno's client can emit 'error' twice for one request (a parse error on
       // garbage, then the failed retry of the dial), and an 'error' with no listener kills the process.
       req.on('error', fail)
@@ -200,7 +208,7 @@ async function sendBody(req: http.ClientRequest, body: HostRequest['body']): Pro
  * Why a request was cut: flocker's own deadlines (a health check that found the host frozen, a
  * timeout) abort with an Error that says so; a client that left aborts with an AbortError.
  */
-function abortReason(signal: AbortSignal): Error {
+function abortReason(signal: AbortSignalLike): Error {
   const reason: unknown = signal.reason
   if (reason instanceof Error && reason.name !== 'AbortError') return reason
   return new Error('request aborted by the client')
