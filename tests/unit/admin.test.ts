@@ -47,6 +47,13 @@ describe('the admin app and the request observer, on fake engines', () => {
     const routed = seen.find((r) => r.id === inspect.headers.get('x-request-id'))!
     assert.equal(routed.kind, 'routed')
     assert.ok(routed.hosts.includes(engines[0]!.name))
+    // docker info and version ask every host: the record names them all.
+    for (const path of ['/v1.41/info', '/v1.41/version']) {
+      const answer = await app.fetch(new Request(`http://flocker${path}`), {})
+      await answer.body?.cancel()
+      const asked = seen.find((r) => r.id === answer.headers.get('x-request-id'))!
+      assert.deepEqual([...asked.hosts].sort(), engines.map((e) => e.name).sort(), path)
+    }
   })
 
   test('requests served at once each note their own hosts (audit lines, no observer)', async () => {

@@ -4,6 +4,8 @@ import type { Host } from '../../flock/host.ts'
 import { reservations } from '../../schedule/state.ts'
 import { FLOCKER_VERSION } from '../../version.ts'
 import type { FlockerContext } from '../context.ts'
+import { noteHost } from '../../observe/scope.ts'
+import type { DockerRequest } from '../request.ts'
 import { checkedHosts } from './checked-hosts.ts'
 
 const SUMMED = [
@@ -23,7 +25,7 @@ const SUMMED = [
  * them (the docker CLI prints it), so a host that is down is visible at a glance. A failing `list`
  * hook shows there and in the warnings.
  */
-export async function answerInfo(ctx: FlockerContext): Promise<Response> {
+export async function answerInfo(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   await checkedHosts(ctx)
   const usable = ctx.flock.usable
   const [answers, reserved, images] = await Promise.all([
@@ -35,6 +37,7 @@ export async function answerInfo(ctx: FlockerContext): Promise<Response> {
       ctx.options.hostTimeout,
     ),
   ])
+  for (const answer of answers) noteHost(req.signal, answer.host.name, 'asked')
   const infos = answers.flatMap((answer) => (answer.ok ? [answer.value] : []))
   const fresh = new Map(
     answers.flatMap((answer) => (answer.ok ? [[answer.host, answer.value] as const] : [])),
