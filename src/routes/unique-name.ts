@@ -2,6 +2,9 @@ import { conflict, DockerError } from '../docker/errors.ts'
 import type { Flock } from '../flock/flock.ts'
 import { locateAll } from '../flock/locate.ts'
 import { ownedBy } from '../front-door/tenants.ts'
+import { NAME_LEASE_TTL } from '../names/reservations.ts'
+import type { FlockerContext } from './context.ts'
+import type { DockerRequest } from './request.ts'
 
 /**
  * Container names are unique across the flock, on create and on rename: the 409 names the host that
@@ -40,3 +43,23 @@ export const nameTaken = (bare: string) =>
     `Conflict. The container name "/${bare}" is already in use. ` +
       'You have to choose another name (flocker: names are unique across the flock).',
   )
+
+/**
+ * Runs `step` (a create, a rename) with `name` held from the check that it is free to the engine's
+ * answer, so the check and the step are one: parallel steps for one name run in turn, and all but
+ * the first find it taken.
+ */
+export async function withFreeName<T>(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  name: string,
+  step: () => Promise<T>,
+): Promise<T> {
+  const lease = await ctx.names.reserve(name.replace(/^\//, ''), { ttl: NAME_LEASE_TTL, signal: req.signal })
+  try {
+    await refuseTakenName(ctx.flock, name, req.tenant)
+    return await step()
+  } finally {
+    await lease.release()
+  }
+}

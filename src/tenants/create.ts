@@ -4,7 +4,7 @@ import type { ContainerCreateBody } from '../docker/schemas.ts'
 import type { Flock } from '../flock/flock.ts'
 import type { Host } from '../flock/host.ts'
 import { locate } from '../flock/locate.ts'
-import { ownedBy, TENANT_LABEL, withOwner } from '../front-door/tenants.ts'
+import { isObject, ownedBy, TENANT_LABEL, withOwner } from '../front-door/tenants.ts'
 import { ownedOn } from '../flock/owned.ts'
 
 type Json = Record<string, unknown>
@@ -43,7 +43,7 @@ export async function ownedCreateBody(
     : undefined
   const networking = body.NetworkingConfig as Json | undefined
   const endpoints = networking?.EndpointsConfig
-  const ownedEndpoints = isJson(endpoints)
+  const ownedEndpoints = isObject(endpoints)
     ? Object.fromEntries(
       await Promise.all(
         Object.entries(endpoints).map(async ([network, settings]) => [
@@ -89,7 +89,7 @@ export async function ownedHostConfig(flock: Flock, tenant: string, config: Json
  * its `Links` (`--link` on a user network) name the tenant's own containers only.
  */
 export async function ownedEndpoint(flock: Flock, tenant: string, settings: unknown): Promise<unknown> {
-  if (!isJson(settings) || !Array.isArray(settings.Links)) return settings
+  if (!isObject(settings) || !Array.isArray(settings.Links)) return settings
   return { ...settings, Links: await ownedLinks(flock, tenant, settings.Links) }
 }
 
@@ -100,10 +100,6 @@ function ownedLinks(flock: Flock, tenant: string, links: unknown[]): Promise<str
     const name = ref!.replace(/^\//, '')
     return `${(await locate(flock, 'container', name, tenant)).id}:${alias ?? name}`
   }))
-}
-
-function isJson(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /**

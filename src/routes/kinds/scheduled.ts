@@ -11,13 +11,12 @@ import { buildRequest, createRequest } from '../../schedule/request.ts'
 import { place } from '../../schedule/scheduler.ts'
 import { sessionPinsOf } from '../../schedule/sessions.ts'
 import type { FlockerHooks } from '../../hooks.ts'
-import { NAME_LEASE_TTL } from '../../names/reservations.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
 import type { DockerRequest } from '../request.ts'
 import { ownedCreateBody, ownedOnHost } from '../../tenants/create.ts'
 import { ownedImageRef } from '../../tenants/images.ts'
-import { nameTaken, refuseTakenName } from '../unique-name.ts'
+import { nameTaken, withFreeName } from '../unique-name.ts'
 
 /** A new container or build: the scheduler picks the host, then the request goes there. */
 export function scheduled(what: 'create' | 'build'): Handler {
@@ -38,13 +37,7 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
   }
   const clientBody = await readJsonBody(req.raw, ContainerCreateBody, {})
   if (!name) return await placeAndCreate(ctx, req, name, clientBody)
-  const lease = await ctx.names.reserve(name.replace(/^\//, ''), { ttl: NAME_LEASE_TTL, signal: req.signal })
-  try {
-    await refuseTakenName(ctx.flock, name, req.tenant)
-    return await placeAndCreate(ctx, req, name, clientBody)
-  } finally {
-    await lease.release()
-  }
+  return await withFreeName(ctx, req, name, () => placeAndCreate(ctx, req, name, clientBody))
 }
 
 async function placeAndCreate(

@@ -35,7 +35,7 @@ export function followsContainer(template: string): Handler {
         body: jsonBytes({
           ...body,
           Container: container.id,
-          ...await ownedLinks(ctx.flock, req.tenant, body),
+          ...await connectLinks(ctx.flock, req.tenant, body),
         }),
         signal: req.signal,
       },
@@ -44,7 +44,7 @@ export function followsContainer(template: string): Handler {
 }
 
 /** A tenant's connect may link (`--link` on a user network) only its own containers. */
-async function ownedLinks(flock: Flock, tenant: string | undefined, body: Record<string, unknown>) {
+async function connectLinks(flock: Flock, tenant: string | undefined, body: Record<string, unknown>) {
   if (tenant === undefined || body.EndpointConfig === undefined) return {}
   return { EndpointConfig: await ownedEndpoint(flock, tenant, body.EndpointConfig) }
 }

@@ -1,7 +1,6 @@
-import { NAME_LEASE_TTL } from '../../names/reservations.ts'
 import type { Handler } from '../context.ts'
 import { routed } from '../kinds/routed.ts'
-import { refuseTakenName } from '../unique-name.ts'
+import { withFreeName } from '../unique-name.ts'
 
 /**
  * `docker rename CTR NEW`: NEW must be free on every host, as on create, or two hosts would hold it.
@@ -13,15 +12,6 @@ export function uniqueName(template: string): Handler {
   return async (ctx, req, params, path) => {
     const name = req.url.searchParams.get('name')
     if (!name) return plain(ctx, req, params, path)
-    const lease = await ctx.names.reserve(name.replace(/^\//, ''), {
-      ttl: NAME_LEASE_TTL,
-      signal: req.signal,
-    })
-    try {
-      await refuseTakenName(ctx.flock, name, req.tenant)
-      return await plain(ctx, req, params, path)
-    } finally {
-      await lease.release()
-    }
+    return await withFreeName(ctx, req, name, () => plain(ctx, req, params, path))
   }
 }
