@@ -4,12 +4,15 @@
  * when every host it covers is fresh and the query is one the rows can answer exactly (see
  * container-filters.ts); otherwise the caller asks the engines live, as before.
  *
- * Memory: the rendered row (two strings around Status) and its filter fields, about 1.5 to 2 KB per
- * container of a typical row (bench/results: bytes per container).
+ * An answer is one buffer joined from each row's UTF-8 rendered once per change, with only the Status
+ * texts worded per build, and is kept (list-answers.ts) while its rows and Status texts stand.
+ *
+ * Memory: the rendered row (one buffer with a hole for Status) and its filter fields, plus the kept
+ * answers (at most 16, 8 MiB); bench/results gives bytes per container.
  */
 import { cachedListQuery } from './container-filters.ts'
 import { type CachedRow, type ContainerRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
-import { statusText } from './status-text.ts'
+import { ListAnswers, listBody } from './list-answers.ts'
 
 /** dockerd's Running: true while paused or restarting too. */
 const RUNNING = new Set(['running', 'paused', 'restarting'])
@@ -24,12 +27,14 @@ export interface ContainerCacheOptions<H extends FeedHost> {
 
 export class ContainerCache<H extends FeedHost> {
   #feeds = new Map<H, HostFeed>()
+  #answers = new ListAnswers()
 
   constructor(private readonly options: ContainerCacheOptions<H>) {}
 
   /** Starts following hosts that joined, stops those that left. */
   follow(hosts: Iterable<H>): void {
     const keep = new Set(hosts)
+    this.#answers.clear()
     for (const [host, feed] of this.#feeds) {
       if (!keep.has(host)) {
         feed.stop()
@@ -48,6 +53,7 @@ export class ContainerCache<H extends FeedHost> {
   stop(): void {
     for (const feed of this.#feeds.values()) feed.stop()
     this.#feeds.clear()
+    this.#answers.clear()
   }
 
   /** A change made through flocker on `host`: the very next list must show it. */
@@ -61,10 +67,14 @@ export class ContainerCache<H extends FeedHost> {
   }
 
   /**
-   * The JSON text of the list over `hosts` (in flock order), or undefined: some host is not fresh,
-   * or the query needs the engines. `filters` are the engine-side filters (flocker's own removed).
+   * The JSON of the list over `hosts` (in flock order), or undefined: some host is not fresh, or the
+   * query needs the engines. `filters` are the engine-side filters (flocker's own removed).
    */
-  list(hosts: readonly H[], search: URLSearchParams, filters: Record<string, string[]>): string | undefined {
+  list(
+    hosts: readonly H[],
+    search: URLSearchParams,
+    filters: Record<string, string[]>,
+  ): Uint8Array | undefined {
     const query = cachedListQuery(search, filters)
     if (!query) return undefined
     const feeds: HostFeed[] = []
@@ -73,6 +83,10 @@ export class ContainerCache<H extends FeedHost> {
       if (!feed?.fresh) return undefined
       feeds.push(feed)
     }
+    const now = (this.options.now ?? Date.now)()
+    const key = `${hosts.map((host) => host.name).join('\n')}\n${search}\n${JSON.stringify(filters)}`
+    const kept = this.#answers.get(key, feeds, now)
+    if (kept) return kept
     const rows: CachedRow[] = []
     for (const feed of feeds) {
       for (const row of feed.rows) {
@@ -83,14 +97,9 @@ export class ContainerCache<H extends FeedHost> {
     // nanoseconds within one second.
     rows.sort((a, b) => b.created - a.created || b.createdNanos - a.createdNanos)
     const shown = query.limit > 0 ? rows.slice(0, query.limit) : rows
-    const now = (this.options.now ?? Date.now)()
-    let text = '['
-    for (let i = 0; i < shown.length; i++) {
-      const row = shown[i]!
-      if (i) text += ','
-      text += row.before + JSON.stringify(statusText(row.fields.times, now)) + row.after
-    }
-    return text + ']'
+    const { body, until } = listBody(shown, now)
+    this.#answers.put(key, feeds, body, now, until)
+    return body
   }
 
   /** Containers held, over every host. */

@@ -52,9 +52,15 @@ export function cachedContainerList(
   headers: Record<string, string>,
 ): Response | undefined {
   if (!cache || !hosts.length) return undefined
-  const text = cache.list(hosts, search, engineFilters)
-  if (text === undefined) return undefined
-  return new Response(text, {
-    headers: { 'content-type': 'application/json', 'x-flocker-list': 'cached', ...headers },
+  const body = cache.list(hosts, search, engineFilters)
+  if (body === undefined) return undefined
+  // A known length: sent in one write, never chunked, and the observers count it without a stream.
+  return new Response(body as Uint8Array<ArrayBuffer>, {
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(body.length),
+      'x-flocker-list': 'cached',
+      ...headers,
+    },
   })
 }

@@ -49,15 +49,16 @@ export interface CachedRow {
   /** `Created` of the list (seconds), and the nanoseconds within that second from the inspect. */
   readonly created: number
   readonly createdNanos: number
-  /** The row's JSON before and after the Status value. */
-  readonly before: string
-  readonly after: string
+  /** The row's JSON as UTF-8, without its Status value, which goes in at byte `hole`. */
+  readonly bytes: Uint8Array
+  readonly hole: number
 }
 
 /** Renders a row for the flock (host label, display names) with a hole for Status. */
 export type RowRenderer = (row: ContainerRow) => Record<string, unknown>
 
 const STATUS_HOLE = '__flocker_status_hole__'
+const utf8 = new TextEncoder()
 const RETRY_MS = [250, 1000, 2000, 5000]
 const INSPECT_CONCURRENCY = 4
 
@@ -71,6 +72,7 @@ export class HostFeed {
   #syncing: Promise<void> | null = null
   #abort = new AbortController()
   #failures = 0
+  #version = 0
 
   constructor(
     readonly host: FeedHost,
@@ -85,6 +87,11 @@ export class HostFeed {
 
   get rows(): Iterable<CachedRow> {
     return this.#rows.values()
+  }
+
+  /** Bumped whenever the rows are replaced: an answer built from older rows is stale. */
+  get version(): number {
+    return this.#version
   }
 
   /** Whether a container here has this name (`/web`) or full ID. */
@@ -180,13 +187,12 @@ export class HostFeed {
     const changed: ContainerRow[] = []
     const now = Date.now()
     for (const row of list ?? []) {
-      const [before, after] = this.#renderSplit(row)
       const id = String(row.Id)
       const old = this.#rows.get(id)
       // The engine's Status must read as the cached times would word it: a health change, or an
       // exit and restart between two lists, leaves the rest of the row as it was.
-      const same = old && old.before === before && old.after === after &&
-        statusText(old.fields.times, now) === row.Status
+      const same = old && statusText(old.fields.times, now) === row.Status &&
+        sameRendering(old, this.#renderSplit(row))
       if (same) next.set(id, old)
       else changed.push(row)
     }
@@ -208,18 +214,26 @@ export class HostFeed {
       return cached ? [[String(row.Id), cached] as const] : []
     })
     this.#rows = new Map(ordered)
+    this.#version++
     this.#names = new Map([...this.#rows.values()].map((row) => [row.fields.name, row.fields.id]))
     this.onRows([...this.#rows.keys()], list ?? [])
   }
 
   /** The rendered row around its Status (which changes with the clock, so is computed per list). */
-  #renderSplit(row: ContainerRow): [string, string] {
-    const rendered = JSON.stringify({ ...this.render(row), Status: STATUS_HOLE })
-    return rendered.split(`"${STATUS_HOLE}"`) as [string, string]
+  #renderSplit(row: ContainerRow): { bytes: Uint8Array; hole: number } {
+    const [before, after] = JSON.stringify({ ...this.render(row), Status: STATUS_HOLE }).split(
+      `"${STATUS_HOLE}"`,
+    )
+    const [head, tail] = [utf8.encode(before), utf8.encode(after)]
+    // One buffer of its own, exactly as long as the row: the row's share of memory.
+    const bytes = new Uint8Array(head.length + tail.length)
+    bytes.set(head)
+    bytes.set(tail, head.length)
+    return { bytes, hole: head.length }
   }
 
   #cached(row: ContainerRow, inspect: Inspect): CachedRow {
-    const [before, after] = this.#renderSplit(row)
+    const { bytes, hole } = this.#renderSplit(row)
     const networks = Object.entries(row.NetworkSettings?.Networks ?? {})
       .map(([name, net]) => [name, String(net?.NetworkID ?? '')] as const)
     const mounts = row.Mounts ?? []
@@ -236,10 +250,16 @@ export class HostFeed {
       },
       created: Number(row.Created ?? 0),
       createdNanos: Number((rfc3339Nanos(String(inspect.Created ?? '')) ?? 0n) % 1_000_000_000n),
-      before,
-      after,
+      bytes,
+      hole,
     }
   }
+}
+
+function sameRendering(row: CachedRow, rendered: { bytes: Uint8Array; hole: number }): boolean {
+  if (row.hole !== rendered.hole || row.bytes.length !== rendered.bytes.length) return false
+  for (let i = 0; i < row.bytes.length; i++) if (row.bytes[i] !== rendered.bytes[i]) return false
+  return true
 }
 
 /**

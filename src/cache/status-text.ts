@@ -45,6 +45,33 @@ export function humanDuration(ms: number): string {
   return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`
 }
 
+const SECOND = 1000
+const MINUTE = 60 * SECOND
+const HOUR = 60 * MINUTE
+const YEAR = 365 * 24 * HOUR
+
+/**
+ * How many ms from an elapsed `ms` humanDuration's words stay as they are (a lower bound): a second
+ * under a minute, a minute under an hour, then until the rounded hour (or the year) turns.
+ */
+export function humanDurationStableFor(ms: number): number {
+  if (ms < SECOND) return SECOND - ms
+  if (ms < MINUTE) return SECOND - (ms % SECOND)
+  if (ms < HOUR) return MINUTE - (ms % MINUTE)
+  return Math.min(HOUR - ((ms + HOUR / 2) % HOUR), YEAR - (ms % YEAR))
+}
+
+/** How many ms from `now` statusText(state, ·) stays as it is at `now` (Infinity: it has no clock). */
+export function statusStableFor(state: StateTimes, now: number): number {
+  if (state.running) {
+    return humanDurationStableFor(
+      now - (state.restarting && !state.paused ? state.finishedAt : state.startedAt),
+    )
+  }
+  if (state.removing || state.dead || !state.startedAt || !state.finishedAt) return Infinity
+  return humanDurationStableFor(now - state.finishedAt)
+}
+
 /** dockerd's State.String() at `now` (ms). */
 export function statusText(state: StateTimes, now: number): string {
   if (state.running) {

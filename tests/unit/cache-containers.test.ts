@@ -2,7 +2,15 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ContainerCache } from '../../src/cache/container-cache.ts'
 import { cachedListQuery } from '../../src/cache/container-filters.ts'
-import { humanDuration, type StateTimes, statusText } from '../../src/cache/status-text.ts'
+import type { CachedRow } from '../../src/cache/host-feed.ts'
+import { ListAnswers, listBody } from '../../src/cache/list-answers.ts'
+import {
+  humanDuration,
+  humanDurationStableFor,
+  type StateTimes,
+  statusStableFor,
+  statusText,
+} from '../../src/cache/status-text.ts'
 import { Flock } from '../../src/flock/flock.ts'
 import type { Host } from '../../src/flock/host.ts'
 import { detectRuntime } from '../../src/runtime/mod.ts'
@@ -11,6 +19,19 @@ import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 const S = 1000
 const M = 60 * S
 const H = 60 * M
+const DAY = 24 * H
+
+const base: StateTimes = {
+  running: false,
+  paused: false,
+  restarting: false,
+  dead: false,
+  removing: false,
+  startedAt: 0,
+  finishedAt: 0,
+  exitCode: 0,
+  health: undefined,
+}
 
 describe('Status text as dockerd words it', () => {
   const cases: [number, string][] = [
@@ -29,17 +50,6 @@ describe('Status text as dockerd words it', () => {
   ]
   for (const [ms, text] of cases) test(`${ms} ms: ${text}`, () => assert.equal(humanDuration(ms), text))
 
-  const base: StateTimes = {
-    running: false,
-    paused: false,
-    restarting: false,
-    dead: false,
-    removing: false,
-    startedAt: 0,
-    finishedAt: 0,
-    exitCode: 0,
-    health: undefined,
-  }
   const now = 10 * H
   test('each state', () => {
     assert.equal(statusText(base, now), 'Created')
@@ -106,8 +116,8 @@ describe('the container cache follows a host', () => {
     for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
     assert.ok(check())
   }
-  const names = (text: string | undefined) =>
-    (JSON.parse(text!) as { Names: string[] }[]).map((c) => c.Names[0])
+  const names = (body: Uint8Array | undefined) =>
+    (JSON.parse(new TextDecoder().decode(body!)) as { Names: string[] }[]).map((c) => c.Names[0])
   before(async () => {
     engines = await startFakeEngines(2)
     engines[0]!.add('aaaa1111', 'web', 1000)
@@ -159,5 +169,113 @@ describe('the container cache follows a host', () => {
   test('name lookups from memory', () => {
     assert.deepEqual(cache.holdersOf(flock.all, 'api')?.map((h) => h.name), ['fake1'])
     assert.deepEqual(cache.holdersOf(flock.all, 'nope'), [])
+  })
+})
+
+/** Deterministic spread of elapsed times from under a second to years. */
+function* elapsedTimes(): Generator<number> {
+  let seed = 7
+  for (let i = 0; i < 4000; i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    const scale = [S, 60 * S, H, DAY, 30 * DAY, 3 * 365 * DAY][i % 6]!
+    yield Math.floor((seed / 2 ** 31) * scale * 2) - 50
+  }
+  yield* [0, 999, 1000, 59_999, 60_000, 3_599_999, 3_600_000, 5_399_999, 5_400_000, 2 * 365 * DAY]
+}
+
+describe('how long a Status text stands', () => {
+  test('humanDuration reads the same over the whole span it is said to stand', () => {
+    for (const ms of elapsedTimes()) {
+      const stable = humanDurationStableFor(ms)
+      assert.ok(stable >= 1, `${ms}`)
+      for (const later of [1, stable / 2, stable - 1].map(Math.floor).filter((d) => d >= 0 && d < stable)) {
+        assert.equal(humanDuration(ms + later), humanDuration(ms), `${ms} + ${later} of ${stable}`)
+      }
+    }
+  })
+  test('under a minute it turns with the second, under an hour with the minute', () => {
+    assert.equal(humanDurationStableFor(2_400), 600)
+    assert.equal(humanDurationStableFor(125_000), 55_000)
+  })
+  test('a Status with no clock stands for ever; running and exited ones follow their times', () => {
+    const now = 100 * DAY
+    assert.equal(statusStableFor(base, now), Infinity) // Created
+    assert.equal(statusStableFor({ ...base, dead: true, startedAt: 1 }, now), Infinity)
+    const exited = { ...base, startedAt: now - 9 * S, finishedAt: now - 2_300 }
+    assert.equal(statusStableFor(exited, now), 700)
+    assert.equal(statusText(exited, now + 699), statusText(exited, now))
+    const restarting = {
+      ...base,
+      running: true,
+      restarting: true,
+      startedAt: now - 50 * S,
+      finishedAt: now - 1_100,
+    }
+    assert.equal(statusStableFor(restarting, now), 900)
+  })
+})
+
+function row(json: Record<string, unknown>, status: Partial<StateTimes>, created: number): CachedRow {
+  const [before, after] = JSON.stringify({ ...json, Status: '\0hole' }).split('"\\u0000hole"')
+  const head = new TextEncoder().encode(before)
+  const tail = new TextEncoder().encode(after)
+  const bytes = new Uint8Array(head.length + tail.length)
+  bytes.set(head)
+  bytes.set(tail, head.length)
+  const fields = {
+    id: String(json.Id),
+    name: '',
+    state: 'running',
+    labels: {},
+    networks: [],
+    mountNames: [],
+    mountDestinations: [],
+    times: { ...base, running: true, ...status },
+  }
+  return { fields, created, createdNanos: 0, bytes, hole: head.length }
+}
+
+describe('a list answer in one buffer', () => {
+  const now = 10 * DAY
+  const rows = [
+    row({ Id: 'a', Labels: { note: 'café ☕' }, Names: ['/a'] }, { startedAt: now - 2_500 }, 2),
+    row({ Id: 'b', Names: ['/b'] }, { running: false }, 1),
+  ]
+  test('every row with its Status as worded now, UTF-8 kept', () => {
+    const { body, until } = listBody(rows, now)
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(body)), [
+      { Id: 'a', Labels: { note: 'café ☕' }, Names: ['/a'], Status: 'Up 2 seconds' },
+      { Id: 'b', Names: ['/b'], Status: 'Created' },
+    ])
+    assert.equal(until, now + 500)
+  })
+  test('no rows: []', () => {
+    assert.equal(new TextDecoder().decode(listBody([], now).body), '[]')
+  })
+})
+
+describe('kept answers', () => {
+  const feed = { version: 1 }
+  const body = new Uint8Array([0x5b, 0x5d])
+  test('given again while the sources and the clock allow, not after', () => {
+    const answers = new ListAnswers()
+    answers.put('k', [feed], body, 1000, 2000)
+    assert.equal(answers.get('k', [feed], 1500), body)
+    assert.equal(answers.get('k', [{ version: 1 }], 1500), undefined) // another feed
+    answers.put('k', [feed], body, 1000, 2000)
+    assert.equal(answers.get('k', [feed], 2000), undefined) // a Status has turned
+    answers.put('k', [feed], body, 1000, 2000)
+    assert.equal(answers.get('k', [feed], 999), undefined) // the clock went back
+    answers.put('k', [feed], body, 1000, 2000)
+    feed.version++
+    assert.equal(answers.get('k', [feed], 1500), undefined) // the rows changed
+    assert.equal(answers.bytes, 0)
+  })
+  test('bounded in count, the newest kept', () => {
+    const answers = new ListAnswers()
+    for (let i = 0; i < 40; i++) answers.put(`k${i}`, [feed], body, 0, Infinity)
+    assert.equal(answers.bytes, 16 * body.length)
+    assert.equal(answers.get('k39', [feed], 1), body)
+    assert.equal(answers.get('k0', [feed], 1), undefined)
   })
 })

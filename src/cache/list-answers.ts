@@ -1,0 +1,102 @@
+/**
+ * The bytes of cached list answers, built once and given again while nothing they show can have
+ * changed: the same rows (every feed at the version the answer was built from) and every Status text
+ * as it was worded (status-text.ts statusStableFor). A repeated `docker ps` then costs a lookup,
+ * not a rebuild. Bounded in count and bytes; the newest answer is always kept.
+ */
+import type { CachedRow } from './host-feed.ts'
+import { statusStableFor, statusText } from './status-text.ts'
+
+/** A source of rows: a new version whenever its rows change. */
+export interface Versioned {
+  readonly version: number
+}
+
+interface Answer {
+  readonly sources: readonly Versioned[]
+  readonly versions: readonly number[]
+  readonly body: Uint8Array
+  /** ms: the answer holds for `from` ≤ now < `until`. */
+  readonly from: number
+  readonly until: number
+}
+
+const MAX_ANSWERS = 16
+const MAX_BYTES = 8 * 1024 * 1024
+const utf8 = new TextEncoder()
+
+export class ListAnswers {
+  #answers = new Map<string, Answer>()
+  #bytes = 0
+
+  /** The answer kept under `key`, if built from these sources as they are now and still true at `now`. */
+  get(key: string, sources: readonly Versioned[], now: number): Uint8Array | undefined {
+    const answer = this.#answers.get(key)
+    if (!answer) return undefined
+    if (answer.from <= now && now < answer.until && sameSources(answer, sources)) return answer.body
+    this.#drop(key, answer)
+    return undefined
+  }
+
+  /** Keeps `body`, built at `from` from `sources`, until `until`. */
+  put(key: string, sources: readonly Versioned[], body: Uint8Array, from: number, until: number): void {
+    const old = this.#answers.get(key)
+    if (old) this.#drop(key, old)
+    const versions = sources.map((source) => source.version)
+    this.#answers.set(key, { sources, versions, body, from, until })
+    this.#bytes += body.length
+    for (const [oldest, answer] of this.#answers) {
+      if ((this.#answers.size <= MAX_ANSWERS && this.#bytes <= MAX_BYTES) || oldest === key) break
+      this.#drop(oldest, answer)
+    }
+  }
+
+  clear(): void {
+    this.#answers.clear()
+    this.#bytes = 0
+  }
+
+  /** Bytes held by kept answers. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  #drop(key: string, answer: Answer): void {
+    this.#answers.delete(key)
+    this.#bytes -= answer.body.length
+  }
+}
+
+function sameSources(answer: Answer, sources: readonly Versioned[]): boolean {
+  if (answer.sources.length !== sources.length) return false
+  return sources.every((source, i) => source === answer.sources[i] && source.version === answer.versions[i])
+}
+
+/**
+ * The JSON array of `rows` with each Status as worded at `now`, in one buffer of known length, and
+ * until when (ms) every Status reads the same.
+ */
+export function listBody(rows: readonly CachedRow[], now: number): { body: Uint8Array; until: number } {
+  let until = Infinity
+  let length = 2 + Math.max(rows.length - 1, 0)
+  const statuses = rows.map((row) => {
+    until = Math.min(until, now + statusStableFor(row.fields.times, now))
+    const status = utf8.encode(JSON.stringify(statusText(row.fields.times, now)))
+    length += row.bytes.length + status.length
+    return status
+  })
+  const body = new Uint8Array(length)
+  body[0] = 0x5b // [
+  let at = 1
+  rows.forEach((row, i) => {
+    if (i) body[at++] = 0x2c // ,
+    body.set(row.bytes.subarray(0, row.hole), at)
+    at += row.hole
+    body.set(statuses[i]!, at)
+    at += statuses[i]!.length
+    body.set(row.bytes.subarray(row.hole), at)
+    at += row.bytes.length - row.hole
+  })
+  body[at] = 0x5d // ]
+  return { body, until }
+}
