@@ -56,8 +56,13 @@ describe('the list cache answers as the engines do', () => {
   const hosts = () => engines().engines.map((e) => e.flag)
   const get = async (app: FlockerApp, search: string) => {
     const response = await app.fetch(new Request(`http://flocker/v1.41/containers/json?${search}`), {})
-    if (app === cached && response.headers.get('x-flocker-list') === 'cached') hits++
-    return { status: response.status, body: await response.json() as unknown }
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    if (app === cached && response.headers.get('x-flocker-list') === 'cached') {
+      hits++
+      // One buffer of known length: never a chunked stream.
+      assert.equal(response.headers.get('content-length'), String(bytes.length))
+    }
+    return { status: response.status, body: JSON.parse(new TextDecoder().decode(bytes)) as unknown }
   }
   const call = async (app: FlockerApp, method: string, path: string, body?: unknown) => {
     const response = await app.fetch(
@@ -76,23 +81,28 @@ describe('the list cache answers as the engines do', () => {
   /**
    * Every query: the cached answer equals a live one taken just before or just after it. On a loaded
    * machine the three answers can be seconds apart ("Exited (3) 7 seconds ago" between 6 and 8): such
-   * a bracket is taken again, up to three times.
+   * a bracket is taken again, up to three times. A cached answer is asked twice: the second is the
+   * answer kept from the first (list-answers.ts), which must still be true.
    */
   const same = async (step: string) => {
     for (const query of QUERIES) {
       for (let attempt = 1;; attempt++) {
         const before = await get(live, query)
-        const answer = await get(cached, query)
+        const hitsBefore = hits
+        const answers = [await get(cached, query)]
+        if (hits > hitsBefore) answers.push(await get(cached, query))
         const afterwards = await get(live, query)
         try {
-          assert.deepEqual(answer, before)
-        } catch {
-          try {
-            assert.deepEqual(answer, afterwards, `${step}: ${query || '(no query)'}`)
-          } catch (error) {
-            if (attempt < 3 && JSON.stringify(before) !== JSON.stringify(afterwards)) continue
-            throw error
+          for (const answer of answers) {
+            try {
+              assert.deepEqual(answer, before)
+            } catch {
+              assert.deepEqual(answer, afterwards, `${step}: ${query || '(no query)'}`)
+            }
           }
+        } catch (error) {
+          if (attempt < 3 && JSON.stringify(before) !== JSON.stringify(afterwards)) continue
+          throw error
         }
         break
       }
