@@ -61,6 +61,8 @@ const STATUS_HOLE = '__flocker_status_hole__'
 const utf8 = new TextEncoder()
 const RETRY_MS = [250, 1000, 2000, 5000]
 const INSPECT_CONCURRENCY = 4
+/** After an event, when to read the list again (the event delay for a change made on an engine). */
+const LOOK_AGAIN_MS = [200, 1000]
 
 export class HostFeed {
   #rows = new Map<string, CachedRow>()
@@ -150,8 +152,10 @@ export class HostFeed {
         for await (const event of jsonMessages(response.body)) {
           if (!relevant(event as Event)) continue
           this.changed()
-          // dockerd announces a network (dis)connect before its list shows it: look again shortly.
-          if ((event as Event).Type === 'network') this.#later(() => this.changed(), 200)
+          // dockerd announces some changes before its list shows them (a network (dis)connect; a
+          // container's die and pause before their checkpoint, the network teardown after a die):
+          // look again shortly, and once more later for a slow teardown.
+          for (const ms of LOOK_AGAIN_MS) this.#later(() => this.changed(), ms)
         }
       } catch {
         // down or cut: answered live until the stream is back
