@@ -162,8 +162,10 @@ describe('the container cache follows a host', () => {
 
   test('an event dockerd sends before its list shows the change: looked at again', async () => {
     const host = flock.byName('fake1')!
+    const lists = () => engines[0]!.requests.filter((path) => path.includes('/containers/json')).length
+    const before = lists()
     engines[0]!.emit({ Type: 'container', Action: 'die', id: 'cccc3333'.padEnd(64, '0') })
-    await until(() => cache.fresh(host))
+    await until(() => lists() > before && cache.fresh(host)) // the event's own resync is done
     engines[0]!.add('dddd4444', 'late', 4000) // the list shows it only now, with no event of its own
     await until(() => listed() === '/late,/api,/web')
   })
