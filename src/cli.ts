@@ -109,6 +109,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       ...(settings['health-threshold'] ? { failureThreshold: settings['health-threshold'] } : {}),
       ...(settings['health-timeout'] ? { timeout: settings['health-timeout'] } : {}),
       ...(settings['health-silence-limit'] ? { silenceLimit: settings['health-silence-limit'] } : {}),
+      ...(settings['health-facts-interval'] ? { factsInterval: settings['health-facts-interval'] } : {}),
     },
     hostTimeout: settings['host-timeout'],
     listCache: settings['list-cache'],

@@ -105,7 +105,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     names: 'at',
     requireNames: true,
     strategy: 'binpack',
-    health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000 },
+    health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000, factsInterval: 30000 },
     hostTimeout: 4000,
     listCache: true,
     shutdownGrace: 3000,
@@ -138,7 +138,7 @@ tlsCerts: /etc/flocker/certs
 names: at
 requireNames: true
 strategy: binpack
-health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000 }
+health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000, factsInterval: 30000 }
 hostTimeout: 4000
 listCache: true
 shutdownGrace: 3000
@@ -189,6 +189,7 @@ interval = 1000
 failureThreshold = 2
 timeout = 500
 silenceLimit = 9000
+factsInterval = 30000
 [log]
 level = "debug"
 format = "json"
