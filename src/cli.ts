@@ -14,7 +14,7 @@ import { hostSpecs } from './cli/hosts.ts'
 import { runCheck } from './cli/check.ts'
 import { configureLogging, log } from './log/logger.ts'
 import { logObserver } from './log/observer.ts'
-import { type ReloadState, startAdmin } from './admin/server.ts'
+import type { ReloadState } from './admin/server.ts'
 
 export { parseArgs, usage, UsageError }
 
@@ -143,8 +143,9 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     state: 'loaded',
     at: new Date(),
   }
+  // The admin app and its metrics library load only when an admin listener is asked for.
   const admin = settings.admin
-    ? await startAdmin(app, {
+    ? await (await import('./admin/server.ts')).startAdmin(app, {
       listen: settings.admin,
       runtime,
       allowedHosts: settings['allowed-host'],
