@@ -38,6 +38,8 @@ export interface HostRequestInit {
   readonly headers?: HeadersInit
   readonly body?: ReadableStream<Uint8Array> | Uint8Array | null
   readonly signal?: AbortSignal
+  /** The caller reads the whole answer at once (see HostRequest.whole). */
+  readonly whole?: boolean
 }
 
 /** `POST /containers/{id}/wait`, whose answer ends when the container has exited. */
@@ -111,7 +113,15 @@ export class Host {
     try {
       const response = await this.#untilHead(
         init.signal,
-        (signal) => this.#connection.request({ method, path, headers, body: init.body ?? null, signal }),
+        (signal) =>
+          this.#connection.request({
+            method,
+            path,
+            headers,
+            body: init.body ?? null,
+            signal,
+            whole: init.whole,
+          }),
       )
       status = response.status
       if (method === 'GET' || method === 'HEAD') return response
@@ -196,7 +206,7 @@ export class Host {
 
   /** GET (or another method) answered with JSON; a non-2xx answer is thrown as the engine's error. */
   async json<T>(path: string, init: HostRequestInit & { method?: string } = {}): Promise<T> {
-    const response = await this.#send(init.method ?? 'GET', path, init, 'asked')
+    const response = await this.#send(init.method ?? 'GET', path, { ...init, whole: true }, 'asked')
     const text = await textOf(response)
     if (!response.ok) throw new DockerError(response.status, engineMessage(text))
     return (text ? JSON.parse(text) : null) as T

@@ -122,6 +122,11 @@ export interface HostRequest {
   readonly body: ReadableStream<Uint8Array> | Uint8Array | null
   /** Aborts the request; for an upgrade, also the dial and the wait for the answer head. */
   readonly signal?: AbortSignalLike
+  /**
+   * The caller reads the whole answer (a lookup, a list to merge): it comes as bytes whatever its
+   * framing (dockerd chunks anything over 4 KiB), with no stream built to be read at once.
+   */
+  readonly whole?: boolean
 }
 
 /**

@@ -21,3 +21,8 @@ export function textOf(response: Response): Promise<string> {
 }
 
 const decoder = new TextDecoder()
+
+/** Whether an answer carries its whole body as bytes (read by its client, no stream to pull). */
+export function hasWholeBody(response: Response): boolean {
+  return wholeBodies.has(response)
+}

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import { makeCertificates } from '../support/certificates.ts'
 import { docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
+import { eventually } from '../support/eventually.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
 
 // Who may do what: TLS client certificates (the docker CLI's --tlsverify), tokens in the CLI's
@@ -235,15 +236,18 @@ for (const runtime of runtimes()) {
       }
     })
 
-    test('every request has an audit line with identity, client, route, decision and host', () => {
-      const lines = flocker.output().split('\n').filter((l) => l.startsWith('audit '))
-      assert.ok(
-        lines.some((l) =>
-          /identity=viewer client=127\.0\.0\.1 route="GET \/containers\/json" decision=allowed/.test(l)
-        ),
-        lines.slice(0, 5).join('\n'),
-      )
-      assert.ok(lines.some((l) => /identity=deployer .*decision=denied:privileged/.test(l)))
+    test('every request has an audit line with identity, client, route, decision and host', async () => {
+      // Audit lines are written in batches (within 100 ms): wait for the batch.
+      await eventually(() => {
+        const lines = flocker.output().split('\n').filter((l) => l.startsWith('audit '))
+        assert.ok(
+          lines.some((l) =>
+            /identity=viewer client=127\.0\.0\.1 route="GET \/containers\/json" decision=allowed/.test(l)
+          ),
+          lines.slice(0, 5).join('\n'),
+        )
+        assert.ok(lines.some((l) => /identity=deployer .*decision=denied:privileged/.test(l)))
+      })
     })
   })
 

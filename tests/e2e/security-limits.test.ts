@@ -15,6 +15,7 @@ import {
   spawnUntilListening,
   startFlocker,
 } from '../support/flocker.ts'
+import { eventually } from '../support/eventually.ts'
 import { type RecordingEngine, startRecordingEngine } from '../support/recording-engine.ts'
 
 // The front door's limits on each runtime, in front of a fake engine (an endless event flood and
@@ -173,15 +174,18 @@ for (const runtime of runtimes()) {
       }
       assert.match(again, /^HTTP\/1\.1 101/)
       held[1]!.socket.destroy()
-      const audit = flocker.output().split('\n').filter((l) => l.startsWith('audit '))
-      assert.ok(
-        audit.some((l) =>
-          /identity=alice client=127\.0\.0\.1 route="POST \/containers\/\{id\}\/attach" decision=allowed host=fake status=/
-            .test(l)
-        ),
-        audit.slice(-5).join('\n'),
-      )
-      assert.ok(audit.some((l) => /identity=alice .*attach" decision=refused:429 status=429/.test(l)))
+      // Audit lines are written in batches (within 100 ms): wait for the batch.
+      await eventually(() => {
+        const audit = flocker.output().split('\n').filter((l) => l.startsWith('audit '))
+        assert.ok(
+          audit.some((l) =>
+            /identity=alice client=127\.0\.0\.1 route="POST \/containers\/\{id\}\/attach" decision=allowed host=fake status=/
+              .test(l)
+          ),
+          audit.slice(-5).join('\n'),
+        )
+        assert.ok(audit.some((l) => /identity=alice .*attach" decision=refused:429 status=429/.test(l)))
+      })
     })
 
     test('/events for a client that never reads: the hosts are paused, memory stays flat', async () => {

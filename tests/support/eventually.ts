@@ -4,7 +4,7 @@ import { HANG } from './raw-http.ts'
  * Retries `check` until it passes. The bound is HANG, far above any healthy wait: it turns a hang into a
  * failure and is never a timing assertion.
  */
-export async function eventually<T>(check: () => Promise<T>): Promise<T> {
+export async function eventually<T>(check: () => T | Promise<T>): Promise<T> {
   const deadline = Date.now() + HANG
   for (;;) {
     try {

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { createServer as createNetServer, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { NodeHostClient } from '../../src/runtime/node-compat/host-client.ts'
+import { hasWholeBody, textOf } from '../../src/runtime/whole-body.ts'
 
 async function engine(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
   const sockets: Socket[] = []
@@ -165,5 +166,38 @@ test("a request cut by flocker's own deadline says why; one the client left says
     client.close()
     for (const socket of sockets) socket.destroy()
     frozen.close()
+  }
+})
+
+test('an answer the caller reads whole comes as bytes whatever its framing; a cut one fails', async () => {
+  const sockets: Socket[] = []
+  const server = createServer((req, res) => {
+    // dockerd chunks any answer over 4 KiB: no Content-Length.
+    res.setHeader('content-type', 'application/json')
+    res.write('{"Id":')
+    if (req.url === '/cut') return res.socket!.destroy()
+    res.end('"abc"}')
+  })
+  server.on('connection', (socket) => sockets.push(socket))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const client = new NodeHostClient({
+    kind: 'tcp',
+    host: '127.0.0.1',
+    port: (server.address() as { port: number }).port,
+  })
+  const get = (path: string, whole?: boolean) =>
+    client.request({ method: 'GET', path, headers: new Headers(), body: null, whole })
+  try {
+    const streamed = await get('/json')
+    assert.equal(hasWholeBody(streamed), false, 'a chunked answer streams by default')
+    assert.equal(await streamed.text(), '{"Id":"abc"}')
+    const whole = await get('/json', true)
+    assert.equal(hasWholeBody(whole), true)
+    assert.equal(await textOf(whole), '{"Id":"abc"}')
+    await assert.rejects(get('/cut', true), 'a body cut short is an error, never a short answer')
+  } finally {
+    client.close()
+    server.close()
+    sockets.forEach((socket) => socket.destroy())
   }
 })

@@ -120,9 +120,10 @@ export class NodeHostClient implements HostClient {
         if (noBody) {
           res.resume()
           resolve(new Response(null, init))
-        } else if (isSmall(res.headers['content-length'])) {
-          // A small answer of known length (an inspect, a list): read it whole and hand on bytes, which
-          // every runtime writes out at once, instead of a web stream per answer.
+        } else if (outgoing.whole || isSmall(res.headers['content-length'])) {
+          // A small answer of known length (an inspect, a list), or one the caller reads whole anyway:
+          // read it whole and hand on bytes, which every runtime writes out at once, instead of a web
+          // stream per answer.
           readSmall(res).then(
             (body) => resolve(withWholeBody(new Response(body as BodyInit, init), body)),
             reject,
