@@ -14,6 +14,7 @@ import { type FlockerOptions, resolveOptions } from './options.ts'
 import type { FlockerContext, Handler } from './routes/context.ts'
 import { dockerRequest } from './routes/request.ts'
 import { fillPath } from './docker/path.ts'
+import { loadRe2 } from './docker/re2.ts'
 import { handlerFor } from './routes/handlers.ts'
 import { LocalNameReservations } from './names/reservations.ts'
 import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
@@ -105,14 +106,21 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
   app.use(doorMiddleware(door, hostAddresses, observers))
+  // What every request but /_ping waits for: the `list` hook's first answer, and re2js for filter
+  // patterns and placement expressions (loaded after start-up: the first /_ping answer starts it).
+  let warm: Promise<unknown> | undefined
+  const ready = () => warm ??= Promise.all([inventory.ready, loadRe2()])
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route)
     const pattern = honoPattern(path)
     const entry = doorRoute(route)
+    const ping = route.path === '/_ping'
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
-      await inventory.ready
+      await (ping ? inventory.ready : ready())
       noteRoute(c, route.path, route.behaviour.kind)
-      return run(c, ctx, route.path, handler, () => guard(door, c, entry))
+      const response = await run(c, ctx, route.path, handler, () => guard(door, c, entry))
+      if (ping) ready().catch(() => {})
+      return response
     })
   }
   for (const route of routes) register(route, route.path)

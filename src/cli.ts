@@ -14,7 +14,7 @@ import { hostSpecs } from './cli/hosts.ts'
 import { runCheck } from './cli/check.ts'
 import { configureLogging, log } from './log/logger.ts'
 import { logObserver } from './log/observer.ts'
-import { type ReloadState, startAdmin } from './admin/server.ts'
+import type { ReloadState } from './admin/server.ts'
 
 export { parseArgs, usage, UsageError }
 
@@ -109,6 +109,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       ...(settings['health-threshold'] ? { failureThreshold: settings['health-threshold'] } : {}),
       ...(settings['health-timeout'] ? { timeout: settings['health-timeout'] } : {}),
       ...(settings['health-silence-limit'] ? { silenceLimit: settings['health-silence-limit'] } : {}),
+      ...(settings['health-facts-interval'] ? { factsInterval: settings['health-facts-interval'] } : {}),
     },
     hostTimeout: settings['host-timeout'],
     listCache: settings['list-cache'],
@@ -142,8 +143,9 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     state: 'loaded',
     at: new Date(),
   }
+  // The admin app and its metrics library load only when an admin listener is asked for.
   const admin = settings.admin
-    ? await startAdmin(app, {
+    ? await (await import('./admin/server.ts')).startAdmin(app, {
       listen: settings.admin,
       runtime,
       allowedHosts: settings['allowed-host'],

@@ -1,6 +1,4 @@
 import * as v from 'valibot'
-import { parse as parseToml } from 'smol-toml'
-import { parse as parseYaml } from 'yaml'
 import { errorText } from './docker/errors.ts'
 import { type HostSpec, toHostSpec } from './flock/host-spec.ts'
 import { readTlsDirectory } from './addresses/tls-directory.ts'
@@ -21,9 +19,13 @@ export class ConfigError extends Error {
 
 /**
  * The config file's schema, built from the settings table: one key per setting that has one, nested
- * by its dot path. Unknown keys are refused, so a misspelt setting is never ignored silently.
+ * by its dot path. Unknown keys are refused, so a misspelt setting is never ignored silently. Built
+ * on first use: a flocker started without a config file never needs it.
  */
-export const ConfigSchema = strictTree(SETTINGS.filter((s) => s.key))
+export function configSchema(): v.GenericSchema {
+  return schema ??= strictTree(SETTINGS.filter((s) => s.key))
+}
+let schema: v.GenericSchema | undefined
 
 function strictTree(settings: readonly Setting[], depth = 0): v.GenericSchema {
   const entries: Record<string, v.GenericSchema> = {}
@@ -37,11 +39,18 @@ function strictTree(settings: readonly Setting[], depth = 0): v.GenericSchema {
   return v.strictObject(entries)
 }
 
-const PARSERS: Record<string, { name: string; parse: (text: string) => unknown }> = {
-  json: { name: 'JSON', parse: JSON.parse },
-  yaml: { name: 'YAML', parse: (text) => parseYaml(text) },
-  yml: { name: 'YAML', parse: (text) => parseYaml(text) },
-  toml: { name: 'TOML', parse: parseToml },
+type Parse = (text: string) => unknown
+/** Each format's parser, imported when a file of that format is read (most runs read none). */
+const PARSERS: Record<string, { name: string; load: () => Promise<Parse> }> = {
+  json: { name: 'JSON', load: () => Promise.resolve(JSON.parse) },
+  yaml: { name: 'YAML', load: loadYaml },
+  yml: { name: 'YAML', load: loadYaml },
+  toml: { name: 'TOML', load: async () => (await import('smol-toml')).parse },
+}
+
+async function loadYaml(): Promise<Parse> {
+  const { parse } = await import('yaml')
+  return (text) => parse(text)
 }
 
 /** Reads, parses (by extension: .json, .yaml/.yml, .toml) and checks a config file. */
@@ -52,24 +61,25 @@ export async function readConfigFile(path: string, platform: Platform): Promise<
   } catch (error) {
     throw new ConfigError(path, [`cannot be read: ${errorText(error)}`])
   }
-  return parseConfig(path, text)
+  return await parseConfig(path, text)
 }
 
 /** Parses and checks config text; the format comes from the file name's extension. */
-export function parseConfig(path: string, text: string): ConfigFile {
+export async function parseConfig(path: string, text: string): Promise<ConfigFile> {
   const extension = path.slice(path.lastIndexOf('.') + 1).toLowerCase()
   const parser = PARSERS[extension]
   if (!parser) throw new ConfigError(path, [`unknown format .${extension}: use .json, .yaml, .yml or .toml`])
+  const parse = await parser.load()
   let data: unknown
   try {
-    data = parser.parse(text) ?? {}
+    data = parse(text) ?? {}
   } catch (error) {
     throw new ConfigError(path, [`not valid ${parser.name}: ${errorText(error).split('\n')[0]}`])
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(path, ['(top): expected a table of settings'])
   }
-  const result = v.safeParse(ConfigSchema, data)
+  const result = v.safeParse(configSchema(), data)
   if (!result.success) throw new ConfigError(path, result.issues.map(describeIssue))
   return result.output as ConfigFile
 }

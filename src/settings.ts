@@ -216,6 +216,15 @@ export const SETTINGS: readonly Setting[] = [
     fromText: toNumber,
   },
   {
+    flag: 'health-facts-interval',
+    env: 'FLOCKER_HEALTH_FACTS_INTERVAL',
+    key: 'health.factsInterval',
+    meta: 'MS',
+    help: 'How long a healthy host is checked with /_ping alone before /info is read again (default 60000)',
+    schema: positiveInteger,
+    fromText: toNumber,
+  },
+  {
     flag: 'host-timeout',
     env: 'FLOCKER_HOST_TIMEOUT',
     key: 'hostTimeout',

@@ -109,6 +109,14 @@ export class ContainerCache<H extends FeedHost> {
     return n
   }
 
+  /**
+   * Who holds the name `bare` on `host` as far as its rows know (check `fresh` first): its ID and
+   * labels, or undefined when no container there has that name.
+   */
+  namedOn(host: H, bare: string): { id: string; labels: Readonly<Record<string, string>> } | undefined {
+    return this.#feeds.get(host)?.named(`/${bare}`)
+  }
+
   /** The full ID of the container named (or IDed) `ref` on `host`, if its rows have it. */
   idOn(host: H, ref: string): string | undefined {
     return this.#feeds.get(host)?.idOf(ref)

@@ -101,6 +101,13 @@ export class HostFeed {
     return this.#names.has(nameOrId) || this.#rows.has(nameOrId)
   }
 
+  /** The container here whose own name is `name` (`/web`): its ID and labels. */
+  named(name: string): { id: string; labels: Readonly<Record<string, string>> } | undefined {
+    const id = this.#names.get(name)
+    const row = id === undefined ? undefined : this.#rows.get(id)
+    return row && { id: row.fields.id, labels: row.fields.labels }
+  }
+
   /** The full ID of a container here by name (`web`) or full ID. */
   idOf(ref: string): string | undefined {
     return this.#rows.has(ref) ? ref : this.#names.get(`/${ref}`)

@@ -19,6 +19,7 @@ export interface Settings {
   readonly 'health-threshold'?: number
   readonly 'health-timeout'?: number
   readonly 'health-silence-limit'?: number
+  readonly 'health-facts-interval'?: number
   readonly 'host-timeout'?: number
   readonly 'list-cache'?: boolean
   readonly 'shutdown-grace'?: number

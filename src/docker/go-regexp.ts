@@ -1,6 +1,7 @@
-import { RE2JS } from 're2js'
+import type { RE2JS } from 're2js'
 import { LRUCache } from 'lru-cache'
 import { badRequest } from './errors.ts'
+import { re2 } from './re2.ts'
 
 /** The longest pattern a client may send in a filter (`name=`, `id=`): dockerd's are a name or two. */
 export const MAX_CLIENT_PATTERN = 256
@@ -17,6 +18,7 @@ export function goRegexp(pattern: string): RE2JS | undefined {
   }
   const cached = compiled.get(pattern)
   if (cached !== undefined) return cached || undefined
+  const RE2JS = re2()
   let regex: RE2JS | false
   try {
     regex = RE2JS.compile(pattern)

@@ -1,6 +1,7 @@
 import { errorText } from '../docker/errors.ts'
 import type { InfoJson, VersionJson } from '../docker/types.ts'
-import type { EngineFacts, Host, HostStatus } from './host.ts'
+import { type EngineFacts, engineMessage, type Host, type HostStatus } from './host.ts'
+import { textOf } from '../runtime/whole-body.ts'
 import { LoopLag, type LoopLagReading } from './loop-lag.ts'
 
 export interface HealthOptions {
@@ -16,6 +17,13 @@ export interface HealthOptions {
    * explains it, so a frozen host is still found within a bounded time (default 15000).
    */
   readonly silenceLimit?: number
+  /**
+   * How long a healthy host's facts (/info and /version) stay good: until then each check is a
+   * `/_ping` only (dockerd runs processes such as `runc --version` for every /info, and every host is
+   * checked every few seconds). A ping whose API version differs from the facts reads them again.
+   * Default 60000.
+   */
+  readonly factsInterval?: number
 }
 
 export const defaultHealth: HealthOptions = {
@@ -23,11 +31,15 @@ export const defaultHealth: HealthOptions = {
   failureThreshold: 1,
   timeout: 3_000,
   silenceLimit: 15_000,
+  factsInterval: 60_000,
 }
 
 /** What one check of a host found, before it is judged. */
 export type CheckResult =
-  | { readonly kind: 'answered'; readonly facts: EngineFacts }
+  /** `writes`: the host's writes answered when the facts were asked for (see factsAreRecent). */
+  | { readonly kind: 'answered'; readonly facts: EngineFacts; readonly writes?: number }
+  /** `/_ping` answered and the facts are recent: the host is healthy, its facts stay as they are. */
+  | { readonly kind: 'alive' }
   /** /info or /version failed but /_ping answered: a busy engine (dockerd runs runc for /info). */
   | { readonly kind: 'busy'; readonly error: string }
   | {
@@ -50,9 +62,9 @@ export interface Circumstances {
 }
 
 /**
- * Asks a host for /info and /version, then judges the answer. A host that is merely busy (its /info
- * is slow) but answers `/_ping` in time keeps its status and last facts: only a host that answers
- * nothing is unhealthy.
+ * Checks a host (a `/_ping` while its facts are recent, else /info and /version), then judges the
+ * answer. A host that is merely busy (its /info is slow) but answers `/_ping` in time keeps its
+ * status and last facts: only a host that answers nothing is unhealthy.
  */
 export async function checkHost(
   host: Host,
@@ -62,7 +74,13 @@ export async function checkHost(
   judgeCheck(host, await probeHost(host, options, lag), options)
 }
 
-/** One check of a host: /info and /version, and `/_ping` when they fail. Changes nothing. */
+/** When each host's facts were last read (performance.now()), and its writes answered by then. */
+const factsRead = new WeakMap<Host, { readonly at: number; readonly writes: number }>()
+
+/**
+ * One check of a host: a `/_ping` while its facts are recent, else /info and /version, and `/_ping`
+ * when they fail. Changes nothing.
+ */
 export async function probeHost(
   host: Host,
   options: HealthOptions,
@@ -70,20 +88,41 @@ export async function probeHost(
 ): Promise<CheckResult> {
   const startedAt = performance.now()
   const lagBefore = lag?.total() ?? 0
+  const writesBefore = host.writesAnswered
+  const failed = (error: string, timedOut: boolean): CheckResult => {
+    const lagMs = (lag?.total() ?? 0) - lagBefore
+    return { kind: 'failed', error, timedOut, startedAt, lagMs }
+  }
+  if (factsAreRecent(host, options, startedAt)) {
+    const ping = await pingProbe(host, options.timeout)
+    if (ping.kind === 'failed') return failed(ping.error, ping.timedOut)
+    if (ping.apiVersion === undefined || ping.apiVersion === host.facts?.apiVersion) return { kind: 'alive' }
+    // A different API version: the engine was upgraded or replaced; read its facts again.
+  }
   const signal = AbortSignal.timeout(options.timeout)
   try {
     const [info, version] = await Promise.all([
       host.json<InfoJson>('/info', { signal }),
       host.json<VersionJson>('/version', { signal }),
     ])
-    return { kind: 'answered', facts: factsFrom(info, version) }
+    return { kind: 'answered', facts: factsFrom(info, version), writes: writesBefore }
   } catch (error) {
     const text = errorText(error)
-    const ping = await pinged(host, options.timeout)
-    if (ping === 'answered') return { kind: 'busy', error: text }
-    const lagMs = (lag?.total() ?? 0) - lagBefore
-    return { kind: 'failed', error: text, timedOut: ping === 'timed out', startedAt, lagMs }
+    const ping = await pingProbe(host, options.timeout)
+    if (ping.kind === 'answered') return { kind: 'busy', error: text }
+    return failed(text, ping.timedOut)
   }
+}
+
+/**
+ * Facts read within `factsInterval`, of a healthy host that nothing went to since that could change
+ * its counts (a create, start or rm through flocker: the live page shows them).
+ */
+function factsAreRecent(host: Host, options: HealthOptions, now: number): boolean {
+  const read = factsRead.get(host)
+  const interval = options.factsInterval ?? defaultHealth.factsInterval!
+  if (!read || host.status !== 'healthy' || host.facts === null) return false
+  return now - read.at < interval && read.writes === host.writesAnswered
 }
 
 /** Applies a check's result to the host: its status, facts, failures and last error. */
@@ -94,8 +133,11 @@ export function judgeCheck(
   circumstances: Circumstances = { now: performance.now(), allSilent: false },
 ): void {
   host.lastCheck = new Date()
-  if (result.kind === 'answered') {
-    host.facts = result.facts
+  if (result.kind === 'answered' || result.kind === 'alive') {
+    if (result.kind === 'answered') {
+      host.facts = result.facts
+      factsRead.set(host, { at: performance.now(), writes: result.writes ?? host.writesAnswered })
+    }
     host.lastError = ''
     setStatus(host, 'healthy')
     host.consecutiveFailures = 0
@@ -150,14 +192,23 @@ function countFailure(host: Host, options: HealthOptions, silent: boolean): void
   if (silent) host.failPendingHeads(`health check failed: ${host.lastError}`)
 }
 
-async function pinged(host: Host, timeout: number): Promise<'answered' | 'timed out' | 'failed'> {
+type PingResult =
+  | { readonly kind: 'answered'; readonly apiVersion?: string }
+  | { readonly kind: 'failed'; readonly error: string; readonly timedOut: boolean }
+
+async function pingProbe(host: Host, timeout: number): Promise<PingResult> {
   const signal = AbortSignal.timeout(timeout)
   try {
     const ping = await host.request('GET', '/_ping', { signal })
-    await ping.body?.cancel()
-    return ping.ok ? 'answered' : 'failed'
-  } catch {
-    return signal.aborted ? 'timed out' : 'failed'
+    if (ping.ok) {
+      await ping.body?.cancel()
+      return { kind: 'answered', apiVersion: ping.headers.get('api-version') ?? undefined }
+    }
+    // The engine's own words, as a failed /info gives them.
+    const error = engineMessage(await textOf(ping)) || `/_ping answered ${ping.status}`
+    return { kind: 'failed', error, timedOut: false }
+  } catch (error) {
+    return { kind: 'failed', error: errorText(error), timedOut: signal.aborted }
   }
 }
 

@@ -62,6 +62,8 @@ export class Host {
   #client: HostClient | null = null
   /** Requests still waiting for this host's answer head, each with the way to end it. */
   readonly #waitingForHead = new Set<(reason: Error) => void>()
+  /** Requests that may have changed what the host holds (any but GET and HEAD) answered so far. */
+  writesAnswered = 0
   /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
   readonly writes: Set<(path: string) => void> = new Set()
   /** Told of every such request once answered, like `writes`, but never again at a wait's end. */
@@ -125,6 +127,7 @@ export class Host {
       )
       status = response.status
       if (method === 'GET' || method === 'HEAD') return response
+      this.writesAnswered++
       this.afterWrite?.(path)
       if (!this.writes.size) return response
       this.#tellWrites(path)

@@ -17,10 +17,16 @@ export interface ExactOwners {
  * container is gone from there, so a stale entry costs one request, never a wrong answer.
  */
 export class OwnerCache {
-  readonly #byId: LRUCache<string, Host>
+  readonly #max: number
+  #entries: LRUCache<string, Host> | undefined
 
   constructor(max = MAX_OWNERS) {
-    this.#byId = new LRUCache({ max })
+    this.#max = max
+  }
+
+  /** Made on first use, after start-up: an LRU allocates arrays for all its `max` entries at once. */
+  get #byId(): LRUCache<string, Host> {
+    return this.#entries ??= new LRUCache({ max: this.#max })
   }
   /**
    * Where every container of the flock is known exactly (the event-fed list cache, src/cache), when

@@ -1,6 +1,6 @@
 import { conflict, DockerError } from '../docker/errors.ts'
-import type { Flock } from '../flock/flock.ts'
-import { locateAll } from '../flock/locate.ts'
+import type { Host } from '../flock/host.ts'
+import { readList } from '../schedule/state.ts'
 import { ownedBy } from '../front-door/tenants.ts'
 import { NAME_LEASE_TTL } from '../names/reservations.ts'
 import type { FlockerContext } from './context.ts'
@@ -8,24 +8,27 @@ import type { DockerRequest } from './request.ts'
 
 /**
  * Container names are unique across the flock, on create and on rename: the 409 names the host that
- * holds the name. Only a container's name counts, as in dockerd: a name that equals another
- * container's ID (or a prefix of one) is free. A tenant is told only that the name is taken when
- * another tenant holds it: nothing of the holder (ID, host) is shown.
+ * holds the name. Only a container's own name counts, as in dockerd: a name that equals another
+ * container's ID (or a prefix of one) is free, and so is a link alias (`/web/db`). A tenant is told
+ * only that the name is taken when another tenant holds it: nothing of the holder (ID, host) is shown.
+ *
+ * Each usable host is asked through its container list, read after `after` (a mark taken once the
+ * name was reserved, see host-reads.ts): one read serves every create of a burst that waited for it,
+ * and the placement of the create uses the same read. A host the event-fed list cache knows exactly
+ * now (its stream up, no change since its last resync) is answered from memory; with replicas, whose
+ * creates this process sees only through events, every host is read. A host that does not answer in
+ * `hostTimeout` is not counted, as before: the create cannot be placed there either.
  */
-export async function refuseTakenName(flock: Flock, name: string, tenant: string | undefined): Promise<void> {
+export async function refuseTakenName(
+  ctx: FlockerContext,
+  name: string,
+  tenant: string | undefined,
+  after: number,
+): Promise<void> {
   const bare = name.replace(/^\//, '')
-  let holders
-  try {
-    // Every holder, whoever owns it: names are unique across the flock and its tenants.
-    holders = await locateAll(flock, 'container', bare, undefined)
-  } catch (error) {
-    if (error instanceof DockerError && error.status === 404) return
-    throw error
-  }
-  const holder = holders.find((found) => found.body?.Name === `/${bare}`)
+  const holder = await nameHolder(ctx, bare, after)
   if (!holder) return
-  const config = holder.body?.Config as { Labels?: unknown } | undefined
-  if (tenant !== undefined && !ownedBy(config?.Labels, tenant)) throw nameTaken(bare)
+  if (tenant !== undefined && !ownedBy(holder.labels, tenant)) throw nameTaken(bare)
   const message = (host: string) =>
     `Conflict. The container name "/${bare}" is already in use by container "${holder.id}" on host ` +
     `${host}. You have to remove (or rename) that container to be able to reuse that name.`
@@ -35,6 +38,32 @@ export async function refuseTakenName(flock: Flock, name: string, tenant: string
     message(`${holder.host.name} (${holder.host.address})`),
     message(holder.host.name),
   )
+}
+
+interface NameHolder {
+  readonly host: Host
+  readonly id: string
+  readonly labels: Readonly<Record<string, string>>
+}
+
+/** The first usable host (in flock order) with a container of this name, from memory or a fresh read. */
+async function nameHolder(ctx: FlockerContext, bare: string, after: number): Promise<NameHolder | undefined> {
+  const cache = ctx.coordination.shared ? undefined : ctx.listCache
+  const found = await Promise.all(ctx.flock.usable.map(async (host): Promise<NameHolder | undefined> => {
+    if (cache?.fresh(host)) {
+      const held = cache.namedOn(host, bare)
+      return held && { host, ...held }
+    }
+    try {
+      const { reads } = ctx.placement.memory
+      const read = await readList(reads, host, 'containers', { after }, ctx.placement.hostTimeout)
+      const held = (await read.value).find((container) => container.names.includes(bare))
+      return held && { host, id: held.id, labels: held.labels }
+    } catch {
+      return undefined // down or frozen: not counted (nor placed on)
+    }
+  }))
+  return found.find((holder) => holder !== undefined)
 }
 
 /** A name another tenant holds: taken, and nothing more (the holder is not shown). */
@@ -53,12 +82,15 @@ export async function withFreeName<T>(
   ctx: FlockerContext,
   req: DockerRequest,
   name: string,
-  step: () => Promise<T>,
+  /** Gets the mark its reads of the hosts may share (a create places with the read its check used). */
+  step: (after: number) => Promise<T>,
 ): Promise<T> {
   const lease = await ctx.names.reserve(name.replace(/^\//, ''), { ttl: NAME_LEASE_TTL, signal: req.signal })
   try {
-    await refuseTakenName(ctx.flock, name, req.tenant)
-    return await step()
+    // Reads of the hosts begun from here on see whatever the name's last holder made.
+    const after = ctx.placement.memory.reads.mark()
+    await refuseTakenName(ctx, name, req.tenant, after)
+    return await step(after)
   } finally {
     await lease.release()
   }

@@ -1,5 +1,6 @@
-import { RE2JS } from 're2js'
+import type { RE2JS } from 're2js'
 import { badRequest } from '../docker/errors.ts'
+import { re2 } from '../docker/re2.ts'
 
 /**
  * Swarm classic's placement expressions: `constraint:region==eu`, `affinity:container!=db`,
@@ -76,6 +77,7 @@ function compiled(pattern: string): RE2JS {
 }
 
 function compile(pattern: string): RE2JS {
+  const RE2JS = re2()
   if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) {
     try {
       return RE2JS.compile(pattern.slice(1, -1))

@@ -3,6 +3,7 @@ import { normalizeImageRef } from '../docker/image-ref.ts'
 import type { Host } from '../flock/host.ts'
 import type { PlacementRequest } from './request.ts'
 import type { ContainerSummary } from './state.ts'
+import { HostReads } from './host-reads.ts'
 
 /** How long the CLI's create -> 404 -> pull -> create dance may take and still land on one host. */
 export const PENDING_IMAGE_TTL = 10 * 60_000
@@ -13,11 +14,13 @@ const MAX_PENDING_IMAGES = 10_000
 
 /**
  * What the scheduler remembers between requests of one flock: placements whose create is still on
- * its way to the engine (so parallel creates, as compose sends, see each other), and images a
- * create is waiting for (so the CLI's own pull goes to the host chosen for the container). One per
- * app, in its context (`ctx.placement.memory`).
+ * its way to the engine (so parallel creates, as compose sends, see each other), images a create is
+ * waiting for (so the CLI's own pull goes to the host chosen for the container), and the reads of
+ * the hosts' lists that creates share. One per app, in its context (`ctx.placement.memory`).
  */
 export class PlacementMemory {
+  /** The hosts' lists, read once for the creates that arrive together (host-reads.ts). */
+  readonly reads: HostReads = new HostReads()
   #placed = new Set<{ host: Host; container: ContainerSummary; answeredAt?: number }>()
   #pendingImages = new LRUCache<string, { host: Host; expires: number }>({ max: MAX_PENDING_IMAGES })
 

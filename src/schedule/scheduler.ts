@@ -5,8 +5,9 @@ import type { Flock } from '../flock/flock.ts'
 import type { FlockerHooks } from '../hooks.ts'
 import { FILTERS, PREFERENCES, splitPins } from './filters.ts'
 import type { PlacementMemory } from './memory.ts'
-import type { PlacementRequest } from './request.ts'
-import { type ContainerSummary, type HostState, isLive, readResources, readStates } from './state.ts'
+import { type ContainerSummary, type HostState, isLive, readResources, readSharedStates } from './state.ts'
+import type { ReadFreshness } from './host-reads.ts'
+import { COMPOSE_PROJECT, type PlacementRequest } from './request.ts'
 import type { InFlightPlacement, SharedPlacements } from '../store/placements.ts'
 import { strategies, type StrategyName } from './strategies.ts'
 
@@ -36,29 +37,36 @@ interface OthersSeen {
   readonly others: readonly InFlightPlacement[]
   /** Whether the hosts must be read after `others` (a read already under way may miss a create that landed meanwhile). */
   readonly readAfter: boolean
+  /** Which reads of the hosts' lists the decision may use otherwise. */
+  readonly freshness: ReadFreshness
 }
 
-const ALONE: OthersSeen = { others: [], readAfter: false }
+const ALONE = { others: [], readAfter: false } as const
 
 /**
  * Picks the host for a new container or build: the `route` hook when the user gave one, else a
  * host a pending create chose for this image (the CLI's create -> pull -> create dance), else the
  * filters and the strategy over the usable hosts.
  *
- * What the hosts hold is read for each create at once (a slow host costs each create at most
- * `hostTimeout`, never a queue of them); the decision itself is synchronous, so it sees every
+ * What the hosts hold is read once for the creates that arrive together (host-reads.ts; a slow host
+ * costs each create at most `hostTimeout`); the decision itself is synchronous, so it sees every
  * placement made before it, including those whose engine answered after the read began.
  */
-export async function place(ctx: Placement, request: PlacementRequest): Promise<Placed> {
+export async function place(
+  ctx: Placement,
+  request: PlacementRequest,
+  /** Which reads of the hosts' lists it may use (a named create: those its name check used). */
+  freshness: ReadFreshness = 'any',
+): Promise<Placed> {
   const shared = ctx.shared
-  if (!shared?.active) return await decide(ctx, request, ALONE)
+  if (!shared?.active) return await decide(ctx, request, { ...ALONE, freshness })
   // With several replicas: a create that reserves resources is decided one at a time flock-wide;
   // it and a named create must see the others' in-flight placements (fail closed without the
   // store); the others see them when the store answers.
   const lock = needsResources(request)
   const required = request.kind === 'create' && (request.name !== undefined || lock)
   return await shared.decide({ lock, required }, async (others) => {
-    const placed = await decide(ctx, request, { others, readAfter: lock })
+    const placed = await decide(ctx, request, { others, readAfter: lock, freshness })
     let sharedDone: () => void
     try {
       sharedDone = await shared.record(inFlightEntry(placed.host, request), required)
@@ -159,7 +167,14 @@ async function schedule(
   const eliminated: string[] = []
   const unhealthy = ctx.flock.all.filter((host) => !usable.includes(host))
   if (unhealthy.length) eliminated.push(`health: ${unhealthy.map((h) => `${h.name} (unhealthy)`).join(', ')}`)
-  const { since: readSince, states, unanswered } = await sharedRead(ctx, usable, seen.readAfter)
+  const freshness = seen.readAfter ? { after: ctx.memory.reads.mark() } : seen.freshness
+  const { since, states, unanswered } = await readSharedStates(
+    ctx.memory.reads,
+    usable,
+    listsFor(request),
+    freshness,
+    ctx.hostTimeout,
+  )
   if (unanswered.length) {
     eliminated.push(`health: ${unanswered.map((u) => `${u.host.name} (${u.reason})`).join(', ')}`)
   }
@@ -174,7 +189,10 @@ async function schedule(
   // engines' lists may not show yet: the other replicas' (from the store) and this replica's own.
   const memory = ctx.memory
   for (const state of readable) {
-    const inFlight = [...othersOn(seen.others, state.host), ...memory.placedOn(state.host, readSince)]
+    const inFlight = [
+      ...othersOn(seen.others, state.host),
+      ...memory.placedOn(state.host, since.get(state.host)!),
+    ]
     state.containers.push(...notYetListed(inFlight, state, resources))
   }
   const { host } = choose(request, readable, ctx.strategy, eliminated)
@@ -183,31 +201,16 @@ async function schedule(
   return { host, reason, done: memory.placed(host, request) }
 }
 
-type StatesRead = Awaited<ReturnType<typeof readStates>> & { readonly since: number }
-const readsInFlight = new WeakMap<PlacementMemory, { key: string; read: Promise<StatesRead> }>()
-
 /**
- * What the hosts hold, read once for every create that arrives while a read is on its way (a burst
- * of compose creates asks each engine once, not once per create). Each caller gets its own copy
- * of the container lists, which it extends with the placements the read may not show.
+ * The lists a request's filters and preferences read besides containers: images always (the image
+ * filters and the local-image preference); volumes for a named volume or a compose project (whose
+ * volumes draw its containers); networks for a user-defined network.
  */
-async function sharedRead(ctx: Placement, hosts: readonly Host[], fresh: boolean): Promise<StatesRead> {
-  const key = hosts.map((host) => host.name).join('\n')
-  let shared = readsInFlight.get(ctx.memory)
-  if (!shared || shared.key !== key || fresh) {
-    const since = Date.now()
-    const read = readStates(hosts, ctx.hostTimeout).then((result) => ({ ...result, since }))
-    shared = { key, read }
-    readsInFlight.set(ctx.memory, shared)
-    const done = () => readsInFlight.get(ctx.memory) === shared && readsInFlight.delete(ctx.memory)
-    read.then(done, done)
-  }
-  const { since, states, unanswered } = await shared.read
-  return {
-    since,
-    unanswered,
-    states: states.map((state) => ({ ...state, containers: [...state.containers] })),
-  }
+export function listsFor(request: PlacementRequest): ('images' | 'volumes' | 'networks')[] {
+  const lists: ('images' | 'volumes' | 'networks')[] = ['images']
+  if (request.volumes.length || request.labels[COMPOSE_PROJECT] !== undefined) lists.push('volumes')
+  if (request.networks.length) lists.push('networks')
+  return lists
 }
 
 /** Other replicas' in-flight placements on a host, as the filters see containers. */

@@ -10,6 +10,7 @@ import type {
 import { askAll } from '../flock/ask-all.ts'
 import type { Host } from '../flock/host.ts'
 import { rememberContainers } from '../flock/last-seen.ts'
+import type { HostReads, ListKind, ListRead, ReadFreshness } from './host-reads.ts'
 
 /** A container as the scheduler sees it (from /containers/json, and /json when resources matter). */
 export interface ContainerSummary {
@@ -54,35 +55,48 @@ export interface Unanswered {
   readonly reason: string
 }
 
-/** Asks every host for its containers and images at once. */
+/** Each list the scheduler reads of a host, parsed once however many creates use it. */
+const LISTS = {
+  containers: async (host: Host, signal: AbortSignal): Promise<ContainerSummary[]> => {
+    const rows = await host.json<ContainerSummaryJson[]>('/containers/json?all=1', { signal })
+    rememberContainers(host, rows)
+    return (rows ?? []).map(toSummary)
+  },
+  images: async (host: Host, signal: AbortSignal): Promise<StoredImage[]> =>
+    ((await host.json<ImageSummaryJson[]>('/images/json', { signal })) ?? []).map((image) => ({
+      id: String(image.Id),
+      tags: (image.RepoTags ?? []).map(String),
+      digests: (image.RepoDigests ?? []).map(String),
+    })),
+  volumes: async (host: Host, signal: AbortSignal): Promise<HostState['volumes']> =>
+    ((await host.json<VolumeListJson>('/volumes', { signal }))?.Volumes ?? []).map((volume) => ({
+      name: String(volume.Name),
+      labels: volume.Labels ?? {},
+    })),
+  // Networks pin only containers that join a user-defined one: a host that cannot list them (an
+  // engine without networking) is still a place for the rest.
+  networks: async (host: Host, signal: AbortSignal): Promise<HostState['networks']> =>
+    ((await host.json<LabelledJson[]>('/networks', { signal }).catch(() => [])) ?? []).map((network) => ({
+      name: String(network.Name),
+      id: String(network.Id),
+    })),
+} satisfies Record<ListKind, (host: Host, signal: AbortSignal) => Promise<unknown>>
+
+type Listed = { [K in ListKind]: Awaited<ReturnType<typeof LISTS[K]>> }
+
+/** Asks every host for all it holds at once (`docker info`, the admin page: nothing shared). */
 export async function readStates(
   hosts: readonly Host[],
   timeout: number,
 ): Promise<{ states: HostState[]; unanswered: Unanswered[] }> {
   const answers = await askAll(hosts, async (host, signal) => {
     const [containers, images, volumes, networks] = await Promise.all([
-      host.json<ContainerSummaryJson[]>('/containers/json?all=1', { signal }),
-      host.json<ImageSummaryJson[]>('/images/json', { signal }),
-      host.json<VolumeListJson>('/volumes', { signal }),
-      // Networks pin only containers that join a user-defined one: a host that cannot list them
-      // (an engine without networking) is still a place for the rest.
-      host.json<LabelledJson[]>('/networks', { signal }).catch(() => []),
+      LISTS.containers(host, signal),
+      LISTS.images(host, signal),
+      LISTS.volumes(host, signal),
+      LISTS.networks(host, signal),
     ])
-    rememberContainers(host, containers)
-    return {
-      host,
-      containers: containers.map(toSummary),
-      images: images.map((image) => ({
-        id: String(image.Id),
-        tags: (image.RepoTags ?? []).map(String),
-        digests: (image.RepoDigests ?? []).map(String),
-      })),
-      volumes: (volumes.Volumes ?? []).map((volume) => ({
-        name: String(volume.Name),
-        labels: volume.Labels ?? {},
-      })),
-      networks: (networks ?? []).map((network) => ({ name: String(network.Name), id: String(network.Id) })),
-    }
+    return { host, containers, images, volumes, networks }
   }, timeout)
   const states: HostState[] = []
   const unanswered: Unanswered[] = []
@@ -91,6 +105,87 @@ export async function readStates(
     else unanswered.push({ host: answer.host, reason: errorText(answer.error) })
   }
   return { states, unanswered }
+}
+
+/** What a read of host states for one create gives: each state is the caller's own copy to extend. */
+export interface SharedStates {
+  readonly states: HostState[]
+  readonly unanswered: Unanswered[]
+  /** When each host's container list was read (placements answered later are not in it). */
+  readonly since: ReadonlyMap<Host, number>
+}
+
+/**
+ * The lists of `kinds` of every host (containers always), through `reads`: a read another create
+ * began is joined when `freshness` allows (see host-reads.ts). A list not asked for is empty.
+ */
+export async function readSharedStates(
+  reads: HostReads,
+  hosts: readonly Host[],
+  kinds: readonly Exclude<ListKind, 'containers'>[],
+  freshness: ReadFreshness,
+  timeout: number,
+): Promise<SharedStates> {
+  const since = new Map<Host, number>()
+  const answers = await Promise.all(hosts.map(async (host) => {
+    try {
+      const [containers, ...rest] = await Promise.all(
+        (['containers', ...kinds] as const).map((kind) => readList(reads, host, kind, freshness, timeout)),
+      )
+      since.set(host, containers!.since)
+      const lists: Partial<Listed> = { containers: [...await containers!.value] as ContainerSummary[] }
+      for (const [i, kind] of kinds.entries()) (lists as Record<string, unknown>)[kind] = await rest[i]!.value
+      return {
+        ok: true as const,
+        state: {
+          host,
+          containers: lists.containers!,
+          images: lists.images ?? [],
+          volumes: lists.volumes ?? [],
+          networks: lists.networks ?? [],
+        },
+      }
+    } catch (error) {
+      return { ok: false as const, host, reason: errorText(error) }
+    }
+  }))
+  const states: HostState[] = []
+  const unanswered: Unanswered[] = []
+  for (const answer of answers) {
+    if (answer.ok) states.push(answer.state)
+    else unanswered.push({ host: answer.host, reason: answer.reason })
+  }
+  return { states, unanswered, since }
+}
+
+/** One list of one host through `reads`, with its own deadline (a frozen host fails it in `timeout` ms). */
+export function readList<K extends ListKind>(
+  reads: HostReads,
+  host: Host,
+  kind: K,
+  freshness: ReadFreshness,
+  timeout: number,
+): Promise<ListRead<Listed[K]>> {
+  const list = LISTS[kind] as (host: Host, signal: AbortSignal) => Promise<Listed[K]>
+  return reads.read(host, kind, freshness, () => withDeadline(host, timeout, (signal) => list(host, signal)))
+}
+
+async function withDeadline<T>(
+  host: Host,
+  timeout: number,
+  ask: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const signal = AbortSignal.timeout(timeout)
+  let onAbort!: () => void
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error(`host ${host.name} did not answer in time`))
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([ask(signal), aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
 }
 
 function toSummary(c: ContainerSummaryJson): ContainerSummary {
@@ -206,12 +301,12 @@ export async function reservations(
 }
 
 /** Whether the host has the image, by `repo:tag` (`redis` means `redis:latest`), ID or short-ID prefix. */
-export function hasImage(state: HostState, ref: string): boolean {
+export function hasImage(state: Pick<HostState, 'images'>, ref: string): boolean {
   return findImage(state, ref) !== undefined
 }
 
 /** The image a ref names on this host, if it has it (an ID prefix must be a short ID long, as in the filters). */
-export function findImage(state: HostState, ref: string): StoredImage | undefined {
+export function findImage(state: Pick<HostState, 'images'>, ref: string): StoredImage | undefined {
   const wanted = normalizeImageRef(ref)
   return state.images.find((image) =>
     image.tags.some((tag) => normalizeImageRef(tag) === wanted) || matchesImageId(image.id, ref)

@@ -162,6 +162,11 @@ describe('filters', () => {
     const again = await docker(spread.dockerHost, ['create', '--name', 'unique', ...NET, IMAGE])
     assert.notEqual(again.code, 0)
     assert.match(again.err, /"\/unique" is already in use by container "[0-9a-f]{64}" on host node2/)
+    // Taken on an engine directly, not through flocker, right after flocker last read the hosts.
+    await dockerOk(engines.engines[2]!.url, ['create', '--name', 'taken-directly', ...NET, IMAGE, 'true'])
+    const direct = await docker(spread.dockerHost, ['create', '--name', 'taken-directly', ...NET, IMAGE])
+    assert.notEqual(direct.code, 0)
+    assert.match(direct.err, /"\/taken-directly" is already in use by container "[0-9a-f]{64}" on host node3/)
   })
 })
 

@@ -65,8 +65,8 @@ test('--help lists every flag with its environment variable', () => {
   assert.match(text, /flocker check/)
 })
 
-test('a flag wins over its variable, which wins over the config file; nodes add up', () => {
-  const config = parseConfig(
+test('a flag wins over its variable, which wins over the config file; nodes add up', async () => {
+  const config = await parseConfig(
     'f.yaml',
     'strategy: random\nnames: at\nhealth: { interval: 700, timeout: 900 }\nnodes: [c=tcp://z:3]\n',
   )
@@ -92,7 +92,7 @@ test('a flag wins over its variable, which wins over the config file; nodes add 
   assert.equal(resolveSettings({}, platformWith({ FLOCKER_LOG_REQUESTS: 'false' }))['log-requests'], false)
 })
 
-test('every setting with a flag can be set in the file, in JSON, YAML and TOML alike', () => {
+test('every setting with a flag can be set in the file, in JSON, YAML and TOML alike', async () => {
   const json = {
     listen: ['tcp://127.0.0.1:2375', 'unix:///run/flocker.sock'],
     nodes: ['n1=tcp://10.0.0.1:2375', {
@@ -105,7 +105,7 @@ test('every setting with a flag can be set in the file, in JSON, YAML and TOML a
     names: 'at',
     requireNames: true,
     strategy: 'binpack',
-    health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000 },
+    health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000, factsInterval: 30000 },
     hostTimeout: 4000,
     listCache: true,
     shutdownGrace: 3000,
@@ -138,7 +138,7 @@ tlsCerts: /etc/flocker/certs
 names: at
 requireNames: true
 strategy: binpack
-health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000 }
+health: { interval: 1000, failureThreshold: 2, timeout: 500, silenceLimit: 9000, factsInterval: 30000 }
 hostTimeout: 4000
 listCache: true
 shutdownGrace: 3000
@@ -189,22 +189,23 @@ interval = 1000
 failureThreshold = 2
 timeout = 500
 silenceLimit = 9000
+factsInterval = 30000
 [log]
 level = "debug"
 format = "json"
 requests = true
 `
-  assert.deepEqual(parseConfig('f.json', JSON.stringify(json)), json)
-  assert.deepEqual(JSON.parse(JSON.stringify(parseConfig('f.yaml', yaml))), json)
-  assert.deepEqual(JSON.parse(JSON.stringify(parseConfig('f.toml', toml))), json)
-  const settings = resolveSettings({}, platformWith(), parseConfig('f.yml', yaml))
+  assert.deepEqual(await parseConfig('f.json', JSON.stringify(json)), json)
+  assert.deepEqual(JSON.parse(JSON.stringify(await parseConfig('f.yaml', yaml))), json)
+  assert.deepEqual(JSON.parse(JSON.stringify(await parseConfig('f.toml', toml))), json)
+  const settings = resolveSettings({}, platformWith(), await parseConfig('f.yml', yaml))
   assert.equal(settings['log-format'], 'json')
   assert.equal(settings['health-threshold'], 2)
   assert.equal(settings.admin, 'tcp://127.0.0.1:9323')
   assert.equal(settings['tenant-images'], 'per-tenant')
 })
 
-test('a bad config file: every problem listed by path, unknown keys refused', () => {
+test('a bad config file: every problem listed by path, unknown keys refused', async () => {
   const yaml = `
 nodes:
   - n1=tcp://10.0.0.1:2375
@@ -215,7 +216,7 @@ strategy: fastest
 health: { interval: -1, retries: 3 }
 logRequests: true
 `
-  assert.throws(() => parseConfig('flock.yaml', yaml), (error: unknown) => {
+  await assert.rejects(parseConfig('flock.yaml', yaml), (error: unknown) => {
     assert.ok(error instanceof ConfigError)
     assert.deepEqual(error.problems, [
       'nodes[1].lables: unknown key',
@@ -229,10 +230,10 @@ logRequests: true
     assert.match(error.message, /^config file flock.yaml: nodes\[1\]\.lables: unknown key; /)
     return true
   })
-  assert.throws(() => parseConfig('f.toml', 'nodes = ['), /f.toml: not valid TOML/)
-  assert.throws(() => parseConfig('f.json', '{"nodes": '), /f.json: not valid JSON/)
-  assert.throws(() => parseConfig('f.ini', ''), /unknown format .ini: use .json, .yaml, .yml or .toml/)
-  assert.throws(() => parseConfig('f.yaml', '- a\n- b\n'), /\(top\): expected a table of settings/)
+  await assert.rejects(parseConfig('f.toml', 'nodes = ['), /f.toml: not valid TOML/)
+  await assert.rejects(parseConfig('f.json', '{"nodes": '), /f.json: not valid JSON/)
+  await assert.rejects(parseConfig('f.ini', ''), /unknown format .ini: use .json, .yaml, .yml or .toml/)
+  await assert.rejects(parseConfig('f.yaml', '- a\n- b\n'), /\(top\): expected a table of settings/)
 })
 
 test('the check table shows health, engine and API version, containers and latency', () => {
@@ -253,14 +254,14 @@ test('the check table shows health, engine and API version, containers and laten
   assert.match(two!, /^node2\s+unix:\/\/\/x\.sock\s+unhealthy\s+-\s+-\s+-\s+3 ms\s+connect ECONNREFUSED$/)
 })
 
-test("the README's annotated config file is valid and sets every key; its flag table names every flag", () => {
+test("the README's annotated config file is valid and sets every key; its flag table names every flag", async () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const section = readme.slice(readme.indexOf('### The config file'))
   const yaml = section.slice(
     section.indexOf('```yaml\n') + 8,
     section.indexOf('```\n', section.indexOf('```yaml')),
   )
-  const config = parseConfig('flock.yaml', yaml)
+  const config = await parseConfig('flock.yaml', yaml)
   for (const setting of SETTINGS.filter((s) => s.key)) {
     assert.notEqual(configValue(config, setting.key!), undefined, `${setting.key} is in the README's file`)
   }

@@ -4,6 +4,10 @@ import { goMatches, goRegexp, MAX_CLIENT_PATTERN } from '../../src/docker/go-reg
 import { hostFilters } from '../../src/flock/host-filters.ts'
 import type { Host } from '../../src/flock/host.ts'
 import { cachedListQuery } from '../../src/cache/container-filters.ts'
+import { loadRe2 } from '../../src/docker/re2.ts'
+
+// re2js loads after start-up (the app waits for it); these tests call the matchers directly.
+await loadRe2()
 
 describe('client regexes run as Go runs them (RE2)', () => {
   test('a name filter that backtracks exponentially in JavaScript answers at once', () => {

@@ -184,3 +184,44 @@ test('LoopLag counts the time its loop was blocked', async () => {
     lag.stop()
   }
 })
+
+test('a healthy host with recent facts is only pinged; old facts or another API version are read again', async () => {
+  const asked: string[] = []
+  let pingVersion = '1.41'
+  const transport: HostTransport = {
+    connect: () => ({
+      request(request: HostRequest) {
+        asked.push(request.path)
+        if (request.path === '/_ping') {
+          return Promise.resolve(new Response('OK', { headers: { 'api-version': pingVersion } }))
+        }
+        return Promise.resolve(
+          Response.json(request.path === '/version' ? { ApiVersion: pingVersion } : { ID: 'x' }),
+        )
+      },
+      upgrade: () => Promise.reject(new Error('no upgrades here')),
+      close() {},
+    }),
+  }
+  const host = new Flock(transport, [{ name: 'h', url: 'tcp://127.0.0.1:1' }]).byName('h')!
+  const check = async (factsInterval = 60_000) => {
+    asked.length = 0
+    await checkHost(host, { ...QUICK, factsInterval })
+    return [...asked].sort()
+  }
+  assert.deepEqual(await check(), ['/info', '/version'], 'a host not known healthy has its facts read')
+  assert.equal(host.status, 'healthy')
+  assert.deepEqual(await check(), ['/_ping'], 'recent facts: a ping is the whole check')
+  assert.equal(host.status, 'healthy')
+  pingVersion = '1.43'
+  assert.deepEqual(
+    await check(),
+    ['/_ping', '/info', '/version'],
+    'the engine changed: its facts are read again',
+  )
+  assert.equal(host.facts?.apiVersion, '1.43')
+  assert.deepEqual(await check(0), ['/info', '/version'], 'facts older than factsInterval are read again')
+  await host.request('POST', '/containers/x/start')
+  assert.deepEqual(await check(), ['/info', '/version'], 'a write through flocker: the counts are read again')
+  assert.deepEqual(await check(), ['/_ping'])
+})

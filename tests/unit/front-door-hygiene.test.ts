@@ -15,6 +15,10 @@ import {
   withTenantFilter,
 } from '../../src/front-door/tenants.ts'
 import { matchesPattern } from '../../src/schedule/expressions.ts'
+import { loadRe2 } from '../../src/docker/re2.ts'
+
+// re2js loads after start-up (the app waits for it); these tests call the matchers directly.
+await loadRe2()
 
 describe('headers to the engines', () => {
   test("only the allowlist goes on; X-Forwarded-For is flocker's", () => {

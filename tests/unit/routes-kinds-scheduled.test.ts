@@ -50,3 +50,56 @@ describe('named creates, on fake engines', () => {
     assert.deepEqual(owner.requests.filter((r) => r.includes(Id)), [`GET /containers/${Id}/top`])
   })
 })
+
+describe('a burst of named creates, on fake engines', () => {
+  let engines: FakeEngine[]
+  let app: FlockerApp
+  before(async () => {
+    engines = await startFakeEngines(3)
+    // Every answer a little late, so the creates of the burst overlap as on a busy flock.
+    for (const engine of engines) engine.delay = 5
+    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`) })
+    await app.checkHosts()
+  })
+  after(async () => {
+    await app.close()
+    await Promise.all(engines.map((e) => e.stop()))
+  })
+
+  test('20 at once: no probe per name, each host listed far fewer times than there are creates', async () => {
+    for (const engine of engines) engine.requests = []
+    const names = Array.from({ length: 20 }, (_, i) => `burst-${i}`)
+    const answers = await Promise.all(names.map((name) => create(app, name)))
+    assert.deepEqual(answers.map((a) => a.status), names.map(() => 201))
+    const asked = engines.flatMap((e) => e.requests)
+    assert.deepEqual(asked.filter((r) => /^GET \/containers\/burst-/.test(r)), [], 'a name probed on a host')
+    for (const engine of engines) {
+      const lists = engine.requests.filter((r) => r.startsWith('GET /containers/json'))
+      assert.ok(lists.length >= 1 && lists.length < 10, `${engine.name} listed ${lists.length} times`)
+    }
+    const held = engines.flatMap((e) => e.containers.flatMap((c) => c.Names)).filter((n) =>
+      n.startsWith('/burst-')
+    )
+    assert.equal(held.length, 20)
+    assert.equal(new Set(held).size, 20)
+  })
+
+  test('a name taken on an engine directly, after the last read, is refused through flocker', async () => {
+    assert.equal((await create(app, 'warm')).status, 201)
+    engines[2]!.add('d'.repeat(64), 'direct')
+    const answer = await create(app, 'direct')
+    assert.equal(answer.status, 409)
+    assert.match(
+      (await answer.json() as { message: string }).message,
+      /"\/direct" is already in use .* fake3/,
+    )
+  })
+
+  test('parallel creates of one name: exactly one is created', async () => {
+    const answers = await Promise.all(Array.from({ length: 10 }, () => create(app, 'once')))
+    const statuses = answers.map((a) => a.status).sort()
+    assert.deepEqual(statuses, [201, ...Array(9).fill(409)])
+    const held = engines.flatMap((e) => e.containers.flatMap((c) => c.Names)).filter((n) => n === '/once')
+    assert.equal(held.length, 1)
+  })
+})

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { expressionsFromLabels, matchesPattern, parseExpression } from '../../src/schedule/expressions.ts'
+import { loadRe2 } from '../../src/docker/re2.ts'
+
+// re2js loads after start-up (the app waits for it); these tests call the matchers directly.
+await loadRe2()
 
 describe('expressions', () => {
   test('parse ==, !=, soft ~', () => {

@@ -3,6 +3,10 @@ import { describe, test } from 'node:test'
 import { choose } from '../../src/schedule/scheduler.ts'
 import { buildRequest, createRequest } from '../../src/schedule/request.ts'
 import { container, fakeHost, GIB, state } from '../support/scheduling.ts'
+import { loadRe2 } from '../../src/docker/re2.ts'
+
+// re2js loads after start-up (the app waits for it); these tests call the matchers directly.
+await loadRe2()
 
 const eu = fakeHost('node1', { region: 'eu', disk: 'ssd' })
 const us = fakeHost('node2', { region: 'us-east' })

@@ -3,6 +3,10 @@ import { test } from 'node:test'
 import { choose } from '../../src/schedule/scheduler.ts'
 import { createRequest } from '../../src/schedule/request.ts'
 import { container, fakeHost, GIB, state } from '../support/scheduling.ts'
+import { loadRe2 } from '../../src/docker/re2.ts'
+
+// re2js loads after start-up (the app waits for it); these tests call the matchers directly.
+await loadRe2()
 
 const hosts = [fakeHost('node1'), fakeHost('node2'), fakeHost('node3')]
 const request = createRequest(undefined, { Image: 'busybox:local' }).request

@@ -8,7 +8,9 @@ import { isExpression, joinPair, parseExpression } from '../../schedule/expressi
 import type { Expression } from '../../schedule/expressions.ts'
 import { pullImage } from '../../schedule/pull.ts'
 import { buildRequest, createRequest } from '../../schedule/request.ts'
+import type { ReadFreshness } from '../../schedule/host-reads.ts'
 import { place } from '../../schedule/scheduler.ts'
+import { hasImage, readList } from '../../schedule/state.ts'
 import { sessionPinsOf } from '../../schedule/sessions.ts'
 import type { FlockerHooks } from '../../hooks.ts'
 import type { FlockerContext, Handler } from '../context.ts'
@@ -36,8 +38,8 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
     throw badRequest('flocker: a container name is required on this flock: use docker run --name NAME')
   }
   const clientBody = await readJsonBody(req.raw, ContainerCreateBody, {})
-  if (!name) return await placeAndCreate(ctx, req, name, clientBody)
-  return await withFreeName(ctx, req, name, () => placeAndCreate(ctx, req, name, clientBody))
+  if (!name) return await placeAndCreate(ctx, req, name, clientBody, 'any')
+  return await withFreeName(ctx, req, name, (after) => placeAndCreate(ctx, req, name, clientBody, { after }))
 }
 
 async function placeAndCreate(
@@ -45,12 +47,16 @@ async function placeAndCreate(
   req: DockerRequest,
   name: string | undefined,
   clientBody: ContainerCreateBody,
+  /** The reads of the hosts it may use: a named create places with the read its name check used. */
+  freshness: ReadFreshness,
 ): Promise<Response> {
-  const mapped = await mapBody(ctx, name, clientBody)
+  // The hook's image lookup and the placement share one read of the hosts' images.
+  if (freshness === 'any' && ctx.hooks.map) freshness = { after: ctx.placement.memory.reads.mark() }
+  const mapped = await mapBody(ctx, name, clientBody, freshness)
   // A tenant's create carries its owner label and names only its own containers (after the hook).
   const owned = req.tenant === undefined ? mapped : await ownedCreateBody(ctx.flock, req.tenant, mapped)
   const { request, body } = createRequest(name, owned, (host) => ctx.flock.byName(host) !== undefined)
-  const { host, done } = await place(ctx.placement, request)
+  const { host, done } = await place(ctx.placement, request, freshness)
   try {
     if (req.tenant !== undefined) {
       const local = await ownedOnHost(host, req.tenant, body, req.signal)
@@ -138,9 +144,10 @@ async function mapBody(
   ctx: FlockerContext,
   name: string | undefined,
   body: ContainerCreateBody,
+  freshness: ReadFreshness,
 ): Promise<ContainerCreateBody> {
   if (!ctx.hooks.map) return body
-  const image = body.Image ? await inspectImageAnywhere(ctx, body.Image) : null
+  const image = body.Image ? await inspectImageAnywhere(ctx, body.Image, freshness) : null
   return applyMap(ctx.hooks.map, name, body, image)
 }
 
@@ -158,16 +165,54 @@ export async function applyMap(
   return parsed.output
 }
 
+/**
+ * The image's inspect from one host that has it: the host the image lists placement reads (and
+ * shares with this create's placement) show holding it, else every host is asked and the first
+ * holder's answer is used as it came.
+ */
 export async function inspectImageAnywhere(
   ctx: FlockerContext,
   image: string,
+  freshness: ReadFreshness = 'any',
 ): Promise<Record<string, unknown> | null> {
+  const holder = await listedHolder(ctx, image, freshness)
+  if (holder) {
+    try {
+      return await holder.json<Record<string, unknown>>(fillPath('/images/{name*}/json', { name: image }))
+    } catch {
+      // gone since the list, or the host failed: ask the flock
+    }
+  }
   try {
-    const [holder] = await locateAll(ctx.flock, 'image', image, undefined)
-    return await holder!.host.json<Record<string, unknown>>(fillPath('/images/{name*}/json', { name: image }))
+    const [found] = await locateAll(ctx.flock, 'image', image, undefined)
+    return found!.body ?? null
   } catch {
     return null
   }
+}
+
+/** The first usable host whose image list has `image`, through the reads placement shares. */
+async function listedHolder(
+  ctx: FlockerContext,
+  image: string,
+  freshness: ReadFreshness,
+): Promise<Host | undefined> {
+  const hosts = ctx.flock.usable
+  const holds = await Promise.all(hosts.map(async (host) => {
+    try {
+      const read = await readList(
+        ctx.placement.memory.reads,
+        host,
+        'images',
+        freshness,
+        ctx.placement.hostTimeout,
+      )
+      return hasImage({ images: await read.value }, image)
+    } catch {
+      return false
+    }
+  }))
+  return hosts.find((_, i) => holds[i])
 }
 
 /** A build goes to one host, chosen like a create; build args and labels may carry expressions. */
