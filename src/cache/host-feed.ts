@@ -75,6 +75,8 @@ export class HostFeed {
   #abort = new AbortController()
   #failures = 0
   #version = 0
+  /** A second look asked for: read the list again, answering from the rows meanwhile. */
+  #lookAgain = false
 
   constructor(
     readonly host: FeedHost,
@@ -84,7 +86,7 @@ export class HostFeed {
 
   /** Whether the rows are exactly the engine's now (as far as its events tell). */
   get fresh(): boolean {
-    return this.#streamUp && this.#synced === this.#wanted && this.#syncing === null
+    return this.#streamUp && this.#synced === this.#wanted
   }
 
   get rows(): Iterable<CachedRow> {
@@ -141,6 +143,12 @@ export class HostFeed {
     if (this.#streamUp) this.#sync()
   }
 
+  /** Reads the list again without making the host stale: nothing told of a change, so the rows stand. */
+  #look(): void {
+    this.#lookAgain = true
+    if (this.#streamUp) this.#sync()
+  }
+
   #later(run: () => void, ms: number): void {
     const timer = setTimeout(() => this.#abort.signal.aborted || run(), ms)
     ;(timer as { unref?: () => void }).unref?.()
@@ -162,7 +170,7 @@ export class HostFeed {
           // dockerd announces some changes before its list shows them (a network (dis)connect; a
           // container's die and pause before their checkpoint, the network teardown after a die):
           // look again shortly, and once more later for a slow teardown.
-          for (const ms of LOOK_AGAIN_MS) this.#later(() => this.changed(), ms)
+          for (const ms of LOOK_AGAIN_MS) this.#later(() => this.#look(), ms)
         }
       } catch {
         // down or cut: answered live until the stream is back
@@ -178,7 +186,8 @@ export class HostFeed {
     if (this.#syncing) return
     this.#syncing = (async () => {
       try {
-        while (this.#synced !== this.#wanted && this.#streamUp) {
+        while ((this.#synced !== this.#wanted || this.#lookAgain) && this.#streamUp) {
+          this.#lookAgain = false
           const generation = this.#wanted
           await this.#resync()
           this.#synced = generation
