@@ -3,9 +3,9 @@
 # tcp://127.0.0.1:2375 (override with FLOCKER_HOST). Ctrl-C stops flocker and the engines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[[ -f dist/src/server.js ]] || npm run build
+[[ -f dist/bin/flocker.js ]] || npm run build
 mapfile -t nodes < <(scripts/local-flock.sh up "${FLOCK_SIZE:-3}")
 trap 'scripts/local-flock.sh down' EXIT
 echo "export DOCKER_HOST=${FLOCKER_HOST:-tcp://127.0.0.1:2375}   # then: docker run --rm --network none busybox:local echo hi"
 # shellcheck disable=SC2068
-node dist/src/server.js ${nodes[@]} "$@"
+node dist/bin/flocker.js ${nodes[@]} "$@"
