@@ -6,7 +6,7 @@
  *   node --import tsx bench/profile.ts [--runtimes=node,bun] [--requests=3000]
  *
  * Node and Bun write a .cpuprofile (`--cpu-prof`); Deno has no such flag (only --inspect), so it is
- * not profiled here.
+ * not profiled here. `--paths=inspect` (or top, image, comma-separated) profiles some of the three.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -138,7 +138,9 @@ async function main() {
     ]
     // Names resolve through every host; resolve an ID so the owner cache path is what is measured.
     const id = (JSON.parse(await call(targetOf(sim.urls[0]!), 'GET', paths[0]!)) as { Id: string }).Id
+    const wanted = (flags.get('paths') ?? 'inspect,top,image').split(',')
     const byId = paths.map((p) => p.replace('sim1-c3', id))
+      .filter((_, i) => wanted.includes(['inspect', 'top', 'image'][i]!))
     for (const runtime of runtimes) {
       const port = await freePort()
       const entry = runtime === 'deno' ? `${ROOT}mod.ts` : `${ROOT}src/server.ts`
