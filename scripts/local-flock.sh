@@ -207,6 +207,12 @@ case "$cmd" in
     ;;
   down)
     for d in "$DIR"/n*; do [[ -d "$d" ]] && stop_node "${d##*/n}"; done
+    # An engine that was killed (the fault tests do) leaves its containers and their shims running with
+    # nothing left to stop them; they pile up over a test run. End them, each container's process first.
+    for shim in $(pgrep -f -- "containerd-shim.* -address $DIR/" || true); do
+      pkill -9 -P "$shim" 2>/dev/null || true
+      kill -9 "$shim" 2>/dev/null || true
+    done
     for pidfile in "$DIR/registry/pid" "$DIR/registry-relay.pid"; do
       if [[ -f "$pidfile" ]]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
     done
