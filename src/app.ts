@@ -17,6 +17,7 @@ import { fillPath } from './docker/path.ts'
 import { loadRe2 } from './docker/re2.ts'
 import { handlerFor } from './routes/handlers.ts'
 import { LocalNameReservations } from './names/reservations.ts'
+import { flockNames } from './names/flock-names.ts'
 import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
 import { detectRuntime } from './runtime/mod.ts'
 import { startListCache } from './cache/flock-cache.ts'
@@ -90,6 +91,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     // With a store, names are reserved in it (every replica sees them); alone, in this process.
     names: options.nameReservations ??
       (coordination.shared ? coordination.names : new LocalNameReservations()),
+    hostNames: flockNames(flock, placement.memory, resolved.hostTimeout),
     listCache,
     coordination,
   }
@@ -150,6 +152,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     observe: (observer: FlockerObserver) => observers.add(observer),
     close: async () => {
       listCache?.stop()
+      ctx.hostNames?.stop()
       inventory.stop()
       health.stop()
       await coordination.close()

@@ -5,7 +5,7 @@
  * the Status text needs). While stale, not yet synced, or with its stream down, the host is not
  * answered from here: the caller asks it live.
  */
-import { jsonMessages } from '../docker/json-lines.ts'
+import { type EngineEvent, followEvents } from '../flock/follow-events.ts'
 import { rfc3339Nanos } from '../flock/created-order.ts'
 import type { FilterFields } from './container-filters.ts'
 import { stateTimesOf, statusText } from './status-text.ts'
@@ -26,12 +26,6 @@ interface Inspect {
   Name?: string
   Created?: string
   State?: unknown
-}
-
-interface Event {
-  Type?: string
-  Action?: string
-  status?: string
 }
 
 /** What the feed needs of a host (src/flock/host.ts has it). */
@@ -59,7 +53,6 @@ export type RowRenderer = (row: ContainerRow) => Record<string, unknown>
 
 const STATUS_HOLE = '__flocker_status_hole__'
 const utf8 = new TextEncoder()
-const RETRY_MS = [250, 1000, 2000, 5000]
 const INSPECT_CONCURRENCY = 4
 /** After an event, when to read the list again (the event delay for a change made on an engine). */
 const LOOK_AGAIN_MS = [200, 1000]
@@ -73,7 +66,6 @@ export class HostFeed {
   #streamUp = false
   #syncing: Promise<void> | null = null
   #abort = new AbortController()
-  #failures = 0
   #version = 0
   /** A second look asked for: read the list again, answering from the rows meanwhile. */
   #lookAgain = false
@@ -154,32 +146,23 @@ export class HostFeed {
     ;(timer as { unref?: () => void }).unref?.()
   }
 
-  async #follow(): Promise<void> {
-    const signal = this.#abort.signal
-    while (!signal.aborted) {
-      try {
-        const filters = encodeURIComponent(JSON.stringify({ type: ['container', 'network', 'image'] }))
-        const response = await this.host.request('GET', `/events?filters=${filters}`, { signal })
-        if (!response.ok || !response.body) throw new Error(`events answered ${response.status}`)
+  #follow(): Promise<void> {
+    return followEvents(this.host, { type: ['container', 'network', 'image'] }, this.#abort.signal, {
+      up: () => {
         this.#streamUp = true
-        this.#failures = 0
         this.changed()
-        for await (const event of jsonMessages(response.body)) {
-          if (!relevant(event as Event)) continue
-          this.changed()
-          // dockerd announces some changes before its list shows them (a network (dis)connect; a
-          // container's die and pause before their checkpoint, the network teardown after a die):
-          // look again shortly, and once more later for a slow teardown.
-          for (const ms of LOOK_AGAIN_MS) this.#later(() => this.#look(), ms)
-        }
-      } catch {
-        // down or cut: answered live until the stream is back
-      }
-      this.#streamUp = false
-      if (signal.aborted) return
-      const delay = RETRY_MS[Math.min(this.#failures++, RETRY_MS.length - 1)]!
-      await new Promise((resolve) => setTimeout(resolve, delay))
-    }
+      },
+      event: (event) => {
+        if (!relevant(event)) return
+        this.changed()
+        // dockerd announces some changes before its list shows them (a network (dis)connect; a
+        // container's die and pause before their checkpoint, the network teardown after a die):
+        // look again shortly, and once more later for a slow teardown.
+        for (const ms of LOOK_AGAIN_MS) this.#later(() => this.#look(), ms)
+      },
+      // answered live until the stream is back
+      down: () => (this.#streamUp = false),
+    })
   }
 
   #sync(): void {
@@ -286,7 +269,7 @@ function sameRendering(row: CachedRow, rendered: { bytes: Uint8Array; hole: numb
  * Container events change rows; network connect/disconnect change a row's networks; an image tagged,
  * untagged or removed changes the `Image` a row shows (dockerd shows the ID once the name has gone).
  */
-function relevant(event: Event): boolean {
+function relevant(event: EngineEvent): boolean {
   if (event.Type === 'network') return event.Action === 'connect' || event.Action === 'disconnect'
   if (event.Type === 'image') return /^(tag|untag|delete|load|import|pull)$/.test(String(event.Action))
   const action = String(event.Action ?? event.status ?? '')

@@ -5,6 +5,7 @@ import type { HealthMonitor } from '../flock/health.ts'
 import type { Inventory } from '../flock/inventory.ts'
 import type { FlockerHooks } from '../hooks.ts'
 import type { NameReservations } from '../names/reservations.ts'
+import type { FlockNames } from '../names/host-names.ts'
 import type { ResolvedOptions } from '../options.ts'
 import type { RuntimeAdapter } from '../runtime/types.ts'
 import type { Placement } from '../schedule/scheduler.ts'
@@ -21,6 +22,8 @@ export interface FlockerContext {
   readonly health: HealthMonitor
   /** Where a container's name is held while it is created: the store with `--store`, else this process. */
   readonly names: NameReservations
+  /** Which names each host holds, kept by its events: a free name is known without reading the hosts. */
+  readonly hostNames?: FlockNames<Host>
   /** The event-fed container list cache (absent with `listCache: false`). */
   readonly listCache?: ContainerCache<Host>
   /** Where the hosts come from; says why the `list` hook failed last, if it did. */

@@ -1,6 +1,7 @@
 import { conflict, DockerError } from '../docker/errors.ts'
 import type { Host } from '../flock/host.ts'
 import { readList } from '../schedule/state.ts'
+import type { ReadFreshness } from '../schedule/host-reads.ts'
 import { ownedBy } from '../front-door/tenants.ts'
 import { NAME_LEASE_TTL } from '../names/reservations.ts'
 import type { FlockerContext } from './context.ts'
@@ -12,22 +13,26 @@ import type { DockerRequest } from './request.ts'
  * container's ID (or a prefix of one) is free, and so is a link alias (`/web/db`). A tenant is told
  * only that the name is taken when another tenant holds it: nothing of the holder (ID, host) is shown.
  *
- * Each usable host is asked through its container list, read after `after` (a mark taken once the
- * name was reserved, see host-reads.ts): one read serves every create of a burst that waited for it,
- * and the placement of the create uses the same read. A host the event-fed list cache knows exactly
- * now (its stream up, no change since its last resync) is answered from memory; with replicas, whose
- * creates this process sees only through events, every host is read. A host that does not answer in
- * `hostTimeout` is not counted, as before: the create cannot be placed there either.
+ * A host whose names the index keeps exact (names/host-names.ts: its container events stream up
+ * since its names were read) and that does not hold the name is not asked. Any other host is asked
+ * through its container list, read after `after` (a mark taken once the name was reserved, see
+ * host-reads.ts): one read serves every create of a burst that waited for it, and the placement of
+ * the create uses the same read. A host the event-fed list cache knows exactly now is answered from
+ * it. With replicas, whose creates this process sees only through events, every host is read. A
+ * host that does not answer in `hostTimeout` is not counted, as before: the create cannot be placed
+ * there either.
+ *
+ * Resolves to whether some host was read (so its placement may share that read).
  */
 export async function refuseTakenName(
   ctx: FlockerContext,
   name: string,
   tenant: string | undefined,
   after: number,
-): Promise<void> {
+): Promise<{ read: boolean }> {
   const bare = name.replace(/^\//, '')
-  const holder = await nameHolder(ctx, bare, after)
-  if (!holder) return
+  const { holder, read } = await nameHolder(ctx, bare, after)
+  if (!holder) return { read }
   if (tenant !== undefined && !ownedBy(holder.labels, tenant)) throw nameTaken(bare)
   const message = (host: string) =>
     `Conflict. The container name "/${bare}" is already in use by container "${holder.id}" on host ` +
@@ -47,23 +52,34 @@ interface NameHolder {
 }
 
 /** The first usable host (in flock order) with a container of this name, from memory or a fresh read. */
-async function nameHolder(ctx: FlockerContext, bare: string, after: number): Promise<NameHolder | undefined> {
-  const cache = ctx.coordination.shared ? undefined : ctx.listCache
+async function nameHolder(
+  ctx: FlockerContext,
+  bare: string,
+  after: number,
+): Promise<{ holder?: NameHolder; read: boolean }> {
+  const alone = !ctx.coordination.shared
+  const cache = alone ? ctx.listCache : undefined
+  const index = alone ? ctx.hostNames : undefined
+  if (index && !index.following) index.follow(ctx.flock.all)
+  let read = false
   const found = await Promise.all(ctx.flock.usable.map(async (host): Promise<NameHolder | undefined> => {
+    if (index?.freeOn(host, bare)) return undefined
     if (cache?.fresh(host)) {
       const held = cache.namedOn(host, bare)
       return held && { host, ...held }
     }
+    read = true
     try {
       const { reads } = ctx.placement.memory
-      const read = await readList(reads, host, 'containers', { after }, ctx.placement.hostTimeout)
-      const held = (await read.value).find((container) => container.names.includes(bare))
+      const list = await readList(reads, host, 'containers', { after }, ctx.placement.hostTimeout)
+      const held = (await list.value).find((container) => container.names.includes(bare))
+      if (!held) index?.of(host)?.notShown(bare, list.since)
       return held && { host, id: held.id, labels: held.labels }
     } catch {
       return undefined // down or frozen: not counted (nor placed on)
     }
   }))
-  return found.find((holder) => holder !== undefined)
+  return { holder: found.find((holder) => holder !== undefined), read }
 }
 
 /** A name another tenant holds: taken, and nothing more (the holder is not shown). */
@@ -82,15 +98,18 @@ export async function withFreeName<T>(
   ctx: FlockerContext,
   req: DockerRequest,
   name: string,
-  /** Gets the mark its reads of the hosts may share (a create places with the read its check used). */
-  step: (after: number) => Promise<T>,
+  /**
+   * Gets the reads of the hosts it may use: those its check used (a create places with them), or any
+   * when no host had to be read.
+   */
+  step: (freshness: ReadFreshness) => Promise<T>,
 ): Promise<T> {
   const lease = await ctx.names.reserve(name.replace(/^\//, ''), { ttl: NAME_LEASE_TTL, signal: req.signal })
   try {
     // Reads of the hosts begun from here on see whatever the name's last holder made.
     const after = ctx.placement.memory.reads.mark()
-    await refuseTakenName(ctx, name, req.tenant, after)
-    return await step(after)
+    const { read } = await refuseTakenName(ctx, name, req.tenant, after)
+    return await step(read ? { after } : 'any')
   } finally {
     await lease.release()
   }

@@ -28,6 +28,8 @@ export class FakeEngine {
   failWith: number | null = null
   apiVersion = '1.41'
   requests: string[] = []
+  /** Answer `/events` with a 500 (an engine whose events cannot be followed). */
+  refuseEvents = false
   /** Image references this engine holds (answered by `/images/{name}/json`). */
   images: string[] = []
   #events = new Set<ServerResponse>()
@@ -73,6 +75,14 @@ export class FakeEngine {
       State: state,
     }
     this.containers.push(container)
+    // As dockerd tells a create: the name index (and the list cache) learn of it from this.
+    this.emit({
+      Type: 'container',
+      Action: 'create',
+      status: 'create',
+      id: container.Id,
+      Actor: { ID: container.Id, Attributes: { name } },
+    })
     return container
   }
 
@@ -91,7 +101,10 @@ export class FakeEngine {
     }
     if (path === '/info') return json(res, 200, this.#info())
     if (path === '/containers/json') return json(res, 200, this.#list(url.searchParams))
-    if (path === '/events') return this.#openEvents(res)
+    if (path === '/events') {
+      if (this.refuseEvents) return json(res, 500, { message: `fake ${this.name}: no events` })
+      return this.#openEvents(res)
+    }
     if (path === '/images/json') return json(res, 200, [{ Id: 'sha256:fake', RepoTags: ['busybox:local'] }])
     if (path === '/volumes') return json(res, 200, { Volumes: [] })
     if (req.method === 'POST' && path === '/containers/create') return this.#create(url.searchParams, res)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import { eventually } from '../support/eventually.ts'
 import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 
 const create = (app: FlockerApp, name: string) =>
@@ -84,15 +85,36 @@ describe('a burst of named creates, on fake engines', () => {
     assert.equal(new Set(held).size, 20)
   })
 
-  test('a name taken on an engine directly, after the last read, is refused through flocker', async () => {
+  test('a name taken on an engine directly is refused through flocker once its event is in', async () => {
     assert.equal((await create(app, 'warm')).status, 201)
     engines[2]!.add('d'.repeat(64), 'direct')
+    // The event delay: the fake engine has written the create event; flocker reads it meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 100))
     const answer = await create(app, 'direct')
     assert.equal(answer.status, 409)
     assert.match(
       (await answer.json() as { message: string }).message,
       /"\/direct" is already in use .* fake3/,
     )
+  })
+
+  test('a host whose events stream is down is read: a name taken there meanwhile is refused', async () => {
+    const host = engines[1]!
+    host.refuseEvents = true
+    const opened = host.requests.filter((r) => r.startsWith('GET /events')).length
+    host.dropEvents()
+    // flocker tries the stream again once it saw it end: from then on it reads this host.
+    await eventually(() => {
+      assert.ok(host.requests.filter((r) => r.startsWith('GET /events')).length > opened)
+    })
+    host.add('e'.repeat(64), 'while-down') // no stream: no event reaches flocker
+    const answer = await create(app, 'while-down')
+    assert.equal(answer.status, 409)
+    assert.match(
+      (await answer.json() as { message: string }).message,
+      /"\/while-down" is already in use .* fake2/,
+    )
+    host.refuseEvents = false
   })
 
   test('parallel creates of one name: exactly one is created', async () => {

@@ -39,7 +39,12 @@ async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise
   }
   const clientBody = await readJsonBody(req.raw, ContainerCreateBody, {})
   if (!name) return await placeAndCreate(ctx, req, name, clientBody, 'any')
-  return await withFreeName(ctx, req, name, (after) => placeAndCreate(ctx, req, name, clientBody, { after }))
+  return await withFreeName(
+    ctx,
+    req,
+    name,
+    (freshness) => placeAndCreate(ctx, req, name, clientBody, freshness),
+  )
 }
 
 async function placeAndCreate(
@@ -57,6 +62,8 @@ async function placeAndCreate(
   const owned = req.tenant === undefined ? mapped : await ownedCreateBody(ctx.flock, req.tenant, mapped)
   const { request, body } = createRequest(name, owned, (host) => ctx.flock.byName(host) !== undefined)
   const { host, done } = await place(ctx.placement, request, freshness)
+  // Held in the name index from now on, before the engine's answer and its event (see withFreeName).
+  const named = name === undefined ? undefined : ownCreate(ctx, host, name.replace(/^\//, ''))
   try {
     if (req.tenant !== undefined) {
       const local = await ownedOnHost(host, req.tenant, body, req.signal)
@@ -69,7 +76,7 @@ async function placeAndCreate(
           throw error
         }
       }
-      const answer = await createOn(ctx, req, host, local)
+      const answer = await createOn(ctx, req, host, local, named)
       // dockerd's own conflict names the holder's ID: a tenant learns only that the name is taken.
       if (answer.status === 409 && name) {
         await answer.body?.cancel()
@@ -77,10 +84,23 @@ async function placeAndCreate(
       }
       return answer
     }
-    return await createOn(ctx, req, host, body)
+    return await createOn(ctx, req, host, body, named)
   } finally {
     done()
   }
+}
+
+/** A named create told to the name index: its ID once created, or forgotten when the engine refused it. */
+interface OwnCreate {
+  created(id: string): void
+  refused(): void
+}
+
+function ownCreate(ctx: FlockerContext, host: Host, name: string): OwnCreate | undefined {
+  const names = ctx.hostNames?.of(host)
+  if (!names) return undefined
+  names.took(name, undefined)
+  return { created: (id) => names.took(name, id), refused: () => names.forget(name) }
 }
 
 async function createOn(
@@ -88,6 +108,19 @@ async function createOn(
   req: DockerRequest,
   host: Host,
   body: ContainerCreateBody,
+  named?: OwnCreate,
+): Promise<Response> {
+  const answer = await createAnswer(ctx, req, host, body, named)
+  if (!answer.ok) named?.refused()
+  return answer
+}
+
+async function createAnswer(
+  ctx: FlockerContext,
+  req: DockerRequest,
+  host: Host,
+  body: ContainerCreateBody,
+  named: OwnCreate | undefined,
 ): Promise<Response> {
   const headers = new Headers(req.headers)
   headers.set('content-type', 'application/json')
@@ -102,13 +135,13 @@ async function createOn(
     )
   const first = await send()
   const image = body.Image
-  if (first.status !== 404 || !image) return await settled(ctx, host, first, image)
+  if (first.status !== 404 || !image) return await settled(ctx, host, first, image, named)
   const text = await first.text()
   if (!/no such image/i.test(engineMessage(text))) return new Response(text, first)
   if (ctx.options.pullOnCreate) {
     // The chosen host lacks the image: pull it there (with the client's credentials, if it sent any).
     const pulled = await pullImage(host, image, req.headers.get('x-registry-auth'), req.signal)
-    if (pulled.ok) return await settled(ctx, host, await send(), image)
+    if (pulled.ok) return await settled(ctx, host, await send(), image, named)
   }
   // As one engine answers: 404. The client pulls (with its progress) and creates again; both must
   // come to this host.
@@ -119,20 +152,24 @@ async function createOn(
 /**
  * A created container's host is remembered from the engine's answer (`{"Id": ...}`, read whole
  * already): the client's next call about it (`docker run` attaches, starts and waits at once) goes
- * straight there instead of asking every host.
+ * straight there instead of asking every host; a named one's ID goes to the name index.
  */
 async function settled(
   ctx: FlockerContext,
   host: Host,
   response: Response,
   image: string | undefined,
+  named: OwnCreate | undefined,
 ): Promise<Response> {
   if (!response.ok) return response
   if (image) ctx.placement.memory.imageArrived(image)
   const text = await response.text()
   try {
     const id = (JSON.parse(text) as { Id?: unknown })?.Id
-    if (typeof id === 'string') ctx.flock.owners.remember(id, host)
+    if (typeof id === 'string') {
+      ctx.flock.owners.remember(id, host)
+      named?.created(id)
+    }
   } catch {
     // not the JSON dockerd answers: passed on as it came
   }

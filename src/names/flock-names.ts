@@ -1,0 +1,18 @@
+/**
+ * The name index as one flocker app uses it: the hosts of the flock (those that join or leave too),
+ * filled through the reads the scheduler shares (a read begun after the host's stream opened).
+ */
+import type { Flock } from '../flock/flock.ts'
+import type { Host } from '../flock/host.ts'
+import type { PlacementMemory } from '../schedule/memory.ts'
+import { readList } from '../schedule/state.ts'
+import { FlockNames } from './host-names.ts'
+
+export function flockNames(flock: Flock, memory: PlacementMemory, timeout: number): FlockNames<Host> {
+  const names = new FlockNames<Host>(async (host) => {
+    const read = await readList(memory.reads, host, 'containers', { after: memory.reads.mark() }, timeout)
+    return { since: read.since, containers: await read.value }
+  })
+  flock.listeners.add(() => names.following && names.follow(flock.all))
+  return names
+}
