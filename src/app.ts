@@ -91,7 +91,8 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     // With a store, names are reserved in it (every replica sees them); alone, in this process.
     names: options.nameReservations ??
       (coordination.shared ? coordination.names : new LocalNameReservations()),
-    hostNames: flockNames(flock, placement.memory, resolved.hostTimeout),
+    // With a store, the other replicas' creates are seen late through events: every check reads.
+    hostNames: options.store ? undefined : flockNames(flock, placement.memory, resolved.hostTimeout),
     listCache,
     coordination,
   }

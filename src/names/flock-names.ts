@@ -1,5 +1,6 @@
 /**
  * The name index as one flocker app uses it: the hosts of the flock (those that join or leave too),
+ * followed from the start (a long-running proxy's first burst of creates finds them filled), each
  * filled through the reads the scheduler shares (a read begun after the host's stream opened).
  */
 import type { Flock } from '../flock/flock.ts'
@@ -13,6 +14,7 @@ export function flockNames(flock: Flock, memory: PlacementMemory, timeout: numbe
     const read = await readList(memory.reads, host, 'containers', { after: memory.reads.mark() }, timeout)
     return { since: read.since, containers: await read.value }
   })
-  flock.listeners.add(() => names.following && names.follow(flock.all))
+  flock.listeners.add(() => names.follow(flock.all))
+  names.follow(flock.all)
   return names
 }

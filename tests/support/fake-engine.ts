@@ -32,7 +32,8 @@ export class FakeEngine {
   refuseEvents = false
   /** Image references this engine holds (answered by `/images/{name}/json`). */
   images: string[] = []
-  #events = new Set<ServerResponse>()
+  /** Each open /events stream and the path it asked (flocker's own followers ask with filters). */
+  #events = new Map<ServerResponse, string>()
   #server: Server
   url = ''
 
@@ -47,24 +48,29 @@ export class FakeEngine {
   }
 
   async stop(): Promise<void> {
-    for (const res of this.#events) res.destroy()
+    for (const res of this.#events.keys()) res.destroy()
     this.#server.closeAllConnections()
     await new Promise<void>((resolve) => this.#server.close(() => resolve()))
   }
 
   /** Sends an event to every connected /events stream. */
   emit(event: Record<string, unknown>): void {
-    for (const res of this.#events) res.write(JSON.stringify(event) + '\n')
+    for (const res of this.#events.keys()) res.write(JSON.stringify(event) + '\n')
   }
 
   /** Drops every open /events stream (a host that restarts). */
   dropEvents(): void {
-    for (const res of this.#events) res.destroy()
+    for (const res of this.#events.keys()) res.destroy()
     this.#events.clear()
   }
 
   get eventStreams(): number {
     return this.#events.size
+  }
+
+  /** The paths of the open /events streams. */
+  get eventStreamPaths(): string[] {
+    return [...this.#events.values()]
   }
 
   add(id: string, name: string, created = Date.now() / 1000, state = 'running'): FakeContainer {
@@ -103,7 +109,7 @@ export class FakeEngine {
     if (path === '/containers/json') return json(res, 200, this.#list(url.searchParams))
     if (path === '/events') {
       if (this.refuseEvents) return json(res, 500, { message: `fake ${this.name}: no events` })
-      return this.#openEvents(res)
+      return this.#openEvents(res, `${path}${url.search}`)
     }
     if (path === '/images/json') return json(res, 200, [{ Id: 'sha256:fake', RepoTags: ['busybox:local'] }])
     if (path === '/volumes') return json(res, 200, { Volumes: [] })
@@ -176,10 +182,10 @@ export class FakeEngine {
     return limit > 0 ? list.slice(0, limit) : list
   }
 
-  #openEvents(res: ServerResponse) {
+  #openEvents(res: ServerResponse, path: string) {
     res.writeHead(200, { 'Content-Type': 'application/json' })
     res.flushHeaders()
-    this.#events.add(res)
+    this.#events.set(res, path)
     res.on('close', () => this.#events.delete(res))
   }
 }

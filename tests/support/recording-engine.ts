@@ -36,6 +36,8 @@ export async function startRecordingEngine(): Promise<RecordingEngine> {
       const body = Buffer.concat(chunks)
       const path = (req.url ?? '').replace(/^\/v[\d.]+/, '').split('?')[0]
       if (path === '/info' || path === '/version') return answerFacts(res, path)
+      // flocker's name index follows every host's container events: an idle stream, not recorded.
+      if (path === '/events' && followsNames(req.url ?? '')) return void res.writeHead(200).flushHeaders()
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body })
       for (const route of routes) if (route(req, res, body)) return
       res.writeHead(404, { 'content-type': 'application/json' })
@@ -67,6 +69,12 @@ export async function startRecordingEngine(): Promise<RecordingEngine> {
         server.close(() => resolve())
       }),
   }
+}
+
+/** Whether an /events request is the name index's (src/names/host-names.ts), not a client's. */
+export function followsNames(url: string): boolean {
+  const filters = new URL(url, 'http://engine').searchParams.get('filters') ?? ''
+  return /"event":\["create","rename","destroy"\]/.test(filters)
 }
 
 function answerFacts(res: ServerResponse, path: string) {

@@ -27,6 +27,7 @@ describe('container rename', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     assert.equal(answered, false, 'the rename waits for the create holding "web"')
     engines[1]!.add('bbbb2222', 'web') // the create landed on the other host
+    await new Promise((resolve) => setTimeout(resolve, 100)) // and its event reached flocker
     await create.release()
     const response = await rename
     assert.equal(response.status, 409)
