@@ -93,7 +93,7 @@ function readCache(file: string, header: Buffer): Buffer | null | undefined {
   return ours ? bytes.subarray(header.length) : null
 }
 
-function writeLater(script: vm.Script, header: Buffer, file: string, delay = 2000): Promise<boolean> {
+function writeLater(script: vm.Script, header: Buffer, file: string, delay = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const write = () => {
       clearTimeout(timer)
