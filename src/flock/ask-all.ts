@@ -35,10 +35,33 @@ function aborted(signal: AbortSignal, host: Host): Promise<never> {
 
 /** `node1 (reason); node2 (reason)` for the hosts that failed, for warnings and messages. */
 export function describeFailures(answers: readonly HostAnswer<unknown>[]): string {
+  return joinFailures(failureParts(answers))
+}
+
+/** `node1 (reason)` for each host that failed. */
+export function failureParts(answers: readonly HostAnswer<unknown>[]): string[] {
   return answers
     .filter((answer) => !answer.ok)
     .map((answer) => `${answer.host.name} (${answer.ok ? '' : errorText(answer.error)})`)
-    .join('; ')
+}
+
+/**
+ * The longest list of failures a header or message carries: Node's HTTP clients (dockerode,
+ * testcontainers) refuse an answer head over 16 KiB, and 500 hosts timing out would pass that.
+ */
+const FAILURES_LIMIT = 2048
+const REASON_LIMIT = 300
+
+/** Joins `host (reason)` parts with `; `, ending with `; and N more hosts` past FAILURES_LIMIT. */
+export function joinFailures(parts: readonly string[]): string {
+  let text = ''
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!.length > REASON_LIMIT ? `${parts[i]!.slice(0, REASON_LIMIT - 2)}…)` : parts[i]!
+    const next = text ? `${text}; ${part}` : part
+    if (text && next.length > FAILURES_LIMIT) return `${text}; and ${parts.length - i} more hosts`
+    text = next
+  }
+  return text
 }
 
 /**

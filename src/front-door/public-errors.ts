@@ -38,10 +38,12 @@ export const MISSING_HOSTS = 'X-Flocker-Missing-Hosts'
 
 /** `node2 (connect ECONNREFUSED 10.0.0.2:2375); node3 (unhealthy: ...)` -> `node2 (no answer); node3 (unhealthy)`. */
 export function publicMissingHosts(header: string): string {
-  return header.split(/; (?=[^\s;()]+ \()/).map((part) => {
+  // The list may end `; and 480 more hosts` (flock/ask-all.ts joinFailures): kept as it is.
+  const more = /; and \d+ more hosts$/.exec(header)?.[0] ?? ''
+  return header.slice(0, header.length - more.length).split(/; (?=[^\s;()]+ \()/).map((part) => {
     const open = part.indexOf(' (')
     if (open < 0) return part
     const name = part.slice(0, open)
     return `${name} (${part.slice(open + 2).startsWith('unhealthy') ? 'unhealthy' : 'no answer'})`
-  }).join('; ')
+  }).join('; ') + more
 }

@@ -1,4 +1,4 @@
-import { describeFailures, type HostAnswer } from '../flock/ask-all.ts'
+import { failureParts, type HostAnswer, joinFailures } from '../flock/ask-all.ts'
 import type { Flock } from '../flock/flock.ts'
 
 /**
@@ -13,6 +13,6 @@ export function missingHostsHeader(
   const down = (flock?.all ?? [])
     .filter((host) => !asked.has(host) && host.status === 'unhealthy')
     .map((host) => `${host.name} (unhealthy: ${host.lastError || 'no answer'})`)
-  const failures = [describeFailures(answers), ...down].filter(Boolean).join('; ')
+  const failures = joinFailures([...failureParts(answers), ...down])
   return failures ? { 'X-Flocker-Missing-Hosts': failures.replace(/[\r\n]+/g, ' ') } : {}
 }
