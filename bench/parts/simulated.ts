@@ -3,6 +3,7 @@
  * hosts, the proxy's own stream ceiling, and start-up to the first answered request.
  */
 import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { commandFor, freePort, type RuntimeName } from '../../tests/support/flocker.ts'
 import { call, latencySamples, latencyStats, type Target, targetOf } from '../http.ts'
@@ -181,8 +182,9 @@ export function startupSection(): SectionBuilder {
   return new SectionBuilder(
     'Start-up to the first answered request',
     'From spawning the command to the first 200 on `GET /_ping` (polled every 2 ms on fresh connections), one ' +
-      'simulated host; median of 5. Node runs the bundle `npm start` and `npx flocker` run (`dist/bin/flocker.js`, ' +
-      'esbuild); "node (unbundled)" the tsc output `dist/src/server.js` it is built from; "node (tsx)" runs the ' +
+      'simulated host; median of 5. Node runs what `npm start` and `npx flocker` run (`dist/bin/flocker.js`: the ' +
+      'esbuild bundle `dist/bin/flocker-main.cjs` from its V8 code cache, written by one unmeasured start ended ' +
+      'with SIGTERM); "node (no code cache)" the same with the cache removed before each start; "node (unbundled)" the tsc output `dist/src/server.js` it is built from; "node (tsx)" runs the ' +
       'TypeScript through tsx, as the tests do. Bun and Deno run the TypeScript (breakdown: bench/results/startup.md).',
   )
 }
@@ -194,21 +196,36 @@ export async function measureStartup(
 ): Promise<void> {
   const sim = await startSimulator(1, 10)
   try {
-    const commands: [string, string, string[]][] = []
+    const commands: StartCommand[] = []
     for (const runtime of runtimes) {
       if (runtime === 'node' && dist) {
-        commands.push(['node', process.execPath, [dist]])
-        commands.push(['node (unbundled)', process.execPath, [
-          dist.replace(/bin\/flocker\.js$/, 'src/server.js'),
-        ]])
+        const cache = dist.replace(/flocker\.js$/, 'flocker-main.cjs.cache')
+        // A build leaves no code cache: one start that ends as users end it (SIGTERM) writes it.
+        commands.push({ label: 'node', command: process.execPath, args: [dist], warmUp: true })
+        commands.push({
+          label: 'node (no code cache)',
+          command: process.execPath,
+          args: [dist],
+          before: () => rmSync(cache, { force: true }),
+        })
+        commands.push({
+          label: 'node (unbundled)',
+          command: process.execPath,
+          args: [
+            dist.replace(/bin\/flocker\.js$/, 'src/server.js'),
+          ],
+        })
       }
       const [command, args] = commandFor(runtime)
-      commands.push([runtime === 'node' ? 'node (tsx)' : runtime, command, args])
+      commands.push({ label: runtime === 'node' ? 'node (tsx)' : runtime, command, args })
     }
-    for (const [label, command, args] of commands) {
+    for (const { label, command, args, warmUp, before } of commands) {
+      const flags = [...args, `--node=sim1=${sim.urls[0]}`]
+      if (warmUp) await timeToFirstAnswer(command, flags, 'SIGTERM')
       const times: number[] = []
       for (let i = 0; i < 5; i++) {
-        times.push(await timeToFirstAnswer(command, [...args, `--node=sim1=${sim.urls[0]}`]))
+        before?.()
+        times.push(await timeToFirstAnswer(command, flags))
       }
       const t = median(times)
       const reference = REFERENCE_ROWS[label]
@@ -224,13 +241,29 @@ export async function measureStartup(
   }
 }
 
+interface StartCommand {
+  readonly label: string
+  readonly command: string
+  readonly args: string[]
+  /** Start once, unmeasured, and end it with SIGTERM first (the bundle writes its code cache). */
+  readonly warmUp?: boolean
+  /** Before each measured start. */
+  readonly before?: () => void
+}
+
 /** Node's other ways to start, shown as rows of their own. */
 const REFERENCE_ROWS: Record<string, string> = {
+  'node (no code cache)':
+    'start-up, Node running the bundle before its code cache is written (first start after a build or upgrade) (ms)',
   'node (unbundled)': 'start-up, Node running the unbundled tsc output `dist/src/server.js` (ms)',
   'node (tsx)': 'start-up, Node running the TypeScript through tsx (ms)',
 }
 
-async function timeToFirstAnswer(command: string, args: string[]): Promise<number> {
+async function timeToFirstAnswer(
+  command: string,
+  args: string[],
+  stop: NodeJS.Signals = 'SIGKILL',
+): Promise<number> {
   const port = await freePort()
   const start = performance.now()
   const child = spawn(command, [...args, '-H', `tcp://127.0.0.1:${port}`], { stdio: 'ignore' })
@@ -242,7 +275,7 @@ async function timeToFirstAnswer(command: string, args: string[]): Promise<numbe
       if (performance.now() - start > 30_000) throw new Error(`${command} never answered`)
     }
   } finally {
-    child.kill('SIGKILL')
+    child.kill(stop)
     await new Promise((resolve) => child.exitCode !== null ? resolve(null) : child.once('exit', resolve))
   }
 }

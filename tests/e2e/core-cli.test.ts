@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +16,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 function distIsFresh(): boolean {
   const built = (() => {
     try {
-      return statSync(join(ROOT, 'dist/mod.js')).mtimeMs
+      return Math.min(
+        statSync(join(ROOT, 'dist/mod.js')).mtimeMs,
+        statSync(join(ROOT, 'dist/bin/flocker.js')).mtimeMs,
+      )
     } catch {
       return 0
     }
@@ -25,6 +28,7 @@ function distIsFresh(): boolean {
     'mod.ts',
     'package.json',
     'tsconfig.build.json',
+    'scripts/bundle.mjs',
     ...readdirSync(join(ROOT, 'src'), { recursive: true })
       .map((file) => join('src', String(file))),
   ]
@@ -160,6 +164,9 @@ describe('the packaged commands', () => {
       const build = await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
       assert.equal(build.code, 0, build.out + build.err)
     }
+    // The bin writes the bundle's V8 code cache beside it, at the latest when it stops.
+    const codeCache = join(ROOT, 'dist/bin/flocker-main.cjs.cache')
+    rmSync(codeCache, { force: true })
     const port = await freePort()
     const flocker = await spawnUntilListening(
       'npm start',
@@ -188,5 +195,6 @@ describe('the packaged commands', () => {
     } finally {
       await flocker.stop()
     }
+    assert.ok(existsSync(codeCache), 'the code cache is written')
   })
 })
