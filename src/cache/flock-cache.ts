@@ -8,6 +8,7 @@ import type { Flock } from '../flock/flock.ts'
 import { HOST_LABEL } from '../flock/host-view.ts'
 import { rememberContainers } from '../flock/last-seen.ts'
 import type { ContainerSummaryJson } from '../docker/types.ts'
+import { bytesResponse } from '../runtime/known-bytes.ts'
 import type { Host } from '../flock/host.ts'
 import { ContainerCache } from './container-cache.ts'
 import type { ContainerRow } from './host-feed.ts'
@@ -54,8 +55,9 @@ export function cachedContainerList(
   if (!cache || !hosts.length) return undefined
   const body = cache.list(hosts, search, engineFilters)
   if (body === undefined) return undefined
-  // A known length: sent in one write, never chunked, and the observers count it without a stream.
-  return new Response(body as Uint8Array<ArrayBuffer>, {
+  // A known length: sent in one write, never chunked, and the observers count it without a stream;
+  // the adapter writes these bytes to the socket as they are (runtime/known-bytes.ts).
+  return bytesResponse(body, {
     headers: {
       'content-type': 'application/json',
       'content-length': String(body.length),

@@ -12,6 +12,7 @@ import { createFlocker, type FlockerApp } from '../../src/app.ts'
 import { docker, dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
 import { eventually } from '../support/eventually.ts'
+import { runtimes, startFlocker } from '../support/flocker.ts'
 
 const engines = enginesForFile(3)
 const P = 'cd-'
@@ -178,6 +179,58 @@ describe('the list cache answers as the engines do', () => {
     })
     // A health change is the engine's own doing: it shows within the event delay.
     await eventually(() => same('healthy'))
+  })
+
+  // The server writes a cached answer's bytes itself (runtime/known-bytes.ts): every byte and its
+  // length must arrive, on each runtime's node:http.
+  test('served by each runtime, a cached answer arrives whole with its length', async () => {
+    for (const runtime of runtimes()) {
+      const served = await startFlocker(runtime, [
+        ...hosts().map((flag) => `--node=${flag}`),
+        '--list-cache=on',
+      ])
+      const over = async (search: string) => {
+        const response = await fetch(
+          `${served.dockerHost.replace('tcp:', 'http:')}/v1.41/containers/json?${search}`,
+        )
+        const bytes = new Uint8Array(await response.arrayBuffer())
+        assert.equal(response.headers.get('content-length'), String(bytes.length), runtime)
+        assert.equal(response.headers.get('transfer-encoding'), null, runtime)
+        const answer = {
+          status: response.status,
+          body: JSON.parse(new TextDecoder().decode(bytes)) as unknown,
+        }
+        return { answer, from: response.headers.get('x-flocker-list') }
+      }
+      try {
+        await eventually(async () =>
+          assert.equal((await over('all=1')).from, 'cached', `${runtime}: not yet`)
+        )
+        for (const query of ['all=1', `${filters({ label: ['cd.role'] })}`]) {
+          for (let attempt = 1;; attempt++) {
+            const before = await get(live, query)
+            const answers = [await over(query), await over(query)]
+            const afterwards = await get(live, query)
+            try {
+              for (const { answer, from } of answers) {
+                assert.equal(from, 'cached')
+                try {
+                  assert.deepEqual(answer, before)
+                } catch {
+                  assert.deepEqual(answer, afterwards, `${runtime}: ${query}`)
+                }
+              }
+            } catch (error) {
+              if (attempt < 3 && JSON.stringify(before) !== JSON.stringify(afterwards)) continue
+              throw error
+            }
+            break
+          }
+        }
+      } finally {
+        await served.stop()
+      }
+    }
   })
 
   test('changes made on an engine directly show within the event delay', async () => {

@@ -4,6 +4,7 @@ import type { FetchHandler, NodeRequestListener } from '../types.ts'
 import { clientOf } from './client-connection.ts'
 import { answerUpgrade } from './hijack.ts'
 import { headBeforeBodyError } from './head-first.ts'
+import { answerKnownBytes } from './known-bytes-answer.ts'
 import type { ServerQuirks } from './server.ts'
 
 /**
@@ -19,7 +20,8 @@ export function nodeRequestListener(handler: FetchHandler, quirks: ServerQuirks)
   const plain = getRequestListener(
     async (request, env) => {
       const response = await handler(request, { client: clientOf(env.incoming as IncomingMessage) })
-      return headBeforeBodyError(response, env.outgoing as ServerResponse)
+      const outgoing = env.outgoing as ServerResponse
+      return answerKnownBytes(response, outgoing) ?? headBeforeBodyError(response, outgoing)
     },
     { overrideGlobalObjects: false },
   )

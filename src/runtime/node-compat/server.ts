@@ -8,6 +8,7 @@ import { clientOf } from './client-connection.ts'
 import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
 import { headBeforeBodyError } from './head-first.ts'
+import { answerKnownBytes } from './known-bytes-answer.ts'
 import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
@@ -86,7 +87,8 @@ function createServer(
         handler(request, { client: clientOf(env.incoming as IncomingMessage) })
       : async (request: Request, env: HttpBindings | Http2Bindings) => {
         const response = await handler(request, { client: clientOf(env.incoming as IncomingMessage) })
-        return headBeforeBodyError(response, env.outgoing as ServerResponse)
+        const outgoing = env.outgoing as ServerResponse
+        return answerKnownBytes(response, outgoing) ?? headBeforeBodyError(response, outgoing)
       },
     overrideGlobalObjects: quirks.overrideGlobals,
     // node:http checks the head timeout on this beat (30 s by default, longer than a short timeout).

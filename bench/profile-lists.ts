@@ -1,0 +1,122 @@
+/**
+ * Where a cached flock-wide list's time goes: one engine's own `ps -a`, flocker answering from its
+ * list cache, and two servers of the same runtime answering the very bytes flocker sent (node:http
+ * alone; Hono on @hono/node-server), measured in alternating rounds on one keep-alive connection.
+ *
+ *   node --import tsx bench/profile-lists.ts --nodes=node1=tcp://...,node2=...,node3=... \
+ *     [--runtime=node] [--requests=400] [--warmup=300] [--cpu-prof=DIR]
+ *
+ * --cpu-prof (Node only): flocker runs from dist/ (npm run build) under --cpu-prof into DIR.
+ */
+import { writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { servingProcess } from './memory.ts'
+import { cpuSeconds, flockerOn } from './procs.ts'
+import { fileURLToPath } from 'node:url'
+import { latencySamples, latencyStats, type Target, targetOf } from './http.ts'
+import {
+  freePort,
+  type RunningProcess,
+  type RuntimeName,
+  scriptCommand,
+  spawnUntilListening,
+} from '../tests/support/flocker.ts'
+
+const HERE = fileURLToPath(new URL('./', import.meta.url))
+const arg = (name: string, fallback = '') =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+const runtime = arg('runtime', 'node') as RuntimeName
+const nodes = arg('nodes').split(',').filter(Boolean)
+const requests = Number(arg('requests', '400'))
+const profDir = arg('cpu-prof')
+const warmup = Number(arg('warmup', '300'))
+const path = '/v1.41/containers/json?all=1'
+
+async function flocker(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const flags = [...nodes.map((n) => `--node=${n}`), '--list-cache=on']
+  if (!profDir) return await flockerOn(runtime, nodes, ['--list-cache=on'])
+  const port = await freePort()
+  const child = await spawnUntilListening('flocker', process.execPath, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profDir}`,
+    `${HERE}../dist/bin/flocker.js`,
+    '-H',
+    `tcp://127.0.0.1:${port}`,
+    ...flags,
+  ])
+  return { url: `tcp://127.0.0.1:${port}`, pid: servingProcess(child.process.pid!, port), stop: child.stop }
+}
+
+async function bareBytes(file: string, mode: string): Promise<RunningProcess & { url: string; pid: number }> {
+  const port = await freePort()
+  const [command, args] = scriptCommand(runtime, `${HERE}bare-bytes.ts`)
+  const child = await spawnUntilListening(`bare bytes ${mode}`, command, [...args, String(port), file, mode])
+  return { ...child, url: `tcp://127.0.0.1:${port}`, pid: servingProcess(child.process.pid!, port) }
+}
+
+async function body(target: Target): Promise<{ bytes: Buffer; cached: boolean }> {
+  const { request } = await import('node:http')
+  return new Promise((resolve, reject) => {
+    request({ ...target, path, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on(
+        'end',
+        () => resolve({ bytes: Buffer.concat(chunks), cached: res.headers['x-flocker-list'] === 'cached' }),
+      )
+    }).on('error', reject).end()
+  })
+}
+
+const served = await flocker()
+const flockerTarget = targetOf(served.url)
+let answer = await body(flockerTarget)
+for (let tries = 0; tries < 100 && !answer.cached; tries++) {
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  answer = await body(flockerTarget)
+}
+if (!answer.cached) throw new Error('flocker never answered from its cache')
+const file = `/tmp/profile-lists-${process.pid}.json`
+writeFileSync(file, answer.bytes)
+const bares = [await bareBytes(file, 'http'), await bareBytes(file, 'hono'), await bareBytes(file, 'adapter')]
+const targets: [string, Target, number | undefined][] = [
+  ['engine 1 (its 30)', targetOf(nodes[0]!.split('=')[1]!), undefined],
+  ['flocker, cached (90)', flockerTarget, served.pid],
+  [`bare ${runtime} node:http, same bytes`, targetOf(bares[0]!.url), bares[0]!.pid],
+  [`bare ${runtime} hono/node-server, same bytes`, targetOf(bares[1]!.url), bares[1]!.pid],
+  [`bare ${runtime} flocker's adapter, same bytes`, targetOf(bares[2]!.url), bares[2]!.pid],
+]
+try {
+  // The JIT settles first: a runtime compiles its hot paths over the first few hundred requests.
+  for (const [, target] of targets) await latencySamples(target, path, warmup)
+  const samples = targets.map(() => [] as number[])
+  const cpu = targets.map(() => 0)
+  const rounds = 4
+  for (let round = 0; round < rounds; round++) {
+    const order = targets.map((_, i) => i)
+    if (round % 2) order.reverse()
+    for (const i of order) {
+      const pid = targets[i]![2]
+      const before = pid ? cpuSeconds(pid) : 0
+      samples[i]!.push(...await latencySamples(targets[i]![1], path, Math.ceil(requests / rounds)))
+      if (pid) cpu[i]! += cpuSeconds(pid) - before
+    }
+  }
+  const engine = latencyStats(samples[0]!).p50
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ')
+  console.log(`${runtime}: ${answer.bytes.length} bytes; load ${load}`)
+  targets.forEach(([name], i) => {
+    const { p50, p99 } = latencyStats(samples[i]!)
+    // CPU: the serving process over the measured requests and their warm-up (20 per round).
+    const us = cpu[i]
+      ? `  CPU ${((cpu[i]! * 1e6) / (samples[i]!.length + 20 * rounds)).toFixed(0)} µs/req`
+      : ''
+    console.log(
+      `  ${name.padEnd(44)} p50 ${p50.toFixed(3)} ms  p99 ${p99.toFixed(3)} ms  ×${
+        (p50 / engine).toFixed(2)
+      }${us}`,
+    )
+  })
+} finally {
+  await Promise.all([served.stop(), ...bares.map((b) => b.stop())])
+}

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict'
+import { connect } from 'node:net'
+import { test } from 'node:test'
+import { bunAdapter } from '../../src/runtime/bun.ts'
+import { bytesResponse } from '../../src/runtime/known-bytes.ts'
+import type { FetchHandler } from '../../src/runtime/types.ts'
+
+// An answer of bytes flocker holds (a cached list) goes to the socket as those bytes with their
+// length, not read back through the Response's stream. The Bun adapter is node:http with native
+// Response objects (Bun and Deno): the same code path runs here on Node.
+
+const BODY = new TextEncoder().encode(JSON.stringify([{ Id: 'a'.repeat(64), Names: ['/web'] }]).repeat(2000))
+
+/** Two GETs on one connection; everything the server sent. */
+function twoGets(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk) => (text += chunk))
+    socket.on('error', () => {})
+    socket.once('close', () => resolve(text))
+    socket.write('GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n')
+    socket.write('GET /containers/json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  })
+}
+
+test("known bytes are written with their length, the handler's headers and status, body unread", async () => {
+  const answered: Response[] = []
+  const handler: FetchHandler = () => {
+    const response = bytesResponse(BODY, { status: 200, headers: { 'content-type': 'application/json' } })
+    // As a middleware would: a header added after the handler.
+    response.headers.set('x-request-id', `r${answered.length}`)
+    answered.push(response)
+    return response
+  }
+  const server = await bunAdapter.serve(handler, { listen: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }] })
+  try {
+    const text = await twoGets(Number(server.addresses[0]!.split(':').at(-1)))
+    const answers = text.split(/(?=HTTP\/1\.1 )/)
+    assert.equal(answers.length, 2)
+    answers.forEach((answer, i) => {
+      const [head, body] = [
+        answer.slice(0, answer.indexOf('\r\n\r\n')),
+        answer.slice(answer.indexOf('\r\n\r\n') + 4),
+      ]
+      assert.match(head, /^HTTP\/1\.1 200 /)
+      assert.match(head, new RegExp(`content-length: ${BODY.byteLength}\r\n`, 'i'))
+      assert.match(head, /content-type: application\/json/i)
+      assert.match(head, new RegExp(`x-request-id: r${i}`, 'i'))
+      assert.doesNotMatch(head, /transfer-encoding/i)
+      assert.equal(body, new TextDecoder('latin1').decode(BODY))
+    })
+    // Written from the note of its bytes, not read through the Response's stream.
+    assert.ok(answered.every((response) => !response.bodyUsed))
+  } finally {
+    await server.close()
+  }
+})
+
+test('a bytes Response reads like any other (app.fetch mounted in a larger router)', async () => {
+  const response = bytesResponse(BODY, { headers: { 'content-type': 'application/json' } })
+  assert.deepEqual(new Uint8Array(await response.arrayBuffer()), BODY)
+  assert.equal(response.headers.get('content-type'), 'application/json')
+})
