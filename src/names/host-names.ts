@@ -151,10 +151,7 @@ export function changesOf(event: EngineEvent): Change[] {
   }
 }
 
-/**
- * The names of every host of the flock, followed from the first named create or rename on (a flock
- * that never names a container never opens the streams).
- */
+/** The names of every host of the flock (names/flock-names.ts follows them from the start). */
 export class FlockNames<H extends EventsHost> {
   #hosts = new Map<H, HostNames<H>>()
   #stopped = false
@@ -176,10 +173,6 @@ export class FlockNames<H extends EventsHost> {
       this.#hosts.set(host, names)
       names.start()
     }
-  }
-
-  get following(): boolean {
-    return this.#hosts.size > 0
   }
 
   /** Whether `name` is surely free on `host` now (its names exact, and none held): else read it. */

@@ -60,7 +60,6 @@ async function nameHolder(
   const alone = !ctx.coordination.shared
   const cache = alone ? ctx.listCache : undefined
   const index = alone ? ctx.hostNames : undefined
-  if (index && !index.following) index.follow(ctx.flock.all)
   let read = false
   const found = await Promise.all(ctx.flock.usable.map(async (host): Promise<NameHolder | undefined> => {
     if (index?.freeOn(host, bare)) return undefined
