@@ -14,6 +14,8 @@ export function flockNames(flock: Flock, memory: PlacementMemory, timeout: numbe
     const read = await readList(memory.reads, host, 'containers', { after: memory.reads.mark() }, timeout)
     return { since: read.since, containers: await read.value }
   })
+  // Lookups by name ask the host the index names first (flock/locate.ts).
+  flock.owners.names = names
   flock.listeners.add(() => names.follow(flock.all))
   names.follow(flock.all)
   return names
