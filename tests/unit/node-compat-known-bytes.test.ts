@@ -62,4 +62,8 @@ test('a bytes Response reads like any other (app.fetch mounted in a larger route
   const response = bytesResponse(BODY, { headers: { 'content-type': 'application/json' } })
   assert.deepEqual(new Uint8Array(await response.arrayBuffer()), BODY)
   assert.equal(response.headers.get('content-type'), 'application/json')
+  // The bytes are handed over, not taken: a kept answer made into a Response again reads the same.
+  const again = bytesResponse(BODY, {})
+  assert.equal(await again.text(), new TextDecoder().decode(BODY))
+  assert.equal(await bytesResponse(BODY, {}).text(), await new Response(BODY).text())
 })

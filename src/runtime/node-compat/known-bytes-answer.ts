@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { knownBytes } from '../known-bytes.ts'
+import { knownBytes, lightweightResponses } from '../known-bytes.ts'
 
 /** @hono/node-server's mark for an answer the fetch handler wrote itself (its X_ALREADY_SENT). */
 const ALREADY_SENT = 'x-hono-already-sent'
@@ -36,7 +36,6 @@ export function answerKnownBytes(response: Response, outgoing: ServerResponse): 
 
 /** The one mark Response, made with the runtime's own class; none once @hono/node-server replaced it. */
 function alreadySentMark(): Response | undefined {
-  // @hono/node-server's lightweight Response (globals overridden) has a static hasInstance of its own.
-  if (Object.hasOwn(Response, Symbol.hasInstance)) return undefined
+  if (lightweightResponses()) return undefined
   return alreadySent ??= new Response(null, { headers: { [ALREADY_SENT]: 'true' } })
 }
