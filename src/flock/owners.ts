@@ -50,6 +50,7 @@ export class OwnerCache {
   }
 
   forget(id: string): void {
+    if (!isId(id)) return // a name (sent to the host the name index named) has no entry
     this.#byId.delete(id)
     for (const full of [...this.#byId.keys()]) if (full.startsWith(id)) this.#byId.delete(full)
   }
@@ -61,7 +62,7 @@ export class OwnerCache {
 
   /** The host of a full ID, or of an ID prefix of 12+ hex digits that only one known ID has. */
   lookup(ref: string): { id: string; host: Host } | undefined {
-    if (!/^[0-9a-f]{12,64}$/.test(ref)) return undefined
+    if (!isId(ref)) return undefined
     const exact = this.#byId.get(ref)
     if (exact) return { id: ref, host: exact }
     let found: { id: string; host: Host } | undefined
@@ -76,4 +77,9 @@ export class OwnerCache {
   get size(): number {
     return this.#byId.size
   }
+}
+
+/** A full ID or a prefix long enough to keep (12+ hex digits). */
+function isId(ref: string): boolean {
+  return /^[0-9a-f]{12,64}$/.test(ref)
 }

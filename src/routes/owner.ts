@@ -64,7 +64,19 @@ function knownHolder(flock: Flock, target: Target, ref: string): { host: Host; i
     const host = flock.images.lookup(ref)
     return host && { host, id: ref }
   }
-  return flock.owners.exact ? undefined : flock.owners.lookup(ref)
+  if (flock.owners.exact) return undefined
+  return flock.owners.lookup(ref) ?? namedHolder(flock, ref)
+}
+
+/**
+ * The one host the name index says holds a container name. Only for a name no ID can start with (a
+ * character outside 0-9a-f): the engine finds a container by exact name or else by ID prefix, so a
+ * name gone from that host can only be "No such container" there, never another container.
+ */
+function namedHolder(flock: Flock, ref: string): { host: Host; id: string } | undefined {
+  if (!/[^0-9a-f]/.test(ref) || ref.includes('@') || ref.includes('/')) return undefined
+  const host = flock.owners.names?.soleHolder(flock.usable, ref)
+  return host && { host, id: ref }
 }
 
 /**
@@ -97,8 +109,8 @@ export function isGone(target: Target, text: string): boolean {
 }
 
 /**
- * Sends a request straight to the host the owner cache names for a full container or exec ID (or the
- * image hints for an image reference), with no lookup first: one round trip instead of two (an image:
+ * Sends a request straight to the host the owner cache names for a full container or exec ID, the name
+ * index for a container name (or the image hints for an image reference), with no lookup first: one round trip instead of two (an image:
  * instead of one per host, then one more). An ID names one object, so the host either holds it and
  * acts, or answers "No such container" having done nothing; then the entry goes and undefined says
  * "locate it". Only for requests without a body (a body stream cannot be sent twice), outside tenants

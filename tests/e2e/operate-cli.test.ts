@@ -225,6 +225,17 @@ for (const runtime of runtimes()) {
             return inspect
           })
           assert.equal(line.properties.status, 200)
+          // Any request about it by name goes straight there (no lookup first).
+          const before = logLines().length
+          await dockerOk(api, ['container', 'logs', named])
+          const logs = await eventually(() => {
+            const found = logLines().slice(before).find((l) =>
+              l.properties?.route === '/containers/{id}/logs'
+            )
+            assert.ok(found)
+            return Promise.resolve(found)
+          })
+          assert.equal(logs.properties.hosts, line.properties.hosts)
           const metrics = await (await fetch(`${admin}/metrics`)).text()
           assert.match(metrics, /^flocker_cache_lookups_total\{cache="names",result="hit"\} [1-9]\d*$/m)
         } finally {

@@ -79,6 +79,40 @@ describe('finding the host of a container', () => {
     }
   })
 
+  test('a request about a container by name goes straight to the host the index names; gone, it is located', async () => {
+    const sent = () => engines.map((e) => e.requests.filter((r) => r.includes('/containers/web/')).join(' '))
+    await eventually(async () => {
+      engines.forEach((e) => (e.requests = []))
+      assert.equal((await get(app, '/containers/web/top')).status, 200)
+      // Sent to fake1, which says no; located: fake1 (the index's holder, no event told it) first, then the flock.
+      assert.deepEqual(sent(), ['GET /containers/web/top', '', ''])
+    })
+    // "db" could be an ID prefix on its host (hex digits only): it is located first.
+    engines.forEach((e) => (e.requests = []))
+    assert.equal((await get(app, '/containers/db/top')).status, 200)
+    assert.deepEqual(engines.map((e) => e.requests.some((r) => r.includes('/containers/db/json'))), [
+      false,
+      true,
+      false,
+    ])
+    const web = engines[0]!.containers.findIndex((c) => c.Names[0] === '/web')
+    const moved = engines[0]!.containers.splice(web, 1)[0]!
+    engines[1]!.containers.push(moved)
+    try {
+      engines.forEach((e) => (e.requests = []))
+      assert.equal((await get(app, '/containers/web/top')).status, 200)
+      assert.deepEqual(sent(), [
+        'GET /containers/web/top GET /containers/web/json GET /containers/web/json',
+        'GET /containers/web/json',
+        'GET /containers/web/json',
+      ])
+      assert.match(engines[1]!.requests.join(' '), /GET \/containers\/[0-9a-f]{64}\/top/)
+    } finally {
+      engines[1]!.containers.pop()
+      engines[0]!.containers.splice(web, 0, moved)
+    }
+  })
+
   test('a known ID is asked of its host only, and a moved container is found again', async () => {
     await get(app, '/containers/json') // lists feed the owner cache
     const id = 'bbbb2222'.padEnd(64, '0')
