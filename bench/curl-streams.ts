@@ -5,6 +5,8 @@
  *   node --import tsx bench/curl-streams.ts [--runtimes=node,bun,deno] [--mb=1000] [--rounds=3]
  */
 import { execFileSync } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { parseArgs } from 'node:util'
 import { cpuSeconds, flockerOn, startSimulator } from './procs.ts'
 
@@ -21,11 +23,31 @@ const paths = {
   logs: '/v1.41/containers/sim1-c0/logs?stdout=1',
   export: '/v1.41/containers/sim1-c0/export',
   cp: '/v1.41/containers/sim1-c0/archive?path=/big',
+  load: '/v1.41/images/load?quiet=1',
 }
 
+/** A download, or for load an upload of `mb` MB of zeros from a file (a tar's content type). */
 function gbps(url: string): number {
-  const out = execFileSync('curl', ['-s', '-o', '/dev/null', '-w', '%{speed_download}', url]).toString()
-  return Number(out) / 1024 ** 3
+  const upload = url.includes('/images/load')
+    ? ['-X', 'POST', '-T', zerosFile(), '-H', 'content-type: application/x-tar', '-H', 'Expect:']
+    : []
+  const out = execFileSync('curl', [
+    '-sf',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{speed_download} %{speed_upload}',
+    ...upload,
+    url,
+  ])
+    .toString().split(' ').map(Number)
+  return Math.max(...out) / 1024 ** 3
+}
+
+function zerosFile(): string {
+  const path = `${tmpdir()}/flocker-bench-zeros-${mb}`
+  if (!existsSync(path)) writeFileSync(path, Buffer.alloc(mb * 2 ** 20))
+  return path
 }
 const http = (tcp: string) => tcp.replace('tcp://', 'http://')
 try {
