@@ -156,7 +156,8 @@ export function fakeStreamsSection(mb: number): SectionBuilder {
   return new SectionBuilder(
     `Streams through the proxy alone (fast simulated engine, ${mb} MB each)`,
     'direct = the simulator, which pours zeros as fast as the socket drains; the figure is flocker in front of it ' +
-      '(GB/s = 1024 MiB/s). load uploads the bytes.',
+      '(GB/s = 1024 MiB/s), after one unmeasured round each way. load uploads the bytes. The client is node:http in ' +
+      "the bench process; `bench/curl-streams.ts` measures with curl and gives flocker's CPU seconds per GiB.",
   )
 }
 
@@ -187,6 +188,11 @@ export async function measureFakeStreams(
         let peak = 0
         const limit = runtime === 'bun' ? 1 : 0.8
         for (const [kind, measure] of Object.entries(kinds)) {
+          // One unmeasured round each way first: the simulator, this client and a fresh flocker
+          // compile their stream paths over the first hundreds of MB (the first figures of a run
+          // were 3 to 9 times lower than the last, direct too).
+          await measure(engine)
+          await measure(target)
           const direct = await measure(engine)
           const stop = sampleRss(flocker.pid)
           const proxied = await measure(target).finally(() => (peak = Math.max(peak, stop())))

@@ -5,6 +5,7 @@ import type {
   SpliceClosed,
   UpgradedConnection,
 } from '../runtime/types.ts'
+import { passOn } from '../runtime/pass-through.ts'
 import type { Observers } from './observer.ts'
 import { attachScope, hostsOf, newScope, type RequestScope } from './scope.ts'
 
@@ -151,12 +152,16 @@ function withRequestId(
   return new Response(countBytes(response.body, done), init)
 }
 
-/** Passes a body through unchanged, pulled at the reader's pace (backpressure kept), counting bytes. */
+/**
+ * Passes a body through unchanged, pulled at the reader's pace (backpressure kept), counting bytes.
+ * The body is read only once this stream is: until then the serving adapter may pipe the host's
+ * stream under it directly (runtime/pass-through.ts) and tell `done` itself.
+ */
 export function countBytes(
   body: ReadableStream<Uint8Array>,
   done: (bytes: number, aborted: boolean) => void,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader()
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   let bytes = 0
   let finished = false
   const finish = (aborted: boolean) => {
@@ -164,10 +169,10 @@ export function countBytes(
     finished = true
     done(bytes, aborted)
   }
-  return new ReadableStream<Uint8Array>({
+  const counted = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done: end, value } = await reader.read()
+        const { done: end, value } = await (reader ??= body.getReader()).read()
         if (end) {
           controller.close()
           finish(false)
@@ -182,9 +187,11 @@ export function countBytes(
     },
     cancel(reason) {
       finish(true)
-      return reader.cancel(reason)
+      return reader ? reader.cancel(reason) : body.cancel(reason)
     },
   }, { highWaterMark: 0 })
+  passOn(body, counted, done)
+  return counted
 }
 
 /** `127.0.0.1:50412`, `[::1]:50412`, `unix`. */

@@ -8,7 +8,8 @@ import type {
   HostRequest,
   UpgradeRequest,
 } from '../types.ts'
-import { pumpWebToNode, readableToWeb } from './streams.ts'
+import { passableBody } from './pass-through-answer.ts'
+import { pumpWebToNode } from './streams.ts'
 import { tlsOptions } from './tls-options.ts'
 import { upgrade } from './upgrade-client.ts'
 import { withWholeBody } from '../whole-body.ts'
@@ -129,7 +130,7 @@ export class NodeHostClient implements HostClient {
             reject,
           )
         } else {
-          resolve(new Response(readableToWeb(res), init))
+          resolve(new Response(passableBody(res), init))
         }
       })
       sendBody(req, outgoing.body).catch((error) => req.destroy(error))

@@ -9,6 +9,7 @@ import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
 import { headBeforeBodyError } from './head-first.ts'
 import { answerKnownBytes } from './known-bytes-answer.ts'
+import { answerPassThrough } from './pass-through-answer.ts'
 import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
@@ -83,12 +84,16 @@ function createServer(
   const server = createAdaptorServer({
     fetch: quirks.overrideGlobals
       // @hono/node-server's own Response objects have their head written before any body read.
-      ? (request: Request, env: HttpBindings | Http2Bindings) =>
-        handler(request, { client: clientOf(env.incoming as IncomingMessage) })
+      ? async (request: Request, env: HttpBindings | Http2Bindings) =>
+        answerPassThrough(
+          await handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
+          env.outgoing as ServerResponse,
+        )
       : async (request: Request, env: HttpBindings | Http2Bindings) => {
         const response = await handler(request, { client: clientOf(env.incoming as IncomingMessage) })
         const outgoing = env.outgoing as ServerResponse
-        return answerKnownBytes(response, outgoing) ?? headBeforeBodyError(response, outgoing)
+        return answerKnownBytes(response, outgoing) ??
+          headBeforeBodyError(answerPassThrough(response, outgoing), outgoing)
       },
     overrideGlobalObjects: quirks.overrideGlobals,
     // node:http checks the head timeout on this beat (30 s by default, longer than a short timeout).

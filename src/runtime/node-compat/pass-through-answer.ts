@@ -1,0 +1,76 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { pipeline, type Readable } from 'node:stream'
+import { offerPassThrough, Origin, takePassThrough } from '../pass-through.ts'
+import { readableToWeb } from './streams.ts'
+
+/** @hono/node-server's mark for an answer the fetch handler wrote itself (its X_ALREADY_SENT). */
+const ALREADY_SENT = 'x-hono-already-sent'
+/** What @hono/node-server writes for a body without a Content-Type. */
+const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8'
+let alreadySent: Response | undefined
+
+/** A host's answer body as a web stream the serving adapter may skip (runtime/pass-through.ts). */
+export function passableBody(source: Readable): ReadableStream<Uint8Array> {
+  const origin = new Origin(source)
+  const body = readableToWeb(source, () => origin.read())
+  offerPassThrough(body, origin)
+  return body
+}
+
+/**
+ * Pipes a host's untouched answer body straight into the client's ServerResponse (node streams:
+ * backpressure, a cut upstream cuts the client's answer, a client that leaves destroys the upstream)
+ * and returns the mark that tells @hono/node-server the answer is out; else returns `response`.
+ */
+export function answerPassThrough(response: Response, outgoing: ServerResponse): Response {
+  if (outgoing.headersSent || outgoing.writableEnded) return response
+  const mark = alreadySentMark()
+  const taken = takePassThrough(bodyOf(response))
+  if (!taken) return response
+  const source = taken.source as Readable
+  outgoing.writeHead(response.status, headersOf(response))
+  // The head goes at once, before any body byte (docker run waits for /wait's head).
+  outgoing.flushHeaders()
+  let bytes = 0
+  pipeline(source, outgoing, (error) => taken.counted(bytes, error !== undefined && error !== null))
+  source.on('data', (chunk: Uint8Array) => (bytes += chunk.byteLength))
+  return mark
+}
+
+/**
+ * The body stream without turning @hono/node-server's lightweight Response (Node) into a full one:
+ * it keeps `[status, body, headers]` under its own symbol until `.body` is asked for, and its
+ * buffered and streamed paths need it kept when the answer is not piped here.
+ */
+function bodyOf(response: Response): ReadableStream<Uint8Array> | null {
+  for (const key of Object.getOwnPropertySymbols(response)) {
+    if (key.description !== 'cache') continue
+    const cached = (response as unknown as Record<symbol, unknown>)[key]
+    if (Array.isArray(cached)) return cached[1] instanceof ReadableStream ? cached[1] : null
+  }
+  return response.body
+}
+
+/** The head @hono/node-server would write: set-cookie as a list, a default Content-Type. */
+function headersOf(response: Response): OutgoingHttpHeaders {
+  const head: OutgoingHttpHeaders = {}
+  const cookies: string[] = []
+  response.headers.forEach((value, name) => {
+    if (name === 'set-cookie') cookies.push(value)
+    else head[name] = value
+  })
+  if (cookies.length > 0) head['set-cookie'] = cookies
+  head['content-type'] ??= DEFAULT_CONTENT_TYPE
+  return head
+}
+
+/**
+ * The mark, a Response of the runtime's own class. @hono/node-server honours it only on such a
+ * Response (its lightweight one, Node's global, answers through its cache first): the lightweight
+ * Response's clone is the full one it wraps.
+ */
+function alreadySentMark(): Response {
+  if (alreadySent) return alreadySent
+  const made = new Response(null, { headers: { [ALREADY_SENT]: 'true' } })
+  return alreadySent = Object.hasOwn(Response, Symbol.hasInstance) ? made.clone() : made
+}
