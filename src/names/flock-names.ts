@@ -6,6 +6,7 @@
 import type { Flock } from '../flock/flock.ts'
 import type { Host } from '../flock/host.ts'
 import type { PlacementMemory } from '../schedule/memory.ts'
+import { hostChanges } from '../schedule/host-changes.ts'
 import { readList } from '../schedule/state.ts'
 import { FlockNames } from './host-names.ts'
 
@@ -13,7 +14,7 @@ export function flockNames(flock: Flock, memory: PlacementMemory, timeout: numbe
   const names = new FlockNames<Host>(async (host) => {
     const read = await readList(memory.reads, host, 'containers', { after: memory.reads.mark() }, timeout)
     return { since: read.since, containers: await read.value }
-  })
+  }, hostChanges(memory))
   flock.listeners.add(() => names.follow(flock.all))
   names.follow(flock.all)
   return names
