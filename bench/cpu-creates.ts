@@ -1,7 +1,8 @@
 /**
  * flocker's CPU per named create in a burst, the figure load barely distorts: flocker (its command
  * line) in front of simulated engines (30 containers each), bursts of named creates fired at once,
- * CPU of the flocker process from /proc over the bursts only (the removals between them not counted).
+ * CPU of the flocker process from /proc over the bursts only (the removals between them not counted),
+ * and the list reads (`GET /containers/json`, `/images/json`) the engines answered per burst.
  *
  *   node --import tsx bench/cpu-creates.ts [--runtimes=node,bun,deno] [--creates=20] [--rounds=10]
  *                                          [--hosts=3] [--compare=/path/to/other/checkout]
@@ -29,6 +30,16 @@ const profileDir = flags.get('profile')
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const load = () => loadavg().map((n) => n.toFixed(2)).join(' ')
 
+/** The list reads the simulated engines answered so far, all of them together. */
+async function listReads(): Promise<number> {
+  const counts = await Promise.all(
+    sim.urls.map(async (url) =>
+      JSON.parse(await call(targetOf(url), 'GET', '/_sim/requests')) as Record<string, number>
+    ),
+  )
+  return counts.reduce((sum, c) => sum + (c['GET /containers/json'] ?? 0) + (c['GET /images/json'] ?? 0), 0)
+}
+
 /** When each burst of the profiled flocker ran (CLOCK_MONOTONIC µs, the profile's clock). */
 const windows: [number, number][] = []
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
@@ -37,8 +48,9 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
  * One burst of named creates through `served`: its CPU (s) and wall time (ms). The containers are then
  * removed on the engines directly, so flocker's CPU and profile hold only the bursts.
  */
-async function burst(served: Served, tag: string): Promise<{ cpu: number; ms: number }> {
+async function burst(served: Served, tag: string): Promise<{ cpu: number; ms: number; reads: number }> {
   const target = targetOf(served.url)
+  const readsBefore = await listReads()
   const before = cpuSeconds(served.pid)
   const from = monotonicUs()
   const started = performance.now()
@@ -51,13 +63,14 @@ async function burst(served: Served, tag: string): Promise<{ cpu: number; ms: nu
   }))
   const ms = performance.now() - started
   const cpu = cpuSeconds(served.pid) - before
+  const reads = await listReads() - readsBefore
   if (served === profiled) windows.push([from, monotonicUs()])
   for (const id of ids) {
     await Promise.all(
       sim.urls.map((url) => call(targetOf(url), 'DELETE', `/v1.41/containers/${id}`).catch(() => {})),
     )
   }
-  return { cpu, ms }
+  return { cpu, ms, reads }
 }
 
 let profiled: Served | undefined
@@ -76,20 +89,20 @@ try {
     try {
       // Warm-up: the JIT, the name index's fill, the keep-alive sockets.
       for (const [name, served] of servers) await burst(served, `warm-${name}`)
-      const sums = new Map<string, { cpu: number; ms: number[] }>()
+      const sums = new Map<string, { cpu: number; ms: number[]; reads: number }>()
       for (let round = 0; round < rounds; round++) {
         for (const [name, served] of round % 2 ? [...servers].reverse() : servers) {
           const m = await burst(served, `r${round}-${name}`)
-          const sum = sums.get(name) ?? { cpu: 0, ms: [] }
-          sums.set(name, { cpu: sum.cpu + m.cpu, ms: [...sum.ms, m.ms] })
+          const sum = sums.get(name) ?? { cpu: 0, ms: [], reads: 0 }
+          sums.set(name, { cpu: sum.cpu + m.cpu, ms: [...sum.ms, m.ms], reads: sum.reads + m.reads })
         }
       }
-      console.log(`\n${runtime}: CPU ms per create; burst wall time median (ms)`)
+      console.log(`\n${runtime}: CPU ms per create; burst wall time median; list reads per burst (all hosts)`)
       for (const [name, m] of sums) {
         const median = [...m.ms].sort((a, b) => a - b)[Math.floor(m.ms.length / 2)]!
         console.log(
           `${name.padEnd(9)} ${(m.cpu * 1000 / (rounds * creates)).toFixed(2)} ms per create; ` +
-            `burst ${median.toFixed(0)} ms`,
+            `burst ${median.toFixed(0)} ms; ${(m.reads / rounds).toFixed(1)} list reads`,
         )
       }
     } finally {
