@@ -27,7 +27,7 @@ export function scaleSection(sizes: ScaleSizes): SectionBuilder {
   return new SectionBuilder(
     `Scale: simulated engines × ${sizes.containersPerHost} containers`,
     'bench/simulator: every engine in one node process on its own loopback port, answering from memory. ' +
-      `\`ps -a\` = \`GET /containers/json?all=1\` with \`--list-cache=on\`; name lookup = inspect by a name held by one host in the middle. ` +
+      `\`ps -a\` = \`GET /containers/json?all=1\` with \`--list-cache=on\`; name lookup = inspect by a name held by one host in the middle (with the list cache, and with the defaults: the name index). ` +
       `${sizes.scaleRequests} sequential requests per figure (5 at 500 hosts), then a burst of 40 lists (4 at once). ` +
       'RSS of the flocker process; bytes per container = (RSS after the lists − RSS at start) / containers.',
   )
@@ -106,6 +106,36 @@ async function scaleOne(
     const perContainer = ((rssLists - rssStart) * MB) / expected
     out.set(`bytes per container, ${hosts} hosts`, 'written down (MiB per 10,000)', runtime, {
       text: `${perContainer.toFixed(0)} B (${((perContainer * 10_000) / MB).toFixed(1)} MiB per 10,000)`,
+    })
+  } finally {
+    await flocker.stop()
+  }
+  await nameLookupWithoutListCache(runtime, hosts, sim, sizes, out)
+}
+
+/**
+ * A name lookup with flocker's defaults (no list cache): the name index (each host's container
+ * events) names the one host to ask, so it should not grow with the hosts either.
+ */
+async function nameLookupWithoutListCache(
+  runtime: RuntimeName,
+  hosts: number,
+  sim: Simulator,
+  sizes: ScaleSizes,
+  out: SectionBuilder,
+): Promise<void> {
+  const flocker = await flockerOn(runtime, sim.urls.map((url, i) => `sim${i + 1}=${url}`))
+  try {
+    const target = targetOf(flocker.url)
+    await untilListed(target, hosts * sizes.containersPerHost)
+    // The index fills from each host's list once its events stream is up: give the last ones a moment.
+    await sleep(1000)
+    const mid = Math.ceil(hosts / 2)
+    const n = hosts >= 500 ? 5 : sizes.scaleRequests
+    const lookup = latencyStats(await latencySamples(target, `/v1.41/containers/sim${mid}-c50/json`, n))
+    out.set(`name lookup p50, ${hosts} hosts, without the list cache`, 'does not grow with hosts', runtime, {
+      text: ms(lookup.p50),
+      value: lookup.p50,
     })
   } finally {
     await flocker.stop()

@@ -88,6 +88,10 @@ export async function locate(
     const known = fromExact(flock, rawRef)
     if (known) return known
   }
+  if (kind === 'container' && !scoped) {
+    const named = await fromNameIndex(flock, rawRef, signal)
+    if (named) return named
+  }
   if ((kind === 'container' || kind === 'exec') && !scoped) {
     const cached = await fromCache(flock, kind, rawRef, signal)
     if (cached) return cached
@@ -120,6 +124,36 @@ function fromExact(flock: Flock, ref: string): Located | undefined {
   if (holders?.length !== 1) return undefined
   const id = exact.idOn(holders[0]!, ref)
   return id ? { host: holders[0]!, id } : undefined
+}
+
+/**
+ * A container by name on the one host the name index says holds it, when the index knows every host
+ * (names/host-names.ts): one request instead of one per host. Only an answer by that exact name is
+ * taken; a name gone from there (or any doubt) asks the whole flock.
+ */
+async function fromNameIndex(
+  flock: Flock,
+  ref: string,
+  signal: AbortSignal | undefined,
+): Promise<Located | undefined> {
+  if (ref.includes('@') || ref.includes('/')) return undefined
+  const host = flock.owners.names?.soleHolder(flock.usable, ref)
+  if (!host) return undefined
+  try {
+    noteHost(signal, host.name, 'asked')
+    const body = await host.json<Record<string, unknown>>(probes.container.path(ref))
+    if (body?.Name === `/${ref}`) {
+      noteCache(signal, 'names', true)
+      flock.owners.remember(String(body.Id), host)
+      return { host, id: String(body.Id), body }
+    }
+  } catch (error) {
+    // The one host that holds it cannot be reached: say so, rather than "no such container" from the others.
+    if (!(error instanceof DockerError)) throw hostUnreachable(host.name, error)
+    if (error.status >= 500) throw error
+  }
+  noteCache(signal, 'names', false)
+  return undefined
 }
 
 /** The cached owner of a container or exec ID, if that host still has it (else the entry is dropped). */

@@ -11,6 +11,12 @@ export interface ExactOwners {
   idOn(host: Host, ref: string): string | undefined
 }
 
+/** Which hosts hold a container name, kept by the hosts' events (src/names). */
+export interface NameHolders {
+  /** The one host of `hosts` holding `name` (bare), when the index knows every one of them; else undefined. */
+  soleHolder(hosts: readonly Host[], name: string): Host | undefined
+}
+
 /**
  * Which host holds which container, learnt from lists, lookups and event streams. It only ever
  * names a host to ask first: locate verifies the answer on that host and probes the flock when the
@@ -33,6 +39,11 @@ export class OwnerCache {
    * it can answer for all of `hosts`: a name or full ID found there on one host needs no probe.
    */
   exact: ExactOwners | undefined
+  /**
+   * Which host holds a container name, from the name index (src/names): a host to ask first for a
+   * lookup by name, verified there like an ID's owner.
+   */
+  names: NameHolders | undefined
 
   remember(id: string, host: Host): void {
     if (id.length >= 12) this.#byId.set(id, host)

@@ -208,6 +208,23 @@ export class FlockNames<H extends EventsHost> {
     return names !== undefined && names.exact && !names.mayHold(name)
   }
 
+  /**
+   * The one host of `hosts` that may hold `name`, when every one of them has its names exact: where
+   * a lookup by name asks first (and checks the answer). Undefined when any host is not known now,
+   * or none or several may hold it.
+   */
+  soleHolder(hosts: readonly H[], name: string): H | undefined {
+    let holder: H | undefined
+    for (const host of hosts) {
+      const names = this.#hosts.get(host)
+      if (!names?.exact) return undefined
+      if (!names.mayHold(name)) continue
+      if (holder) return undefined
+      holder = host
+    }
+    return holder
+  }
+
   /** A rename through flocker took `name` on a host it did not learn: held on every host until told. */
   tookSomewhere(name: string): void {
     for (const names of this.#hosts.values()) names.took(name, undefined)

@@ -130,9 +130,15 @@ for (const runtime of runtimes()) {
     test('a name on two hosts is refused with a message naming both', async () => {
       await dockerOk(direct(0), ['create', '--name', name('dup'), ...NET, IMAGE, 'true'])
       await dockerOk(direct(1), ['create', '--name', name('dup'), ...NET, IMAGE, 'true'])
-      const result = await docker(flocker.dockerHost, ['container', 'inspect', name('dup')])
-      assert.notEqual(result.code, 0)
-      assert.match(result.err, new RegExp(`"${name('dup')}" is ambiguous: it matches on hosts node1, node2`))
+      // Names made on the engines directly count once their events are in (the name index).
+      await eventually(async () => {
+        const result = await docker(flocker.dockerHost, ['container', 'inspect', name('dup')])
+        assert.notEqual(result.code, 0)
+        assert.match(
+          result.err,
+          new RegExp(`"${name('dup')}" is ambiguous: it matches on hosts node1, node2`),
+        )
+      })
       await dockerOk(flocker.dockerHost, ['rm', `${name('dup')}@node1`, `node2/${name('dup')}`])
     })
 

@@ -211,6 +211,27 @@ for (const runtime of runtimes()) {
         assert.equal(status.recent.placements[0]!.name, `log-${runtime}`)
       })
 
+      test('a lookup by name asks the one host that holds it once the name index knows every host', async () => {
+        const named = `named-${runtime}`
+        await dockerOk(api, ['create', '--name', named, ...NET, IMAGE, 'true'])
+        try {
+          const line = await eventually(async () => {
+            const before = logLines().length
+            await dockerOk(api, ['container', 'inspect', '--format', '{{.Name}}', named])
+            const inspect = logLines().slice(before).find((l) =>
+              l.properties?.route === '/containers/{id}/json'
+            )
+            assert.match(inspect?.properties.hosts ?? '', /^node\d$/)
+            return inspect
+          })
+          assert.equal(line.properties.status, 200)
+          const metrics = await (await fetch(`${admin}/metrics`)).text()
+          assert.match(metrics, /^flocker_cache_lookups_total\{cache="names",result="hit"\} [1-9]\d*$/m)
+        } finally {
+          await dockerOk(api, ['rm', named])
+        }
+      })
+
       test('a reload that fails keeps the running config and says why, in the log and in /status', async () => {
         writeFileSync(file, configText('hostTimeout: soon'))
         const status = await eventually(async () => {

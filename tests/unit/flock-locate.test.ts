@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { FlockerApp } from '../../src/app.ts'
 import type { FakeEngine } from '../support/fake-engine.ts'
+import { eventually } from '../support/eventually.ts'
 import { get, type Inspected, startFakeFlock } from '../support/fake-flock.ts'
 
 describe('finding the host of a container', () => {
@@ -50,6 +51,32 @@ describe('finding the host of a container', () => {
     const response = await get(app, '/containers/nope/json')
     assert.equal(response.status, 404)
     assert.match(((await response.json()) as { message: string }).message, /^No such container: nope/)
+  })
+
+  test('a name is asked of the one host the name index says holds it, and found again once moved', async () => {
+    const lookups = () =>
+      engines.map((e) => e.requests.filter((r) => r.includes('/containers/db/json')).length)
+    // The index is filled once each host's events stream is up.
+    await eventually(async () => {
+      engines.forEach((e) => (e.requests = []))
+      assert.equal((await get(app, '/containers/db/json')).status, 200)
+      assert.deepEqual(lookups(), [0, 1, 0])
+    })
+    // A name on two hosts is still refused (the index names no one holder).
+    assert.equal((await get(app, '/containers/twin/json')).status, 400)
+    // Moved behind the index's back (no event): fake2 says no, the whole flock is asked.
+    const db = engines[1]!.containers.findIndex((c) => c.Names[0] === '/db')
+    const moved = engines[1]!.containers.splice(db, 1)[0]!
+    engines[0]!.containers.push(moved)
+    engines.forEach((e) => (e.requests = []))
+    try {
+      const body = await (await get(app, '/containers/db/json')).json() as Inspected
+      assert.equal(body.Node.Name, 'fake1')
+      assert.deepEqual(lookups(), [1, 2, 1], 'fake2 first, then every host')
+    } finally {
+      engines[0]!.containers.pop()
+      engines[1]!.containers.splice(db, 0, moved)
+    }
   })
 
   test('a known ID is asked of its host only, and a moved container is found again', async () => {
