@@ -12,10 +12,9 @@
  * three servers taking turns round by round, so a change is judged under the same load.
  */
 import { loadavg } from 'node:os'
-import { freePort, type RuntimeName, scriptCommand, spawnUntilListening } from '../tests/support/flocker.ts'
+import type { RuntimeName } from '../tests/support/flocker.ts'
 import { burstSeconds, call, latencySamples, targetOf } from './http.ts'
-import { servingProcess } from './memory.ts'
-import { bareProxyOn, cpuSeconds, flockerOn, type Served, startSimulator } from './procs.ts'
+import { bareProxyOn, cpuSeconds, flockerOn, otherFlocker, type Served, startSimulator } from './procs.ts'
 
 const flags = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 const runtimes = (flags.get('runtimes') ?? 'node').split(',') as RuntimeName[]
@@ -63,7 +62,7 @@ try {
   for (const runtime of runtimes) {
     const nodes = sim.urls.map((url, i) => `sim${i + 1}=${url}`)
     const servers: [string, Served][] = [['flocker', await flockerOn(runtime, nodes, extra)]]
-    if (compare) servers.push(['compared', await otherFlocker(runtime, compare, nodes)])
+    if (compare) servers.push(['compared', await otherFlocker(runtime, compare, nodes, extra)])
     servers.push(['bare', await bareProxyOn(runtime, sim.urls[0]!)])
     try {
       console.log(
@@ -103,22 +102,4 @@ try {
 } finally {
   await sim.stop()
   console.log(`\nload at end: ${load()}`)
-}
-
-/** flocker from another checkout (its own src/server.ts and node_modules). */
-async function otherFlocker(runtime: RuntimeName, root: string, nodes: string[]): Promise<Served> {
-  const port = await freePort()
-  const [command, args] = scriptCommand(runtime, `${root}/${runtime === 'deno' ? 'mod.ts' : 'src/server.ts'}`)
-  const child = await spawnUntilListening(`flocker of ${root}`, command, [
-    ...args,
-    '-H',
-    `tcp://127.0.0.1:${port}`,
-    ...nodes.map((node) => `--node=${node}`),
-    ...extra,
-  ])
-  return {
-    url: `tcp://127.0.0.1:${port}`,
-    pid: servingProcess(child.process.pid!, port),
-    stop: () => child.stop(),
-  }
 }

@@ -35,6 +35,34 @@ export async function flockerOn(
   }
 }
 
+/**
+ * flocker from a checkout's source (another one's src/server.ts and node_modules, to compare with
+ * this one), with `runtimeFlags` for the runtime itself (`--cpu-prof`).
+ */
+export async function otherFlocker(
+  runtime: RuntimeName,
+  root: string,
+  nodes: readonly string[],
+  extra: readonly string[] = [],
+  runtimeFlags: readonly string[] = [],
+): Promise<Served> {
+  const port = await freePort()
+  const [command, base] = scriptCommand(runtime, `${root}/${runtime === 'deno' ? 'mod.ts' : 'src/server.ts'}`)
+  const args = runtime === 'node' ? [...runtimeFlags, ...base] : [base[0]!, ...runtimeFlags, ...base.slice(1)]
+  const child = await spawnUntilListening(`flocker of ${root}`, command, [
+    ...args,
+    '-H',
+    `tcp://127.0.0.1:${port}`,
+    ...nodes.map((node) => `--node=${node}`),
+    ...extra,
+  ])
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    pid: servingProcess(child.process.pid!, port),
+    stop: () => child.stop(),
+  }
+}
+
 export async function bareProxyOn(runtime: RuntimeName, upstreamUrl: string): Promise<Served> {
   const port = await freePort()
   const upstreamPort = new URL(upstreamUrl.replace(/^tcp:/, 'http:')).port

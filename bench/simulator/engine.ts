@@ -47,6 +47,8 @@ export class SimEngine {
   /** The `all=1` list, serialised once per change: a real engine is fast at this too. */
   #listCache: Buffer | null = null
   #events = new Set<ServerResponse>()
+  /** Requests answered so far, by `METHOD /path` (no version, no query): `GET /_sim/requests` tells them. */
+  readonly requests = new Map<string, number>()
   #attached = new Map<string, Duplex>()
   #server: Server
   url = ''
@@ -209,6 +211,9 @@ export class SimEngine {
     const url = new URL(req.url ?? '/', 'http://sim')
     const path = url.pathname.replace(/^\/v[0-9.]+/, '')
     const method = req.method ?? 'GET'
+    if (path === '/_sim/requests') return json(res, 200, Object.fromEntries(this.requests))
+    const kind = `${method} ${path.replace(/^\/containers\/[^/]+\/(?!json$)/, '/containers/{id}/')}`
+    this.requests.set(kind, (this.requests.get(kind) ?? 0) + 1)
     if (method === 'POST' && path === '/images/load') return this.#load(req, res)
     req.resume()
     if (path === '/_ping') {

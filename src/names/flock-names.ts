@@ -1,11 +1,13 @@
 /**
  * The name index as one flocker app uses it: the hosts of the flock (those that join or leave too),
  * followed from the start (a long-running proxy's first burst of creates finds them filled), each
- * filled through the reads the scheduler shares (a read begun after the host's stream opened).
+ * filled through the reads the scheduler shares (a read begun after the host's stream opened). The
+ * same streams tell those reads which of a host's lists changed (schedule/host-changes.ts).
  */
 import type { Flock } from '../flock/flock.ts'
 import type { Host } from '../flock/host.ts'
 import type { PlacementMemory } from '../schedule/memory.ts'
+import { hostChanges } from '../schedule/host-changes.ts'
 import { readList } from '../schedule/state.ts'
 import { FlockNames } from './host-names.ts'
 
@@ -13,7 +15,7 @@ export function flockNames(flock: Flock, memory: PlacementMemory, timeout: numbe
   const names = new FlockNames<Host>(async (host) => {
     const read = await readList(memory.reads, host, 'containers', { after: memory.reads.mark() }, timeout)
     return { since: read.since, containers: await read.value }
-  })
+  }, hostChanges(memory))
   // Lookups by name ask the host the index names first (flock/locate.ts).
   flock.owners.names = names
   flock.listeners.add(() => names.follow(flock.all))

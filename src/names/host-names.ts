@@ -9,7 +9,13 @@
  * the index holds is confirmed by a read (a container removed, or a create whose answer was lost,
  * may still be counted), and a read begun later that does not show it forgets it.
  */
-import { type EngineEvent, type EventsHost, followEvents } from '../flock/follow-events.ts'
+import {
+  type EngineEvent,
+  type EventHandlers,
+  type EventsHost,
+  followEvents,
+} from '../flock/follow-events.ts'
+import { LIST_CHANGES } from '../schedule/host-changes.ts'
 
 /** A name's holder as far as the index knows: its ID, unknown while a create or rename is under way. */
 interface Held {
@@ -41,7 +47,12 @@ export class HostNames<H extends EventsHost> {
   #stream = 0
   #abort = new AbortController()
 
-  constructor(readonly host: H, private readonly read: ReadNames<H>) {}
+  constructor(
+    readonly host: H,
+    private readonly read: ReadNames<H>,
+    /** Told too of the stream's state and of every event it brings (schedule/host-changes.ts). */
+    private readonly watcher?: EventHandlers,
+  ) {}
 
   /** Whether the names are exactly the engine's (as far as its events tell). */
   get exact(): boolean {
@@ -54,12 +65,17 @@ export class HostNames<H extends EventsHost> {
   }
 
   start(): void {
-    void followEvents(this.host, CONTAINER_NAME_EVENTS, this.#abort.signal, {
-      up: () => this.#fill(++this.#stream),
+    void followEvents(this.host, HOST_EVENTS, this.#abort.signal, {
+      up: () => {
+        this.watcher?.up()
+        void this.#fill(++this.#stream)
+      },
       event: (event) => {
         for (const change of changesOf(event)) this.#apply(change)
+        this.watcher?.event(event)
       },
       down: () => {
+        this.watcher?.down()
         this.#stream++
         this.#state = 'down'
         this.#names.clear()
@@ -70,6 +86,7 @@ export class HostNames<H extends EventsHost> {
 
   stop(): void {
     this.#abort.abort()
+    this.watcher?.down()
     this.#stream++
     this.#state = 'down'
     this.#names.clear()
@@ -127,8 +144,14 @@ export class HostNames<H extends EventsHost> {
   }
 }
 
-/** Only the events that change a name. */
-const CONTAINER_NAME_EVENTS = { type: ['container'], event: ['create', 'rename', 'destroy'] }
+/**
+ * The events that change a name (create, rename, destroy: first, as the test engines tell this stream
+ * by them), and on the same stream those that change what placement reads of a host.
+ */
+const HOST_EVENTS = {
+  type: ['container', 'image', 'volume', 'network'],
+  event: [...new Set(['create', 'rename', 'destroy', ...Object.values(LIST_CHANGES).flat()])],
+}
 
 /** The name changes an event tells (names bare, as the scheduler's read has them). */
 export function changesOf(event: EngineEvent): Change[] {
@@ -156,7 +179,11 @@ export class FlockNames<H extends EventsHost> {
   #hosts = new Map<H, HostNames<H>>()
   #stopped = false
 
-  constructor(private readonly read: ReadNames<H>) {}
+  constructor(
+    private readonly read: ReadNames<H>,
+    /** Told of each host's stream and events besides the names (schedule/host-changes.ts). */
+    private readonly watch?: (host: H) => EventHandlers,
+  ) {}
 
   /** Follows hosts that joined, stops following those that left. */
   follow(hosts: Iterable<H>): void {
@@ -169,7 +196,7 @@ export class FlockNames<H extends EventsHost> {
     }
     for (const host of keep) {
       if (this.#hosts.has(host)) continue
-      const names = new HostNames(host, this.read)
+      const names = new HostNames(host, this.read, this.watch?.(host))
       this.#hosts.set(host, names)
       names.start()
     }

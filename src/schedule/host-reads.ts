@@ -10,11 +10,19 @@
  *   released its reservation only once its engine had answered). A read in flight that began
  *   earlier is not joined: the next one, begun as soon as that one ends, serves every create that
  *   waited for it.
- * - `any`: the read in flight if there is one, else a new one (placement of an unnamed create: the
- *   scheduler adds its own placements the read may not show; see scheduler.ts).
+ * - `any`: the read in flight if there is one, else the latest finished one while the host's events
+ *   say its list is still current (below), else a new one (placement: the scheduler adds its own
+ *   placements the read may not show, those still on their way and those answered after the read
+ *   began; see scheduler.ts and memory.ts).
  *
- * Marks and reads are ordered by a counter, not a clock: a read is newer than a mark exactly when it
- * was sent after the mark was taken.
+ * A finished read stays current while the host's events stream has been up since before it began
+ * (`followed`) and no event since then told of a change to that list other than this process's own
+ * creates (`changed`; schedule/host-changes.ts), and for `maxAge` ms at most (the scheduler
+ * remembers its answered placements for longer). A change made on the engine directly is thus seen
+ * by the first placement after its event arrived, as a read begun then would see it.
+ *
+ * Marks, reads and changes are ordered by a counter, not a clock: a read is newer than a mark (or a
+ * change) exactly when it was sent after the mark was taken (or the change was told).
  */
 import type { Host } from '../flock/host.ts'
 
@@ -33,6 +41,8 @@ export interface ListRead<T> {
 }
 
 interface Slot {
+  /** The counter when the last change to this list was told (a read must be newer to stay current). */
+  changedAt: number
   /** The latest read begun, in flight or done (kept for callers whose mark is older). */
   current?: ListRead<unknown> & { done: boolean }
   /** The read that begins when `current` ends, shared by every caller waiting for a newer one. */
@@ -42,6 +52,26 @@ interface Slot {
 export class HostReads {
   #seq = 0
   readonly #slots = new WeakMap<Host, Map<ListKind, Slot>>()
+  /** Hosts whose events stream is up, with the counter when it came up. */
+  readonly #followed = new WeakMap<Host, number>()
+
+  /** `maxAge`: how long a finished read may stay current (ms); 0, never (every `any` read is joined or new). */
+  constructor(private readonly maxAge = 0) {}
+
+  /** The host's events stream is up: from now on every change to its lists is told (`changed`). */
+  followed(host: Host): void {
+    this.#followed.set(host, this.#seq)
+  }
+
+  /** The host's events stream is down: no finished read of it stays current. */
+  unfollowed(host: Host): void {
+    this.#followed.delete(host)
+  }
+
+  /** The host's events told of a change to `kind`: reads begun before are no longer current. */
+  changed(host: Host, kind: ListKind): void {
+    this.#slot(host, kind).changedAt = this.#seq
+  }
 
   /** A mark: reads begun from now on are `after` it. */
   mark(): number {
@@ -61,7 +91,9 @@ export class HostReads {
     const slot = this.#slot(host, kind)
     const current = slot.current
     if (current) {
-      const usable = freshness === 'any' ? !current.done : current.seq > freshness.after
+      const usable = freshness === 'any'
+        ? !current.done || this.#stillCurrent(host, slot, current)
+        : current.seq > freshness.after
       if (usable) return Promise.resolve(current as ListRead<T>)
       // The next read begins after this call: newer than the caller's mark.
       if (slot.next) return slot.next as Promise<ListRead<T>>
@@ -75,6 +107,12 @@ export class HostReads {
       }
     }
     return Promise.resolve(this.#begin(slot, start))
+  }
+
+  #stillCurrent(host: Host, slot: Slot, read: ListRead<unknown>): boolean {
+    const followedAt = this.#followed.get(host)
+    return followedAt !== undefined && read.seq > followedAt && read.seq > slot.changedAt &&
+      Date.now() - read.since < this.maxAge
   }
 
   #begin<T>(slot: Slot, start: () => Promise<T>): ListRead<T> {
@@ -94,7 +132,7 @@ export class HostReads {
     let kinds = this.#slots.get(host)
     if (!kinds) this.#slots.set(host, kinds = new Map())
     let slot = kinds.get(kind)
-    if (!slot) kinds.set(kind, slot = {})
+    if (!slot) kinds.set(kind, slot = { changedAt: 0 })
     return slot
   }
 }

@@ -9,8 +9,21 @@ import { HostReads } from './host-reads.ts'
 export const PENDING_IMAGE_TTL = 10 * 60_000
 /** How long an answered placement is kept for reads of host state that began before it was answered. */
 const RECENT_PLACEMENTS = 60_000
+/**
+ * How long a finished read of a host's list may serve placements while its events tell no change
+ * (host-reads.ts): well within RECENT_PLACEMENTS, so every placement answered after it began is added.
+ */
+const CURRENT_READ_MAX_AGE = 30_000
 /** Images awaited at most (clients choose the names): beyond, the least recently awaited go. */
 const MAX_PENDING_IMAGES = 10_000
+
+/** A placement: where, the container as the filters see it, and once answered, when and its ID. */
+interface Placement {
+  readonly host: Host
+  readonly container: ContainerSummary
+  answeredAt?: number
+  id?: string
+}
 
 /**
  * What the scheduler remembers between requests of one flock: placements whose create is still on
@@ -20,13 +33,13 @@ const MAX_PENDING_IMAGES = 10_000
  */
 export class PlacementMemory {
   /** The hosts' lists, read once for the creates that arrive together (host-reads.ts). */
-  readonly reads: HostReads = new HostReads()
-  #placed = new Set<{ host: Host; container: ContainerSummary; answeredAt?: number }>()
+  readonly reads: HostReads = new HostReads(CURRENT_READ_MAX_AGE)
+  #placed = new Set<Placement>()
   #pendingImages = new LRUCache<string, { host: Host; expires: number }>({ max: MAX_PENDING_IMAGES })
 
-  /** Records a placement; `done` is called when the engine answered the create. */
-  placed(host: Host, request: PlacementRequest): () => void {
-    const entry: { host: Host; container: ContainerSummary; answeredAt?: number } = {
+  /** Records a placement; `done` is called when the engine answered the create (with its ID if it made one). */
+  placed(host: Host, request: PlacementRequest): (id?: string) => void {
+    const entry: Placement = {
       host,
       container: {
         id: '',
@@ -39,9 +52,27 @@ export class PlacementMemory {
       },
     }
     this.#placed.add(entry)
-    return () => {
+    return (id) => {
       entry.answeredAt = Date.now()
+      entry.id = id
     }
+  }
+
+  /**
+   * Whether a container the host's events say was created is one of these placements (which
+   * `placedOn` adds to reads that may not show it): the container it made (by ID), or a named one
+   * whose engine has not answered yet (the event may come first). Should a create on the engine
+   * directly take that name first, the view keeps this placement's container in its place.
+   */
+  isOwnCreate(host: Host, id: string, name: string | undefined): boolean {
+    for (const entry of this.#placed) {
+      if (entry.host !== host) continue
+      if (entry.id === id) return true
+      if (entry.answeredAt === undefined && name !== undefined && entry.container.names.includes(name)) {
+        return true
+      }
+    }
+    return false
   }
 
   /**

@@ -11,10 +11,10 @@ import { COMPOSE_PROJECT, type PlacementRequest } from './request.ts'
 import type { InFlightPlacement, SharedPlacements } from '../store/placements.ts'
 import { strategies, type StrategyName } from './strategies.ts'
 
-/** A chosen host, and the call that tells the scheduler the engine has answered. */
+/** A chosen host, and the call that tells the scheduler the engine has answered (with the ID it made). */
 export interface Placed {
   readonly host: Host
-  readonly done: () => void
+  readonly done: (id?: string) => void
 }
 
 /** What placing needs of the app: the flock, its memory of placements, the `route` hook, the settings. */
@@ -76,8 +76,8 @@ export async function place(
     }
     return {
       host: placed.host,
-      done: () => {
-        placed.done()
+      done: (id) => {
+        placed.done(id)
         sharedDone()
       },
     }

@@ -74,7 +74,7 @@ export async function startRecordingEngine(): Promise<RecordingEngine> {
 /** Whether an /events request is the name index's (src/names/host-names.ts), not a client's. */
 export function followsNames(url: string): boolean {
   const filters = new URL(url, 'http://engine').searchParams.get('filters') ?? ''
-  return /"event":\["create","rename","destroy"\]/.test(filters)
+  return /"event":\["create","rename","destroy"[,\]]/.test(filters)
 }
 
 function answerFacts(res: ServerResponse, path: string) {

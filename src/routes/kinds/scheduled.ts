@@ -62,8 +62,9 @@ async function placeAndCreate(
   const owned = req.tenant === undefined ? mapped : await ownedCreateBody(ctx.flock, req.tenant, mapped)
   const { request, body } = createRequest(name, owned, (host) => ctx.flock.byName(host) !== undefined)
   const { host, done } = await place(ctx.placement, request, freshness)
+  let createdId: string | undefined
   // Held in the name index from now on, before the engine's answer and its event (see withFreeName).
-  const named = name === undefined ? undefined : ownCreate(ctx, host, name.replace(/^\//, ''))
+  const own = ownCreate(ctx, host, name?.replace(/^\//, ''), (id) => (createdId = id))
   try {
     if (req.tenant !== undefined) {
       const local = await ownedOnHost(host, req.tenant, body, req.signal)
@@ -76,7 +77,7 @@ async function placeAndCreate(
           throw error
         }
       }
-      const answer = await createOn(ctx, req, host, local, named)
+      const answer = await createOn(ctx, req, host, local, own)
       // dockerd's own conflict names the holder's ID: a tenant learns only that the name is taken.
       if (answer.status === 409 && name) {
         await answer.body?.cancel()
@@ -84,23 +85,36 @@ async function placeAndCreate(
       }
       return answer
     }
-    return await createOn(ctx, req, host, body, named)
+    return await createOn(ctx, req, host, body, own)
   } finally {
-    done()
+    done(createdId)
   }
 }
 
-/** A named create told to the name index: its ID once created, or forgotten when the engine refused it. */
+/**
+ * A create told to the name index (a named one: held at once, its ID when created, forgotten when the
+ * engine refused it) and to the scheduler (the ID it made: its event is then known as its own).
+ */
 interface OwnCreate {
   created(id: string): void
   refused(): void
 }
 
-function ownCreate(ctx: FlockerContext, host: Host, name: string): OwnCreate | undefined {
-  const names = ctx.hostNames?.of(host)
-  if (!names) return undefined
-  names.took(name, undefined)
-  return { created: (id) => names.took(name, id), refused: () => names.forget(name) }
+function ownCreate(
+  ctx: FlockerContext,
+  host: Host,
+  name: string | undefined,
+  noteId: (id: string) => void,
+): OwnCreate {
+  const names = name === undefined ? undefined : ctx.hostNames?.of(host)
+  names?.took(name!, undefined)
+  return {
+    created: (id) => {
+      noteId(id)
+      names?.took(name!, id)
+    },
+    refused: () => names?.forget(name!),
+  }
 }
 
 async function createOn(
@@ -108,10 +122,10 @@ async function createOn(
   req: DockerRequest,
   host: Host,
   body: ContainerCreateBody,
-  named?: OwnCreate,
+  own: OwnCreate,
 ): Promise<Response> {
-  const answer = await createAnswer(ctx, req, host, body, named)
-  if (!answer.ok) named?.refused()
+  const answer = await createAnswer(ctx, req, host, body, own)
+  if (!answer.ok) own.refused()
   return answer
 }
 
@@ -120,7 +134,7 @@ async function createAnswer(
   req: DockerRequest,
   host: Host,
   body: ContainerCreateBody,
-  named: OwnCreate | undefined,
+  own: OwnCreate,
 ): Promise<Response> {
   const headers = new Headers(req.headers)
   headers.set('content-type', 'application/json')
@@ -135,13 +149,13 @@ async function createAnswer(
     )
   const first = await send()
   const image = body.Image
-  if (first.status !== 404 || !image) return await settled(ctx, host, first, image, named)
+  if (first.status !== 404 || !image) return await settled(ctx, host, first, image, own)
   const text = await first.text()
   if (!/no such image/i.test(engineMessage(text))) return new Response(text, first)
   if (ctx.options.pullOnCreate) {
     // The chosen host lacks the image: pull it there (with the client's credentials, if it sent any).
     const pulled = await pullImage(host, image, req.headers.get('x-registry-auth'), req.signal)
-    if (pulled.ok) return await settled(ctx, host, await send(), image, named)
+    if (pulled.ok) return await settled(ctx, host, await send(), image, own)
   }
   // As one engine answers: 404. The client pulls (with its progress) and creates again; both must
   // come to this host.
@@ -152,14 +166,14 @@ async function createAnswer(
 /**
  * A created container's host is remembered from the engine's answer (`{"Id": ...}`, read whole
  * already): the client's next call about it (`docker run` attaches, starts and waits at once) goes
- * straight there instead of asking every host; a named one's ID goes to the name index.
+ * straight there instead of asking every host; its ID goes to the name index and the scheduler.
  */
 async function settled(
   ctx: FlockerContext,
   host: Host,
   response: Response,
   image: string | undefined,
-  named: OwnCreate | undefined,
+  own: OwnCreate,
 ): Promise<Response> {
   if (!response.ok) return response
   if (image) ctx.placement.memory.imageArrived(image)
@@ -168,7 +182,7 @@ async function settled(
     const id = (JSON.parse(text) as { Id?: unknown })?.Id
     if (typeof id === 'string') {
       ctx.flock.owners.remember(id, host)
-      named?.created(id)
+      own.created(id)
     }
   } catch {
     // not the JSON dockerd answers: passed on as it came
