@@ -136,8 +136,7 @@ async function fromNameIndex(
   ref: string,
   signal: AbortSignal | undefined,
 ): Promise<Located | undefined> {
-  if (ref.includes('@') || ref.includes('/')) return undefined
-  const host = flock.owners.names?.soleHolder(flock.usable, ref)
+  const host = flock.owners.nameHolder(flock.usable, ref)
   if (!host) return undefined
   try {
     noteHost(signal, host.name, 'asked')

@@ -45,6 +45,15 @@ export class OwnerCache {
    */
   names: NameHolders | undefined
 
+  /**
+   * The one host of `hosts` the name index says holds a bare container name (not `name@host` or
+   * `host/name`, which name their host themselves); undefined when it cannot say.
+   */
+  nameHolder(hosts: readonly Host[], ref: string): Host | undefined {
+    if (ref.includes('@') || ref.includes('/')) return undefined
+    return this.names?.soleHolder(hosts, ref)
+  }
+
   remember(id: string, host: Host): void {
     if (id.length >= 12) this.#byId.set(id, host)
   }

@@ -74,8 +74,8 @@ function knownHolder(flock: Flock, target: Target, ref: string): { host: Host; i
  * name gone from that host can only be "No such container" there, never another container.
  */
 function namedHolder(flock: Flock, ref: string): { host: Host; id: string } | undefined {
-  if (!/[^0-9a-f]/.test(ref) || ref.includes('@') || ref.includes('/')) return undefined
-  const host = flock.owners.names?.soleHolder(flock.usable, ref)
+  if (!/[^0-9a-f]/.test(ref)) return undefined
+  const host = flock.owners.nameHolder(flock.usable, ref)
   return host && { host, id: ref }
 }
 

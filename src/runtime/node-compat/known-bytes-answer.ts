@@ -1,9 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { knownBytes, lightweightResponses } from '../known-bytes.ts'
-
-/** @hono/node-server's mark for an answer the fetch handler wrote itself (its X_ALREADY_SENT). */
-const ALREADY_SENT = 'x-hono-already-sent'
-let alreadySent: Response | undefined
+import { alreadySentMark } from './already-sent.ts'
 
 /**
  * Writes an answer of known bytes (runtime/known-bytes.ts) straight to node:http: the head and the
@@ -13,14 +10,11 @@ let alreadySent: Response | undefined
  * On Bun and Deno (the runtime's own Response class) @hono/node-server reads such a body back
  * through the Response's web stream (a reader, a copy into the socket's buffer, a wait for the
  * stream's end) before it writes: this skips that. With @hono/node-server's lightweight Response
- * (Node) the bytes take its buffered path already, and its mark would not be honoured there: nothing
- * is done.
+ * (Node) the bytes take its buffered path already: nothing is done.
  */
 export function answerKnownBytes(response: Response, outgoing: ServerResponse): Response | undefined {
   const bytes = knownBytes(response)
-  if (!bytes || outgoing.headersSent || outgoing.writableEnded) return undefined
-  const sent = alreadySentMark()
-  if (!sent) return undefined
+  if (!bytes || lightweightResponses() || outgoing.headersSent || outgoing.writableEnded) return undefined
   const head: Record<string, string> = {}
   let plain = true
   response.headers.forEach((value, name) => {
@@ -31,11 +25,5 @@ export function answerKnownBytes(response: Response, outgoing: ServerResponse): 
   head['content-length'] = String(bytes.byteLength)
   outgoing.writeHead(response.status, head)
   outgoing.end(bytes)
-  return sent
-}
-
-/** The one mark Response, made with the runtime's own class; none once @hono/node-server replaced it. */
-function alreadySentMark(): Response | undefined {
-  if (lightweightResponses()) return undefined
-  return alreadySent ??= new Response(null, { headers: { [ALREADY_SENT]: 'true' } })
+  return alreadySentMark()
 }

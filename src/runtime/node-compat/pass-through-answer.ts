@@ -1,13 +1,11 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { pipeline, type Readable } from 'node:stream'
 import { offerPassThrough, Origin, takePassThrough } from '../pass-through.ts'
+import { alreadySentMark } from './already-sent.ts'
 import { readableToWeb } from './streams.ts'
 
-/** @hono/node-server's mark for an answer the fetch handler wrote itself (its X_ALREADY_SENT). */
-const ALREADY_SENT = 'x-hono-already-sent'
 /** What @hono/node-server writes for a body without a Content-Type. */
 const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8'
-let alreadySent: Response | undefined
 
 /** A host's answer body as a web stream the serving adapter may skip (runtime/pass-through.ts). */
 export function passableBody(source: Readable): ReadableStream<Uint8Array> {
@@ -62,15 +60,4 @@ function headersOf(response: Response): OutgoingHttpHeaders {
   if (cookies.length > 0) head['set-cookie'] = cookies
   head['content-type'] ??= DEFAULT_CONTENT_TYPE
   return head
-}
-
-/**
- * The mark, a Response of the runtime's own class. @hono/node-server honours it only on such a
- * Response (its lightweight one, Node's global, answers through its cache first): the lightweight
- * Response's clone is the full one it wraps.
- */
-function alreadySentMark(): Response {
-  if (alreadySent) return alreadySent
-  const made = new Response(null, { headers: { [ALREADY_SENT]: 'true' } })
-  return alreadySent = Object.hasOwn(Response, Symbol.hasInstance) ? made.clone() : made
 }
