@@ -12,6 +12,7 @@
  */
 import { cachedListQuery } from './container-filters.ts'
 import { type CachedRow, type ContainerRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
+import { InspectCache, type InspectWindow } from './inspect-cache.ts'
 import { ListAnswers, listBody } from './list-answers.ts'
 
 /** dockerd's Running: true while paused or restarting too. */
@@ -28,6 +29,8 @@ export interface ContainerCacheOptions<H extends FeedHost> {
 export class ContainerCache<H extends FeedHost> {
   #feeds = new Map<H, HostFeed>()
   #answers = new ListAnswers()
+  /** Container inspects kept while their host stays quiet (inspect-cache.ts). */
+  readonly inspects = new InspectCache()
 
   constructor(private readonly options: ContainerCacheOptions<H>) {}
 
@@ -59,6 +62,11 @@ export class ContainerCache<H extends FeedHost> {
   /** A change made through flocker on `host`: the very next list must show it. */
   changed(host: H): void {
     this.#feeds.get(host)?.changed()
+  }
+
+  /** What a kept inspect of a container on `host` is judged by. */
+  inspectWindow(host: H): InspectWindow | undefined {
+    return this.#feeds.get(host)
   }
 
   /** Whether `host` can be answered from memory now. */
