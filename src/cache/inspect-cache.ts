@@ -1,6 +1,6 @@
 /**
- * Container inspects from memory (with the list cache): the answer flocker last gave for a container,
- * kept while its host's events stream shows that nothing happened there since the engine was asked.
+ * Container (and image) inspects from memory (with the list cache): the answer flocker last gave for
+ * a container, kept while its host's events stream shows that nothing happened there since the engine was asked.
  *
  * Coarse on purpose: any event of the host (a container's, a network's, an image's), any change sent
  * through flocker and any break of the stream makes every kept inspect of that host stale, so a kept
@@ -71,16 +71,19 @@ export class InspectCache {
     return { window, epoch: window.epoch }
   }
 
-  /** Keeps a rendered answer, if nothing happened on its host since the ticket and it may be kept. */
-  keep(ticket: InspectTicket, inspect: KeepableInspect, stamp: unknown, answer: KeptInspect): void {
+  /**
+   * Keeps a rendered answer under `key` (a full container ID; an image's host, API version and
+   * reference), if nothing happened on its host since the ticket.
+   */
+  keep(ticket: InspectTicket, key: string, stamp: unknown, answer: KeptInspect): void {
     const { window, epoch } = ticket
-    if (window.epoch !== epoch || !window.streamUp || !keepable(inspect)) return
-    this.#kept.set(String(inspect.Id), { window, epoch, stamp, ...answer })
+    if (window.epoch !== epoch || !window.streamUp) return
+    this.#kept.set(key, { window, epoch, stamp, ...answer })
   }
 
-  /** The kept answer for a full container ID, while it stands. */
-  answer(window: InspectWindow | undefined, id: string, stamp: unknown): KeptInspect | undefined {
-    const kept = this.#kept.get(id)
+  /** The kept answer under `key`, while it stands. */
+  answer(window: InspectWindow | undefined, key: string, stamp: unknown): KeptInspect | undefined {
+    const kept = this.#kept.get(key)
     if (!kept || !window?.streamUp || kept.window !== window) return undefined
     if (kept.epoch !== window.epoch || kept.stamp !== stamp) return undefined
     return kept
@@ -91,7 +94,8 @@ export class InspectCache {
   }
 }
 
-function keepable(inspect: KeepableInspect): boolean {
+/** Whether a container's inspect may be kept at all (see the top of this file). */
+export function keepableContainer(inspect: KeepableInspect): boolean {
   return typeof inspect.Id === 'string' && !inspect.ExecIDs?.length && !inspect.State?.Health &&
     STEADY.has(String(inspect.State?.Status))
 }

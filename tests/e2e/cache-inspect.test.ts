@@ -145,6 +145,36 @@ describe('kept container inspects answer as the engines do', () => {
     await eventually(() => same(`${P}direct`, 'started again on engine 1'))
   })
 
+  test('an image inspect is kept too, and a tag shows at once through flocker, soon on the engine', async () => {
+    await dockerOk(url(1), ['tag', IMAGE, `${P}only:1`])
+    const engine = async () => {
+      const response = await fetch(`${url(1).replace('tcp:', 'http:')}/v1.41/images/${P}only:1/json`)
+      return { status: response.status, body: await response.json() as unknown }
+    }
+    const image = async (step: string) => {
+      const before = await engine()
+      const response = await cached.fetch(new Request(`http://flocker/v1.41/images/${P}only:1/json`), {})
+      const answer = { status: response.status, body: await response.json() as unknown }
+      const afterwards = await engine()
+      try {
+        assert.deepEqual(answer, before)
+      } catch {
+        assert.deepEqual(answer, afterwards, step)
+      }
+      return response.headers.get('x-flocker-inspect')
+    }
+    await eventually(() => image('tagged on engine 2'))
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS))
+    await eventually(async () => assert.equal(await image('quiet'), 'cached'))
+    await dockerOk(url(1), ['tag', IMAGE, `${P}only:2`])
+    await eventually(() => image('tagged again on engine 2'))
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS))
+    await eventually(async () => assert.equal(await image('quiet again'), 'cached'))
+    await call('POST', `/images/${P}only:1/tag?repo=${P}only&tag=3`)
+    assert.equal(await image('tagged through flocker'), null)
+    await dockerOk(url(1), ['rmi', `${P}only:1`, `${P}only:2`, `${P}only:3`])
+  })
+
   // The server writes a kept answer's bytes itself (runtime/known-bytes.ts): every byte, its length
   // and the engine's headers must arrive, on each runtime's node:http.
   test('served by each runtime, a kept inspect arrives whole with its length', async () => {

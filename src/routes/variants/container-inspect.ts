@@ -1,9 +1,10 @@
-import type { KeepableInspect } from '../../cache/inspect-cache.ts'
+import { keepableContainer, type KeepableInspect } from '../../cache/inspect-cache.ts'
 import type { ContainerInspectJson } from '../../docker/types.ts'
 import { containerInspectWithHost } from '../../flock/host-view.ts'
 import type { Host } from '../../flock/host.ts'
 import { noteCache } from '../../observe/scope.ts'
 import { bytesResponse } from '../../runtime/known-bytes.ts'
+import { engineHeaders, keptResponse } from './kept-answers.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { type OwnerRoute, ownerRoute, sendTo } from '../owner.ts'
 import type { DockerRequest } from '../request.ts'
@@ -39,10 +40,12 @@ export function containerInspect(): Handler {
     if (!ticket) return Response.json(rendered, { status: response.status, headers })
     const bytes = utf8.encode(JSON.stringify(rendered))
     headers.set('content-length', String(bytes.length))
-    cache!.inspects.keep(ticket, body as KeepableInspect, owner.host.facts, {
-      bytes,
-      headers: engineHeaders(headers),
-    })
+    if (keepableContainer(body as KeepableInspect)) {
+      cache!.inspects.keep(ticket, String(body.Id), owner.host.facts, {
+        bytes,
+        headers: engineHeaders(headers),
+      })
+    }
     return bytesResponse(bytes, { status: response.status, headers })
   }
 }
@@ -53,20 +56,8 @@ function keptAnswer(ctx: FlockerContext, req: DockerRequest, owner: OwnerRoute):
   if (!cache) return undefined
   const kept = cache.inspects.answer(cache.inspectWindow(owner.host), owner.id, owner.host.facts)
   noteCache(req.signal, 'inspects', kept !== undefined)
-  if (!kept) return undefined
-  return bytesResponse(kept.bytes, { headers: { ...kept.headers, 'x-flocker-inspect': 'cached' } })
+  return kept && keptResponse(kept)
 }
-
-/** The engine's headers that describe its answer (not the connection's, not its Date). */
-function engineHeaders(headers: Headers): Record<string, string> {
-  const kept: Record<string, string> = {}
-  headers.forEach((value, name) => {
-    if (!PER_ANSWER.has(name)) kept[name] = value
-  })
-  return kept
-}
-
-const PER_ANSWER = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding'])
 
 /**
  * A GET without `?size`, at the host's own API version: the very request the owner lookup sends (an
