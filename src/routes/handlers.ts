@@ -12,6 +12,7 @@ import type { Behaviour, Route } from './table.ts'
 import { tenantScoped } from '../tenants/scope.ts'
 import { containerInspect } from './variants/container-inspect.ts'
 import { imageInspect } from './variants/image-inspect.ts'
+import { containerRemove } from './variants/container-remove.ts'
 import { everyHolder } from './variants/every-holder.ts'
 import { execCreate } from './variants/exec-create.ts'
 import { followsContainer } from './variants/follows-container.ts'
@@ -59,6 +60,8 @@ function routedHandler(behaviour: Extract<Behaviour, { kind: 'routed' }>, templa
       return containerInspect()
     case 'image-inspect':
       return imageInspect(from, template)
+    case 'container-remove':
+      return containerRemove(template)
     case 'exec-create':
       return execCreate(template)
     case 'start-hook':

@@ -33,6 +33,7 @@ export type EveryHostMerge = 'progress' | 'prune' | 'first'
  * - plain               nothing: sent as it came, the reference replaced by the owner's ID
  * - container-inspect   answered from the owner lookup (one round trip), with the host shown in it
  * - image-inspect       plain, or with the list cache the holder's answer kept while its host is quiet
+ * - container-remove    plain, but a link's removal (`?link=1`, PARENT/ALIAS) keeps its name, sent to PARENT's host
  * - exec-create         the new exec ID is remembered with its host (exec start/inspect go straight there)
  * - start-hook          the `start` hook may rewrite the start body
  * - every-holder        sent to every host that holds the image / network (tag, rmi, network rm), answers merged
@@ -45,6 +46,7 @@ export type RoutedVariant =
   | 'plain'
   | 'container-inspect'
   | 'image-inspect'
+  | 'container-remove'
   | 'exec-create'
   | 'start-hook'
   | 'every-holder'
@@ -148,7 +150,7 @@ export const routes: readonly Route[] = [
   r('POST', '/containers/{id}/attach', hijacked('container')),
   r('GET', '/containers/{id}/attach/ws', hijacked('container')),
   r('POST', '/containers/{id}/wait', routed('container')),
-  r('DELETE', '/containers/{id}', routed('container')),
+  r('DELETE', '/containers/{id}', routed('container', 'container-remove')),
   r('GET', '/containers/{id}/archive', routed('container')),
   r('PUT', '/containers/{id}/archive', routed('container')),
   r('POST', '/containers/{id}/exec', routed('container', 'exec-create')),

@@ -166,6 +166,40 @@ describe('lists and filters: flocker against one engine', () => {
     },
   )
 
+  // docker-py's LinkTest::test_remove_link: the name PARENT/ALIAS goes to the engine as it came.
+  test('rm --link PARENT/ALIAS removes the link, as one engine does', async () => {
+    const outcomes: unknown[] = []
+    for (const side of SIDES) {
+      await dockerOk(hostOf(side), ['create', '--name', 'cmp-linked', IMAGE, 'true'])
+      await dockerOk(hostOf(side), [
+        'create',
+        '--name',
+        'cmp-linker',
+        '--link',
+        'cmp-linked:db',
+        IMAGE,
+        'true',
+      ])
+      const removed = await docker(hostOf(side), ['rm', '--link', 'cmp-linker/db'])
+      const links = await dockerOk(hostOf(side), [
+        'inspect',
+        '-f',
+        '{{json .HostConfig.Links}}',
+        'cmp-linker',
+      ])
+      const stillThere = await dockerOk(hostOf(side), ['inspect', '-f', '{{.Name}}', 'cmp-linked'])
+      outcomes.push({
+        code: removed.code,
+        out: removed.out.trim(),
+        links: links.trim(),
+        linked: stillThere.trim(),
+      })
+    }
+    assert.deepEqual(outcomes[1], outcomes[0])
+    assert.deepEqual(outcomes[0], { code: 0, out: 'cmp-linker/db', links: 'null', linked: '/cmp-linked' })
+    await clearBoth(sides())
+  })
+
   test(
     "create --name equal to another container's full ID is accepted, as one engine accepts it",
     async () => {

@@ -66,6 +66,7 @@ test('every special case has a name in the table', () => {
     'POST /containers/{id}/rename': 'routed unique-name',
     'GET /images/get': 'routed one-holder',
     'GET /images/{name*}/json': 'routed image-inspect',
+    'DELETE /containers/{id}': 'routed container-remove',
     'POST /images/create': 'every-host progress pull-targets',
   }
   for (const [endpoint, behaviour] of Object.entries(special)) {
