@@ -23,6 +23,11 @@ export interface ContainerCacheOptions<H extends FeedHost> {
   /** Told every container a host holds, after each resync (the owner cache, last-seen rows). */
   readonly onRows?: (host: H, ids: string[], rows: readonly ContainerRow[]) => void
   readonly now?: () => number
+  /**
+   * Whether the host itself can be believed now (its health checks: flock/health.ts vouchesFor). A
+   * frozen engine keeps its events stream open and silent, so a fresh feed alone does not show it.
+   */
+  readonly trusts?: (host: H) => boolean
 }
 
 export class ContainerCache<H extends FeedHost> {
@@ -63,7 +68,13 @@ export class ContainerCache<H extends FeedHost> {
 
   /** Whether `host` can be answered from memory now. */
   fresh(host: H): boolean {
-    return this.#feeds.get(host)?.fresh ?? false
+    return this.#freshFeed(host) !== undefined
+  }
+
+  /** The host's feed when its rows are exact and the host itself is trusted; else undefined. */
+  #freshFeed(host: H): HostFeed | undefined {
+    const feed = this.#feeds.get(host)
+    return feed?.fresh && (this.options.trusts?.(host) ?? true) ? feed : undefined
   }
 
   /**
@@ -79,8 +90,8 @@ export class ContainerCache<H extends FeedHost> {
     if (!query) return undefined
     const feeds: HostFeed[] = []
     for (const host of hosts) {
-      const feed = this.#feeds.get(host)
-      if (!feed?.fresh) return undefined
+      const feed = this.#freshFeed(host)
+      if (!feed) return undefined
       feeds.push(feed)
     }
     const now = (this.options.now ?? Date.now)()
@@ -127,8 +138,8 @@ export class ContainerCache<H extends FeedHost> {
     const out: H[] = []
     const name = `/${ref}`
     for (const host of hosts) {
-      const feed = this.#feeds.get(host)
-      if (!feed?.fresh) return undefined
+      const feed = this.#freshFeed(host)
+      if (!feed) return undefined
       if (feed.holds(name) || feed.holds(ref)) out.push(host)
     }
     return out
