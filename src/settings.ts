@@ -238,7 +238,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'FLOCKER_LIST_CACHE',
     key: 'listCache',
     meta: 'on|off',
-    help: "Answer the flock-wide container list from memory kept by the hosts' events (default off)",
+    help: "Answer the flock-wide container list from memory kept by the hosts' events (default on)",
     schema: v.boolean(),
     fromText: toBoolean,
   },
