@@ -45,7 +45,9 @@ seed_images() { # side count
   local reg=$(($(base_port "$1") + 9)) sock i image
   sock="$OUT/$SUITE-$1-engines/n1/docker.sock"
   local dk=(env DOCKER_HOST="unix://$sock" DOCKER_BUILDKIT=0 docker)
-  printf 'FROM busybox:local\nRUN ln -s /bin/sh /bin/bash\nCMD ["bash"]\n' |
+  # busybox runs the applet its argv[0] names, and has no `bash`: a symlink would answer "applet not
+  # found" (exit 127), so bash is a script that runs sh.
+  printf 'FROM busybox:local\nRUN printf "#!/bin/sh\\nexec /bin/sh \\"\\$@\\"\\n" >/bin/bash && chmod +x /bin/bash\nCMD ["bash"]\n' |
     "${dk[@]}" build -q -t "127.0.0.1:$reg/library/ubuntu:latest" - >/dev/null
   for image in alpine:3.10 alpine:latest busybox:latest hello-world:latest; do
     "${dk[@]}" tag busybox:local "127.0.0.1:$reg/library/$image"

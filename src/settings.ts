@@ -238,7 +238,8 @@ export const SETTINGS: readonly Setting[] = [
     env: 'FLOCKER_LIST_CACHE',
     key: 'listCache',
     meta: 'on|off',
-    help: "Answer the flock-wide container list from memory kept by the hosts' events (default on)",
+    help:
+      "Answer the flock-wide container list, and inspects of quiet containers, from memory kept by the hosts' events (default on)",
     schema: v.boolean(),
     fromText: toBoolean,
   },

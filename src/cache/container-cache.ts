@@ -12,6 +12,7 @@
  */
 import { cachedListQuery } from './container-filters.ts'
 import { type CachedRow, type ContainerRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
+import { InspectCache, type InspectWindow } from './inspect-cache.ts'
 import { ListAnswers, listBody } from './list-answers.ts'
 
 /** dockerd's Running: true while paused or restarting too. */
@@ -33,6 +34,8 @@ export interface ContainerCacheOptions<H extends FeedHost> {
 export class ContainerCache<H extends FeedHost> {
   #feeds = new Map<H, HostFeed>()
   #answers = new ListAnswers()
+  /** Container inspects kept while their host stays quiet (inspect-cache.ts). */
+  readonly inspects = new InspectCache()
 
   constructor(private readonly options: ContainerCacheOptions<H>) {}
 
@@ -66,6 +69,14 @@ export class ContainerCache<H extends FeedHost> {
     this.#feeds.get(host)?.changed()
   }
 
+  /**
+   * What a kept inspect of a container on `host` is judged by; undefined (asked live) while the host
+   * is not trusted: a frozen engine's stream looks quiet.
+   */
+  inspectWindow(host: H): InspectWindow | undefined {
+    return this.#trusted(host) ? this.#feeds.get(host) : undefined
+  }
+
   /** Whether `host` can be answered from memory now. */
   fresh(host: H): boolean {
     return this.#freshFeed(host) !== undefined
@@ -74,7 +85,11 @@ export class ContainerCache<H extends FeedHost> {
   /** The host's feed when its rows are exact and the host itself is trusted; else undefined. */
   #freshFeed(host: H): HostFeed | undefined {
     const feed = this.#feeds.get(host)
-    return feed?.fresh && (this.options.trusts?.(host) ?? true) ? feed : undefined
+    return feed?.fresh && this.#trusted(host) ? feed : undefined
+  }
+
+  #trusted(host: H): boolean {
+    return this.options.trusts?.(host) ?? true
   }
 
   /**

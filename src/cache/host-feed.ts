@@ -8,6 +8,7 @@
 import { type EngineEvent, followEvents } from '../flock/follow-events.ts'
 import { rfc3339Nanos } from '../flock/created-order.ts'
 import type { FilterFields } from './container-filters.ts'
+import type { InspectWindow } from './inspect-cache.ts'
 import { stateTimesOf, statusText } from './status-text.ts'
 
 /** A row of `GET /containers/json`: the fields read here; every other passes through. */
@@ -57,7 +58,7 @@ const INSPECT_CONCURRENCY = 4
 /** After an event, when to read the list again (the event delay for a change made on an engine). */
 const LOOK_AGAIN_MS = [200, 1000]
 
-export class HostFeed {
+export class HostFeed implements InspectWindow {
   #rows = new Map<string, CachedRow>()
   #names = new Map<string, string>()
   /** Bumped by every event and every change made through flocker. */
@@ -69,6 +70,9 @@ export class HostFeed {
   #version = 0
   /** A second look asked for: read the list again, answering from the rows meanwhile. */
   #lookAgain = false
+  /** Bumped by anything that may have changed any container here (kept inspects, inspect-cache.ts). */
+  #epoch = 0
+  #quietSince = 0
 
   constructor(
     readonly host: FeedHost,
@@ -79,6 +83,24 @@ export class HostFeed {
   /** Whether the rows are exactly the engine's now (as far as its events tell). */
   get fresh(): boolean {
     return this.#streamUp && this.#synced === this.#wanted
+  }
+
+  get epoch(): number {
+    return this.#epoch
+  }
+
+  get quietSince(): number {
+    return this.#quietSince
+  }
+
+  get streamUp(): boolean {
+    return this.#streamUp
+  }
+
+  /** Something happened on the host: what was read of it before may be out of date. */
+  #stir(): void {
+    this.#epoch++
+    this.#quietSince = Date.now()
   }
 
   get rows(): Iterable<CachedRow> {
@@ -120,12 +142,14 @@ export class HostFeed {
     this.host.writes?.delete(this.#onWrite)
     this.#abort.abort()
     this.#streamUp = false
+    this.#stir()
     this.#rows.clear()
     this.#names.clear()
   }
 
   /** A request flocker sent may have changed a row (exec, auth and sessions cannot). */
   #onWrite = (path: string) => {
+    this.#stir()
     if (!/^(\/v[\d.]+)?\/(exec|auth|session|grpc|_ping)\b/.test(path)) this.changed()
   }
 
@@ -150,9 +174,11 @@ export class HostFeed {
     return followEvents(this.host, ROW_EVENTS, this.#abort.signal, {
       up: () => {
         this.#streamUp = true
+        this.#stir()
         this.changed()
       },
       event: (event) => {
+        this.#stir()
         if (!relevant(event)) return
         this.changed()
         // dockerd announces some changes before its list shows them (a network (dis)connect; a
@@ -161,7 +187,10 @@ export class HostFeed {
         for (const ms of LOOK_AGAIN_MS) this.#later(() => this.#look(), ms)
       },
       // answered live until the stream is back
-      down: () => (this.#streamUp = false),
+      down: () => {
+        this.#streamUp = false
+        this.#stir()
+      },
     })
   }
 

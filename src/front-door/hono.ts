@@ -24,6 +24,7 @@ export function doorMiddleware(
   observers: Observers,
 ): MiddlewareHandler<{ Bindings: ServeEnv }> {
   return async (c, next) => {
+    if (!c.env?.client) declareUnframedBody(c)
     const client = c.env?.client ?? {}
     const below = pathBelowMount(c)
     let passage: Passage | undefined
@@ -65,6 +66,21 @@ export function doorMiddleware(
     }
     door.record(passage, { route: `${c.req.method} ${below}`, decision: passage.decision }, c.res.status)
   }
+}
+
+/**
+ * A Request made in-process (`new Request(url, { method: 'POST', body })`, or one an outer router
+ * hands on) may carry a body without the Content-Length or Transfer-Encoding a request off the wire
+ * declares it with: it is marked chunked, so the door judges it and the route sends it on like one.
+ */
+function declareUnframedBody(c: Context): void {
+  const raw = c.req.raw
+  if (raw.method === 'GET' || raw.method === 'HEAD') return
+  if (raw.headers.has('content-length') || raw.headers.has('transfer-encoding') || !raw.body) return
+  const headers = new Headers(raw.headers)
+  headers.set('transfer-encoding', 'chunked')
+  const init = { method: raw.method, headers, body: raw.body, signal: raw.signal, duplex: 'half' }
+  c.req.raw = new Request(raw.url, init as RequestInit)
 }
 
 /**

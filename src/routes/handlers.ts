@@ -11,6 +11,7 @@ import { system } from './kinds/system.ts'
 import type { Behaviour, Route } from './table.ts'
 import { tenantScoped } from '../tenants/scope.ts'
 import { containerInspect } from './variants/container-inspect.ts'
+import { imageInspect } from './variants/image-inspect.ts'
 import { everyHolder } from './variants/every-holder.ts'
 import { execCreate } from './variants/exec-create.ts'
 import { followsContainer } from './variants/follows-container.ts'
@@ -56,6 +57,8 @@ function routedHandler(behaviour: Extract<Behaviour, { kind: 'routed' }>, templa
       return routed(target, from, template)
     case 'container-inspect':
       return containerInspect()
+    case 'image-inspect':
+      return imageInspect(from, template)
     case 'exec-create':
       return execCreate(template)
     case 'start-hook':

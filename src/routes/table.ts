@@ -32,6 +32,7 @@ export type EveryHostMerge = 'progress' | 'prune' | 'first'
  * What a routed request gets besides being sent to the owner:
  * - plain               nothing: sent as it came, the reference replaced by the owner's ID
  * - container-inspect   answered from the owner lookup (one round trip), with the host shown in it
+ * - image-inspect       plain, or with the list cache the holder's answer kept while its host is quiet
  * - exec-create         the new exec ID is remembered with its host (exec start/inspect go straight there)
  * - start-hook          the `start` hook may rewrite the start body
  * - every-holder        sent to every host that holds the image / network (tag, rmi, network rm), answers merged
@@ -43,6 +44,7 @@ export type EveryHostMerge = 'progress' | 'prune' | 'first'
 export type RoutedVariant =
   | 'plain'
   | 'container-inspect'
+  | 'image-inspect'
   | 'exec-create'
   | 'start-hook'
   | 'every-holder'
@@ -164,7 +166,7 @@ export const routes: readonly Route[] = [
   r('POST', '/images/prune', everyHost('prune')),
   r('GET', '/images/get', routed('image', 'one-holder', { query: 'names' })),
   r('POST', '/images/load', everyHost('progress')),
-  r('GET', '/images/{name*}/json', routed('image')),
+  r('GET', '/images/{name*}/json', routed('image', 'image-inspect')),
   r('GET', '/images/{name*}/history', routed('image')),
   r('POST', '/images/{name*}/push', routed('image', 'push-by-tag')),
   r('POST', '/images/{name*}/tag', routed('image', 'every-holder')),

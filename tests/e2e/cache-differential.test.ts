@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import { callApp } from '../support/app-call.ts'
 import { docker, dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
 import { eventually } from '../support/eventually.ts'
@@ -65,19 +66,7 @@ describe('the list cache answers as the engines do', () => {
     }
     return { status: response.status, body: JSON.parse(new TextDecoder().decode(bytes)) as unknown }
   }
-  const call = async (app: FlockerApp, method: string, path: string, body?: unknown) => {
-    const response = await app.fetch(
-      new Request(`http://flocker/v1.41${path}`, {
-        method,
-        headers: body ? { 'content-type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-      }),
-      {},
-    )
-    const text = await response.text()
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
-    return text ? JSON.parse(text) : null
-  }
+  const call = callApp
 
   /**
    * Every query: the cached answer equals a live one taken just before or just after it. On a loaded

@@ -127,6 +127,12 @@ export class FakeEngine {
         HostConfig: container.HostConfig ?? {},
       })
     }
+    // The body as the engine received it, in its one warning (dockerd answers `{"Warnings": []}`).
+    if (req.method === 'POST' && /^\/containers\/[^/]+\/update$/.test(path)) {
+      const chunks: Buffer[] = []
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+      return json(res, 200, { Warnings: [Buffer.concat(chunks).toString()] })
+    }
     const top = path.match(/^\/containers\/([^/]+)\/top$/)
     if (top) {
       if (!this.find(decodeURIComponent(top[1]!))) {

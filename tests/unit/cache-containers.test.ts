@@ -188,9 +188,11 @@ describe('the container cache follows a host', () => {
     assert.equal(cache.fresh(host), false)
     assert.equal(cache.list(flock.all, new URLSearchParams('all=1'), {}), undefined)
     assert.equal(cache.holdersOf(flock.all, 'web'), undefined, 'no exact owners either')
+    assert.equal(cache.inspectWindow(host), undefined, 'nor kept inspects')
     // The other host alone is still answered from memory.
     assert.ok(cache.list([flock.byName('fake1')!], new URLSearchParams('all=1'), {}))
     distrusted.delete(host)
+    assert.ok(cache.inspectWindow(host))
     assert.equal(listed(), '/late,/api,/web')
   })
 

@@ -65,6 +65,7 @@ test('every special case has a name in the table', () => {
     'POST /networks/{id}/disconnect': 'routed follows-container',
     'POST /containers/{id}/rename': 'routed unique-name',
     'GET /images/get': 'routed one-holder',
+    'GET /images/{name*}/json': 'routed image-inspect',
     'POST /images/create': 'every-host progress pull-targets',
   }
   for (const [endpoint, behaviour] of Object.entries(special)) {

@@ -34,3 +34,27 @@ describe('container inspect', () => {
     assert.ok(engines[1]!.requests.slice(before).some((r) => r.includes('size=1')))
   })
 })
+
+describe('a request made in-process', () => {
+  let app: FlockerApp
+  let stop: () => Promise<void>
+  before(async () => {
+    ;({ app, stop } = await startFakeFlock(1, (engine) => engine.add('aaaa1111', 'target')))
+    await app.checkHosts()
+  })
+  after(() => stop())
+
+  // `new Request(url, { body })` declares no Content-Length (the fetch standard adds it on the wire).
+  test('sends on a body it does not declare the length of', async () => {
+    const body = JSON.stringify({ CpuShares: 512 })
+    const request = new Request('http://flocker/v1.41/containers/aaaa1111/update', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
+    assert.equal(request.headers.get('content-length'), null)
+    const response = await app.fetch(request, {})
+    assert.equal(response.status, 200, await response.clone().text())
+    assert.deepEqual(await response.json(), { Warnings: [body] })
+  })
+})

@@ -3,8 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FetchHandler, NodeRequestListener } from '../types.ts'
 import { clientOf } from './client-connection.ts'
 import { answerUpgrade } from './hijack.ts'
-import { headBeforeBodyError } from './head-first.ts'
-import { answerKnownBytes } from './known-bytes-answer.ts'
+import { answerOnNodeHttp } from './answer.ts'
 import type { ServerQuirks } from './server.ts'
 
 /**
@@ -20,8 +19,7 @@ export function nodeRequestListener(handler: FetchHandler, quirks: ServerQuirks)
   const plain = getRequestListener(
     async (request, env) => {
       const response = await handler(request, { client: clientOf(env.incoming as IncomingMessage) })
-      const outgoing = env.outgoing as ServerResponse
-      return answerKnownBytes(response, outgoing) ?? headBeforeBodyError(response, outgoing)
+      return answerOnNodeHttp(response, env.outgoing as ServerResponse)
     },
     { overrideGlobalObjects: false },
   )

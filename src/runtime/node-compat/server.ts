@@ -7,8 +7,7 @@ import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../ty
 import { clientOf } from './client-connection.ts'
 import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
-import { headBeforeBodyError } from './head-first.ts'
-import { answerKnownBytes } from './known-bytes-answer.ts'
+import { answerOnNodeHttp } from './answer.ts'
 import { answerPassThrough } from './pass-through-answer.ts'
 import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
@@ -89,12 +88,11 @@ function createServer(
           await handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
           env.outgoing as ServerResponse,
         )
-      : async (request: Request, env: HttpBindings | Http2Bindings) => {
-        const response = await handler(request, { client: clientOf(env.incoming as IncomingMessage) })
-        const outgoing = env.outgoing as ServerResponse
-        return answerKnownBytes(response, outgoing) ??
-          headBeforeBodyError(answerPassThrough(response, outgoing), outgoing)
-      },
+      : async (request: Request, env: HttpBindings | Http2Bindings) =>
+        answerOnNodeHttp(
+          await handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
+          env.outgoing as ServerResponse,
+        ),
     overrideGlobalObjects: quirks.overrideGlobals,
     // node:http checks the head timeout on this beat (30 s by default, longer than a short timeout).
     serverOptions: { connectionsCheckingInterval: Math.min(30_000, Math.max(250, headTimeout / 4)) },
