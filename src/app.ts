@@ -67,7 +67,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     resolved.listInterval,
     (message) => (options.log ?? console.error)(`flocker: the list hook failed: ${message}`),
   )
-  const listCache = resolved.listCache ? startListCache(flock, resolved.names) : undefined
+  const listCache = resolved.listCache ? startListCache(flock, resolved.names, health) : undefined
   const hooks = options.hooks ?? {}
   const coordination = new Coordination(options.store)
   const placement = {

@@ -38,8 +38,8 @@ export interface FlockerOptions {
   /** Logs every request and answer (method, path, status, time) through this function. */
   readonly log?: (line: string) => void
   /**
-   * Answer `docker ps` from a cache kept exact by every host's events (default false: off until it
-   * is wired into the command line and proven on every runtime); false asks every host on every list.
+   * Answer `docker ps` from a cache kept exact by every host's events, and find containers by name or
+   * ID from it (default true); false asks every host on every list.
    */
   readonly listCache?: boolean
   /** Told of every request, hijacked stream, placement and health change (see observe/observer.ts). */
@@ -85,7 +85,7 @@ export function resolveOptions(options: FlockerOptions): ResolvedOptions {
     hostTimeout: options.hostTimeout ?? 5_000,
     listInterval: options.listInterval ?? 30_000,
     pullOnCreate: options.pullOnCreate ?? false,
-    listCache: options.listCache ?? false,
+    listCache: options.listCache ?? true,
     tenantImages: options.tenantImages ?? 'shared',
   }
 }

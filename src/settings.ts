@@ -239,7 +239,7 @@ export const SETTINGS: readonly Setting[] = [
     key: 'listCache',
     meta: 'on|off',
     help:
-      "Answer the flock-wide container list, and inspects of quiet containers, from memory kept by the hosts' events (default off)",
+      "Answer the flock-wide container list, and inspects of quiet containers, from memory kept by the hosts' events (default on)",
     schema: v.boolean(),
     fromText: toBoolean,
   },

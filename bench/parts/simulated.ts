@@ -27,7 +27,7 @@ export function scaleSection(sizes: ScaleSizes): SectionBuilder {
   return new SectionBuilder(
     `Scale: simulated engines × ${sizes.containersPerHost} containers`,
     'bench/simulator: every engine in one node process on its own loopback port, answering from memory. ' +
-      `\`ps -a\` = \`GET /containers/json?all=1\` with \`--list-cache=on\`; name lookup = inspect by a name held by one host in the middle (with the list cache, and with the defaults: the name index). ` +
+      `\`ps -a\` = \`GET /containers/json?all=1\` with \`--list-cache=on\`; name lookup = inspect by a name held by one host in the middle (with the list cache, and with \`--list-cache=off\`: the name index). ` +
       `${sizes.scaleRequests} sequential requests per figure (5 at 500 hosts), then a burst of 40 lists (4 at once). ` +
       'RSS of the flocker process; bytes per container = (RSS after the lists − RSS at start) / containers.',
   )
@@ -114,7 +114,7 @@ async function scaleOne(
 }
 
 /**
- * A name lookup with flocker's defaults (no list cache): the name index (each host's container
+ * A name lookup without the list cache (`--list-cache=off`): the name index (each host's container
  * events) names the one host to ask, so it should not grow with the hosts either.
  */
 async function nameLookupWithoutListCache(
@@ -124,7 +124,9 @@ async function nameLookupWithoutListCache(
   sizes: ScaleSizes,
   out: SectionBuilder,
 ): Promise<void> {
-  const flocker = await flockerOn(runtime, sim.urls.map((url, i) => `sim${i + 1}=${url}`))
+  const flocker = await flockerOn(runtime, sim.urls.map((url, i) => `sim${i + 1}=${url}`), [
+    '--list-cache=off',
+  ])
   try {
     const target = targetOf(flocker.url)
     await untilListed(target, hosts * sizes.containersPerHost)

@@ -24,6 +24,11 @@ export interface ContainerCacheOptions<H extends FeedHost> {
   /** Told every container a host holds, after each resync (the owner cache, last-seen rows). */
   readonly onRows?: (host: H, ids: string[], rows: readonly ContainerRow[]) => void
   readonly now?: () => number
+  /**
+   * Whether the host itself can be believed now (its health checks: flock/health.ts vouchesFor). A
+   * frozen engine keeps its events stream open and silent, so a fresh feed alone does not show it.
+   */
+  readonly trusts?: (host: H) => boolean
 }
 
 export class ContainerCache<H extends FeedHost> {
@@ -64,14 +69,27 @@ export class ContainerCache<H extends FeedHost> {
     this.#feeds.get(host)?.changed()
   }
 
-  /** What a kept inspect of a container on `host` is judged by. */
+  /**
+   * What a kept inspect of a container on `host` is judged by; undefined (asked live) while the host
+   * is not trusted: a frozen engine's stream looks quiet.
+   */
   inspectWindow(host: H): InspectWindow | undefined {
-    return this.#feeds.get(host)
+    return this.#trusted(host) ? this.#feeds.get(host) : undefined
   }
 
   /** Whether `host` can be answered from memory now. */
   fresh(host: H): boolean {
-    return this.#feeds.get(host)?.fresh ?? false
+    return this.#freshFeed(host) !== undefined
+  }
+
+  /** The host's feed when its rows are exact and the host itself is trusted; else undefined. */
+  #freshFeed(host: H): HostFeed | undefined {
+    const feed = this.#feeds.get(host)
+    return feed?.fresh && this.#trusted(host) ? feed : undefined
+  }
+
+  #trusted(host: H): boolean {
+    return this.options.trusts?.(host) ?? true
   }
 
   /**
@@ -87,8 +105,8 @@ export class ContainerCache<H extends FeedHost> {
     if (!query) return undefined
     const feeds: HostFeed[] = []
     for (const host of hosts) {
-      const feed = this.#feeds.get(host)
-      if (!feed?.fresh) return undefined
+      const feed = this.#freshFeed(host)
+      if (!feed) return undefined
       feeds.push(feed)
     }
     const now = (this.options.now ?? Date.now)()
@@ -135,8 +153,8 @@ export class ContainerCache<H extends FeedHost> {
     const out: H[] = []
     const name = `/${ref}`
     for (const host of hosts) {
-      const feed = this.#feeds.get(host)
-      if (!feed?.fresh) return undefined
+      const feed = this.#freshFeed(host)
+      if (!feed) return undefined
       if (feed.holds(name) || feed.holds(ref)) out.push(host)
     }
     return out

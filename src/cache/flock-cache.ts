@@ -10,6 +10,7 @@ import { rememberContainers } from '../flock/last-seen.ts'
 import type { ContainerSummaryJson } from '../docker/types.ts'
 import { bytesResponse } from '../runtime/known-bytes.ts'
 import type { Host } from '../flock/host.ts'
+import type { HealthMonitor } from '../flock/health.ts'
 import { ContainerCache } from './container-cache.ts'
 import type { ContainerRow } from './host-feed.ts'
 
@@ -26,9 +27,10 @@ export function containerRowForFlock(
   }
 }
 
-export function startListCache(flock: Flock, names: NameStyle): ContainerCache<Host> {
+export function startListCache(flock: Flock, names: NameStyle, health: HealthMonitor): ContainerCache<Host> {
   const cache = new ContainerCache<Host>({
     render: (row, host) => containerRowForFlock(row, host, names),
+    trusts: (host) => health.vouchesFor(host),
     onRows: (host, ids, rows) => {
       ids.forEach((id) => flock.owners.remember(id, host))
       // What `ps -a` shows of the host once it is down, as a live list would have remembered it.

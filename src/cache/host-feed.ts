@@ -171,7 +171,7 @@ export class HostFeed implements InspectWindow {
   }
 
   #follow(): Promise<void> {
-    return followEvents(this.host, { type: ['container', 'network', 'image'] }, this.#abort.signal, {
+    return followEvents(this.host, ROW_EVENTS, this.#abort.signal, {
       up: () => {
         this.#streamUp = true
         this.#stir()
@@ -205,7 +205,9 @@ export class HostFeed implements InspectWindow {
           this.#synced = generation
         }
       } catch {
-        // the next event or change tries again; until then the host is answered live
+        // A list that failed (garbage, a cut answer) fails live too: the host is answered live, as
+        // stale, until the resync of its next event or change succeeds (a second look included).
+        this.#wanted++
       } finally {
         this.#syncing = null
       }
@@ -292,6 +294,22 @@ function sameRendering(row: CachedRow, rendered: { bytes: Uint8Array; hole: numb
   if (row.hole !== rendered.hole || row.bytes.length !== rendered.bytes.length) return false
   for (let i = 0; i < row.bytes.length; i++) if (row.bytes[i] !== rendered.bytes[i]) return false
   return true
+}
+
+/**
+ * The events that can change a row, asked of the engine by name: an engine busy with execs, attaches
+ * or copies (each one an event) sends none of them here. create, rename and destroy come first, as
+ * the test engines tell flocker's own followers by them. dockerd matches `health_status` as a prefix
+ * (`health_status: healthy`). `relevant` still judges each event (an engine may ignore the filter).
+ */
+const ROW_EVENTS = {
+  type: ['container', 'network', 'image'],
+  event: [
+    ...['create', 'rename', 'destroy', 'start', 'restart', 'die', 'stop', 'kill', 'oom', 'pause'],
+    ...['unpause', 'update', 'health_status'],
+    ...['connect', 'disconnect'], // network
+    ...['tag', 'untag', 'delete', 'load', 'import', 'pull'], // image
+  ],
 }
 
 /**

@@ -77,9 +77,26 @@ export async function checkHost(
 /** When each host's facts were last read (performance.now()), and its writes answered by then. */
 const factsRead = new WeakMap<Host, { readonly at: number; readonly writes: number }>()
 
+/** When (performance.now()) each host's check now under way began. */
+const checkBegan = new WeakMap<Host, number>()
+
+/**
+ * Whether the health checks vouch for `host` now: it is healthy, its last check came back clean, and
+ * the check under way (if any) is not late. Memory kept exact by a host's events (the list cache) is
+ * only as good as the host behind it: a frozen engine keeps its events stream open and silent, and
+ * a check excused or not yet counted (loop lag, the threshold) still says something is wrong. A
+ * check is late once it has waited a quarter of `timeout` (a healthy engine answers `/_ping` in
+ * milliseconds), so a frozen host stops being vouched for within `interval` plus that.
+ */
+export function vouchesFor(host: Host, options: HealthOptions, now = performance.now()): boolean {
+  if (host.status !== 'healthy' || host.lastError !== '') return false
+  const began = checkBegan.get(host)
+  return began === undefined || now - began < options.timeout / 4
+}
+
 /**
  * One check of a host: a `/_ping` while its facts are recent, else /info and /version, and `/_ping`
- * when they fail. Changes nothing.
+ * when they fail. Changes nothing but the note that a check is under way (see vouchesFor).
  */
 export async function probeHost(
   host: Host,
@@ -87,6 +104,8 @@ export async function probeHost(
   lag?: LoopLagReading,
 ): Promise<CheckResult> {
   const startedAt = performance.now()
+  // Until its result is judged (a timed-out check may wait for the rest of its round).
+  if (!checkBegan.has(host)) checkBegan.set(host, startedAt)
   const lagBefore = lag?.total() ?? 0
   const writesBefore = host.writesAnswered
   const failed = (error: string, timedOut: boolean): CheckResult => {
@@ -133,6 +152,7 @@ export function judgeCheck(
   circumstances: Circumstances = { now: performance.now(), allSilent: false },
 ): void {
   host.lastCheck = new Date()
+  checkBegan.delete(host)
   if (result.kind === 'answered' || result.kind === 'alive') {
     if (result.kind === 'answered') {
       host.facts = result.facts
@@ -290,6 +310,11 @@ export class HealthMonitor {
     const judged = this.#judgeRound(round)
     for (const [i, { host }] of round.entries()) this.#track(host, judged[i]!)
     return Promise.all([...running, ...judged]).then(() => {})
+  }
+
+  /** Whether this monitor's checks vouch for `host` now (see vouchesFor). */
+  vouchesFor(host: Host): boolean {
+    return vouchesFor(host, this.options)
   }
 
   /** Checks one host (one that just joined), on its own. */

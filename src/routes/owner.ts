@@ -64,7 +64,8 @@ function knownHolder(flock: Flock, target: Target, ref: string): { host: Host; i
     const host = flock.images.lookup(ref)
     return host && { host, id: ref }
   }
-  if (flock.owners.exact) return undefined
+  // Also with the list cache on: right after a change through flocker (a create, a start) its host is
+  // stale there, and `docker run`'s attach, start and wait would each be located first.
   return flock.owners.lookup(ref) ?? namedHolder(flock, ref)
 }
 

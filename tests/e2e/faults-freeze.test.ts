@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { docker, dockerOk, IMAGE, NET, removeContainers } from '../support/docker.ts'
 import { enginesAvailable, enginesForFile } from '../support/engines.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
+import { eventually } from '../support/eventually.ts'
 import { ask, HANG, messageOf, upgrade, waitForHostStatus } from '../support/raw-http.ts'
 
 // A host frozen with SIGSTOP keeps its sockets open and answers nothing. Merged views answer without
@@ -12,7 +13,9 @@ import { ask, HANG, messageOf, upgrade, waitForHostStatus } from '../support/raw
 
 const flock = enginesForFile(3)
 const PREFIX = 'fz-'
-const FLAGS = ['--health-interval=1000', '--host-timeout=2000']
+// The lists are asked live here (what a frozen host does to a merged view); the list cache's own
+// answer with a frozen host is the last describe.
+const FLAGS = ['--health-interval=1000', '--host-timeout=2000', '--list-cache=off']
 
 for (const runtime of runtimes()) {
   describe(`a frozen host (SIGSTOP), flocker on ${runtime}`, { skip: !enginesAvailable() }, () => {
@@ -127,6 +130,73 @@ for (const runtime of runtimes()) {
       assert.equal(out, 'back')
       const seen = await ask(flocker.port, 'GET', '/v1.41/containers/json')
       assert.equal(seen.headers['x-flocker-missing-hosts'], undefined)
+    })
+  })
+}
+
+// With the list cache on, a frozen engine's events stream stays open and silent, so only the health
+// checks can tell: once its check is late (a quarter of the timeout) or failed, its rows are no
+// longer answered from memory. The threshold keeps it "Healthy" throughout, so what is seen is that
+// rule, not the host turning unhealthy.
+for (const runtime of runtimes()) {
+  describe(`a frozen host and the list cache, flocker on ${runtime}`, { skip: !enginesAvailable() }, () => {
+    let flocker: RunningFlocker
+    const name = `${PREFIX}${runtime}-cached`
+    before(async () => {
+      flocker = await startFlocker(runtime, [
+        ...flock().engines.map((e) => `--node=${e.flag}`),
+        '--list-cache=on',
+        '--health-interval=500',
+        '--health-threshold=1000',
+        '--host-timeout=2000',
+      ])
+      await dockerOk(flocker.dockerHost, [
+        'create',
+        ...NET,
+        '--name',
+        name,
+        '-e',
+        'constraint:node==node2',
+        IMAGE,
+      ])
+      // Answered from memory, the container included, before the freeze.
+      await eventually(async () => {
+        const seen = await ask(flocker.port, 'GET', '/v1.41/containers/json?all=1')
+        assert.equal(seen.headers['x-flocker-list'], 'cached')
+        assert.ok(seen.body.includes(`"/${name}"`), seen.body)
+      })
+      flock().freeze(2)
+    })
+    after(async () => {
+      flock().thaw(2)
+      if (flocker) await removeContainers(flocker.dockerHost, PREFIX)
+      await flocker?.stop()
+    })
+
+    test('docker ps -a answers live: the frozen host missing and named, as without the cache', async () => {
+      const seen = await eventually(async () => {
+        const seen = await ask(flocker.port, 'GET', '/v1.41/containers/json?all=1')
+        assert.match(String(seen.headers['x-flocker-missing-hosts']), /node2/)
+        return seen
+      })
+      assert.equal(seen.status, 200)
+      assert.equal(seen.headers['x-flocker-list'], undefined, 'asked live')
+      // Shown as last seen, on a host that is down, as a live list shows it.
+      const listed = JSON.parse(seen.body) as { Names: string[]; Status: string }[]
+      const row = listed.find((c) => c.Names[0] === `/${name}`)
+      assert.equal(row?.Status, 'Host Down', seen.body)
+      const rows = JSON.parse((await ask(flocker.port, 'GET', '/v1.41/info')).body).SystemStatus as string[][]
+      const at = rows.findIndex(([host]) => host!.trim() === 'node2')
+      assert.deepEqual(rows[at + 1], ['  └ Status', 'Healthy'], 'still healthy by its status')
+    })
+
+    test('after SIGCONT it is answered from memory again', async () => {
+      flock().thaw(2)
+      await eventually(async () => {
+        const seen = await ask(flocker.port, 'GET', '/v1.41/containers/json?all=1')
+        assert.equal(seen.headers['x-flocker-list'], 'cached')
+        assert.ok(seen.body.includes(`"/${name}"`), seen.body)
+      })
     })
   })
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { FakeEngine } from '../support/fake-engine.ts'
-import { type Fault, FaultEngine } from '../support/fault-engine.ts'
+import { eventually } from '../support/eventually.ts'
+import { type Fault, faultContainerId, FaultEngine } from '../support/fault-engine.ts'
 import { type RunningFlocker, runtimes, startFlocker } from '../support/flocker.ts'
 import { ask, messageOf, upgrade, waitForHostStatus } from '../support/raw-http.ts'
 
@@ -17,21 +18,26 @@ for (const runtime of runtimes()) {
     let good: FakeEngine
     let bad: FaultEngine
     let flocker: RunningFlocker
+    /** The same flock with the list cache on. */
+    let cached: RunningFlocker
     before(async () => {
       good = await new FakeEngine('good').start()
       good.add('a0a0a0a0a0a0', 'goodc')
       bad = await new FaultEngine('bad').start()
       bad.containers.add('badc')
-      flocker = await startFlocker(runtime, [
+      const flags = [
         `--node=good=${good.url}`,
         `--node=bad=${bad.url}`,
         '--health-interval=500',
         '--host-timeout=2000',
-      ])
+      ]
+      // Asked live: each fault is on the path a live list or a lookup by name takes.
+      flocker = await startFlocker(runtime, [...flags, '--list-cache=off'])
+      cached = await startFlocker(runtime, [...flags, '--list-cache=on'])
     })
     after(async () => {
       if (flocker?.process.exitCode !== null) process.stderr.write(`flocker exited:\n${flocker?.output()}\n`)
-      await flocker?.stop()
+      await Promise.all([flocker?.stop(), cached?.stop()])
       await Promise.all([good?.stop(), bad?.stop()])
     })
 
@@ -99,6 +105,29 @@ for (const runtime of runtimes()) {
         // Sent once: Deno's client resent a request whose kept-alive connection failed before the answer.
         await stillServing()
         assert.equal(creates() - before, 1, 'the create was sent again')
+      })
+    }
+
+    // With the list cache on, a host whose list breaks is found at its next resync (an event, or a
+    // change made through flocker): it is then answered live, as above, until a resync succeeds.
+    const cachedList = () => ask(cached.port, 'GET', '/v1.41/containers/json?all=1')
+    const changeBad = () => ask(cached.port, 'POST', `/v1.41/containers/${faultContainerId('badc')}/pause`)
+    for (const fault of FAULTS) {
+      test(`${fault} to a list after a change, with the list cache: ps answers live, naming the host`, async () => {
+        bad.heal()
+        await eventually(async () => {
+          await changeBad() // read again, now whole
+          assert.equal((await cachedList()).headers['x-flocker-list'], 'cached')
+        })
+        bad.breakPath(/^\/containers\/json$/, fault)
+        await changeBad()
+        const seen = await cachedList()
+        assert.equal(seen.status, 200, seen.body)
+        assert.equal(seen.headers['x-flocker-list'], undefined, 'asked live')
+        assert.match(String(seen.headers['x-flocker-missing-hosts']), /\bbad\b/)
+        const rows = JSON.parse(seen.body) as { Names: string[]; Status: string }[]
+        assert.deepEqual(rows.filter((c) => c.Status !== 'Host Down').map((c) => c.Names[0]), ['/goodc'])
+        assert.equal(cached.process.exitCode, null, `flocker exited:\n${cached.output()}`)
       })
     }
 

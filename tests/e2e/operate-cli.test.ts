@@ -132,6 +132,8 @@ for (const runtime of runtimes()) {
           api,
           '--config',
           file,
+          // The lookup by name below is the name index's (the list cache, when on, knows owners first).
+          '--list-cache=off',
         ])
       })
       after(async () => {

@@ -112,6 +112,8 @@ describe('the container cache follows a host', () => {
   let engines: FakeEngine[]
   let flock: Flock
   let cache: ContainerCache<Host>
+  /** Hosts the health checks do not vouch for now (a frozen engine, a failed ping). */
+  const distrusted = new Set<Host>()
   const until = async (check: () => boolean) => {
     for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
     assert.ok(check())
@@ -130,6 +132,7 @@ describe('the container cache follows a host', () => {
     flock = new Flock(detectRuntime(), engines.map((e) => ({ name: e.name, url: e.url })))
     cache = new ContainerCache<Host>({
       render: (row, host) => ({ ...row, Labels: { 'flocker.host': host.name } }),
+      trusts: (host) => !distrusted.has(host),
     })
     cache.follow(flock.all)
   })
@@ -176,6 +179,36 @@ describe('the container cache follows a host', () => {
     await until(() => !cache.fresh(host))
     assert.equal(cache.list(flock.all, new URLSearchParams('all=1'), {}), undefined)
     await until(() => cache.fresh(host)) // the stream comes back and the host resyncs
+  })
+
+  test('a host its health checks do not vouch for is answered live, its stream up or not', async () => {
+    const host = flock.byName('fake2')!
+    await until(() => listed() !== undefined)
+    distrusted.add(host)
+    assert.equal(cache.fresh(host), false)
+    assert.equal(cache.list(flock.all, new URLSearchParams('all=1'), {}), undefined)
+    assert.equal(cache.holdersOf(flock.all, 'web'), undefined, 'no exact owners either')
+    assert.equal(cache.inspectWindow(host), undefined, 'nor kept inspects')
+    // The other host alone is still answered from memory.
+    assert.ok(cache.list([flock.byName('fake1')!], new URLSearchParams('all=1'), {}))
+    distrusted.delete(host)
+    assert.ok(cache.inspectWindow(host))
+    assert.equal(listed(), '/late,/api,/web')
+  })
+
+  test('a list that fails on a second look makes the host stale until a resync succeeds', async () => {
+    const host = flock.byName('fake1')!
+    const lists = () => engines[0]!.requests.filter((path) => path.includes('/containers/json')).length
+    let before = lists()
+    engines[0]!.emit({ Type: 'container', Action: 'die', id: 'dddd4444'.padEnd(64, '0') })
+    await until(() => lists() > before && cache.fresh(host)) // the event's own resync is done
+    before = lists()
+    engines[0]!.failWith = 500 // the second look (200 ms on) gets an error, as a garbled list would
+    await until(() => lists() > before)
+    await until(() => !cache.fresh(host))
+    engines[0]!.failWith = null
+    engines[0]!.emit({ Type: 'container', Action: 'start', id: 'dddd4444'.padEnd(64, '0') })
+    await until(() => cache.fresh(host))
   })
 
   test('name lookups from memory', () => {

@@ -6,6 +6,7 @@ import { resolveSettings } from '../../src/cli/resolve.ts'
 import { SETTINGS } from '../../src/settings.ts'
 import { checkTable } from '../../src/cli/check.ts'
 import { ConfigError, configValue, parseConfig } from '../../src/config.ts'
+import { resolveOptions } from '../../src/options.ts'
 import { Host } from '../../src/flock/host.ts'
 import type { Platform, RuntimeAdapter } from '../../src/runtime/types.ts'
 
@@ -90,6 +91,14 @@ test('a flag wins over its variable, which wins over the config file; nodes add 
     /FLOCKER_HOST_TIMEOUT "-4": expected a positive whole number/,
   )
   assert.equal(resolveSettings({}, platformWith({ FLOCKER_LOG_REQUESTS: 'false' }))['log-requests'], false)
+})
+
+test('the list cache is on by default; --list-cache=off, FLOCKER_LIST_CACHE=off or listCache: false turn it off', () => {
+  assert.equal(resolveOptions({}).listCache, true)
+  assert.equal(resolveOptions({ listCache: false }).listCache, false)
+  assert.equal(resolveSettings({}, platformWith())['list-cache'], undefined, 'unset: the default')
+  assert.equal(resolveSettings(parseArgs(['--list-cache=off']).values, platformWith())['list-cache'], false)
+  assert.equal(resolveSettings({}, platformWith({ FLOCKER_LIST_CACHE: 'off' }))['list-cache'], false)
 })
 
 test('every setting with a flag can be set in the file, in JSON, YAML and TOML alike', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Flock } from '../../src/flock/flock.ts'
-import { checkHost, HealthMonitor, judgeCheck, type LagMeter } from '../../src/flock/health.ts'
+import { checkHost, HealthMonitor, judgeCheck, type LagMeter, vouchesFor } from '../../src/flock/health.ts'
 import type { Host } from '../../src/flock/host.ts'
 import { LoopLag } from '../../src/flock/loop-lag.ts'
 import type { HostRequest, HostTransport } from '../../src/runtime/types.ts'
@@ -107,6 +107,28 @@ test("a check that timed out while flocker's loop lagged is not counted, until t
   assert.equal(host!.status, 'unhealthy')
   return waiting
 })
+
+test('the checks vouch for a host while healthy, its last check clean and the one under way not late', () =>
+  keptAlive(async () => {
+    const behaviour = new Map<string, Behaviour>([['1', 'frozen']])
+    const [host] = healthyFlock(1, behaviour)
+    // A threshold never reached: what is judged here is the trust, not the status.
+    const options = { ...QUICK, timeout: 400, failureThreshold: 100 }
+    assert.equal(vouchesFor(host!, options), true)
+    host!.status = 'pending'
+    assert.equal(vouchesFor(host!, options), false, 'not checked yet')
+    host!.status = 'healthy'
+    const check = checkHost(host!, options)
+    const began = performance.now()
+    assert.equal(vouchesFor(host!, options, began), true, 'a check just sent')
+    assert.equal(vouchesFor(host!, options, began + 101), false, 'a check late by a quarter of the timeout')
+    await check
+    assert.equal(host!.status, 'healthy')
+    assert.equal(vouchesFor(host!, options), false, 'a failed check, not counted against its status')
+    behaviour.set('1', 'answers')
+    await checkHost(host!, options)
+    assert.equal(vouchesFor(host!, options), true)
+  }))
 
 test('a host that answered other requests while its check timed out is busy, not down', () => {
   const [host] = healthyFlock(1, new Map())

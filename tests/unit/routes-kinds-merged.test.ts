@@ -57,6 +57,34 @@ describe('merged container list over 100 fake hosts', () => {
   })
 })
 
+describe('the list cache and filters dockerd refuses', () => {
+  let engines: FakeEngine[]
+  let app: FlockerApp
+  let stop: () => Promise<void>
+  before(async () => {
+    ;({ engines, app, stop } = await startFakeFlock(1, (engine) => engine.add('a1', 'web'), {
+      listCache: true,
+    }))
+    await app.checkHosts()
+  })
+  after(() => stop())
+
+  test('malformed filters, or a value given as a string, are asked of the engines for their error', async () => {
+    for (let i = 0; i < 200; i++) {
+      if ((await get(app, '/containers/json')).headers.get('x-flocker-list') === 'cached') break
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    assert.equal((await get(app, '/containers/json')).headers.get('x-flocker-list'), 'cached')
+    for (const raw of ['{bad', '{"name":"web"}']) {
+      engines[0]!.requests = []
+      const response = await get(app, `/containers/json?filters=${encodeURIComponent(raw)}`)
+      await response.body?.cancel()
+      assert.equal(response.headers.get('x-flocker-list'), null, raw)
+      assert.ok(engines[0]!.requests.some((r) => r.startsWith('GET /containers/json?')), raw)
+    }
+  })
+})
+
 describe('a slow or failing host', () => {
   let engines: FakeEngine[]
   let app: FlockerApp

@@ -37,9 +37,11 @@ export function merged(list: ListKind): Handler {
     const filters = hostFilters(req.url.searchParams, (name) => ctx.flock.byName(name) !== undefined)
     if (list === 'containers' && ctx.listCache && !filters.byHostName && !downRowsToShow(ctx, filters)) {
       const hosts = ctx.flock.usable.filter(filters.keep)
-      const engineFilters = readFilters(filters.query.get('filters')) ?? {}
+      // Filters dockerd refuses (malformed JSON, a value given as a string) get the engines' own error.
+      const engineFilters = readFilters(filters.query.get('filters'))
       const headers = missingHostsHeader([], ctx.flock)
-      const cached = cachedContainerList(ctx.listCache, hosts, req.url.searchParams, engineFilters, headers)
+      const cached = engineFilters &&
+        cachedContainerList(ctx.listCache, hosts, req.url.searchParams, engineFilters, headers)
       if (cached) return cached
     }
     const answers = await askAll(
