@@ -297,8 +297,9 @@ function sameRendering(row: CachedRow, rendered: { bytes: Uint8Array; hole: numb
 }
 
 /**
- * The events that can change a row, asked of the engine by name: an engine busy with execs, attaches
- * or copies (each one an event) sends none of them here. create, rename and destroy come first, as
+ * The events that can change a row (or a kept inspect), asked of the engine by name: an engine busy
+ * with attaches or copies (each one an event) sends none of them here, and of execs only their create
+ * and die. create, rename and destroy come first, as
  * the test engines tell flocker's own followers by them. dockerd matches `health_status` as a prefix
  * (`health_status: healthy`). `relevant` still judges each event (an engine may ignore the filter).
  */
@@ -309,6 +310,9 @@ const ROW_EVENTS = {
     ...['unpause', 'update', 'health_status'],
     ...['connect', 'disconnect'], // network
     ...['tag', 'untag', 'delete', 'load', 'import', 'pull'], // image
+    // A container's ExecIDs (in its inspect, kept by inspect-cache.ts) change with these two; dockerd
+    // matches `exec_create` as a prefix (`exec_create: sh -c true`). exec_start is not asked.
+    ...['exec_create', 'exec_die'],
   ],
 }
 

@@ -138,6 +138,13 @@ describe('kept container inspects answer as the engines do', () => {
     await dockerOk(url(0), ['network', 'disconnect', 'ci-net', `${P}direct`])
     await eventually(() => same(`${P}direct`, 'disconnected on engine 1'))
     await kept(`${P}direct`, 'disconnected')
+    // An exec instance shows in ExecIDs: its exec_create event drops the kept answer.
+    await dockerOk(url(0), ['exec', '-d', `${P}direct`, 'sleep', '600'])
+    await eventually(async () => {
+      assert.equal(await same(`${P}direct`, 'exec made on engine 1'), null)
+      const { answer } = await inspect(cached, `${P}direct`)
+      assert.equal((answer.body as { ExecIDs: unknown[] | null }).ExecIDs?.length, 1)
+    })
     await dockerOk(url(0), ['kill', `${P}direct`])
     await eventually(() => same(`${P}direct`, 'killed on engine 1'))
     await kept(`${P}direct`, 'killed')
