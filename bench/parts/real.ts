@@ -240,26 +240,11 @@ async function lists(
   const path = '/v1.41/containers/json?all=1'
   const targets = [engine1, targetOf(flocker.url), targetOf(cached.url)]
   // The cache answers once every host's events stream is up and its list read.
-  for (let tries = 0; tries < 100; tries++) {
-    if ((await headerOf(targets[2]!, path, 'x-flocker-list')) === 'cached') break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await untilCached(targets[2]!, path, 'x-flocker-list')
   await latencySamples(targets[0]!, path, 50)
   await latencySamples(targets[1]!, path, 50)
   await latencySamples(targets[2]!, path, LIST_WARMUP)
-  const samples: number[][] = [[], [], []]
-  const rounds = 4
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 ? [2, 1, 0] : [0, 1, 2]
-    for (const i of order) {
-      samples[i]!.push(...await latencySamples(targets[i]!, path, Math.ceil(sizes.listRequests / rounds)))
-    }
-  }
-  const [d, f, c] = samples.map(latencyStats) as [
-    ReturnType<typeof latencyStats>,
-    ReturnType<typeof latencyStats>,
-    ReturnType<typeof latencyStats>,
-  ]
+  const [d, f, c] = await alternatingStats(targets, path, sizes.listRequests)
   out.set(
     "`ps -a`: 3 engines × 30 through flocker (`--list-cache=on`) / one engine's 30, p50",
     '≤ ×0.30 (Swarm classic ×0.32)',
@@ -289,28 +274,10 @@ async function keptInspects(
 ) {
   for (const label of ['container inspect', '/images/{name}/json']) {
     const path = paths[label]!
-    for (let tries = 0; tries < 100; tries++) {
-      if ((await headerOf(cached, path, 'x-flocker-inspect')) === 'cached') break
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    if ((await headerOf(cached, path, 'x-flocker-inspect')) !== 'cached') {
-      throw new Error(`${label} never kept`)
-    }
+    if (!await untilCached(cached, path, 'x-flocker-inspect')) throw new Error(`${label} never kept`)
     const targets = [engine1, bare, cached]
     for (const target of targets) await latencySamples(target, path, 50)
-    const samples: number[][] = [[], [], []]
-    const rounds = 4
-    for (let round = 0; round < rounds; round++) {
-      const order = round % 2 ? [2, 1, 0] : [0, 1, 2]
-      for (const i of order) {
-        samples[i]!.push(...await latencySamples(targets[i]!, path, Math.ceil(sizes.requests / rounds)))
-      }
-    }
-    const [d, b, c] = samples.map(latencyStats) as [
-      ReturnType<typeof latencyStats>,
-      ReturnType<typeof latencyStats>,
-      ReturnType<typeof latencyStats>,
-    ]
+    const [d, b, c] = await alternatingStats(targets, path, sizes.requests)
     out.set(
       `${label} kept by the list cache (\`--list-cache=on\`): p50 / bare`,
       '≤ ×1.10 bare (Deno ≤ ×1.25)',
@@ -324,6 +291,34 @@ async function keptInspects(
       ratioCell(c.p50 / d.p50, { max: 2.14 }, `engine ${ms(d.p50)}; p99 ${ms(c.p99)} (bare ${ms(b.p99)})`),
     )
   }
+}
+
+/** Polls until `target` marks its answer to `path` as cached (10 s at most): whether it did. */
+async function untilCached(target: Target, path: string, header: string): Promise<boolean> {
+  for (let tries = 0; tries < 100; tries++) {
+    if ((await headerOf(target, path, header)) === 'cached') return true
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return (await headerOf(target, path, header)) === 'cached'
+}
+
+type Stats = ReturnType<typeof latencyStats>
+
+/** `total` sequential requests to each of three targets, in four rounds whose order alternates. */
+async function alternatingStats(
+  targets: readonly Target[],
+  path: string,
+  total: number,
+): Promise<[Stats, Stats, Stats]> {
+  const samples: number[][] = [[], [], []]
+  const rounds = 4
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 ? [2, 1, 0] : [0, 1, 2]
+    for (const i of order) {
+      samples[i]!.push(...await latencySamples(targets[i]!, path, Math.ceil(total / rounds)))
+    }
+  }
+  return samples.map(latencyStats) as [Stats, Stats, Stats]
 }
 
 async function placement(
