@@ -116,19 +116,21 @@ export function isGone(target: Target, text: string): boolean {
  * acts, or answers "No such container" having done nothing; then the entry goes and undefined says
  * "locate it". Only for requests without a body (a body stream cannot be sent twice), outside tenants
  * (their lookups check ownership), and for containers only where the event-fed cache cannot answer
- * exactly (then locate needs no probe either).
+ * exactly (then locate needs no probe either). `known`: the hint the caller already took (and keyed
+ * an answer by), so the request goes to that very host.
  */
 export async function sendToKnownOwner(
   ctx: FlockerContext,
   req: DockerRequest,
   params: Readonly<Record<string, string>>,
   route: { readonly target: Target; readonly from: RefSource; readonly template: string },
+  known?: { host: Host; id: string },
 ): Promise<Response | undefined> {
   const { target, from, template } = route
   const gone = GONE[target]
   if (!gone || !('param' in from) || req.hasBody) return undefined
   const flock = ctx.flock
-  const hint = ownerHint(ctx, req, target, params[from.param] ?? '')
+  const hint = known ?? ownerHint(ctx, req, target, params[from.param] ?? '')
   if (!hint) return undefined
   const cache = target === 'image' ? 'images' : 'owners'
   const path = req.upstreamPath(fillPath(template, { ...params, [from.param]: hint.id }))

@@ -27,7 +27,7 @@ export function imageInspect(from: RefSource, template: string): Handler {
     if (kept) return keptResponse(kept)
     const ticket = cache.inspects.ticket(window)
     // Sent to the hinted host (the one the key names); undefined: it no longer holds the image.
-    const response = await sendToKnownOwner(ctx, req, params, { target: 'image', from, template })
+    const response = await sendToKnownOwner(ctx, req, params, { target: 'image', from, template }, hint)
     if (!response) return plain(ctx, req, params, path)
     if (!ticket || response.status !== 200) return response
     const bytes = new Uint8Array(await response.arrayBuffer())
