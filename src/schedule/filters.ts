@@ -169,12 +169,20 @@ const localObjects = (
 
 const volumes = localObjects('volumes', (request) => request.volumes, hasVolume, 'volume')
 const networks = localObjects('networks', (request) => request.networks, hasNetwork, 'network')
+/** A network link to a container that exists goes beside it; to a name no host holds, it waits (dockerd takes it). */
+const networkLinks = localObjects(
+  'network links',
+  (request) => request.links ?? [],
+  holdsContainer,
+  'container',
+)
 
 /** The hard filters, in the order their eliminations are reported. */
 export const FILTERS: readonly Filter[] = [
   expressionFilter('constraint'),
   expressionFilter('affinity'),
   dependencies,
+  networkLinks,
   volumes,
   networks,
   imageById,
@@ -185,6 +193,16 @@ export const FILTERS: readonly Filter[] = [
 const softExpressions: Preference = {
   name: 'soft rules',
   prefers: (request, state) => request.expressions.every((e) => !e.soft || satisfies(e, state)),
+}
+
+/**
+ * Containers created earlier with a network link to this one's name (docker-py creates the linking
+ * container first: dockerd resolves the link when the name appears on that engine) draw it to their
+ * host, when it can go there.
+ */
+const linkedFrom: Preference = {
+  name: 'linked from',
+  prefers: (request, state) => !request.linkedFrom?.length || request.linkedFrom.includes(state.host.name),
 }
 
 /**
@@ -226,6 +244,7 @@ const cachePresent: Preference = {
 export const PREFERENCES: readonly Preference[] = [
   softExpressions,
   cachePresent,
+  linkedFrom,
   composeProject,
   localImage,
 ]
@@ -239,7 +258,7 @@ function pinsOf(
   all: readonly HostState[],
 ): { what: string; hosts: HostState[] }[] {
   const pins = [
-    ...request.dependencies.map((ref) => ({
+    ...[...request.dependencies, ...request.links ?? []].map((ref) => ({
       what: `container ${ref}`,
       has: (s: HostState) => holdsContainer(s, ref),
     })),

@@ -16,6 +16,8 @@ const RECENT_PLACEMENTS = 60_000
 const CURRENT_READ_MAX_AGE = 30_000
 /** Images awaited at most (clients choose the names): beyond, the least recently awaited go. */
 const MAX_PENDING_IMAGES = 10_000
+/** Names linked to before they exist, remembered at most (clients choose the names). */
+const MAX_AWAITED_LINKS = 10_000
 
 /** A placement: where, the container as the filters see it, and once answered, when and its ID. */
 interface Placement {
@@ -36,9 +38,15 @@ export class PlacementMemory {
   readonly reads: HostReads = new HostReads(CURRENT_READ_MAX_AGE)
   #placed = new Set<Placement>()
   #pendingImages = new LRUCache<string, { host: Host; expires: number }>({ max: MAX_PENDING_IMAGES })
+  /** Container name -> names of the hosts where containers placed here link to it on a network. */
+  #linkedFrom = new LRUCache<string, Set<string>>({ max: MAX_AWAITED_LINKS })
 
   /** Records a placement; `done` is called when the engine answered the create (with its ID if it made one). */
   placed(host: Host, request: PlacementRequest): (id?: string) => void {
+    for (const name of request.links ?? []) {
+      const hosts = this.#linkedFrom.get(name) ?? new Set()
+      this.#linkedFrom.set(name, hosts.add(host.name))
+    }
     const entry: Placement = {
       host,
       container: {
@@ -89,6 +97,14 @@ export class PlacementMemory {
       }
     }
     return out
+  }
+
+  /**
+   * The hosts of containers placed with a network link to `name` (which may not exist yet: dockerd
+   * resolves such a link when the name appears on the container's own engine).
+   */
+  linkedFrom(name: string | undefined): readonly string[] {
+    return name === undefined ? [] : [...this.#linkedFrom.get(name) ?? []]
   }
 
   /** The image a create is waiting for is to be pulled on `host`. */

@@ -12,6 +12,13 @@ export interface PlacementRequest {
   readonly labels: Readonly<Record<string, string>>
   /** Containers this one must sit beside (--volumes-from, --link, --network container:x, ...). */
   readonly dependencies: readonly string[]
+  /**
+   * Containers it links to on a user-defined network: beside them when they exist; dockerd takes a
+   * link to one that does not exist yet, so those require nothing.
+   */
+  readonly links?: readonly string[]
+  /** Hosts of containers created earlier with a link to this one's name (memory.ts): it goes beside them if it can. */
+  readonly linkedFrom?: readonly string[]
   /** Named volumes it mounts (not bind mounts). */
   readonly volumes: readonly string[]
   /** User-defined networks it joins (by name or ID; not `bridge`, `host`, `none`, `container:x`). */
@@ -44,6 +51,7 @@ export function createRequest(
     expressions: [...expressions, ...expressionsFromLabels(body.Labels), ...pinned],
     labels: body.Labels ?? {},
     dependencies: dependenciesOf(hostConfig),
+    links: networkLinksOf(hostConfig, body.NetworkingConfig),
     volumes: namedVolumesOf(hostConfig),
     networks: networksOf(hostConfig, body.NetworkingConfig),
     resources: resourcesOf(hostConfig),
@@ -73,15 +81,43 @@ export function buildRequest(
   }
 }
 
-/** Names of containers the new one shares volumes, links, network, IPC or PID namespace with. */
+/**
+ * Names of containers the new one shares volumes, links, network, IPC or PID namespace with. A
+ * `--link` counts only on the default bridge, where dockerd refuses a create whose linked container
+ * does not exist; on a user-defined network it is an endpoint link (networkLinksOf).
+ */
 export function dependenciesOf(hostConfig: Record<string, unknown>): string[] {
   const out: string[] = []
   for (const entry of list(hostConfig.VolumesFrom)) out.push(String(entry).split(':')[0]!)
-  for (const entry of list(hostConfig.Links)) out.push(String(entry).split(':')[0]!.replace(/^\//, ''))
+  if (!joinsUserNetwork(hostConfig)) out.push(...list(hostConfig.Links).map(linkedName))
   for (const mode of [hostConfig.NetworkMode, hostConfig.IpcMode, hostConfig.PidMode]) {
     if (typeof mode === 'string' && mode.startsWith('container:')) out.push(mode.slice('container:'.length))
   }
   return [...new Set(out.filter(Boolean))]
+}
+
+/**
+ * Names of containers linked to on user-defined networks: `--link` with such a `--network` (dockerd
+ * moves it to the endpoint) and the links of NetworkingConfig's endpoints.
+ */
+export function networkLinksOf(hostConfig: Record<string, unknown>, networking: unknown): string[] {
+  const out = joinsUserNetwork(hostConfig) ? list(hostConfig.Links).map(linkedName) : []
+  const endpoints = (networking as { EndpointsConfig?: unknown } | null | undefined)?.EndpointsConfig
+  if (endpoints && typeof endpoints === 'object') {
+    for (const endpoint of Object.values(endpoints)) {
+      out.push(...list((endpoint as { Links?: unknown } | null)?.Links).map(linkedName))
+    }
+  }
+  return [...new Set(out.filter(Boolean))]
+}
+
+/** `NAME:ALIAS` or `/NAME:/x/ALIAS`: the linked container's name. */
+function linkedName(entry: unknown): string {
+  return String(entry).split(':')[0]!.replace(/^\//, '')
+}
+
+function joinsUserNetwork(hostConfig: Record<string, unknown>): boolean {
+  return networksOf({ NetworkMode: hostConfig.NetworkMode }, null).length > 0
 }
 
 /** Named volumes in Binds (`name:/path[:opts]`) and Mounts (`Type: volume`). */

@@ -195,7 +195,8 @@ async function schedule(
     ]
     state.containers.push(...notYetListed(inFlight, state, resources))
   }
-  const { host } = choose(request, readable, ctx.strategy, eliminated)
+  const linkedFrom = request.kind === 'create' ? memory.linkedFrom(request.name) : []
+  const { host } = choose({ ...request, linkedFrom }, readable, ctx.strategy, eliminated)
   const reason = `${ctx.strategy} over ${readable.length} host${readable.length === 1 ? '' : 's'}` +
     (eliminated.length ? `; left out: ${eliminated.join('; ')}` : '')
   return { host, reason, done: memory.placed(host, request) }

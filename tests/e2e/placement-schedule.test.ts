@@ -128,6 +128,38 @@ describe('filters', () => {
     assert.deepEqual(await whereIs(engines, 'd2'), ['node3'])
   })
 
+  test('a link on a user-defined network to a name created later: accepted, and the name lands beside it', async () => {
+    // dockerd takes `--network NET --link NAME:ALIAS` before NAME exists (docker-py's network tests do).
+    await dockerOk(spread.dockerHost, ['network', 'create', '--internal', 'linknet'])
+    try {
+      const onNet = (name: string, ...args: string[]) =>
+        dockerOk(spread.dockerHost, [
+          'create',
+          '--name',
+          name,
+          '--network',
+          'linknet',
+          ...args,
+          IMAGE,
+          'sleep',
+          '600',
+        ])
+      await onNet('linker', '--link', 'upstream:bar')
+      const [linkerHost] = await whereIs(engines, 'linker')
+      // Spread alone would put the next create on another, emptier host.
+      await onNet('upstream')
+      assert.deepEqual(await whereIs(engines, 'upstream'), [linkerHost])
+      // A link to a container that exists takes the container to it.
+      await create(spread, 'filler1')
+      await create(spread, 'filler2')
+      await onNet('second', '--link', 'upstream:up')
+      assert.deepEqual(await whereIs(engines, 'second'), [linkerHost])
+    } finally {
+      await clearContainers(engines)
+      await docker(spread.dockerHost, ['network', 'rm', 'linknet'])
+    }
+  })
+
   test('host-port conflicts: a published port is taken once per host', async () => {
     for (const name of ['p1', 'p2', 'p3']) await create(spread, name, '-p', '18080:80')
     const hosts = await Promise.all(['p1', 'p2', 'p3'].map((n) => whereIs(engines, n)))

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { choose } from '../../src/schedule/scheduler.ts'
 import { buildRequest, createRequest } from '../../src/schedule/request.ts'
+import { PlacementMemory } from '../../src/schedule/memory.ts'
 import { container, fakeHost, GIB, state } from '../support/scheduling.ts'
 import { loadRe2 } from '../../src/docker/re2.ts'
 
@@ -62,6 +63,42 @@ describe('affinity and dependency filters', () => {
       () => pick({ HostConfig: { VolumesFrom: ['ghost'] } }, states()),
       /does not hold container ghost/,
     )
+  })
+  test('a link on a user-defined network draws the container, and does not need its target yet', () => {
+    const onNetwork = (links: string[]) => ({ HostConfig: { NetworkMode: 'backend', Links: links } })
+    // dockerd takes `--network backend --link ghost:g`: ghost may be created later.
+    assert.equal(pick(onNetwork(['ghost:g']), states()), 'node1')
+    assert.equal(pick(onNetwork(['db:alias']), states()), 'node2')
+    const endpoint = { NetworkingConfig: { EndpointsConfig: { backend: { Links: ['db:alias'] } } } }
+    assert.equal(pick(endpoint, states()), 'node2')
+    // On the default bridge the engine refuses a link to a missing container: so does placement.
+    assert.throws(
+      () => pick({ HostConfig: { Links: ['ghost:g'] } }, states()),
+      /does not hold container ghost/,
+    )
+  })
+  test('a name linked to before it existed goes beside the containers that link to it', () => {
+    const { request } = createRequest('upstream', { Image: 'busybox:local' })
+    const all = [state(eu), state(us), state(ap)]
+    assert.equal(choose(request, all, 'spread').host.name, 'node1')
+    assert.equal(choose({ ...request, linkedFrom: ['node3'] }, all, 'spread').host.name, 'node3')
+    // A preference: a host that cannot take it is not forced.
+    const pinned =
+      createRequest('upstream', { Image: 'busybox:local', Env: ['constraint:region==eu'] }).request
+    assert.equal(choose({ ...pinned, linkedFrom: ['node3'] }, all, 'spread').host.name, 'node1')
+  })
+  test('the memory of placements names the hosts whose containers link to a name', () => {
+    const memory = new PlacementMemory()
+    const linking = (name: string) =>
+      createRequest(name, {
+        Image: 'busybox:local',
+        HostConfig: { NetworkMode: 'backend', Links: ['/upstream:/x/bar'] },
+      }).request
+    memory.placed(ap, linking('a'))
+    memory.placed(ap, linking('b'))
+    assert.deepEqual(memory.linkedFrom('upstream'), ['node3'])
+    assert.deepEqual(memory.linkedFrom('other'), [])
+    assert.deepEqual(memory.linkedFrom(undefined), [])
   })
   test('a hex-looking name is not taken for the ID prefix of a container on another host', () => {
     const lookalike = [
