@@ -86,7 +86,10 @@ export async function locate(
   const scoped = tenant !== undefined && kind !== 'image'
   if (kind === 'container' && !scoped) {
     const known = fromExact(flock, rawRef)
-    if (known) return known
+    if (known) {
+      noteCache(signal, 'lists', true)
+      return known
+    }
   }
   if (kind === 'container' && !scoped) {
     const named = await fromNameIndex(flock, rawRef, signal)

@@ -85,6 +85,40 @@ describe('the list cache and filters dockerd refuses', () => {
   })
 })
 
+describe('what a list answered from the cache tells the operator', () => {
+  test('the cache lookup is counted, and the request names the hosts whose containers it shows', async () => {
+    const { app, stop } = await startFakeFlock(2, (engine, i) => engine.add(`c${i}`, `app${i}`), {
+      listCache: true,
+    })
+    try {
+      await app.checkHosts()
+      const lookups: string[] = []
+      const hosts: string[][] = []
+      app.observe({
+        cache: (cache, hit) => lookups.push(`${cache}:${hit ? 'hit' : 'miss'}`),
+        request: (record) => hosts.push([...record.hosts]),
+      })
+      for (let i = 0; i < 200; i++) {
+        if ((await get(app, '/containers/json')).headers.get('x-flocker-list') === 'cached') break
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      lookups.length = 0
+      hosts.length = 0
+      const response = await get(app, '/containers/json')
+      assert.equal(response.headers.get('x-flocker-list'), 'cached')
+      const [row] = await response.json() as Listed[]
+      assert.deepEqual(lookups, ['lists:hit'])
+      assert.deepEqual(hosts.at(-1)?.sort(), ['fake1', 'fake2'])
+      // A container found by ID in the cached rows: a hit too.
+      lookups.length = 0
+      await (await get(app, `/containers/${row!.Id}/json`)).arrayBuffer()
+      assert.ok(lookups.includes('lists:hit'), JSON.stringify(lookups))
+    } finally {
+      await stop()
+    }
+  })
+})
+
 describe('a slow or failing host', () => {
   let engines: FakeEngine[]
   let app: FlockerApp

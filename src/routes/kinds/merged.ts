@@ -1,4 +1,4 @@
-import { noteHost } from '../../observe/scope.ts'
+import { noteCache, noteHost } from '../../observe/scope.ts'
 import { cachedContainerList, containerRowForFlock } from '../../cache/flock-cache.ts'
 import type {
   ContainerSummaryJson,
@@ -42,7 +42,12 @@ export function merged(list: ListKind): Handler {
       const headers = missingHostsHeader([], ctx.flock)
       const cached = engineFilters &&
         cachedContainerList(ctx.listCache, hosts, req.url.searchParams, engineFilters, headers)
-      if (cached) return cached
+      noteCache(req.signal, 'lists', cached !== undefined)
+      if (cached) {
+        // The request log and audit line name the hosts whose containers the answer shows.
+        for (const host of hosts) noteHost(req.signal, host.name, 'asked')
+        return cached
+      }
     }
     const answers = await askAll(
       ctx.flock.usable,
