@@ -43,10 +43,7 @@ export class PlacementMemory {
 
   /** Records a placement; `done` is called when the engine answered the create (with its ID if it made one). */
   placed(host: Host, request: PlacementRequest): (id?: string) => void {
-    for (const name of request.links ?? []) {
-      const hosts = this.#linkedFrom.get(name) ?? new Set()
-      this.#linkedFrom.set(name, hosts.add(host.name))
-    }
+    this.linked(host, request.links ?? [])
     const entry: Placement = {
       host,
       container: {
@@ -97,6 +94,13 @@ export class PlacementMemory {
       }
     }
     return out
+  }
+
+  /** A container on `host` links to these names on a network (its create, or a network connect). */
+  linked(host: Host, names: readonly string[]): void {
+    for (const name of names) {
+      this.#linkedFrom.set(name, (this.#linkedFrom.get(name) ?? new Set()).add(host.name))
+    }
   }
 
   /**

@@ -104,11 +104,14 @@ export function networkLinksOf(hostConfig: Record<string, unknown>, networking: 
   const out = joinsUserNetwork(hostConfig) ? list(hostConfig.Links).map(linkedName) : []
   const endpoints = (networking as { EndpointsConfig?: unknown } | null | undefined)?.EndpointsConfig
   if (endpoints && typeof endpoints === 'object') {
-    for (const endpoint of Object.values(endpoints)) {
-      out.push(...list((endpoint as { Links?: unknown } | null)?.Links).map(linkedName))
-    }
+    for (const endpoint of Object.values(endpoints)) out.push(...endpointLinksOf(endpoint))
   }
   return [...new Set(out.filter(Boolean))]
+}
+
+/** Names of containers an endpoint config (a create's, a network connect's) links to. */
+export function endpointLinksOf(endpoint: unknown): string[] {
+  return list((endpoint as { Links?: unknown } | null | undefined)?.Links).map(linkedName).filter(Boolean)
 }
 
 /** `NAME:ALIAS` or `/NAME:/x/ALIAS`: the linked container's name. */

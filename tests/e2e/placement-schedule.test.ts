@@ -154,6 +154,14 @@ describe('filters', () => {
       await create(spread, 'filler2')
       await onNet('second', '--link', 'upstream:up')
       assert.deepEqual(await whereIs(engines, 'second'), [linkerHost])
+      // The same through `network connect --link` (docker-py's test_connect_with_links).
+      await onNet('connector')
+      const [connectorHost] = await whereIs(engines, 'connector')
+      await dockerOk(spread.dockerHost, ['network', 'disconnect', 'linknet', 'connector'])
+      await dockerOk(spread.dockerHost, ['network', 'connect', '--link', 'later:baz', 'linknet', 'connector'])
+      await create(spread, 'filler3')
+      await onNet('later')
+      assert.deepEqual(await whereIs(engines, 'later'), [connectorHost])
     } finally {
       await clearContainers(engines)
       await docker(spread.dockerHost, ['network', 'rm', 'linknet'])

@@ -7,6 +7,7 @@ import type { Handler } from '../context.ts'
 import type { Flock } from '../../flock/flock.ts'
 import { ownedEndpoint } from '../../tenants/create.ts'
 import { fillPath } from '../../docker/path.ts'
+import { endpointLinksOf } from '../../schedule/request.ts'
 
 /**
  * `docker network connect NET CTR` (and disconnect) goes to the container's host, where the network
@@ -27,6 +28,10 @@ export function followsContainer(template: string): Handler {
     }
     const headers = new Headers(req.headers)
     headers.set('content-type', 'application/json')
+    // `network connect --link NAME:ALIAS` before NAME exists: NAME's create will prefer this host.
+    if (template.endsWith('/connect')) {
+      ctx.placement.memory.linked(container.host, endpointLinksOf(body.EndpointConfig))
+    }
     return container.host.request(
       req.method,
       req.upstreamPath(fillPath(template, { ...params, id: network.id })),
