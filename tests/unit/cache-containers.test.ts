@@ -217,6 +217,60 @@ describe('the container cache follows a host', () => {
   })
 })
 
+describe('a burst of changes on a host (20 creates at once)', () => {
+  let engine: FakeEngine
+  let flock: Flock
+  let cache: ContainerCache<Host>
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 300 && !check(); i++) await sleep(10)
+    assert.ok(check())
+  }
+  const lists = () => engine.requests.filter((path) => path.startsWith('GET /containers/json')).length
+  const listed = () => {
+    const body = cache.list(flock.all, new URLSearchParams('all=1'), {})
+    return body && (JSON.parse(new TextDecoder().decode(body)) as unknown[]).length
+  }
+  before(async () => {
+    ;[engine] = await startFakeEngines(1) as [FakeEngine]
+    flock = new Flock(detectRuntime(), [{ name: engine.name, url: engine.url }])
+    cache = new ContainerCache<Host>({ render: (row) => row })
+    cache.follow(flock.all)
+    await until(() => listed() === 0)
+  })
+  after(async () => {
+    cache.stop()
+    await engine.stop()
+  })
+
+  test('is read again once it settles, not once per write and event; then answered from memory', async () => {
+    const host = flock.all[0]!
+    const before = lists()
+    for (let i = 0; i < 20; i++) {
+      // Each create tells the cache twice: its write when answered, and its create event.
+      await host.whole(await host.request('POST', `/v1.41/containers/create?name=burst-${i}`))
+      assert.equal(listed(), undefined, 'a host changed through flocker is asked live')
+      await sleep(5)
+    }
+    await until(() => listed() === 20)
+    await sleep(1200) // the second looks, a second after the events
+    // A resync per change (about 20 lists), then two looks per event (40 more), made 50 or more.
+    const read = lists() - before
+    assert.ok(read <= 10, `${read} lists for a burst of 20 creates`)
+  })
+
+  test('the last event of a burst is still looked at again (dockerd lists some changes late)', async () => {
+    for (let i = 0; i < 5; i++) {
+      engine.emit({ Type: 'container', Action: 'die', id: engine.containers[i]!.Id })
+      await sleep(5)
+    }
+    await until(() => listed() === 20)
+    // Listed only now, with no event of its own.
+    engine.containers.push({ Id: 'eeee5555'.padEnd(64, '0'), Names: ['/late'], Created: 1, State: 'exited' })
+    await until(() => listed() === 21)
+  })
+})
+
 /** Deterministic spread of elapsed times from under a second to years. */
 function* elapsedTimes(): Generator<number> {
   let seed = 7
