@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { after, before, describe, test } from 'node:test'
 import { ContainerCache } from '../../src/cache/container-cache.ts'
 import { cachedListQuery } from '../../src/cache/container-filters.ts'
@@ -257,6 +258,20 @@ describe('a burst of changes on a host (20 creates at once)', () => {
     // A resync per change (about 20 lists), then two looks per event (40 more), made 50 or more.
     const read = lists() - before
     assert.ok(read <= 10, `${read} lists for a burst of 20 creates`)
+  })
+
+  test('a signal that outlives its requests (a feed keeps one per host) keeps no listener of theirs', async () => {
+    const host = flock.all[0]!
+    const feed = new AbortController()
+    for (let i = 0; i < 30; i++) await host.json('/containers/json?all=1', { signal: feed.signal })
+    await host.json('/containers/nope/json', { signal: feed.signal }).catch(() => {})
+    // Each left one before: a leak, and every later add walked them all.
+    assert.equal(getEventListeners(feed.signal, 'abort').length, 0)
+    // A streamed answer still follows the caller's abort until it is over.
+    const events = await host.request('GET', '/events', { signal: feed.signal })
+    assert.equal(getEventListeners(feed.signal, 'abort').length, 1)
+    feed.abort()
+    await events.body?.cancel().catch(() => {})
   })
 
   test('the last event of a burst is still looked at again (dockerd lists some changes late)', async () => {
