@@ -36,6 +36,8 @@ export interface FeedHost {
   json<T>(path: string, init?: { signal?: AbortSignal }): Promise<T>
   /** Told of every request flocker sends that may change the host (src/flock/host.ts). */
   readonly writes?: Set<(path: string) => void>
+  /** Such requests sent and not yet answered. */
+  readonly writesOnTheWay?: number
 }
 
 /** One cached container: the engine's row rendered once, around the Status text computed per list. */
@@ -62,9 +64,10 @@ const INSPECT_CONCURRENCY = 4
 const LOOK_AGAIN_MS = [200, 1000]
 /**
  * A burst of changes (20 creates at once: each one's write and events) is read once it settles: once
- * no change came for SETTLE_QUIET_MS, or SETTLE_MAX_MS after the first one not yet read. A resync per
- * change would send the engines a list and inspects between every two creates. Waiting is safe: the
- * host is stale meanwhile, so answered live.
+ * no change came for SETTLE_QUIET_MS and no write flocker sent there is still on its way, or
+ * SETTLE_MAX_MS after the first change not yet read. A resync per change would send the engines a
+ * list and inspects between every two creates. Waiting is safe: the host is stale meanwhile, so
+ * answered live.
  */
 const SETTLE_QUIET_MS = 100
 const SETTLE_MAX_MS = 1000
@@ -189,14 +192,19 @@ export class HostFeed implements InspectWindow {
   /** Resyncs once the changes settle (SETTLE_QUIET_MS); one under way settles again when it ends. */
   #settle(): void {
     if (this.#settleTimer || this.#syncing || !this.#streamUp) return
-    const due = Math.min(
-      this.#lastChangeAt + SETTLE_QUIET_MS,
-      (this.#firstUnreadAt || Date.now()) + SETTLE_MAX_MS,
-    )
     this.#settleTimer = this.#later(() => {
       this.#settleTimer = undefined
-      this.#sync()
-    }, Math.max(0, due - Date.now()))
+      if (this.#settleDue() > Date.now()) this.#settle()
+      else this.#sync()
+    }, Math.max(0, this.#settleDue() - Date.now()))
+  }
+
+  #settleDue(): number {
+    const now = Date.now()
+    // A write flocker sent here and not yet answered (the rest of a burst) changes the host again
+    // once answered: a list now would be out of date by then.
+    const last = Math.max(this.#lastChangeAt, this.host.writesOnTheWay ? now : 0)
+    return Math.min(last + SETTLE_QUIET_MS, (this.#firstUnreadAt || now) + SETTLE_MAX_MS)
   }
 
   /**

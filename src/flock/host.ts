@@ -64,6 +64,8 @@ export class Host {
   readonly #waitingForHead = new Set<(reason: Error) => void>()
   /** Requests that may have changed what the host holds (any but GET and HEAD) answered so far. */
   writesAnswered = 0
+  /** Such requests sent and not yet answered (their head): the list cache waits for them. */
+  writesOnTheWay = 0
   /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
   readonly writes: Set<(path: string) => void> = new Set()
   /** Told of every such request once answered, like `writes`, but never again at a wait's end. */
@@ -112,6 +114,8 @@ export class Host {
     noteHost(init.signal, this.name, role)
     const started = performance.now()
     let status: number | null = null
+    const write = method !== 'GET' && method !== 'HEAD'
+    if (write) this.writesOnTheWay++
     try {
       const response = await this.#untilHead(
         init.signal,
@@ -139,6 +143,7 @@ export class Host {
       if (error instanceof DockerError) throw error
       throw hostUnreachable(this.name, error)
     } finally {
+      if (write) this.writesOnTheWay--
       if (this.observers?.active) {
         this.observers.hostCall({ host: this.name, method, status, durationMs: performance.now() - started })
       }
