@@ -260,6 +260,28 @@ describe('a burst of changes on a host (20 creates at once)', () => {
     assert.ok(read <= 10, `${read} lists for a burst of 20 creates`)
   })
 
+  test('is not read while a create flocker sent there is still on its way', async () => {
+    const host = flock.all[0]!
+    engine.delay = 300 // each create answered 300 ms after it was sent, one sent every 150 ms
+    try {
+      const before = lists()
+      let onTheWay = 0
+      let readMeanwhile = 0
+      const counting = setInterval(() => onTheWay && (readMeanwhile = lists() - before), 5)
+      await Promise.all(Array.from({ length: 5 }, async (_, i) => {
+        await sleep(150 * i)
+        onTheWay++
+        await host.whole(await host.request('POST', `/v1.41/containers/create?name=slow-${i}`))
+        onTheWay--
+      })).finally(() => clearInterval(counting))
+      // The answers come 150 ms apart, longer than the quiet time: each would have been read after.
+      assert.equal(readMeanwhile, 0, 'lists sent while a create was on its way')
+      await until(() => listed() === 25)
+    } finally {
+      engine.delay = 0
+    }
+  })
+
   test('a signal that outlives its requests (a feed keeps one per host) keeps no listener of theirs', async () => {
     const host = flock.all[0]!
     const feed = new AbortController()
@@ -279,10 +301,10 @@ describe('a burst of changes on a host (20 creates at once)', () => {
       engine.emit({ Type: 'container', Action: 'die', id: engine.containers[i]!.Id })
       await sleep(5)
     }
-    await until(() => listed() === 20)
+    await until(() => listed() === 25)
     // Listed only now, with no event of its own.
     engine.containers.push({ Id: 'eeee5555'.padEnd(64, '0'), Names: ['/late'], Created: 1, State: 'exited' })
-    await until(() => listed() === 21)
+    await until(() => listed() === 26)
   })
 })
 
