@@ -36,6 +36,8 @@ export interface FeedHost {
   json<T>(path: string, init?: { signal?: AbortSignal }): Promise<T>
   /** Told of every request flocker sends that may change the host (src/flock/host.ts). */
   readonly writes?: Set<(path: string) => void>
+  /** Such requests sent and not yet answered. */
+  readonly writesOnTheWay?: number
 }
 
 /** One cached container: the engine's row rendered once, around the Status text computed per list. */
@@ -55,8 +57,20 @@ export type RowRenderer = (row: ContainerRow) => Record<string, unknown>
 const STATUS_HOLE = '__flocker_status_hole__'
 const utf8 = new TextEncoder()
 const INSPECT_CONCURRENCY = 4
-/** After an event, when to read the list again (the event delay for a change made on an engine). */
+/**
+ * After an event, when to read the list again (the event delay for a change made on an engine): at
+ * least this long after it; one read serves every event before it (see #lookAfter).
+ */
 const LOOK_AGAIN_MS = [200, 1000]
+/**
+ * A burst of changes (20 creates at once: each one's write and events) is read once it settles: once
+ * no change came for SETTLE_QUIET_MS and no write flocker sent there is still on its way, or
+ * SETTLE_MAX_MS after the first change not yet read. A resync per change would send the engines a
+ * list and inspects between every two creates. Waiting is safe: the host is stale meanwhile, so
+ * answered live.
+ */
+const SETTLE_QUIET_MS = 100
+const SETTLE_MAX_MS = 1000
 
 export class HostFeed implements InspectWindow {
   #rows = new Map<string, CachedRow>()
@@ -73,6 +87,13 @@ export class HostFeed implements InspectWindow {
   /** Bumped by anything that may have changed any container here (kept inspects, inspect-cache.ts). */
   #epoch = 0
   #quietSince = 0
+  /** When the last change came, and the first one no resync has begun to read since (0: none). */
+  #lastChangeAt = 0
+  #firstUnreadAt = 0
+  #settleTimer: ReturnType<typeof setTimeout> | undefined
+  /** The latest relevant event, and the look-again delays with a timer armed. */
+  #lastEventAt = 0
+  #looksArmed = new Set<number>()
 
   constructor(
     readonly host: FeedHost,
@@ -156,18 +177,56 @@ export class HostFeed implements InspectWindow {
   /** A change made on this host (through flocker, or told by an event): resync before answering again. */
   changed(): void {
     this.#wanted++
-    if (this.#streamUp) this.#sync()
+    this.#lastChangeAt = Date.now()
+    this.#firstUnreadAt ||= this.#lastChangeAt
+    this.#settle()
   }
 
   /** Reads the list again without making the host stale: nothing told of a change, so the rows stand. */
   #look(): void {
     this.#lookAgain = true
-    if (this.#streamUp) this.#sync()
+    // A resync already waiting to settle begins later than now: it serves this look too.
+    if (!this.#settleTimer) this.#sync()
   }
 
-  #later(run: () => void, ms: number): void {
+  /** Resyncs once the changes settle (SETTLE_QUIET_MS); one under way settles again when it ends. */
+  #settle(): void {
+    if (this.#settleTimer || this.#syncing || !this.#streamUp) return
+    this.#settleTimer = this.#later(() => {
+      this.#settleTimer = undefined
+      if (this.#settleDue() > Date.now()) this.#settle()
+      else this.#sync()
+    }, Math.max(0, this.#settleDue() - Date.now()))
+  }
+
+  #settleDue(): number {
+    const now = Date.now()
+    // A write flocker sent here and not yet answered (the rest of a burst) changes the host again
+    // once answered: a list now would be out of date by then.
+    const last = Math.max(this.#lastChangeAt, this.host.writesOnTheWay ? now : 0)
+    return Math.min(last + SETTLE_QUIET_MS, (this.#firstUnreadAt || now) + SETTLE_MAX_MS)
+  }
+
+  /**
+   * A look at least `ms` after every event: one timer per delay; when it fires it looks (serving the
+   * events before), and again `ms` after the latest event if one came since it was armed.
+   */
+  #lookAfter(ms: number): void {
+    if (this.#looksArmed.has(ms)) return
+    this.#looksArmed.add(ms)
+    const fire = () => {
+      this.#look()
+      const wait = this.#lastEventAt + ms - Date.now()
+      if (wait > 0) this.#later(fire, wait)
+      else this.#looksArmed.delete(ms)
+    }
+    this.#later(fire, ms)
+  }
+
+  #later(run: () => void, ms: number): ReturnType<typeof setTimeout> {
     const timer = setTimeout(() => this.#abort.signal.aborted || run(), ms)
     ;(timer as { unref?: () => void }).unref?.()
+    return timer
   }
 
   #follow(): Promise<void> {
@@ -175,7 +234,9 @@ export class HostFeed implements InspectWindow {
       up: () => {
         this.#streamUp = true
         this.#stir()
-        this.changed()
+        // Read at once: nothing was read since the stream was down.
+        this.#wanted++
+        this.#sync()
       },
       event: (event) => {
         this.#stir()
@@ -184,7 +245,8 @@ export class HostFeed implements InspectWindow {
         // dockerd announces some changes before its list shows them (a network (dis)connect; a
         // container's die and pause before their checkpoint, the network teardown after a die):
         // look again shortly, and once more later for a slow teardown.
-        for (const ms of LOOK_AGAIN_MS) this.#later(() => this.#look(), ms)
+        this.#lastEventAt = Date.now()
+        for (const ms of LOOK_AGAIN_MS) this.#lookAfter(ms)
       },
       // answered live until the stream is back
       down: () => {
@@ -194,23 +256,26 @@ export class HostFeed implements InspectWindow {
     })
   }
 
+  /** One resync now, if anything is wanted; changes told meanwhile settle again after it. */
   #sync(): void {
-    if (this.#syncing) return
+    if (this.#syncing || !this.#streamUp || (this.#synced === this.#wanted && !this.#lookAgain)) return
     this.#syncing = (async () => {
+      let failed = false
       try {
-        while ((this.#synced !== this.#wanted || this.#lookAgain) && this.#streamUp) {
-          this.#lookAgain = false
-          const generation = this.#wanted
-          await this.#resync()
-          this.#synced = generation
-        }
+        this.#lookAgain = false
+        this.#firstUnreadAt = 0
+        const generation = this.#wanted
+        await this.#resync()
+        this.#synced = generation
       } catch {
         // A list that failed (garbage, a cut answer) fails live too: the host is answered live, as
         // stale, until the resync of its next event or change succeeds (a second look included).
         this.#wanted++
+        failed = true
       } finally {
         this.#syncing = null
       }
+      if (!failed && (this.#synced !== this.#wanted || this.#lookAgain)) this.#settle()
     })()
   }
 

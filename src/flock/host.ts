@@ -64,6 +64,8 @@ export class Host {
   readonly #waitingForHead = new Set<(reason: Error) => void>()
   /** Requests that may have changed what the host holds (any but GET and HEAD) answered so far. */
   writesAnswered = 0
+  /** Such requests sent and not yet answered (their head): the list cache waits for them. */
+  writesOnTheWay = 0
   /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
   readonly writes: Set<(path: string) => void> = new Set()
   /** Told of every such request once answered, like `writes`, but never again at a wait's end. */
@@ -112,9 +114,12 @@ export class Host {
     noteHost(init.signal, this.name, role)
     const started = performance.now()
     let status: number | null = null
+    const write = method !== 'GET' && method !== 'HEAD'
+    if (write) this.writesOnTheWay++
     try {
       const response = await this.#untilHead(
         init.signal,
+        init.whole === true,
         (signal) =>
           this.#connection.request({
             method,
@@ -138,6 +143,7 @@ export class Host {
       if (error instanceof DockerError) throw error
       throw hostUnreachable(this.name, error)
     } finally {
+      if (write) this.writesOnTheWay--
       if (this.observers?.active) {
         this.observers.hostCall({ host: this.name, method, status, durationMs: performance.now() - started })
       }
@@ -151,6 +157,8 @@ export class Host {
    */
   async #untilHead<T>(
     clientSignal: AbortSignalLike | undefined,
+    /** The answer comes read whole (HostRequest.whole): once in, the request is over. */
+    whole: boolean,
     send: (signal: AbortSignalLike) => Promise<T>,
   ): Promise<T> {
     const frozen = new OneShotAbort()
@@ -165,14 +173,20 @@ export class Host {
     const follow = () => frozen.abort(clientSignal!.reason)
     if (clientSignal?.aborted) follow()
     else clientSignal?.addEventListener('abort', follow)
+    let streaming = false
     try {
       const answer = await send(frozen)
       this.lastAnswerAt = performance.now()
+      streaming = !whole
       return answer
     } catch (error) {
       throw stoppedAnswering ? frozen.reason : error
     } finally {
       this.#waitingForHead.delete(fail)
+      // A request that is over lets go of a signal that outlives it (the list cache's, one per host,
+      // given to every list and inspect): else each would leave a listener there, and each add to
+      // Node's EventTarget walks those already there. A streamed body still needs the client's abort.
+      if (!streaming) clientSignal?.removeEventListener('abort', follow)
     }
   }
 
@@ -225,6 +239,7 @@ export class Host {
     try {
       answer = await this.#untilHead(
         request.signal,
+        false,
         (signal) => this.#connection.upgrade({ ...request, signal }),
       )
     } catch (error) {

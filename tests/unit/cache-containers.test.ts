@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { getEventListeners } from 'node:events'
 import { after, before, describe, test } from 'node:test'
 import { ContainerCache } from '../../src/cache/container-cache.ts'
 import { cachedListQuery } from '../../src/cache/container-filters.ts'
@@ -214,6 +215,96 @@ describe('the container cache follows a host', () => {
   test('name lookups from memory', () => {
     assert.deepEqual(cache.holdersOf(flock.all, 'api')?.map((h) => h.name), ['fake1'])
     assert.deepEqual(cache.holdersOf(flock.all, 'nope'), [])
+  })
+})
+
+describe('a burst of changes on a host (20 creates at once)', () => {
+  let engine: FakeEngine
+  let flock: Flock
+  let cache: ContainerCache<Host>
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 300 && !check(); i++) await sleep(10)
+    assert.ok(check())
+  }
+  const lists = () => engine.requests.filter((path) => path.startsWith('GET /containers/json')).length
+  const listed = () => {
+    const body = cache.list(flock.all, new URLSearchParams('all=1'), {})
+    return body && (JSON.parse(new TextDecoder().decode(body)) as unknown[]).length
+  }
+  before(async () => {
+    ;[engine] = await startFakeEngines(1) as [FakeEngine]
+    flock = new Flock(detectRuntime(), [{ name: engine.name, url: engine.url }])
+    cache = new ContainerCache<Host>({ render: (row) => row })
+    cache.follow(flock.all)
+    await until(() => listed() === 0)
+  })
+  after(async () => {
+    cache.stop()
+    await engine.stop()
+  })
+
+  test('is read again once it settles, not once per write and event; then answered from memory', async () => {
+    const host = flock.all[0]!
+    const before = lists()
+    for (let i = 0; i < 20; i++) {
+      // Each create tells the cache twice: its write when answered, and its create event.
+      await host.whole(await host.request('POST', `/v1.41/containers/create?name=burst-${i}`))
+      assert.equal(listed(), undefined, 'a host changed through flocker is asked live')
+      await sleep(5)
+    }
+    await until(() => listed() === 20)
+    await sleep(1200) // the second looks, a second after the events
+    // A resync per change (about 20 lists), then two looks per event (40 more), made 50 or more.
+    const read = lists() - before
+    assert.ok(read <= 10, `${read} lists for a burst of 20 creates`)
+  })
+
+  test('is not read while a create flocker sent there is still on its way', async () => {
+    const host = flock.all[0]!
+    engine.delay = 300 // each create answered 300 ms after it was sent, one sent every 150 ms
+    try {
+      const before = lists()
+      let onTheWay = 0
+      let readMeanwhile = 0
+      const counting = setInterval(() => onTheWay && (readMeanwhile = lists() - before), 5)
+      await Promise.all(Array.from({ length: 5 }, async (_, i) => {
+        await sleep(150 * i)
+        onTheWay++
+        await host.whole(await host.request('POST', `/v1.41/containers/create?name=slow-${i}`))
+        onTheWay--
+      })).finally(() => clearInterval(counting))
+      // The answers come 150 ms apart, longer than the quiet time: each would have been read after.
+      assert.equal(readMeanwhile, 0, 'lists sent while a create was on its way')
+      await until(() => listed() === 25)
+    } finally {
+      engine.delay = 0
+    }
+  })
+
+  test('a signal that outlives its requests (a feed keeps one per host) keeps no listener of theirs', async () => {
+    const host = flock.all[0]!
+    const feed = new AbortController()
+    for (let i = 0; i < 30; i++) await host.json('/containers/json?all=1', { signal: feed.signal })
+    await host.json('/containers/nope/json', { signal: feed.signal }).catch(() => {})
+    // Each left one before: a leak, and every later add walked them all.
+    assert.equal(getEventListeners(feed.signal, 'abort').length, 0)
+    // A streamed answer still follows the caller's abort until it is over.
+    const events = await host.request('GET', '/events', { signal: feed.signal })
+    assert.equal(getEventListeners(feed.signal, 'abort').length, 1)
+    feed.abort()
+    await events.body?.cancel().catch(() => {})
+  })
+
+  test('the last event of a burst is still looked at again (dockerd lists some changes late)', async () => {
+    for (let i = 0; i < 5; i++) {
+      engine.emit({ Type: 'container', Action: 'die', id: engine.containers[i]!.Id })
+      await sleep(5)
+    }
+    await until(() => listed() === 25)
+    // Listed only now, with no event of its own.
+    engine.containers.push({ Id: 'eeee5555'.padEnd(64, '0'), Names: ['/late'], Created: 1, State: 'exited' })
+    await until(() => listed() === 26)
   })
 })
 
