@@ -166,3 +166,21 @@ export function headerOf(target: Target, path: string, name: string): Promise<st
     req.end()
   })
 }
+
+/**
+ * Polls until `target` marks its answer to `path` as cached (`header: cached`), for `seconds` at most
+ * (10 by default): whether it did. A list cache answers live until every host's feed has synced.
+ */
+export async function untilCached(
+  target: Target,
+  path: string,
+  header: string,
+  seconds = 10,
+): Promise<boolean> {
+  const deadline = performance.now() + seconds * 1000
+  while (performance.now() < deadline) {
+    if ((await headerOf(target, path, header)) === 'cached') return true
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return (await headerOf(target, path, header)) === 'cached'
+}

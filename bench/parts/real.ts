@@ -7,7 +7,7 @@ import { type LocalEngines, startEngines } from '../../tests/support/engines.ts'
 import type { RuntimeName } from '../../tests/support/flocker.ts'
 import { run } from '../../tests/support/run.ts'
 import { DOCKER } from '../../tests/support/docker.ts'
-import { call, headerOf, latencySamples, latencyStats, type Target, targetOf } from '../http.ts'
+import { call, latencySamples, latencyStats, type Target, targetOf, untilCached } from '../http.ts'
 import { attachFigure } from '../measure.ts'
 import { sampleRss } from '../memory.ts'
 import { bareProxyOn, flockerOn, type Served } from '../procs.ts'
@@ -291,15 +291,6 @@ async function keptInspects(
       ratioCell(c.p50 / d.p50, { max: 2.14 }, `engine ${ms(d.p50)}; p99 ${ms(c.p99)} (bare ${ms(b.p99)})`),
     )
   }
-}
-
-/** Polls until `target` marks its answer to `path` as cached (10 s at most): whether it did. */
-async function untilCached(target: Target, path: string, header: string): Promise<boolean> {
-  for (let tries = 0; tries < 100; tries++) {
-    if ((await headerOf(target, path, header)) === 'cached') return true
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return (await headerOf(target, path, header)) === 'cached'
 }
 
 type Stats = ReturnType<typeof latencyStats>

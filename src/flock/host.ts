@@ -161,16 +161,19 @@ export class Host {
     whole: boolean,
     send: (signal: AbortSignalLike) => Promise<T>,
   ): Promise<T> {
-    const frozen = new OneShotAbort()
+    // One abort that the client's signal also fires (AbortSignal.any costs several times more).
+    // A signal aborts once: no `once` option, which costs Node's EventTarget as much as the listener.
+    const follow = () => frozen.abort(clientSignal!.reason)
+    // Let go of the client's signal once the request is over: a long-lived one (a list cache's feed,
+    // the name index) would otherwise gather a listener, and through it the whole request, per call.
+    const release = () => clientSignal?.removeEventListener('abort', follow)
+    const frozen = new OneShotAbort(release)
     let stoppedAnswering = false
     const fail = (reason: Error) => {
       stoppedAnswering = true
       frozen.abort(reason)
     }
     this.#waitingForHead.add(fail)
-    // One abort that the client's signal also fires (AbortSignal.any costs several times more).
-    // A signal aborts once: no `once` option, which costs Node's EventTarget as much as the listener.
-    const follow = () => frozen.abort(clientSignal!.reason)
     if (clientSignal?.aborted) follow()
     else clientSignal?.addEventListener('abort', follow)
     let streaming = false
@@ -180,6 +183,7 @@ export class Host {
       streaming = !whole
       return answer
     } catch (error) {
+      release()
       throw stoppedAnswering ? frozen.reason : error
     } finally {
       this.#waitingForHead.delete(fail)
@@ -261,12 +265,16 @@ export class Host {
 
 /**
  * The abort of one host request (the client left, or the host stopped answering): what the host
- * clients read of an AbortSignal, without building an AbortController per request.
+ * clients read of an AbortSignal, without building an AbortController per request. `done` is called
+ * when nothing listens any more (the host client removes its listener when the answer has ended) or
+ * once it has aborted: the request is over.
  */
 class OneShotAbort implements AbortSignalLike {
   aborted = false
   reason: unknown
   #listeners: (() => void)[] = []
+
+  constructor(private readonly done: () => void) {}
 
   addEventListener(_type: 'abort', listener: () => void): void {
     if (!this.aborted) this.#listeners.push(listener)
@@ -274,7 +282,9 @@ class OneShotAbort implements AbortSignalLike {
 
   removeEventListener(_type: 'abort', listener: () => void): void {
     const index = this.#listeners.indexOf(listener)
-    if (index >= 0) this.#listeners.splice(index, 1)
+    if (index < 0) return
+    this.#listeners.splice(index, 1)
+    if (this.#listeners.length === 0) this.done()
   }
 
   abort(reason: unknown): void {
@@ -282,6 +292,7 @@ class OneShotAbort implements AbortSignalLike {
     this.aborted = true
     this.reason = reason
     for (const listener of this.#listeners.splice(0)) listener()
+    this.done()
   }
 }
 
