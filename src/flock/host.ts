@@ -119,7 +119,6 @@ export class Host {
     try {
       const response = await this.#untilHead(
         init.signal,
-        init.whole === true,
         (signal) =>
           this.#connection.request({
             method,
@@ -157,8 +156,6 @@ export class Host {
    */
   async #untilHead<T>(
     clientSignal: AbortSignalLike | undefined,
-    /** The answer comes read whole (HostRequest.whole): once in, the request is over. */
-    whole: boolean,
     send: (signal: AbortSignalLike) => Promise<T>,
   ): Promise<T> {
     // One abort that the client's signal also fires (AbortSignal.any costs several times more).
@@ -176,21 +173,15 @@ export class Host {
     this.#waitingForHead.add(fail)
     if (clientSignal?.aborted) follow()
     else clientSignal?.addEventListener('abort', follow)
-    let streaming = false
     try {
       const answer = await send(frozen)
       this.lastAnswerAt = performance.now()
-      streaming = !whole
       return answer
     } catch (error) {
       release()
       throw stoppedAnswering ? frozen.reason : error
     } finally {
       this.#waitingForHead.delete(fail)
-      // A request that is over lets go of a signal that outlives it (the list cache's, one per host,
-      // given to every list and inspect): else each would leave a listener there, and each add to
-      // Node's EventTarget walks those already there. A streamed body still needs the client's abort.
-      if (!streaming) clientSignal?.removeEventListener('abort', follow)
     }
   }
 
@@ -243,7 +234,6 @@ export class Host {
     try {
       answer = await this.#untilHead(
         request.signal,
-        false,
         (signal) => this.#connection.upgrade({ ...request, signal }),
       )
     } catch (error) {
