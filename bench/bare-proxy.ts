@@ -22,7 +22,9 @@ const server = createServer((req, res) => {
   out.on('error', () => res.destroy())
   req.pipe(out)
 })
-// Attach and exec: replay the head to the engine, then join the two sockets.
+// Attach and exec: replay the head to the engine, then join the two sockets. The request body (exec
+// start's JSON) comes in `head` or on the socket on Node, but through `req` on Bun and Deno: without
+// forwarding `req` too, the engine waits for it and the stream never starts.
 server.on('upgrade', (req, client, head) => {
   const engine = connect(upstreamPort, '127.0.0.1', () => {
     const lines = [`${req.method} ${req.url} HTTP/1.1`]
@@ -31,6 +33,7 @@ server.on('upgrade', (req, client, head) => {
     }
     engine.write(lines.join('\r\n') + '\r\n\r\n')
     engine.write(head)
+    req.on('data', (chunk: Buffer) => engine.write(chunk))
     engine.pipe(client)
     client.pipe(engine)
   })

@@ -14,85 +14,10 @@ import { fileURLToPath } from 'node:url'
 import { freePort, type RuntimeName, scriptCommand, spawnUntilListening } from '../tests/support/flocker.ts'
 import { burstSeconds, call, targetOf } from './http.ts'
 import { startSimulator } from './procs.ts'
+import { type CpuProfile, summarise } from './cpu-profile.ts'
 
 const HERE = fileURLToPath(new URL('./', import.meta.url))
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
-
-interface ProfileNode {
-  id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
-  children?: number[]
-}
-interface CpuProfile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-}
-
-/** Which part of the stack a frame belongs to. */
-function componentOf(url: string, name: string): string {
-  if (name === '(garbage collector)') return 'garbage collection'
-  if (name === '(idle)' || name === '(program)' || name === '(root)') return name
-  if (url.includes('/@hono/node-server/')) return '@hono/node-server (node req/res ⇄ Request/Response)'
-  if (url.includes('/hono/')) return 'hono (router, context)'
-  if (url.includes('/valibot/')) return 'valibot'
-  if (url.includes('/src/runtime/')) return 'flocker src/runtime (upstream client, streams)'
-  if (url.includes('/src/flock/')) return 'flocker src/flock (locate, owners, hosts)'
-  if (url.includes('/src/routes/') || url.endsWith('/src/app.ts')) return 'flocker src/routes + app'
-  if (url.includes('/src/')) return 'flocker src (other)'
-  if (url.includes('/bench/')) return 'bare proxy (its own code)'
-  if (url.includes('/node_modules/')) return 'other packages'
-  if (
-    url.startsWith('node:') || url.startsWith('internal') || /^(node|bun):/.test(url) ||
-    url.includes('/internal/')
-  ) {
-    return 'runtime JS (node:http, streams, net, web streams)'
-  }
-  if (url === '') return 'native (parser, sockets, builtins)'
-  return `other (${url.split('/').slice(-2).join('/')})`
-}
-
-function summarise(profile: CpuProfile, requests: number) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const self = new Map<number, number>()
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)))
-  const components = new Map<string, number>()
-  const functions = new Map<string, number>()
-  let busy = 0
-  for (const [id, us] of self) {
-    const node = byId.get(id)!
-    const { url, functionName, lineNumber } = node.callFrame
-    const component = componentOf(url, functionName)
-    components.set(component, (components.get(component) ?? 0) + us)
-    if (component === '(idle)' || component === '(program)') continue
-    busy += us
-    const where = url
-      ? `${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/').replace(ROOT, '')}:${lineNumber + 1}`
-      : 'native'
-    const key = `${functionName || '(anonymous)'} ${where}`
-    functions.set(key, (functions.get(key) ?? 0) + us)
-  }
-  const perRequest = (us: number) => (us / requests).toFixed(1)
-  const lines = [
-    `busy CPU on the main thread: ${(busy / 1000).toFixed(0)} ms over ${requests} requests = ${
-      perRequest(busy)
-    } µs per request`,
-    '',
-    '| component | µs per request | share of busy |',
-    '| --- | ---: | ---: |',
-  ]
-  for (const [name, us] of [...components].sort((a, b) => b[1] - a[1])) {
-    if (name === '(idle)') continue
-    lines.push(
-      `| ${name} | ${perRequest(us)} | ${name === '(program)' ? '' : `${((us / busy) * 100).toFixed(1)}%`} |`,
-    )
-  }
-  lines.push('', '| top functions by self time | µs per request |', '| --- | ---: |')
-  for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-    lines.push(`| \`${name.replace(/\|/g, '\\|')}\` | ${perRequest(us)} |`)
-  }
-  return lines.join('\n')
-}
 
 async function profileOne(
   label: string,

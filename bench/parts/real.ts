@@ -365,8 +365,6 @@ async function placement(
   )
 }
 
-const HIJACKED = new Set(['attach', 'exec'])
-
 async function streams(
   runtime: RuntimeName,
   fixture: RealFixture,
@@ -395,9 +393,8 @@ async function streams(
   let peak = 0
   for (const [kind, measure] of Object.entries(kinds)) {
     const direct = await measure(engine1)
-    // The floor any proxy pays here (one more process copying every byte on the same two cores). Not for
-    // attach and exec: the bare proxy's upgrade path hung on Bun.
-    const viaBare = HIJACKED.has(kind) ? undefined : await measure(bare)
+    // The floor any proxy pays here (one more process copying every byte on the same two cores).
+    const viaBare = await measure(bare)
     const stop = sampleRss(flocker.pid)
     const proxied = await measure(through).finally(() => (peak = Math.max(peak, stop())))
     out.set(
@@ -407,8 +404,9 @@ async function streams(
       ratioCell(
         proxied / direct,
         { min: 0.9 },
-        `${proxied.toFixed(0)}; direct ${direct.toFixed(0)}` +
-          (viaBare === undefined ? '' : `; bare ${viaBare.toFixed(0)} (×${(viaBare / direct).toFixed(2)})`),
+        `${proxied.toFixed(0)}; direct ${direct.toFixed(0)}; bare ${viaBare.toFixed(0)} (×${
+          (viaBare / direct).toFixed(2)
+        })`,
       ),
     )
   }
