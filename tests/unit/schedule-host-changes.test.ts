@@ -52,11 +52,12 @@ describe('a finished read stays current while the host events tell no change (Ho
   })
 
   test('no older than maxAge', async () => {
-    const reads = new HostReads(20)
+    // An age a loaded machine cannot outlast between two reads a tick apart (20 ms failed at load 40).
+    const reads = new HostReads(1000)
     reads.followed(host)
     assert.equal(await reusedAfter(reads, 'containers', () => {}), true)
     const first = await reads.read(host, 'containers', 'any', () => Promise.resolve(1))
-    await new Promise((resolve) => setTimeout(resolve, 40))
+    await new Promise((resolve) => setTimeout(resolve, 1050))
     assert.notEqual(await reads.read(host, 'containers', 'any', () => Promise.resolve(2)), first)
   })
 
