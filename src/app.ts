@@ -6,6 +6,7 @@ import { isJsonRoute } from './front-door/content-type.ts'
 import { type DoorRoute, FrontDoor } from './front-door/door.ts'
 import { doorMiddleware, guard, passageOf } from './front-door/hono.ts'
 import { Flock, type HostSpec } from './flock/flock.ts'
+import { followLater } from './flock/follow-later.ts'
 import { HealthMonitor } from './flock/health.ts'
 import type { Host } from './flock/host.ts'
 import { Inventory } from './flock/inventory.ts'
@@ -20,7 +21,7 @@ import { LocalNameReservations } from './names/reservations.ts'
 import { flockNames } from './names/flock-names.ts'
 import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
 import { detectRuntime } from './runtime/mod.ts'
-import { startListCache } from './cache/flock-cache.ts'
+import { flockListCache } from './cache/flock-cache.ts'
 import type { ServeEnv } from './runtime/types.ts'
 import { PlacementMemory } from './schedule/memory.ts'
 import { Coordination, type StoreStatus } from './store/coordination.ts'
@@ -31,7 +32,10 @@ import { attachScope, noteError, noteRoute, scopeOf } from './observe/scope.ts'
 export type FlockerApp = Hono<{ Bindings: ServeEnv }> & {
   /** The hosts, their health and facts. */
   readonly flock: Flock
-  /** Checks every host now (the first requests do it anyway). */
+  /**
+   * Checks every host now (the first requests do it anyway), then follows their events if the first
+   * answer has not started that yet.
+   */
   checkHosts(): Promise<void>
   /** Replaces the operator's hosts (flags, config file), keeping those of the `list` hook. */
   setHosts(hosts: readonly HostSpec[]): { added: Host[]; removed: Host[] }
@@ -67,7 +71,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     resolved.listInterval,
     (message) => (options.log ?? console.error)(`flocker: the list hook failed: ${message}`),
   )
-  const listCache = resolved.listCache ? startListCache(flock, resolved.names, health) : undefined
+  const listCache = resolved.listCache ? flockListCache(flock, resolved.names, health) : undefined
   const hooks = options.hooks ?? {}
   const coordination = new Coordination(options.store)
   const placement = {
@@ -98,6 +102,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   }
   health.start()
   inventory.start()
+  const following = followLater(flock, [listCache, ctx.hostNames])
 
   const door = new FrontDoor({
     ...options.frontDoor,
@@ -110,9 +115,20 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   if (options.log) app.use(logger(options.log))
   app.use(doorMiddleware(door, hostAddresses, observers))
   // What every request but /_ping waits for: the `list` hook's first answer, and re2js for filter
-  // patterns and placement expressions (loaded after start-up: the first /_ping answer starts it).
+  // patterns and placement expressions (loaded after start-up: the first answer starts it).
   let warm: Promise<unknown> | undefined
   const ready = () => warm ??= Promise.all([inventory.ready, loadRe2()])
+  // Once the first answer is written (a timer turn later: on Node the bundle's require of re2js would
+  // run before it), what start-up left for later: re2js, and following the hosts' events.
+  let answered = false
+  const afterFirstAnswer = () => {
+    if (answered) return
+    answered = true
+    setTimeout(() => {
+      ready().catch(() => {})
+      following.start()
+    }, 0)
+  }
   const register = (route: Route, path: string) => {
     const handler = handlerFor(route)
     const pattern = honoPattern(path)
@@ -122,7 +138,7 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
       await (ping ? inventory.ready : ready())
       noteRoute(c, route.path, route.behaviour.kind)
       const response = await run(c, ctx, route.path, handler, () => guard(door, c, entry))
-      if (ping) ready().catch(() => {})
+      afterFirstAnswer()
       return response
     })
   }
@@ -146,12 +162,13 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
 
   return Object.assign(app, {
     flock,
-    checkHosts: () => health.checkAll(),
+    checkHosts: () => health.checkAll().then(() => following.start()),
     setHosts: (hosts: readonly HostSpec[]) => inventory.setFixed(hosts),
     refreshHosts: () => inventory.refresh(),
     storeStatus: () => coordination.status(),
     observe: (observer: FlockerObserver) => observers.add(observer),
     close: async () => {
+      following.cancel()
       listCache?.stop()
       ctx.hostNames?.stop()
       inventory.stop()

@@ -27,7 +27,8 @@ export function containerRowForFlock(
   }
 }
 
-export function startListCache(flock: Flock, names: NameStyle, health: HealthMonitor): ContainerCache<Host> {
+/** The flock's list cache; it follows no host until `follow` is called (flock/follow-later.ts). */
+export function flockListCache(flock: Flock, names: NameStyle, health: HealthMonitor): ContainerCache<Host> {
   const cache = new ContainerCache<Host>({
     render: (row, host) => containerRowForFlock(row, host, names),
     trusts: (host) => health.vouchesFor(host),
@@ -37,8 +38,6 @@ export function startListCache(flock: Flock, names: NameStyle, health: HealthMon
       rememberContainers(host, rows as ContainerSummaryJson[])
     },
   })
-  cache.follow(flock.all)
-  flock.listeners.add(() => cache.follow(flock.all))
   flock.owners.exact = cache
   return cache
 }

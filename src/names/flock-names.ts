@@ -1,6 +1,7 @@
 /**
  * The name index as one flocker app uses it: the hosts of the flock (those that join or leave too),
- * followed from the start (a long-running proxy's first burst of creates finds them filled), each
+ * followed from the first answer on (flock/follow-later.ts: a long-running proxy's first burst of
+ * creates finds them filled), each
  * filled through the reads the scheduler shares (a read begun after the host's stream opened). The
  * same streams tell those reads which of a host's lists changed (schedule/host-changes.ts).
  */
@@ -18,7 +19,5 @@ export function flockNames(flock: Flock, memory: PlacementMemory, timeout: numbe
   }, hostChanges(memory))
   // Lookups by name ask the host the index names first (flock/locate.ts).
   flock.owners.names = names
-  flock.listeners.add(() => names.follow(flock.all))
-  names.follow(flock.all)
   return names
 }

@@ -20,6 +20,8 @@ export type FakeUpgrade = (req: IncomingMessage, socket: Duplex) => void
 export interface RecordingEngine {
   readonly url: string
   readonly seen: Seen[]
+  /** Every request's URL in arrival order, the health checks' and events streams' too. */
+  readonly arrived: string[]
   route(handler: FakeRoute): void
   /** Answers Upgrade requests (without one, they are dropped). */
   upgrade(handler: FakeUpgrade): void
@@ -28,8 +30,10 @@ export interface RecordingEngine {
 
 export async function startRecordingEngine(): Promise<RecordingEngine> {
   const seen: Seen[] = []
+  const arrived: string[] = []
   const routes: FakeRoute[] = []
   const server: Server = createServer((req, res) => {
+    arrived.push(req.url ?? '')
     const chunks: Buffer[] = []
     req.on('data', (chunk) => chunks.push(chunk))
     req.on('end', () => {
@@ -60,6 +64,7 @@ export async function startRecordingEngine(): Promise<RecordingEngine> {
   return {
     url: `tcp://127.0.0.1:${port}`,
     seen,
+    arrived,
     route: (handler) => void routes.unshift(handler),
     upgrade: (handler) => void (upgrade = handler),
     close: () =>

@@ -32,3 +32,28 @@ test('re2js loads after start-up; a first request with a name pattern waits for 
     await engine.close()
   }
 })
+
+// After the test above: its first answer would load re2js, which that test checks is not loaded yet.
+test("the hosts' events are followed only once the first answer is out", async () => {
+  const engine = await startRecordingEngine()
+  engine.route((req, res) => {
+    if (!/\/(containers|images)\/json\b/.test(req.url ?? '')) return false
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end('[]')
+    return true
+  })
+  const app = createFlocker({ hosts: [`node1=${engine.url}`] })
+  // The list cache and the name index each open an events stream, then read the host's containers.
+  const followed = () => engine.arrived.findIndex((url) => /\/(events|containers\/json)\b/.test(url))
+  try {
+    // Without checkHosts(), which starts following once the checks are done: this waits for them.
+    const images = await app.fetch(new Request('http://localhost/v1.41/images/json'), {})
+    assert.equal(images.status, 200)
+    const asked = engine.arrived.findIndex((url) => url.includes('/images/json'))
+    while (followed() < 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.ok(asked < followed(), 'the first request reaches the host before any events stream is opened')
+  } finally {
+    await app.close()
+    await engine.close()
+  }
+})
