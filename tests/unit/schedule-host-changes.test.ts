@@ -134,7 +134,12 @@ describe('creates in a row read each host once while its events tell no change',
     ;({ engines, app, stop } = await startFakeFlock(2, () => {}, { listCache: false }))
     await app.checkHosts()
     // The name index's streams are up and filled (its fill is the first read of each host's containers).
-    await eventually(() => assert.ok(engines.every((e) => listReads(e) === 1 && e.eventStreams === 1)))
+    await eventually(() =>
+      assert.ok(
+        engines.every((e) => listReads(e) === 1 && e.eventStreams === 1),
+        JSON.stringify(engines.map((e) => [e.eventStreams, e.requests])),
+      )
+    )
   })
   after(() => stop())
 
