@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { getEventListeners } from 'node:events'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
+import type { FlockerApp } from '../../src/app.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { startFakeFlock } from '../support/fake-flock.ts'
 
 // The list cache's feeds and the name index send every request with one long-lived signal: a finished
 // request must not leave its listener (and, through it, the request) on that signal.
@@ -10,15 +11,13 @@ import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
 describe("a host request's hold on the caller's signal", () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   before(async () => {
-    engines = await startFakeEngines(1)
-    engines[0]!.add('aaaa1111', 'web')
-    app = createFlocker({ hosts: engines.map((e) => `${e.name}=${e.url}`), listCache: false })
+    ;({ engines, app, stop } = await startFakeFlock(1, (engine) => engine.add('aaaa1111', 'web'), {
+      listCache: false,
+    }))
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('ends with the request, answered whole or streamed', async () => {
     const host = app.flock.byName('fake1')!
