@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
 import type { FlockerOptions } from '../../src/options.ts'
+import { eventually } from './eventually.ts'
 import { type FakeEngine, startFakeEngines } from './fake-engine.ts'
 
 /** A request to the app as a client sends it (no server in between). */
@@ -28,4 +30,22 @@ export async function startFakeFlock(
     await Promise.all(engines.map((e) => e.stop()))
   }
   return { engines, app, stop }
+}
+
+/**
+ * Starts the app's followers (the name index, the list cache) and waits until their first reads
+ * are over: each engine has `streams` events streams open and has been asked nothing new for a
+ * while. Tests that count what an engine was asked clear the counts after this, so the followers'
+ * own lists and streams are not counted as the request's.
+ */
+export async function followed(app: FlockerApp, engines: readonly FakeEngine[], streams = 1): Promise<void> {
+  await app.checkHosts()
+  await eventually(() =>
+    assert.ok(engines.every((engine) => engine.eventStreams >= streams), 'streams not open')
+  )
+  const asked = () => engines.map((engine) => engine.requests.length).join()
+  for (let last = asked(), quiet = 0; quiet < 5; quiet++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    if (asked() !== last) [last, quiet] = [asked(), 0]
+  }
 }

@@ -4,7 +4,7 @@ import type { FlockerApp } from '../../src/app.ts'
 import { ImageHolders } from '../../src/flock/image-holders.ts'
 import type { Host } from '../../src/flock/host.ts'
 import type { FakeEngine } from '../support/fake-engine.ts'
-import { get, startFakeFlock } from '../support/fake-flock.ts'
+import { followed, get, startFakeFlock } from '../support/fake-flock.ts'
 
 const ID = 'bbbb2222'.padEnd(64, '0')
 
@@ -18,7 +18,7 @@ describe('requests for an object whose host flocker already knows', () => {
     engines[1]!.add('bbbb2222', 'db')
     engines[1]!.images.push('busybox:local')
     engines[2]!.images.push('busybox:local')
-    await app.checkHosts()
+    await followed(app, engines)
   })
   after(() => stop())
   const clear = () => engines.forEach((e) => (e.requests = []))

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import type { FlockerApp } from '../../src/app.ts'
 import type { FakeEngine } from '../support/fake-engine.ts'
 import { eventually } from '../support/eventually.ts'
-import { get, type Inspected, startFakeFlock } from '../support/fake-flock.ts'
+import { followed, get, type Inspected, startFakeFlock } from '../support/fake-flock.ts'
 
 describe('finding the host of a container', () => {
   let engines: FakeEngine[]
@@ -16,7 +16,7 @@ describe('finding the host of a container', () => {
     engines[1]!.add('bbbb2222', 'db')
     engines[1]!.add('cccc3333', 'twin')
     engines[2]!.add('cccc4444', 'twin')
-    await app.checkHosts()
+    await followed(app, engines)
   })
   after(() => stop())
 
