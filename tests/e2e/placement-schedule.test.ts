@@ -162,6 +162,20 @@ describe('filters', () => {
       await create(spread, 'filler3')
       await onNet('later')
       assert.deepEqual(await whereIs(engines, 'later'), [connectorHost])
+      // A connect the engine refuses (a container on network none joins no other) leaves no preference:
+      // ghost goes where spread puts it, an emptier host, not beside the loner.
+      await create(spread, 'loner', '-e', 'affinity:container==connector')
+      const refused = await docker(spread.dockerHost, [
+        'network',
+        'connect',
+        '--link',
+        'ghost:g',
+        'linknet',
+        'loner',
+      ])
+      assert.notEqual(refused.code, 0, refused.out)
+      await onNet('ghost')
+      assert.notDeepEqual(await whereIs(engines, 'ghost'), [connectorHost])
     } finally {
       await clearContainers(engines)
       await docker(spread.dockerHost, ['network', 'rm', 'linknet'])

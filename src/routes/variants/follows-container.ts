@@ -28,11 +28,7 @@ export function followsContainer(template: string): Handler {
     }
     const headers = new Headers(req.headers)
     headers.set('content-type', 'application/json')
-    // `network connect --link NAME:ALIAS` before NAME exists: NAME's create will prefer this host.
-    if (template.endsWith('/connect')) {
-      ctx.placement.memory.linked(container.host, endpointLinksOf(body.EndpointConfig))
-    }
-    return container.host.request(
+    const answer = await container.host.request(
       req.method,
       req.upstreamPath(fillPath(template, { ...params, id: network.id })),
       {
@@ -45,6 +41,12 @@ export function followsContainer(template: string): Handler {
         signal: req.signal,
       },
     )
+    // `network connect --link NAME:ALIAS` before NAME exists: NAME's create will prefer this host,
+    // once the engine took the link (a refused connect leaves no preference).
+    if (answer.ok && template.endsWith('/connect')) {
+      ctx.placement.memory.linked(container.host, endpointLinksOf(body.EndpointConfig))
+    }
+    return answer
   }
 }
 
