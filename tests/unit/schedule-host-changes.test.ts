@@ -9,7 +9,7 @@ import { PlacementMemory } from '../../src/schedule/memory.ts'
 import { createRequest } from '../../src/schedule/request.ts'
 import { eventually } from '../support/eventually.ts'
 import type { FakeEngine } from '../support/fake-engine.ts'
-import { startFakeFlock } from '../support/fake-flock.ts'
+import { followed, startFakeFlock } from '../support/fake-flock.ts'
 
 const host = { name: 'h1' } as Host
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
@@ -132,13 +132,12 @@ describe('creates in a row read each host once while its events tell no change',
   before(async () => {
     // The name index's stream and reads alone (the list cache has a stream and reads of its own).
     ;({ engines, app, stop } = await startFakeFlock(2, () => {}, { listCache: false }))
-    await app.checkHosts()
-    // The name index's streams are up and filled (its fill is the first read of each host's containers).
-    await eventually(() =>
-      assert.ok(
-        engines.every((e) => listReads(e) === 1 && e.eventStreams === 1),
-        JSON.stringify(engines.map((e) => [e.eventStreams, e.requests])),
-      )
+    // The name index's streams are up and filled (its fill is the first read of each host's containers;
+    // a fill that failed on a starved machine is read again, so there may be more than one).
+    await followed(app, engines)
+    assert.ok(
+      engines.every((e) => listReads(e) >= 1 && e.eventStreams === 1),
+      JSON.stringify(engines.map((e) => [e.eventStreams, e.requests])),
     )
   })
   after(() => stop())
