@@ -16,7 +16,8 @@ import type { FlockerContext, Handler } from './routes/context.ts'
 import { dockerRequest } from './routes/request.ts'
 import { fillPath } from './docker/path.ts'
 import { loadRe2 } from './docker/re2.ts'
-import { handlerFor } from './routes/handlers.ts'
+import { loadHandlers } from './routes/load-handlers.ts'
+import { answerPing } from './routes/system/ping.ts'
 import { LocalNameReservations } from './names/reservations.ts'
 import { flockNames } from './names/flock-names.ts'
 import { honoPattern, type Route, routes, VERSION_PREFIX } from './routes/table.ts'
@@ -114,12 +115,13 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
   app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
   app.use(doorMiddleware(door, hostAddresses, observers))
-  // What every request but /_ping waits for: the `list` hook's first answer, and re2js for filter
-  // patterns and placement expressions (loaded after start-up: the first answer starts it).
+  // What every request but /_ping waits for: the `list` hook's first answer, re2js for filter
+  // patterns and placement expressions, and the route handlers (both loaded after start-up: the first
+  // answer starts them).
   let warm: Promise<unknown> | undefined
-  const ready = () => warm ??= Promise.all([inventory.ready, loadRe2()])
+  const ready = () => warm ??= Promise.all([inventory.ready, loadRe2(), loadHandlers()])
   // Once the first answer is written (a timer turn later: on Node the bundle's require of re2js would
-  // run before it), what start-up left for later: re2js, and following the hosts' events.
+  // run before it), what start-up left for later: re2js, the handlers, and following the hosts' events.
   let answered = false
   const afterFirstAnswer = () => {
     if (answered) return
@@ -130,12 +132,15 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     }, 0)
   }
   const register = (route: Route, path: string) => {
-    const handler = handlerFor(route)
     const pattern = honoPattern(path)
     const entry = doorRoute(route)
     const ping = route.path === '/_ping'
+    // /_ping's handler is the one routes/handlers.ts picks for it (a unit test holds them together),
+    // at hand without loading the others; every other route's is picked at its first request.
+    let handler: Handler | undefined = ping ? answerPing : undefined
     app.on(route.method, [pattern, VERSION_PREFIX + pattern], async (c) => {
       await (ping ? inventory.ready : ready())
+      handler ??= (await loadHandlers())(route)
       noteRoute(c, route.path, route.behaviour.kind)
       const response = await run(c, ctx, route.path, handler, () => guard(door, c, entry))
       afterFirstAnswer()

@@ -355,7 +355,7 @@ async function timeToFirstAnswer(
   }
 }
 
-function pingOk(port: number): Promise<boolean> {
+export function pingOk(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path: '/_ping', agent: false }, (res) => {
       res.resume()

@@ -38,7 +38,7 @@ export interface FlockerContext {
 
 /**
  * The handler of one route: gets the context, the request, the path parameters (`{id}`, `{name*}`)
- * and the path filled in with them. routes/handlers.ts picks one per route when the app is built.
+ * and the path filled in with them. routes/handlers.ts picks one per route, at its first request.
  */
 export type Handler = (
   ctx: FlockerContext,

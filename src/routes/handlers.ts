@@ -21,7 +21,7 @@ import { oneHolder } from './variants/one-holder.ts'
 import { startHook } from './variants/start-hook.ts'
 import { uniqueName } from './variants/unique-name.ts'
 
-/** The handler of a route, chosen once from its behaviour when the app is built (never per request). */
+/** The handler of a route, chosen once from its behaviour at its first request (not again per request). */
 export function handlerFor(route: Route): Handler {
   // A tenant's lists, events, prunes, df, info and creates are narrowed to its own objects.
   return tenantScoped(route.method, route.path, behaviourHandler(route))

@@ -3,7 +3,7 @@
  * read it to learn how any request crosses the flock. Paths are written as in Docker's API reference;
  * `{name*}` takes slashes (image references). Each path is also served under a `/vX.Y` prefix.
  * Literal paths come before the parameter paths they would otherwise match. Every behaviour has a
- * name here, and routes/handlers.ts picks its handler once, when the app is built.
+ * name here, and routes/handlers.ts picks its handler once, at the route's first request.
  *
  * HEAD has no rows: Hono answers HEAD through the GET row of the same path, and the handlers pass
  * the client's method on (HEAD /_ping answers headers only; HEAD /containers/{id}/archive, docker
