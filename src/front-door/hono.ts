@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { holdBody } from '../docker/body.ts'
 import { errorResponse } from '../docker/errors.ts'
 import type { Observers } from '../observe/observer.ts'
 import { attachScope, hostsOf, newScope, scopeOf } from '../observe/scope.ts'
@@ -119,11 +120,12 @@ export async function guard(
   try {
     const raw = c.req.raw
     // Body and query are read only when a check needs them: on Node, touching `raw.body` turns the
-    // server's lightweight request into a full one, which costs more than the rest of the door.
+    // server's lightweight request into a full one, which costs more than the rest of the door; the
+    // server's own chunks, when it gives them, cost neither.
     const bytes = await door.pass(passage, route, {
       headers: raw.headers,
       get body() {
-        return raw.body
+        return c.env?.bodyChunks ?? raw.body
       },
       params: c.req.param() as Record<string, string>,
       get query() {
@@ -135,12 +137,13 @@ export async function guard(
       const headers = new Headers(raw.headers)
       headers.set('content-length', String(bytes.byteLength))
       headers.delete('transfer-encoding')
-      c.req.raw = new Request(raw.url, {
+      const judged = new Request(raw.url, {
         method: raw.method,
         headers,
         body: bytes as BodyInit,
         signal: raw.signal,
       })
+      c.req.raw = holdBody(judged, bytes)
     }
   } catch (error) {
     passage.decision = FrontDoor.decisionOf(error)
