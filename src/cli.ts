@@ -7,7 +7,7 @@ import { DEFAULT_LISTEN, parseListenAddress, serve } from './serve.ts'
 import { resolveListener } from './front-door/listener.ts'
 import type { HostSpec } from './flock/host-spec.ts'
 import { detectRuntime } from './runtime/mod.ts'
-import type { Platform, RuntimeAdapter } from './runtime/types.ts'
+import type { RuntimeAdapter } from './runtime/types.ts'
 import { type CliArgs, parseArgs, usage, UsageError } from './cli/args.ts'
 import { configPath, resolveSettings, type Settings } from './cli/resolve.ts'
 import { hostSpecs } from './cli/hosts.ts'
@@ -75,7 +75,9 @@ function configErrorText(error: unknown): string {
 
 async function start(settings: Settings, runtime: RuntimeAdapter) {
   const { platform } = runtime
-  await configureLogging(logSettings(settings, platform))
+  // Log and audit lines, in the order they were made, one write per batch (see line-batch.ts).
+  const lines = lineBatch(platform.stderr)
+  await configureLogging(logSettings(settings, lines.line))
   const listen = settings.host.length ? [...settings.host] : [DEFAULT_LISTEN]
   const accessLog = { requests: settings['log-requests'] ?? false }
   const endpoints = listen.map(parseListenAddress)
@@ -97,7 +99,6 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   for (const warning of [...listener.warnings, ...insecureHostWarnings(hosts)]) {
     platform.stderr(`flocker: ${warning}`)
   }
-  const audit = lineBatch(platform.stderr)
   const app = createFlocker({
     hosts,
     runtime,
@@ -121,7 +122,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       allowedOrigins: settings['allowed-origin'],
       allowedHosts: settings['allowed-host'],
       listenHosts: endpoints.flatMap((e) => (e.kind === 'tcp' ? [e.host] : [])),
-      audit: audit.line,
+      audit: lines.line,
       // The detail of errors callers who are not admins read without it (addresses, exception text).
       log: (line) => log('front-door').warn('{line}', { line }),
     },
@@ -159,7 +160,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   if (settings.store) {
     platform.stdout(`store: ${app.storeStatus().store} (replica ${app.storeStatus().replica})`)
   }
-  if (reload.file) watchConfig(reload, settings, app, runtime, accessLog)
+  if (reload.file) watchConfig(reload, settings, app, runtime, accessLog, lines.line)
   // The first signal: stop accepting, let plain requests finish, give streams the grace period.
   // A second signal exits at once (the platform does that).
   const grace = settings['shutdown-grace'] ?? DEFAULT_SHUTDOWN_GRACE
@@ -170,15 +171,15 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     await server.shutdown(grace)
     await app.close()
     await admin?.close()
-    audit.flush()
+    lines.flush()
   })
 }
 
-function logSettings(settings: Settings, platform: Platform) {
+function logSettings(settings: Settings, write: (line: string) => void) {
   return {
     level: settings['log-level'] ?? 'info',
     format: settings['log-format'] ?? 'text',
-    write: platform.stderr,
+    write,
   }
 }
 
@@ -196,6 +197,7 @@ function watchConfig(
   app: FlockerApp,
   runtime: RuntimeAdapter,
   accessLog: { requests: boolean },
+  writeLog: (line: string) => void,
 ) {
   const { platform } = runtime
   const flags = parseArgs(platform.args()).values
@@ -204,7 +206,7 @@ function watchConfig(
     try {
       const settings = resolveSettings(flags, platform, await readConfigFile(reload.file!, platform))
       const { added, removed } = app.setHosts(await hostSpecs(settings, platform))
-      await configureLogging(logSettings(settings, platform))
+      await configureLogging(logSettings(settings, writeLog))
       accessLog.requests = settings['log-requests'] ?? false
       const waiting = Object.keys(settings).filter((key) =>
         !LIVE.has(key) &&
