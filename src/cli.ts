@@ -1,4 +1,4 @@
-import { lineBatch } from './log/line-batch.ts'
+import { type LineBatch, lineBatch } from './log/line-batch.ts'
 import { errorText } from './docker/errors.ts'
 import { createFlocker, type FlockerApp } from './app.ts'
 import { ConfigError, type ConfigFile, readConfigFile } from './config.ts'
@@ -12,7 +12,8 @@ import { type CliArgs, parseArgs, usage, UsageError } from './cli/args.ts'
 import { configPath, resolveSettings, type Settings } from './cli/resolve.ts'
 import { hostSpecs } from './cli/hosts.ts'
 import { runCheck } from './cli/check.ts'
-import { configureLogging, log } from './log/logger.ts'
+import { configureLogging, log, type LogSettings } from './log/logger.ts'
+import type { LogLevel } from '@logtape/logtape'
 import { logObserver } from './log/observer.ts'
 import type { ReloadState } from './admin/server.ts'
 
@@ -77,7 +78,8 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   const { platform } = runtime
   // Log and audit lines, in the order they were made, one write per batch (see line-batch.ts).
   const lines = lineBatch(platform.stderr)
-  await configureLogging(logSettings(settings, lines.line))
+  const writeLog = logWriter(lines)
+  await configureLogging(logSettings(settings, writeLog))
   const listen = settings.host.length ? [...settings.host] : [DEFAULT_LISTEN]
   const accessLog = { requests: settings['log-requests'] ?? false }
   const endpoints = listen.map(parseListenAddress)
@@ -160,7 +162,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   if (settings.store) {
     platform.stdout(`store: ${app.storeStatus().store} (replica ${app.storeStatus().replica})`)
   }
-  if (reload.file) watchConfig(reload, settings, app, runtime, accessLog, lines.line)
+  if (reload.file) watchConfig(reload, settings, app, runtime, accessLog, writeLog)
   // The first signal: stop accepting, let plain requests finish, give streams the grace period.
   // A second signal exits at once (the platform does that).
   const grace = settings['shutdown-grace'] ?? DEFAULT_SHUTDOWN_GRACE
@@ -175,7 +177,20 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   })
 }
 
-function logSettings(settings: Settings, write: (line: string) => void) {
+type LogWrite = LogSettings['write']
+
+/** Levels whose lines go out at once (with those queued before them): a problem is not held back. */
+const URGENT: ReadonlySet<LogLevel> = new Set(['warning', 'error', 'fatal'])
+
+/** Log lines join the batch; a warning or worse writes it out at once. */
+function logWriter(lines: LineBatch): LogWrite {
+  return (line, level) => {
+    lines.line(line)
+    if (URGENT.has(level)) lines.flush()
+  }
+}
+
+function logSettings(settings: Settings, write: LogWrite) {
   return {
     level: settings['log-level'] ?? 'info',
     format: settings['log-format'] ?? 'text',
@@ -197,7 +212,7 @@ function watchConfig(
   app: FlockerApp,
   runtime: RuntimeAdapter,
   accessLog: { requests: boolean },
-  writeLog: (line: string) => void,
+  writeLog: LogWrite,
 ) {
   const { platform } = runtime
   const flags = parseArgs(platform.args()).values

@@ -53,3 +53,19 @@ test("a create's placement log line and its audit line go to stderr in one write
   assert.ok(placement >= 0, `the placement line is not in the audit line's write:\n${write}`)
   assert.ok(placement < audit, write)
 })
+
+test('a warning goes out at once, with the lines queued before it: a refused placement is not held back', async () => {
+  writes.length = 0
+  const answer = await fetch(`http://127.0.0.1:${port}/v1.41/containers/create?name=nowhere`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ Image: 'busybox:local', Env: ['constraint:node==nothere'] }),
+  })
+  assert.notEqual(answer.status, 201)
+  await answer.body?.cancel()
+  // No waiting: the line was written before the answer went out.
+  assert.ok(
+    writes.some((text) => /flocker·placement: create nowhere .* refused/.test(text)),
+    writes.join('\n'),
+  )
+})
