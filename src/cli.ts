@@ -76,9 +76,10 @@ function configErrorText(error: unknown): string {
 
 async function start(settings: Settings, runtime: RuntimeAdapter) {
   const { platform } = runtime
-  // Log and audit lines, in the order they were made, one write per batch (see line-batch.ts).
-  const lines = lineBatch(platform.stderr)
-  const writeLog = logWriter(lines)
+  // Audit lines: one write per 100 ms; log lines: one write per turn of the event loop (line-batch.ts).
+  const audit = lineBatch(platform.stderr)
+  const logLines = lineBatch(platform.stderr, { delayMs: 0 })
+  const writeLog = logWriter(logLines)
   await configureLogging(logSettings(settings, writeLog))
   const listen = settings.host.length ? [...settings.host] : [DEFAULT_LISTEN]
   const accessLog = { requests: settings['log-requests'] ?? false }
@@ -124,7 +125,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
       allowedOrigins: settings['allowed-origin'],
       allowedHosts: settings['allowed-host'],
       listenHosts: endpoints.flatMap((e) => (e.kind === 'tcp' ? [e.host] : [])),
-      audit: lines.line,
+      audit: audit.line,
       // The detail of errors callers who are not admins read without it (addresses, exception text).
       log: (line) => log('front-door').warn('{line}', { line }),
     },
@@ -173,7 +174,8 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     await server.shutdown(grace)
     await app.close()
     await admin?.close()
-    lines.flush()
+    logLines.flush()
+    audit.flush()
   })
 }
 
@@ -182,7 +184,10 @@ type LogWrite = LogSettings['write']
 /** Levels whose lines go out at once (with those queued before them): a problem is not held back. */
 const URGENT: ReadonlySet<LogLevel> = new Set(['warning', 'error', 'fatal'])
 
-/** Log lines join the batch; a warning or worse writes it out at once. */
+/**
+ * Log lines made in one turn of the event loop (a burst's placements, decided together on a shared
+ * read) go out in one write, within a millisecond; a warning or worse goes out at once.
+ */
 function logWriter(lines: LineBatch): LogWrite {
   return (line, level) => {
     lines.line(line)
