@@ -11,7 +11,7 @@
  * With --compare, a flocker of that other checkout is measured too, the two taking turns burst by
  * burst. With --profile (Node and Bun), this checkout's flocker runs from its source under the
  * runtime's CPU profiler and writes a .cpuprofile into DIR/RUNTIME at its exit, with bursts.json:
- * when each burst ran, on the profile's clock (CLOCK_MONOTONIC µs).
+ * when each burst ran (CLOCK_MONOTONIC µs, then µs since the epoch); `bench/profile-creates.ts` reads them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -40,9 +40,13 @@ async function listReads(): Promise<number> {
   return counts.reduce((sum, c) => sum + (c['GET /containers/json'] ?? 0) + (c['GET /images/json'] ?? 0), 0)
 }
 
-/** When each burst of the profiled flocker ran (CLOCK_MONOTONIC µs, the profile's clock). */
-const windows: [number, number][] = []
+/**
+ * When each burst of the profiled flocker ran, on both clocks a profile may use: CLOCK_MONOTONIC µs
+ * (Node's) and µs since the epoch (Bun's).
+ */
+const windows: [number, number, number, number][] = []
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
+const epochUs = () => (performance.timeOrigin + performance.now()) * 1000
 
 /**
  * One burst of named creates through `served`: its CPU (s) and wall time (ms). The containers are then
@@ -53,6 +57,7 @@ async function burst(served: Served, tag: string): Promise<{ cpu: number; ms: nu
   const readsBefore = await listReads()
   const before = cpuSeconds(served.pid)
   const from = monotonicUs()
+  const fromEpoch = epochUs()
   const started = performance.now()
   const ids = await Promise.all(Array.from({ length: creates }, async (_, i) => {
     const text = await call(target, 'POST', `/v1.41/containers/create?name=${tag}-${i}`, {
@@ -64,7 +69,7 @@ async function burst(served: Served, tag: string): Promise<{ cpu: number; ms: nu
   const ms = performance.now() - started
   const cpu = cpuSeconds(served.pid) - before
   const reads = await listReads() - readsBefore
-  if (served === profiled) windows.push([from, monotonicUs()])
+  if (served === profiled) windows.push([from, monotonicUs(), fromEpoch, epochUs()])
   for (const id of ids) {
     await Promise.all(
       sim.urls.map((url) => call(targetOf(url), 'DELETE', `/v1.41/containers/${id}`).catch(() => {})),

@@ -1,4 +1,4 @@
-import { lineBatch } from './log/line-batch.ts'
+import { type LineBatch, lineBatch } from './log/line-batch.ts'
 import { errorText } from './docker/errors.ts'
 import { createFlocker, type FlockerApp } from './app.ts'
 import { ConfigError, type ConfigFile, readConfigFile } from './config.ts'
@@ -7,12 +7,13 @@ import { DEFAULT_LISTEN, parseListenAddress, serve } from './serve.ts'
 import { resolveListener } from './front-door/listener.ts'
 import type { HostSpec } from './flock/host-spec.ts'
 import { detectRuntime } from './runtime/mod.ts'
-import type { Platform, RuntimeAdapter } from './runtime/types.ts'
+import type { RuntimeAdapter } from './runtime/types.ts'
 import { type CliArgs, parseArgs, usage, UsageError } from './cli/args.ts'
 import { configPath, resolveSettings, type Settings } from './cli/resolve.ts'
 import { hostSpecs } from './cli/hosts.ts'
 import { runCheck } from './cli/check.ts'
-import { configureLogging, log } from './log/logger.ts'
+import { configureLogging, log, type LogSettings } from './log/logger.ts'
+import type { LogLevel } from '@logtape/logtape'
 import { logObserver } from './log/observer.ts'
 import type { ReloadState } from './admin/server.ts'
 
@@ -75,7 +76,11 @@ function configErrorText(error: unknown): string {
 
 async function start(settings: Settings, runtime: RuntimeAdapter) {
   const { platform } = runtime
-  await configureLogging(logSettings(settings, platform))
+  // Audit lines: one write per 100 ms; log lines: one write per turn of the event loop (line-batch.ts).
+  const audit = lineBatch(platform.stderr)
+  const logLines = lineBatch(platform.stderr, { delayMs: 0 })
+  const writeLog = logWriter(logLines)
+  await configureLogging(logSettings(settings, writeLog))
   const listen = settings.host.length ? [...settings.host] : [DEFAULT_LISTEN]
   const accessLog = { requests: settings['log-requests'] ?? false }
   const endpoints = listen.map(parseListenAddress)
@@ -97,7 +102,6 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   for (const warning of [...listener.warnings, ...insecureHostWarnings(hosts)]) {
     platform.stderr(`flocker: ${warning}`)
   }
-  const audit = lineBatch(platform.stderr)
   const app = createFlocker({
     hosts,
     runtime,
@@ -159,7 +163,7 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
   if (settings.store) {
     platform.stdout(`store: ${app.storeStatus().store} (replica ${app.storeStatus().replica})`)
   }
-  if (reload.file) watchConfig(reload, settings, app, runtime, accessLog)
+  if (reload.file) watchConfig(reload, settings, app, runtime, accessLog, writeLog)
   // The first signal: stop accepting, let plain requests finish, give streams the grace period.
   // A second signal exits at once (the platform does that).
   const grace = settings['shutdown-grace'] ?? DEFAULT_SHUTDOWN_GRACE
@@ -170,15 +174,32 @@ async function start(settings: Settings, runtime: RuntimeAdapter) {
     await server.shutdown(grace)
     await app.close()
     await admin?.close()
+    logLines.flush()
     audit.flush()
   })
 }
 
-function logSettings(settings: Settings, platform: Platform) {
+type LogWrite = LogSettings['write']
+
+/** Levels whose lines go out at once (with those queued before them): a problem is not held back. */
+const URGENT: ReadonlySet<LogLevel> = new Set(['warning', 'error', 'fatal'])
+
+/**
+ * Log lines made in one turn of the event loop (a burst's placements, decided together on a shared
+ * read) go out in one write, within a millisecond; a warning or worse goes out at once.
+ */
+function logWriter(lines: LineBatch): LogWrite {
+  return (line, level) => {
+    lines.line(line)
+    if (URGENT.has(level)) lines.flush()
+  }
+}
+
+function logSettings(settings: Settings, write: LogWrite) {
   return {
     level: settings['log-level'] ?? 'info',
     format: settings['log-format'] ?? 'text',
-    write: platform.stderr,
+    write,
   }
 }
 
@@ -196,6 +217,7 @@ function watchConfig(
   app: FlockerApp,
   runtime: RuntimeAdapter,
   accessLog: { requests: boolean },
+  writeLog: LogWrite,
 ) {
   const { platform } = runtime
   const flags = parseArgs(platform.args()).values
@@ -204,7 +226,7 @@ function watchConfig(
     try {
       const settings = resolveSettings(flags, platform, await readConfigFile(reload.file!, platform))
       const { added, removed } = app.setHosts(await hostSpecs(settings, platform))
-      await configureLogging(logSettings(settings, platform))
+      await configureLogging(logSettings(settings, writeLog))
       accessLog.requests = settings['log-requests'] ?? false
       const waiting = Object.keys(settings).filter((key) =>
         !LIVE.has(key) &&

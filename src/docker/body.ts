@@ -28,13 +28,34 @@ export function parseJsonAs<S extends v.GenericSchema>(text: string, schema: S):
   return result.output
 }
 
+/**
+ * Requests whose body was read whole before a handler ran (the JSON the front door judged), with
+ * those bytes: a handler takes them from here rather than through the request's stream, which on
+ * Node costs a web stream per request.
+ */
+const heldBodies = new WeakMap<Request, Uint8Array>()
+
+/** Marks `request` as carrying exactly `bytes`. */
+export function holdBody(request: Request, bytes: Uint8Array): Request {
+  heldBodies.set(request, bytes)
+  return request
+}
+
+/** The bytes `request` was made with, when they were read whole before (else its stream is read). */
+export function heldBodyOf(request: Request): Uint8Array | undefined {
+  return heldBodies.get(request)
+}
+
+const decoder = new TextDecoder()
+
 /** Reads a JSON request body and checks it against a (loose) schema; bad input is a 400 as dockerd gives. */
 export async function readJsonBody<S extends v.GenericSchema>(
   request: Request,
   schema: S,
   empty: v.InferOutput<S>,
 ): Promise<v.InferOutput<S>> {
-  const text = await request.text()
+  const held = heldBodies.get(request)
+  const text = held ? decoder.decode(held) : await request.text()
   if (!text.trim()) return empty
   try {
     return parseJsonAs(text, schema)

@@ -11,7 +11,7 @@ import type {
 } from '../runtime/types.ts'
 import type { Observers } from '../observe/observer.ts'
 import { type HostRole, noteHost } from '../observe/scope.ts'
-import { textOf } from '../runtime/whole-body.ts'
+import { hasWholeBody, textOf } from '../runtime/whole-body.ts'
 
 export type HostStatus = 'pending' | 'healthy' | 'unhealthy'
 
@@ -209,6 +209,8 @@ export class Host {
    * (Node) or a bare 500 (Bun, whose stream fails before @hono/node-server writes the head).
    */
   async whole(response: Response): Promise<Response> {
+    // The host client read it whole already (an answer of known, small length): it goes on as it is.
+    if (hasWholeBody(response)) return response
     try {
       return new Response(await response.arrayBuffer(), response)
     } catch (error) {

@@ -137,7 +137,7 @@ export class FrontDoor {
     route: DoorRoute,
     request: {
       headers: Headers
-      body: ReadableStream<Uint8Array> | null
+      body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null
       params: Record<string, string>
       query: URLSearchParams
     },

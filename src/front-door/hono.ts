@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { holdBody } from '../docker/body.ts'
 import { errorResponse } from '../docker/errors.ts'
 import type { Observers } from '../observe/observer.ts'
 import { attachScope, hostsOf, newScope, scopeOf } from '../observe/scope.ts'
@@ -107,7 +108,8 @@ function holdHijack(door: FrontDoor, c: Context<{ Bindings: ServeEnv }>, passage
 
 /**
  * The door's checks for a matched route (policy, upgrade rules, content type, body). The body it had
- * to read goes on canonical: the request is re-made with it, so handlers read what was judged.
+ * to read goes on canonical: the request holds it (re-made with it when the body came as its stream),
+ * so handlers read what was judged.
  */
 export async function guard(
   door: FrontDoor,
@@ -118,12 +120,15 @@ export async function guard(
   if (!passage) return // served without the door's middleware (never, from createFlocker)
   try {
     const raw = c.req.raw
+    let offTheWire = false
     // Body and query are read only when a check needs them: on Node, touching `raw.body` turns the
-    // server's lightweight request into a full one, which costs more than the rest of the door.
+    // server's lightweight request into a full one, which costs more than the rest of the door; the
+    // server's own chunks, when it gives them, cost neither.
     const bytes = await door.pass(passage, route, {
       headers: raw.headers,
       get body() {
-        return raw.body
+        offTheWire = c.env?.bodyChunks !== undefined
+        return c.env?.bodyChunks ?? raw.body
       },
       params: c.req.param() as Record<string, string>,
       get query() {
@@ -131,21 +136,41 @@ export async function guard(
       },
     })
     if (route.hijacked) holdHijack(door, c, passage)
-    if (bytes) {
-      const headers = new Headers(raw.headers)
-      headers.set('content-length', String(bytes.byteLength))
-      headers.delete('transfer-encoding')
-      c.req.raw = new Request(raw.url, {
-        method: raw.method,
-        headers,
-        body: bytes as BodyInit,
-        signal: raw.signal,
-      })
-    }
+    if (bytes && !(offTheWire && holdInPlace(raw, bytes))) c.req.raw = remade(raw, bytes)
   } catch (error) {
     passage.decision = FrontDoor.decisionOf(error)
     throw error
   }
+}
+
+/**
+ * A request whose body the door read off the connection keeps its head and holds the judged bytes
+ * (handlers take them, see heldBodyOf), framed by their length: a new Request per create cost Node
+ * more than the rest of the door. False when its headers cannot be changed.
+ */
+function holdInPlace(raw: Request, bytes: Uint8Array): boolean {
+  try {
+    raw.headers.set('content-length', String(bytes.byteLength))
+    raw.headers.delete('transfer-encoding')
+  } catch {
+    return false
+  }
+  holdBody(raw, bytes)
+  return true
+}
+
+/** The request re-made with the judged bytes as its body. */
+function remade(raw: Request, bytes: Uint8Array): Request {
+  const headers = new Headers(raw.headers)
+  headers.set('content-length', String(bytes.byteLength))
+  headers.delete('transfer-encoding')
+  const judged = new Request(raw.url, {
+    method: raw.method,
+    headers,
+    body: bytes as BodyInit,
+    signal: raw.signal,
+  })
+  return holdBody(judged, bytes)
 }
 
 export function passageOf(c: Context): Passage | undefined {

@@ -18,36 +18,48 @@ export type Limits = typeof DEFAULT_LIMITS
 /**
  * Reads a whole body, refusing it (413) past `max` bytes and (408) when no byte comes for
  * `idleMs`. Only for bodies flocker must read to judge (JSON); streams (build contexts, archives,
- * image loads) are passed through, never read whole.
+ * image loads) are passed through, never read whole. The body comes as the Request's stream or as
+ * the chunks the server reads off the connection (ServeEnv.bodyChunks).
  */
 export async function readCapped(
-  body: ReadableStream<Uint8Array> | null,
+  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null,
   max: number,
   idleMs: number,
 ): Promise<Uint8Array> {
   if (!body) return new Uint8Array()
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
+  const chunks = chunksOf(body)
+  const read: Uint8Array[] = []
   let size = 0
   try {
     for (;;) {
-      const { done, value } = await withTimeout(reader.read(), idleMs)
+      const { done, value } = await withTimeout(chunks.next(), idleMs)
       if (done) break
       size += value.byteLength
       if (size > max) throw new DockerError(413, `flocker: request body larger than ${max} bytes`)
-      chunks.push(value)
+      read.push(value)
     }
   } catch (error) {
-    void reader.cancel().catch(() => {})
+    chunks.stop()
     throw error
   }
+  if (read.length === 1) return read[0]!
   const out = new Uint8Array(size)
   let at = 0
-  for (const chunk of chunks) {
+  for (const chunk of read) {
     out.set(chunk, at)
     at += chunk.byteLength
   }
   return out
+}
+
+/** One way to read either kind of body, and to give it up (the stream cancelled, the message destroyed). */
+function chunksOf(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>) {
+  if ('getReader' in body) {
+    const reader = body.getReader()
+    return { next: () => reader.read(), stop: () => void reader.cancel().catch(() => {}) }
+  }
+  const iterator = body[Symbol.asyncIterator]()
+  return { next: () => iterator.next(), stop: () => void iterator.return?.().catch(() => {}) }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

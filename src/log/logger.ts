@@ -13,8 +13,8 @@ export type LogFormat = 'text' | 'json'
 export interface LogSettings {
   readonly level: LogLevel
   readonly format: LogFormat
-  /** Where each formatted line goes (stderr for the command line). */
-  readonly write: (line: string) => void
+  /** Where each formatted line goes (stderr for the command line), with its level. */
+  readonly write: (line: string, level: LogLevel) => void
 }
 
 const textFormatter = getTextFormatter({ timestamp: 'rfc3339', value: 'bare' })
@@ -28,7 +28,7 @@ export async function configureLogging(settings: LogSettings): Promise<void> {
   const formatter = settings.format === 'json' ? jsonLinesFormatter : textFormatter
   await configure({
     reset: true,
-    sinks: { out: (record: LogRecord) => settings.write(formatter(record).trimEnd()) },
+    sinks: { out: (record: LogRecord) => settings.write(formatter(record).trimEnd(), record.level) },
     loggers: [
       { category: ['flocker'], lowestLevel: settings.level, sinks: ['out'] },
       { category: ['logtape', 'meta'], lowestLevel: 'warning', sinks: ['out'] },

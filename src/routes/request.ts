@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import { heldBodyOf } from '../docker/body.ts'
 import type { ServeEnv } from '../runtime/types.ts'
 import type { SideEvents } from './system/events.ts'
 import { forwardHeaders } from '../front-door/forward-headers.ts'
@@ -57,7 +58,7 @@ export function dockerRequest(c: Context): DockerRequest {
     body() {
       if (!hasBody) return null
       if (length === '0') return new Uint8Array()
-      return raw.body
+      return heldBodyOf(raw) ?? raw.body
     },
   }
 }

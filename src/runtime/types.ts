@@ -27,6 +27,12 @@ export interface ServeEnv {
   readonly hijack?: HijackCapability
   /** What the server knows of the connection the request came on (absent when called in-process). */
   readonly client?: ClientConnection
+  /**
+   * The request's body as the server reads it off the connection, for a body read whole (JSON the
+   * front door judges): on node:http, `request.body` first builds a full Request and a web stream
+   * over the same bytes. Absent (in-process calls, hijacks): read `request.body`.
+   */
+  readonly bodyChunks?: AsyncIterable<Uint8Array>
 }
 
 export interface ClientConnection {

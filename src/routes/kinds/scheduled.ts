@@ -15,6 +15,7 @@ import { sessionPinsOf } from '../../schedule/sessions.ts'
 import type { FlockerHooks } from '../../hooks.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { fillPath } from '../../docker/path.ts'
+import { hasWholeBody, textOf } from '../../runtime/whole-body.ts'
 import type { DockerRequest } from '../request.ts'
 import { ownedCreateBody, ownedOnHost } from '../../tenants/create.ts'
 import { ownedImageRef } from '../../tenants/images.ts'
@@ -177,7 +178,9 @@ async function settled(
 ): Promise<Response> {
   if (!response.ok) return response
   if (image) ctx.placement.memory.imageArrived(image)
-  const text = await response.text()
+  // Read from the bytes the host client kept, if it did: then the body goes on to the client unread.
+  const kept = hasWholeBody(response)
+  const text = await textOf(response)
   try {
     const id = (JSON.parse(text) as { Id?: unknown })?.Id
     if (typeof id === 'string') {
@@ -187,7 +190,7 @@ async function settled(
   } catch {
     // not the JSON dockerd answers: passed on as it came
   }
-  return new Response(text, response)
+  return kept ? response : new Response(text, response)
 }
 
 /** The `map` hook rewrites the create body; it sees the image as any host that has it inspects it. */

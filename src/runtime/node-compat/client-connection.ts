@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import type { ClientConnection } from '../types.ts'
+import type { ClientConnection, ServeEnv } from '../types.ts'
 
 /** What the front door needs to know of a request's connection: address, certificate CN, raw target. */
 export function clientOf(req: IncomingMessage): ClientConnection {
@@ -14,4 +14,12 @@ export function clientOf(req: IncomingMessage): ClientConnection {
     certificateName: (Array.isArray(cn) ? cn[0] : cn) || undefined,
     target: req.url,
   }
+}
+
+/**
+ * What a request served by flocker's own listener carries besides its Request: the connection, and
+ * the body straight off node:http's message (a user's server may have read it already: not there).
+ */
+export function serveEnvOf(req: IncomingMessage): ServeEnv {
+  return { client: clientOf(req), bodyChunks: req }
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import * as tls from 'node:tls'
 import type { Endpoint, FetchHandler, ListenOptions, RunningServer } from '../types.ts'
-import { clientOf } from './client-connection.ts'
+import { serveEnvOf } from './client-connection.ts'
 import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
 import { answerOnNodeHttp } from './answer.ts'
@@ -85,12 +85,12 @@ function createServer(
       // @hono/node-server's own Response objects have their head written before any body read.
       ? async (request: Request, env: HttpBindings | Http2Bindings) =>
         answerPassThrough(
-          await handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
+          await handler(request, serveEnvOf(env.incoming as IncomingMessage)),
           env.outgoing as ServerResponse,
         )
       : async (request: Request, env: HttpBindings | Http2Bindings) =>
         answerOnNodeHttp(
-          await handler(request, { client: clientOf(env.incoming as IncomingMessage) }),
+          await handler(request, serveEnvOf(env.incoming as IncomingMessage)),
           env.outgoing as ServerResponse,
         ),
     overrideGlobalObjects: quirks.overrideGlobals,
