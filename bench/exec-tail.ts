@@ -5,7 +5,7 @@
  * that is still behind gets a clean, short stream: exactly the start of its payload. Prints per
  * session what came back; the README's Known gaps paragraph quotes it.
  *
- *   node --import tsx bench/exec-tail.ts [--sessions=2] [--payload-mb=8] [--every-kb=256] [--pause-ms=500]
+ *   node --import tsx bench/exec-tail.ts [--sessions=4] [--payload-mb=8] [--every-kb=256] [--pause-ms=500]
  *
  * Needs root and Debian's docker.io, like the end-to-end tests.
  */
@@ -15,7 +15,7 @@ import { apiJson, execSession } from '../tests/support/sessions.ts'
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback
-const SESSIONS = Number(arg('sessions', '2'))
+const SESSIONS = Number(arg('sessions', '4'))
 const PAYLOAD = Number(arg('payload-mb', '8')) * (1 << 20)
 const slowReader = {
   everyBytes: Number(arg('every-kb', '256')) * 1024,
