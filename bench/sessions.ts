@@ -1,7 +1,7 @@
 /**
  * The ceiling of concurrent hijacked sessions: rounds of `exec -i` and attach sessions at once
  * through flocker in front of three real engines, each sending a random payload, half-closing and
- * checking the SHA-256 of what comes back, with twice as many sessions each round until a round
+ * comparing what comes back byte for byte, with twice as many sessions each round until a round
  * loses a session or `--max` is reached. Prints per round: sessions, failures (and the first error),
  * wall time, MB/s carried (both ways), flocker's peak RSS, open descriptors, and the CPU seconds
  * flocker and the engines used, which shows what limits the round.

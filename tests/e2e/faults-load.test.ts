@@ -125,19 +125,67 @@ for (const runtime of runtimes()) {
       assert.ok(peakMb - baseline.rssMb < largeMb, `memory grew with the bytes carried: ${report()}`)
     })
 
-    // Known gap (issue 11): on Deno one large session in a few runs ends cleanly a little short (132 KB
-    // of 16 MB missing, no error), so there the check is reported, not yet required.
-    const gap = runtime === 'deno' ? { todo: 'deno: a large session now and then ends short' } : {}
-    test('every byte comes back, checksum matched, in every session', gap, () => {
+    // dockerd gives an exec's output 2 s after the process exits to reach the client, then closes the
+    // stream (moby daemon/monitor.go): a client that reads slowly, as every client does on a starved
+    // machine, loses the tail still in the engine's pipes (about 130 KB at most). Such a session
+    // passes here when it got exactly the start of the payload and flocker wrote every byte it read
+    // from the engine to it; a byte lost, changed or added by flocker fails it.
+    test('every byte comes back in every session, or flocker passed on all the engine sent', async () => {
       assert.ok(failed, 'the sessions did not run')
+      // flocker logs a session's counts once both its sockets closed, which may come after the client's.
+      for (const session of failed.filter((session) => session.path && session.streamBytes > 0)) {
+        await eventually(() => assert.ok(hijackCounts(flocker.output(), session.path), session.path))
+      }
+      const output = flocker.output()
+      const lost = failed.filter((session) => !cutByEngine(session, output))
+      if (failed.length > lost.length) {
+        process.stderr.write(
+          `load on ${runtime}: ${failed.length - lost.length} sessions cut short by the engine\n`,
+        )
+      }
       assert.equal(
-        failed.length,
+        lost.length,
         0,
-        `${failed.length} sessions lost or changed bytes: ${JSON.stringify(failed.slice(0, 3))}\n` +
-          failed.slice(0, 3).map((session) => carried(flocker.output(), session.path)).join('\n'),
+        `${lost.length} sessions lost or changed bytes: ${JSON.stringify(lost.slice(0, 3))}\n` +
+          lost.slice(0, 3).map((session) => carried(output, session.path)).join('\n'),
       )
     })
+
+    test('a client reading slowly gets every byte flocker read from the engine', async () => {
+      // 64 KiB every 250 ms, with backpressure all the way to the engine, which may cut the tail (its
+      // 2 s after the process exits); either way flocker's counts must be the client's.
+      const session = await execSession(flocker.port, targets[0]!, 2 << 20, {
+        everyBytes: 64 << 10,
+        pauseMs: 250,
+      })
+      const counts = await eventually(() => {
+        const found = hijackCounts(flocker.output(), session.path)
+        assert.ok(found, `no hijack closed line: ${carried(flocker.output(), session.path)}`)
+        return Promise.resolve(found)
+      })
+      assert.equal(session.error, undefined, JSON.stringify(session))
+      assert.equal(counts.in, session.sent, carried(flocker.output(), session.path))
+      assert.equal(counts.out, session.streamBytes, carried(flocker.output(), session.path))
+      process.stderr.write(`slow reader on ${runtime}: ${session.received} of ${session.sent} bytes\n`)
+    })
   })
+}
+
+/**
+ * A session the engine cut short: what it got is exactly the start of the payload, and flocker's
+ * log says it carried every stdin byte to the engine and wrote to the client every byte it read
+ * from the engine.
+ */
+function cutByEngine(session: SessionResult, output: string): boolean {
+  const counts = hijackCounts(output, session.path)
+  return !session.error && session.received < session.sent && counts !== undefined &&
+    counts.in === session.sent && counts.out === session.streamBytes
+}
+
+/** The bytes flocker's splice carried for one upgraded request: client to engine, engine to client. */
+function hijackCounts(output: string, path: string | undefined): { in: number; out: number } | undefined {
+  const match = / in=(\d+) out=(\d+) /.exec(carried(output, path).split(' | ')[1] ?? '')
+  return match ? { in: Number(match[1]), out: Number(match[2]) } : undefined
 }
 
 /** flocker's log lines for one upgraded request: its answer, and the bytes its splice carried each way. */
@@ -146,6 +194,6 @@ function carried(output: string, path: string | undefined): string {
   const lines = output.split('\n')
   const answer = lines.find((line) => line.includes(path))
   const id = answer && / id=(\S+)/.exec(answer)?.[1]
-  const closed = id && lines.find((line) => line.includes('hijack closed') && line.includes(`id=${id}`))
+  const closed = id && lines.find((line) => line.includes('hijack closed') && line.includes(`id=${id} `))
   return `${path}: ${answer ?? 'no request line'} | ${closed ?? 'no hijack line'}`
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 
@@ -9,11 +9,20 @@ import { connect, type Socket } from 'node:net'
 /** What one session sent and got back. */
 export interface SessionResult {
   readonly sent: number
+  /** stdout bytes received, each equal to the byte sent at its offset (else `error` says where not). */
   readonly received: number
+  /** Every byte that came after the 101 head, frame headers included: what the server wrote. */
+  readonly streamBytes: number
   readonly ok: boolean
   readonly error?: string
   /** The upgraded request's path (exec start, attach): where flocker's log says what it carried. */
   readonly path?: string
+}
+
+/** A client that reads slowly: it stops reading for `pauseMs` after every `everyBytes` it gets. */
+export interface SlowReader {
+  readonly everyBytes: number
+  readonly pauseMs: number
 }
 
 interface Json {
@@ -63,7 +72,12 @@ function unchunk(text: string): string {
 }
 
 /** `docker exec -i CONTAINER cat` with `size` random bytes: exec create, then an upgraded start. */
-export async function execSession(port: number, container: string, size: number): Promise<SessionResult> {
+export async function execSession(
+  port: number,
+  container: string,
+  size: number,
+  slowReader?: SlowReader,
+): Promise<SessionResult> {
   const created = await apiJson(port, 'POST', `/v1.41/containers/${container}/exec`, {
     AttachStdin: true,
     AttachStdout: true,
@@ -73,7 +87,9 @@ export async function execSession(port: number, container: string, size: number)
   if (created.status !== 201) {
     return failed(size, `exec create: ${created.status} ${JSON.stringify(created.body)}`)
   }
-  return roundTrip(port, `/v1.41/exec/${created.body.Id}/start`, '{"Detach":false,"Tty":false}', size)
+  return roundTrip(port, `/v1.41/exec/${created.body.Id}/start`, '{"Detach":false,"Tty":false}', size, {
+    slowReader,
+  })
 }
 
 /**
@@ -103,33 +119,39 @@ export async function attachSession(
     `/v1.41/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
     '',
     size,
-    async () => {
-      const started = await apiJson(port, 'POST', `/v1.41/containers/${id}/start`)
-      if (started.status !== 204) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`)
+    {
+      afterUpgrade: async () => {
+        const started = await apiJson(port, 'POST', `/v1.41/containers/${id}/start`)
+        if (started.status !== 204) {
+          throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`)
+        }
+      },
     },
   )
 }
 
 function failed(size: number, error: string): SessionResult {
-  return { sent: size, received: 0, ok: false, error }
+  return { sent: size, received: 0, streamBytes: 0, ok: false, error }
 }
 
 /**
  * An upgraded request carrying `size` random bytes on stdin, then a half-close; the multiplexed
- * answer's stdout is hashed as it comes and compared with what was sent.
+ * answer's stdout is compared byte for byte with what was sent as it comes, so a session that ends
+ * short says whether what it got was exactly the start of the payload.
  */
 function roundTrip(
   port: number,
   path: string,
   body: string,
   size: number,
-  afterUpgrade?: () => Promise<void>,
+  options: { afterUpgrade?: () => Promise<void>; slowReader?: SlowReader },
 ): Promise<SessionResult> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
-    const sentHash = createHash('sha256')
-    const gotHash = createHash('sha256')
+    const expected = new SentBytes()
     let received = 0
+    let streamBytes = 0
+    let unpaused = 0
     let head: Buffer | null = Buffer.alloc(0) as Buffer
     let frames: Buffer = Buffer.alloc(0)
     let error: string | undefined
@@ -148,8 +170,8 @@ function roundTrip(
         }
         void (async () => {
           try {
-            await afterUpgrade?.()
-            await send(socket, size, sentHash)
+            await options.afterUpgrade?.()
+            await send(socket, size, expected)
           } catch (e) {
             error ??= (e as Error).message
             socket.destroy()
@@ -157,25 +179,32 @@ function roundTrip(
         })()
         chunk = rest
       }
+      streamBytes += chunk.byteLength
       frames = frames.length ? Buffer.concat([frames, chunk]) : chunk
       while (frames.length >= 8) {
         const length = frames.readUInt32BE(4)
         if (frames.length < 8 + length) break
         const data = frames.subarray(8, 8 + length)
         if (frames[0] === 1) {
-          gotHash.update(data)
+          if (!error && !expected.matches(data)) error = `stdout differs from stdin at byte ${received}`
           received += length
         } else if (frames[0] === 2) {
           error ??= `stderr: ${data.toString().slice(0, 200)}`
         }
         frames = frames.subarray(8 + length)
       }
+      const slow = options.slowReader
+      if (slow && (unpaused += chunk.byteLength) >= slow.everyBytes) {
+        unpaused = 0
+        socket.pause()
+        setTimeout(() => socket.resume(), slow.pauseMs)
+      }
     })
     socket.on('close', () => {
       // Bytes left inside a frame: the stream lost or changed bytes in the middle, not at its end.
       if (frames.length) error ??= `the stream ended inside a frame (${frames.length} bytes of it)`
-      const ok = !error && received === size && sentHash.digest('hex') === gotHash.digest('hex')
-      resolve({ sent: size, received, ok, error, path })
+      const ok = !error && received === size
+      resolve({ sent: size, received, streamBytes, ok, error, path })
     })
     socket.write(
       `POST ${path} HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n` +
@@ -184,12 +213,36 @@ function roundTrip(
   })
 }
 
+/** The bytes sent and not yet seen coming back, in order: what comes back must match them. */
+class SentBytes {
+  readonly #chunks: Buffer[] = []
+
+  add(chunk: Buffer): void {
+    this.#chunks.push(chunk)
+  }
+
+  /** Whether `data` is the next run of sent bytes; it is taken off either way. */
+  matches(data: Buffer): boolean {
+    let at = 0
+    while (at < data.length) {
+      const next = this.#chunks[0]
+      if (!next) return false
+      const take = Math.min(next.length, data.length - at)
+      if (!next.subarray(0, take).equals(data.subarray(at, at + take))) return false
+      at += take
+      if (take === next.length) this.#chunks.shift()
+      else this.#chunks[0] = next.subarray(take)
+    }
+    return true
+  }
+}
+
 /** Writes `size` random bytes with backpressure, then half-closes (stdin's EOF). */
-async function send(socket: Socket, size: number, hash: ReturnType<typeof createHash>): Promise<void> {
+async function send(socket: Socket, size: number, expected: SentBytes): Promise<void> {
   const block = 64 << 10
   for (let sent = 0; sent < size; sent += block) {
     const chunk = randomBytes(Math.min(block, size - sent))
-    hash.update(chunk)
+    expected.add(chunk)
     if (!socket.write(chunk)) {
       await new Promise<void>((resolve, reject) => {
         socket.once('drain', resolve)
