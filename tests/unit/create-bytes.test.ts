@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import type { FlockerApp } from '../../src/app.ts'
 import { holdBody, readJsonBody } from '../../src/docker/body.ts'
 import { readCapped } from '../../src/front-door/limits.ts'
 import { DockerError } from '../../src/docker/errors.ts'
@@ -8,7 +8,7 @@ import { withWholeBody } from '../../src/runtime/whole-body.ts'
 import { Host } from '../../src/flock/host.ts'
 import type { RuntimeAdapter } from '../../src/runtime/types.ts'
 import * as v from 'valibot'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
+import { startFakeFlock } from '../support/fake-flock.ts'
 
 const encode = (text: string) => new TextEncoder().encode(text)
 
@@ -54,21 +54,16 @@ describe("a create's body and answer are read once, as bytes", () => {
 })
 
 describe('a create served with the body off the connection', () => {
-  let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   const seen: unknown[] = []
   before(async () => {
-    engines = await startFakeEngines(2)
-    app = createFlocker({
-      hosts: engines.map((e) => `${e.name}=${e.url}`),
+    ;({ app, stop } = await startFakeFlock(2, () => {}, {
       hooks: { map: (_name, body) => void seen.push(body.Image) },
-    })
+    }))
     await app.checkHosts()
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('the front door judges and hands on the chunks the server read, not the Request stream', async () => {
     const text = JSON.stringify({ Image: 'busybox:local', Cmd: ['true'] })

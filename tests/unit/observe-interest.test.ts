@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { createFlocker, type FlockerApp } from '../../src/app.ts'
+import type { FlockerApp } from '../../src/app.ts'
 import { Observers, type RequestRecord } from '../../src/observe/observer.ts'
-import { type FakeEngine, startFakeEngines } from '../support/fake-engine.ts'
+import type { FakeEngine } from '../support/fake-engine.ts'
+import { startFakeFlock } from '../support/fake-flock.ts'
 
 test('what the middleware follows is what the observers watch', () => {
   const observers = new Observers()
@@ -23,20 +24,18 @@ test('what the middleware follows is what the observers watch', () => {
 describe('an observer of failures only', () => {
   let engines: FakeEngine[]
   let app: FlockerApp
+  let stop: () => Promise<void>
   const seen: RequestRecord[] = []
   before(async () => {
-    engines = await startFakeEngines(1)
-    engines[0]!.containers.push({ Id: 'b'.repeat(64), Names: ['/db'], Created: 1, State: 'running' })
-    app = createFlocker({
-      hosts: engines.map((e) => `${e.name}=${e.url}`),
-      observer: { requests: 'errors', request: (r) => seen.push(r) },
-    })
+    ;({ engines, app, stop } = await startFakeFlock(
+      1,
+      (engine) =>
+        engine.containers.push({ Id: 'b'.repeat(64), Names: ['/db'], Created: 1, State: 'running' }),
+      { observer: { requests: 'errors', request: (r) => seen.push(r) } },
+    ))
     await app.checkHosts()
   })
-  after(async () => {
-    await app.close()
-    await Promise.all(engines.map((e) => e.stop()))
-  })
+  after(() => stop())
 
   test('answers carry a request ID and their bodies unchanged; only failures are told', async () => {
     const response = await app.fetch(new Request('http://flocker/v1.41/containers/db/json'), {})
