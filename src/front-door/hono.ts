@@ -150,8 +150,7 @@ export async function guard(
  */
 function holdInPlace(raw: Request, bytes: Uint8Array): boolean {
   try {
-    raw.headers.set('content-length', String(bytes.byteLength))
-    raw.headers.delete('transfer-encoding')
+    frameAs(raw.headers, bytes)
   } catch {
     return false
   }
@@ -161,16 +160,20 @@ function holdInPlace(raw: Request, bytes: Uint8Array): boolean {
 
 /** The request re-made with the judged bytes as its body. */
 function remade(raw: Request, bytes: Uint8Array): Request {
-  const headers = new Headers(raw.headers)
-  headers.set('content-length', String(bytes.byteLength))
-  headers.delete('transfer-encoding')
   const judged = new Request(raw.url, {
     method: raw.method,
-    headers,
+    headers: frameAs(new Headers(raw.headers), bytes),
     body: bytes as BodyInit,
     signal: raw.signal,
   })
   return holdBody(judged, bytes)
+}
+
+/** A head that frames exactly the judged bytes: their length, no chunked coding. */
+function frameAs(headers: Headers, bytes: Uint8Array): Headers {
+  headers.set('content-length', String(bytes.byteLength))
+  headers.delete('transfer-encoding')
+  return headers
 }
 
 export function passageOf(c: Context): Passage | undefined {
