@@ -7,7 +7,8 @@
  *   --runtimes=node,bun,deno   (default: all three, or FLOCKER_RUNTIMES)
  *   --quick                    smaller sizes, 1/10/100 hosts: a smoke run of about 3 minutes
  *   --requests=600 --concurrent=1200 --concurrency=16 --rounds=4   small requests
- *   --stream-mb=100            real engine streams; --fake-mb=1000 through the proxy from the simulator
+ *   --stream-mb=50             real engine streams, repeated until --stream-seconds=3 per figure, median of
+ *                              --stream-rounds=3; --fake-mb=1000 through the proxy from the simulator
  *   --hosts=1,10,100,500       simulated host counts (100 containers each)
  *   --out=NAME                 results file name (default latest)
  */
@@ -50,7 +51,9 @@ function parseFlags(argv: string[]) {
     creates: number('creates', 20, 20),
     createRounds: number('create-rounds', 3, 1),
     runs: number('runs', 5, 2),
-    streamMb: number('stream-mb', 100, 20),
+    streamMb: number('stream-mb', 50, 30),
+    streamSeconds: number('stream-seconds', 3, 2),
+    streamRounds: number('stream-rounds', 3, 3),
     parts,
   }
   return {

@@ -10,9 +10,9 @@ import { DOCKER } from '../../tests/support/docker.ts'
 import { call, latencySamples, latencyStats, type Target, targetOf, untilCached } from '../http.ts'
 import { attachFigure } from '../measure.ts'
 import { sampleRss } from '../memory.ts'
-import { bareProxyOn, flockerOn, type Served } from '../procs.ts'
+import { bareProxyOn, cpuSeconds, flockerOn, type Served } from '../procs.ts'
 import { ms, ratioCell, SectionBuilder } from '../report.ts'
-import { download, execOutput, MB, mbps, upload } from '../streams.ts'
+import { download, execOutput, MB, type Transfer, upload } from '../streams.ts'
 import { smallRequests, type SmallSizes } from './small.ts'
 
 export interface RealSizes extends SmallSizes {
@@ -22,6 +22,10 @@ export interface RealSizes extends SmallSizes {
   readonly createRounds: number
   readonly runs: number
   readonly streamMb: number
+  /** Each stream figure repeats its transfer until this many seconds have passed (MB/s over them all). */
+  readonly streamSeconds: number
+  /** Rounds per stream kind, direct/bare/flocker in a rotating order; the figure is the median round's. */
+  readonly streamRounds: number
   readonly parts: ReadonlySet<string>
 }
 
@@ -141,8 +145,13 @@ export function realSections(sizes: RealSizes): RealSections {
         `(CLI 28), median of ${sizes.runs} each, alternating.`,
     ),
     streams: new SectionBuilder(
-      `Streams on real engines (${sizes.streamMb} MB each)`,
-      'direct = engine 1; flocker in front of the 3 engines. attach: a container writing zeros, attached raw, then ' +
+      `Streams on real engines (${sizes.streamMb} MB per transfer, ≥ ${sizes.streamSeconds} s per figure, median of ` +
+        `${sizes.streamRounds} rounds)`,
+      `Each figure repeats its ${sizes.streamMb} MB transfer until ${sizes.streamSeconds} s have passed (MB/s over ` +
+        `them all); direct, bare and flocker take turns in ${sizes.streamRounds} rounds, the order rotating, and ` +
+        "the ratio is the median of the rounds' ratios (their range beside it; MB/s are medians; CPU s/GiB: " +
+        "the proxy process's utime+stime from /proc over every round, per GiB carried). " +
+        'direct = engine 1; flocker in front of the 3 engines. attach: a container writing zeros, attached raw, then ' +
         'started; exec: `head -c` in a running container through the hijacked exec start; logs: a finished ' +
         "container's output; export: a container holding a big file; cp: `GET /archive` of that file; load: " +
         "`POST /images/load` of that container's committed image (through flocker a load goes to every host, so " +
@@ -218,7 +227,7 @@ export async function measureReal(
       await recorded(
         sections.streams,
         runtime,
-        () => streams(runtime, fixture, [engine1, targetOf(bare.url)], flocker, sizes, sections.streams),
+        () => streams(runtime, fixture, engine1, [bare, flocker], sizes, sections.streams),
       )
     }
   } finally {
@@ -368,51 +377,89 @@ async function placement(
 async function streams(
   runtime: RuntimeName,
   fixture: RealFixture,
-  [engine1, bare]: readonly [Target, Target],
-  flocker: Served,
+  engine1: Target,
+  [bare, flocker]: readonly [Served, Served],
   sizes: RealSizes,
   out: SectionBuilder,
 ) {
-  const through = targetOf(flocker.url)
   const bytes = sizes.streamMb * MB
-  const kinds: Record<string, (t: Target) => Promise<number>> = {
-    attach: (t) => attachFigure(t, sizes.streamMb),
-    exec: async (t) => mbps(await execOutput(t, fixture.running, ['head', '-c', String(bytes), '/dev/zero'])),
-    logs: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.logs}/logs?stdout=1&stderr=1`)),
-    export: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.bigFile}/export`)),
-    cp: async (t) => mbps(await download(t, `/v1.41/containers/${fixture.bigFile}/archive?path=/big`)),
+  const kinds: Record<string, (t: Target) => Promise<Transfer>> = {
+    attach: async (t) => {
+      const rate = await attachFigure(t, sizes.streamMb)
+      return { bytes, seconds: sizes.streamMb / rate }
+    },
+    exec: (t) => execOutput(t, fixture.running, ['head', '-c', String(bytes), '/dev/zero']),
+    logs: (t) => download(t, `/v1.41/containers/${fixture.logs}/logs?stdout=1&stderr=1`),
+    export: (t) => download(t, `/v1.41/containers/${fixture.bigFile}/export`),
+    cp: (t) => download(t, `/v1.41/containers/${fixture.bigFile}/archive?path=/big`),
     load: async (t) => {
       await Promise.all(
         fixture.engines.engines.map((e) =>
           call(targetOf(e.url), 'DELETE', '/v1.41/images/bench-big:latest').catch(() => {})
         ),
       )
-      return mbps(await upload(t, '/v1.41/images/load?quiet=1', fixture.imageTar!))
+      return await upload(t, '/v1.41/images/load?quiet=1', fixture.imageTar!)
     },
   }
   let peak = 0
+  const targets = [engine1, targetOf(bare.url), targetOf(flocker.url)]
+  const pids = [0, bare.pid, flocker.pid]
   for (const [kind, measure] of Object.entries(kinds)) {
-    const direct = await measure(engine1)
-    // The floor any proxy pays here (one more process copying every byte on the same two cores).
-    const viaBare = await measure(bare)
-    const stop = sampleRss(flocker.pid)
-    const proxied = await measure(through).finally(() => (peak = Math.max(peak, stop())))
+    const rates: number[][] = [[], [], []]
+    // The proxies' CPU seconds (/proc) and MB over every round, for CPU per GiB carried.
+    const cpu = [0, 0, 0]
+    const carried = [0, 0, 0]
+    for (let round = 0; round < sizes.streamRounds; round++) {
+      // The order rotates, so a slower engine later in the round falls on each target alike.
+      for (let turn = 0; turn < 3; turn++) {
+        const which = (round + turn) % 3
+        const stop = which === 2 ? sampleRss(flocker.pid) : () => 0
+        const before = which ? cpuSeconds(pids[which]!) : 0
+        const moved = await sustained(() => measure(targets[which]!), sizes.streamSeconds)
+          .finally(() => (peak = Math.max(peak, stop())))
+        if (which) cpu[which]! += cpuSeconds(pids[which]!) - before
+        carried[which]! += moved.mb
+        rates[which]!.push(moved.mb / moved.seconds)
+      }
+    }
+    const perGiB = (which: number) => (cpu[which]! / (carried[which]! / 1024)).toFixed(1)
+    const [direct, viaBare, proxied] = rates as [number[], number[], number[]]
+    const ratios = proxied.map((rate, i) => rate / direct[i]!)
     out.set(
       `${kind} (MB/s): flocker / direct`,
       '≥ ×0.9',
       runtime,
       ratioCell(
-        proxied / direct,
+        median(ratios),
         { min: 0.9 },
-        `${proxied.toFixed(0)}; direct ${direct.toFixed(0)}; bare ${viaBare.toFixed(0)} (×${
-          (viaBare / direct).toFixed(2)
-        })`,
+        `${median(proxied).toFixed(0)}; direct ${median(direct).toFixed(0)}; bare ${
+          median(viaBare).toFixed(0)
+        } ` +
+          `(×${median(viaBare.map((rate, i) => rate / direct[i]!)).toFixed(2)}); rounds ` +
+          `×${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}; CPU s/GiB ${
+            perGiB(2)
+          }, bare ${perGiB(1)}`,
       ),
     )
   }
   out.set('flocker RSS peak during the streams (MiB)', 'flat whatever the size', runtime, {
     text: peak.toFixed(0),
   })
+}
+
+/** `transfer` repeated until `seconds` have passed (one short stream's start-up noise is diluted). */
+async function sustained(
+  transfer: () => Promise<Transfer>,
+  seconds: number,
+): Promise<{ mb: number; seconds: number }> {
+  let bytes = 0
+  let spent = 0
+  do {
+    const t = await transfer()
+    bytes += t.bytes
+    spent += t.seconds
+  } while (spent < seconds)
+  return { mb: bytes / MB, seconds: spent }
 }
 
 /** Runs one part; a failure (an engine that died, a hang) is written into the results, not lost. */
