@@ -57,14 +57,17 @@ export function splice(
   upstream.resume()
 }
 
-/** from → to with backpressure; from's EOF becomes to.end() (a FIN, the socket stays readable). */
+/**
+ * from → to with backpressure; from's EOF becomes to.end() (a FIN, the socket stays readable). One
+ * 'drain' listener serves the whole stream, as stream.pipe keeps it: a read (64 KiB on Node) outgrows
+ * a socket's 16 KiB write buffer, so nearly every chunk pauses `from`, and a once() per chunk cost a
+ * listener added and removed, and a closure, each time.
+ */
 function pipeHalf(from: Socket, to: Socket, finished: () => void, count: (bytes: number) => void) {
+  to.on('drain', () => from.resume())
   from.on('data', (chunk: Buffer) => {
     count(chunk.byteLength)
-    if (!to.write(chunk)) {
-      from.pause()
-      to.once('drain', () => from.resume())
-    }
+    if (!to.write(chunk)) from.pause()
   })
   from.once('end', () => {
     to.end()
