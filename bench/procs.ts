@@ -63,14 +63,28 @@ export async function otherFlocker(
   }
 }
 
-export async function bareProxyOn(runtime: RuntimeName, upstreamUrl: string): Promise<Served> {
+export function bareProxyOn(runtime: RuntimeName, upstreamUrl: string): Promise<Served> {
+  return referenceOn(runtime, 'bare-proxy.ts', [upstreamUrl])
+}
+
+/** bench/bare-tee.ts on `runtime`, sending each upload to every one of `upstreamUrls` at once. */
+export function bareTeeOn(runtime: RuntimeName, upstreamUrls: readonly string[]): Promise<Served> {
+  return referenceOn(runtime, 'bare-tee.ts', upstreamUrls)
+}
+
+/** One of the bench's reference servers (`script PORT UPSTREAM_PORT...`) on `runtime`. */
+async function referenceOn(
+  runtime: RuntimeName,
+  script: string,
+  upstreamUrls: readonly string[],
+): Promise<Served> {
   const port = await freePort()
-  const upstreamPort = new URL(upstreamUrl.replace(/^tcp:/, 'http:')).port
-  const [command, args] = scriptCommand(runtime, `${HERE}bare-proxy.ts`)
-  const child: RunningProcess = await spawnUntilListening(`bare proxy on ${runtime}`, command, [
+  const ports = upstreamUrls.map((url) => new URL(url.replace(/^tcp:/, 'http:')).port)
+  const [command, args] = scriptCommand(runtime, `${HERE}${script}`)
+  const child: RunningProcess = await spawnUntilListening(`${script} on ${runtime}`, command, [
     ...args,
     String(port),
-    upstreamPort,
+    ...ports,
   ])
   return {
     url: `tcp://127.0.0.1:${port}`,

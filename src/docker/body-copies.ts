@@ -1,3 +1,5 @@
+import { splitPassThrough } from '../runtime/pass-through.ts'
+
 /**
  * Copies one body to `count` readers, reading the source only when every reader wants more: the
  * slowest host sets the pace and nothing piles up in memory (ReadableStream.tee would buffer
@@ -5,6 +7,9 @@
  */
 export function bodyCopies(source: ReadableStream<Uint8Array>, count: number): ReadableStream<Uint8Array>[] {
   if (count === 1) return [source]
+  // An upload nobody read is split where it comes in, each copy piped natively (runtime/pass-through.ts).
+  const split = splitPassThrough(source, count)
+  if (split) return split
   const reader = source.getReader()
   const controllers: ReadableStreamDefaultController<Uint8Array>[] = []
   let waiting: (() => void)[] = []

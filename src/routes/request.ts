@@ -58,7 +58,7 @@ export function dockerRequest(c: Context): DockerRequest {
     body() {
       if (!hasBody) return null
       if (length === '0') return new Uint8Array()
-      return heldBodyOf(raw) ?? raw.body
+      return heldBodyOf(raw) ?? env.passableBody?.(raw) ?? raw.body
     },
   }
 }

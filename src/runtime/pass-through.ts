@@ -1,9 +1,9 @@
 /**
- * Answers whose body is a host's stream that nobody has read: the serving adapter may pipe the host's
- * own stream into the client's connection (its native streams, backpressure and errors) instead of
- * reading it back through the Response's web stream, which costs two conversions per chunk. Whoever
- * reads the body (app.fetch in a larger router, a middleware) gets it through the web stream as
- * usual; once a byte went that way, the adapter leaves the answer alone.
+ * Bodies that nobody has read, passed between native streams without a web stream's two conversions
+ * per chunk: a host's answer the serving adapter pipes into the client's connection, and a client's
+ * upload (load, `cp` in, build) the host transport pipes from the client's connection into the host
+ * request(s). Whoever reads the body (app.fetch in a larger router, a middleware) gets it through the
+ * web stream as usual; once a byte went that way, the adapter leaves the body alone.
  *
  * Known by the body stream, not the Response: `new Response(body, init)` (a copy with other headers)
  * keeps the same stream, so the fast path survives the middleware that rewraps an answer.
@@ -32,17 +32,38 @@ export class Origin {
   }
 }
 
+/** `count` copies of a source, each a web stream the adapter may take in its turn (a load to every host). */
+export type Splitter = (source: object, count: number) => ReadableStream<Uint8Array>[]
+
 interface Passage {
   readonly origin: Origin
   /** Streams wrapped over the host's one count its bytes: the adapter tells them instead. */
   readonly counters: readonly BodyCounter[]
+  readonly split?: Splitter
 }
 
 const passages = new WeakMap<ReadableStream<Uint8Array>, Passage>()
 
-/** Notes that `stream` is the origin's source as a web stream, whose first pull calls `origin.read()`. */
-export function offerPassThrough(stream: ReadableStream<Uint8Array>, origin: Origin): void {
-  passages.set(stream, { origin, counters: [] })
+/**
+ * Notes that `stream` is the origin's source as a web stream, whose first pull calls `origin.read()`;
+ * `split` makes copies of the source that stay passable.
+ */
+export function offerPassThrough(stream: ReadableStream<Uint8Array>, origin: Origin, split?: Splitter): void {
+  passages.set(stream, { origin, counters: [], split })
+}
+
+/**
+ * `count` copies of `body`, read at the pace of the slowest, each of which the adapter may pipe natively:
+ * undefined when the body is not passable or was read (then copy its web stream).
+ */
+export function splitPassThrough(
+  body: ReadableStream<Uint8Array>,
+  count: number,
+): ReadableStream<Uint8Array>[] | undefined {
+  if (body.locked) return undefined
+  const passage = passages.get(body)
+  if (!passage?.split || passage.counters.length > 0 || !passage.origin.take()) return undefined
+  return passage.split(passage.origin.source, count)
 }
 
 /** Notes that `outer` passes `inner` on unchanged, telling `counter` what passed. */

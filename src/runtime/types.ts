@@ -33,6 +33,13 @@ export interface ServeEnv {
    * over the same bytes. Absent (in-process calls, hijacks): read `request.body`.
    */
   readonly bodyChunks?: AsyncIterable<Uint8Array>
+  /**
+   * The body of `request` (the app's, maybe replaced by middleware) as a stream the host transport may
+   * pipe from the connection natively when nothing else reads it (uploads: load, `cp` in, build;
+   * runtime/pass-through.ts). Undefined when it is not the served request's own unread body, or absent
+   * (in-process calls): send `request.body`.
+   */
+  readonly passableBody?: (request: Request) => ReadableStream<Uint8Array> | undefined
 }
 
 export interface ClientConnection {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import type { ClientConnection, ServeEnv } from '../types.ts'
+import { passableUpload } from './upload-pass-through.ts'
 
 /** What the front door needs to know of a request's connection: address, certificate CN, raw target. */
 export function clientOf(req: IncomingMessage): ClientConnection {
@@ -17,9 +18,15 @@ export function clientOf(req: IncomingMessage): ClientConnection {
 }
 
 /**
- * What a request served by flocker's own listener carries besides its Request: the connection, and
- * the body straight off node:http's message (a user's server may have read it already: not there).
+ * What a request served by flocker's own listener carries besides its Request (`served`): the
+ * connection, and the body straight off node:http's message, as chunks or as an upload to pipe
+ * (a user's server may have read it already: not there).
  */
-export function serveEnvOf(req: IncomingMessage): ServeEnv {
-  return { client: clientOf(req), bodyChunks: req }
+export function serveEnvOf(req: IncomingMessage, served: Request): ServeEnv {
+  let upload: ReadableStream<Uint8Array> | undefined
+  return {
+    client: clientOf(req),
+    bodyChunks: req,
+    passableBody: (request) => upload ??= passableUpload(req, served, request),
+  }
 }

@@ -9,6 +9,9 @@ import type {
   UpgradeRequest,
 } from '../types.ts'
 import { passableBody } from './pass-through-answer.ts'
+import { takePassThrough } from '../pass-through.ts'
+import type { Readable } from 'node:stream'
+import { sendUpload } from './upload-pass-through.ts'
 import { pumpWebToNode } from './streams.ts'
 import { tlsOptions } from './tls-options.ts'
 import { upgrade } from './upgrade-client.ts'
@@ -199,6 +202,9 @@ async function sendBody(req: http.ClientRequest, body: HostRequest['body']): Pro
   if (body instanceof Uint8Array) {
     req.end(body)
   } else if (body) {
+    // A client's upload nothing read goes from its node stream to the host's (upload-pass-through.ts).
+    const taken = takePassThrough(body)
+    if (taken) return sendUpload(taken.source as Readable, req, taken.counted)
     await pumpWebToNode(body, req)
     req.end()
   } else {

@@ -1,17 +1,20 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { pipeline, type Readable } from 'node:stream'
-import { offerPassThrough, Origin, takePassThrough } from '../pass-through.ts'
+import { offerPassThrough, Origin, type Splitter, takePassThrough } from '../pass-through.ts'
 import { alreadySentMark } from './already-sent.ts'
 import { readableToWeb } from './streams.ts'
 
 /** What @hono/node-server writes for a body without a Content-Type. */
 const DEFAULT_CONTENT_TYPE = 'text/plain; charset=UTF-8'
 
-/** A host's answer body as a web stream the serving adapter may skip (runtime/pass-through.ts). */
-export function passableBody(source: Readable): ReadableStream<Uint8Array> {
+/**
+ * A node stream (a host's answer, a client's upload) as a web stream that the serving adapter or the
+ * host transport may skip (runtime/pass-through.ts).
+ */
+export function passableBody(source: Readable, split?: Splitter): ReadableStream<Uint8Array> {
   const origin = new Origin(source)
   const body = readableToWeb(source, () => origin.read())
-  offerPassThrough(body, origin)
+  offerPassThrough(body, origin, split)
   return body
 }
 

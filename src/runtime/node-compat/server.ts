@@ -85,12 +85,12 @@ function createServer(
       // @hono/node-server's own Response objects have their head written before any body read.
       ? async (request: Request, env: HttpBindings | Http2Bindings) =>
         answerPassThrough(
-          await handler(request, serveEnvOf(env.incoming as IncomingMessage)),
+          await handler(request, serveEnvOf(env.incoming as IncomingMessage, request)),
           env.outgoing as ServerResponse,
         )
       : async (request: Request, env: HttpBindings | Http2Bindings) =>
         answerOnNodeHttp(
-          await handler(request, serveEnvOf(env.incoming as IncomingMessage)),
+          await handler(request, serveEnvOf(env.incoming as IncomingMessage, request)),
           env.outgoing as ServerResponse,
         ),
     overrideGlobalObjects: quirks.overrideGlobals,
