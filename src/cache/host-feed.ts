@@ -38,6 +38,8 @@ export interface FeedHost {
   readonly writes?: Set<(path: string) => void>
   /** Such requests sent and not yet answered. */
   readonly writesOnTheWay?: number
+  /** Their paths (src/flock/host.ts). */
+  readonly writePathsOnTheWay?: readonly string[]
 }
 
 /** One cached container: the engine's row rendered once, around the Status text computed per list. */
@@ -94,6 +96,8 @@ export class HostFeed implements InspectWindow {
   /** The latest relevant event, and the look-again delays with a timer armed. */
   #lastEventAt = 0
   #looksArmed = new Set<number>()
+  /** Creates (by name) and removals (by reference) flocker sent here, answered since the last resync began. */
+  #ownAnswered = new Set<string>()
 
   constructor(
     readonly host: FeedHost,
@@ -171,6 +175,8 @@ export class HostFeed implements InspectWindow {
   /** A request flocker sent may have changed a row (exec, auth and sessions cannot). */
   #onWrite = (path: string) => {
     this.#stir()
+    const own = ownChange(path)
+    if (own) this.#ownAnswered.add(own)
     if (!/^(\/v[\d.]+)?\/(exec|auth|session|grpc|_ping)\b/.test(path)) this.changed()
   }
 
@@ -242,6 +248,7 @@ export class HostFeed implements InspectWindow {
         this.#stir()
         if (!relevant(event)) return
         this.changed()
+        if (this.#madeThroughFlocker(event)) return
         // dockerd announces some changes before its list shows them (a network (dis)connect; a
         // container's die and pause before their checkpoint, the network teardown after a die):
         // look again shortly, and once more later for a slow teardown.
@@ -256,6 +263,24 @@ export class HostFeed implements InspectWindow {
     })
   }
 
+  /**
+   * A container's create or removal flocker sent here, on its way or answered since the resync
+   * began: it needs no second look. dockerd lists the change before it tells the event and answers,
+   * and the resync that `changed` brings waits for writes on their way (#settleDue).
+   */
+  #madeThroughFlocker(event: EngineEvent): boolean {
+    const action = event.Action ?? event.status
+    if ((event.Type ?? 'container') !== 'container' || (action !== 'create' && action !== 'destroy')) {
+      return false
+    }
+    const name = String(event.Actor?.Attributes?.name ?? '').replace(/^\//, '')
+    const refs = action === 'create' ? [name] : [String(event.Actor?.ID ?? event.id ?? ''), name]
+    const keys = refs.filter(Boolean).map((ref) => `${action}:${ref}`)
+    if (keys.some((key) => this.#ownAnswered.has(key))) return true
+    const onTheWay = (this.host.writePathsOnTheWay ?? []).map(ownChange)
+    return keys.some((key) => onTheWay.includes(key))
+  }
+
   /** One resync now, if anything is wanted; changes told meanwhile settle again after it. */
   #sync(): void {
     if (this.#syncing || !this.#streamUp || (this.#synced === this.#wanted && !this.#lookAgain)) return
@@ -264,6 +289,8 @@ export class HostFeed implements InspectWindow {
       try {
         this.#lookAgain = false
         this.#firstUnreadAt = 0
+        // An answer told before now is read by this resync; a later event of it is looked at again.
+        this.#ownAnswered.clear()
         const generation = this.#wanted
         await this.#resync()
         this.#synced = generation
@@ -359,6 +386,23 @@ function sameRendering(row: CachedRow, rendered: { bytes: Uint8Array; hole: numb
   if (row.hole !== rendered.hole || row.bytes.length !== rendered.bytes.length) return false
   for (let i = 0; i < row.bytes.length; i++) if (row.bytes[i] !== rendered.bytes[i]) return false
   return true
+}
+
+const CREATE_PATH = /^(?:\/v[\d.]+)?\/containers\/create\?(.*)$/
+const CONTAINER_PATH = /^(?:\/v[\d.]+)?\/containers\/([^/?]+)(?:\?|$)/
+
+/**
+ * What a write flocker sent changes, as its event will say: `create:NAME` for a named create,
+ * `destroy:REF` for a removal (`DELETE /containers/REF`, the only write to that path), else nothing.
+ */
+function ownChange(path: string): string | undefined {
+  const create = CREATE_PATH.exec(path)
+  if (create) {
+    const name = new URLSearchParams(create[1]).get('name')?.replace(/^\//, '')
+    return name ? `create:${name}` : undefined
+  }
+  const ref = CONTAINER_PATH.exec(path)?.[1]
+  return ref && ref !== 'create' && ref !== 'prune' ? `destroy:${ref}` : undefined
 }
 
 /**
