@@ -40,6 +40,8 @@ export interface FeedHost {
   readonly writesOnTheWay?: number
   /** Their paths (src/flock/host.ts). */
   readonly writePathsOnTheWay?: readonly string[]
+  /** Creates flocker is handling and has not yet sent anywhere (or answered), flock-wide. */
+  readonly createsBeingPlaced?: { readonly count: number }
 }
 
 /** One cached container: the engine's row rendered once, around the Status text computed per list. */
@@ -66,7 +68,8 @@ const INSPECT_CONCURRENCY = 4
 const LOOK_AGAIN_MS = [200, 1000]
 /**
  * A burst of changes (20 creates at once: each one's write and events) is read once it settles: once
- * no change came for SETTLE_QUIET_MS and no write flocker sent there is still on its way, or
+ * no change came for SETTLE_QUIET_MS and no write flocker sent there is still on its way (nor a create
+ * flocker is still placing), or
  * SETTLE_MAX_MS after the first change not yet read. A resync per change would send the engines a
  * list and inspects between every two creates. Waiting is safe: the host is stale meanwhile, so
  * answered live.
@@ -208,8 +211,10 @@ export class HostFeed implements InspectWindow {
   #settleDue(): number {
     const now = Date.now()
     // A write flocker sent here and not yet answered (the rest of a burst) changes the host again
-    // once answered: a list now would be out of date by then.
-    const last = Math.max(this.#lastChangeAt, this.host.writesOnTheWay ? now : 0)
+    // once answered: a list now would be out of date by then. So may a create still being placed
+    // (its name checked, its host chosen): a burst's creates reach the engines over its whole length.
+    const busy = this.host.writesOnTheWay || this.host.createsBeingPlaced?.count
+    const last = Math.max(this.#lastChangeAt, busy ? now : 0)
     return Math.min(last + SETTLE_QUIET_MS, (this.#firstUnreadAt || now) + SETTLE_MAX_MS)
   }
 

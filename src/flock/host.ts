@@ -70,6 +70,8 @@ export class Host {
   readonly writes: Set<(path: string) => void> = new Set()
   /** Told of every such request once answered, like `writes`, but never again at a wait's end. */
   afterWrite: ((path: string) => void) | undefined
+  /** Creates flocker is handling, any of which may land here (the flock's count, set by Flock). */
+  createsBeingPlaced: { readonly count: number } = { count: 0 }
   /** Such requests on their way: the list cache waits for them. */
   get writesOnTheWay(): number {
     return this.writePathsOnTheWay.length

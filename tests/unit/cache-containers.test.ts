@@ -330,6 +330,21 @@ describe('a burst of changes on a host (20 creates at once)', () => {
     engine.containers.push({ Id: 'abab7777'.padEnd(64, '0'), Names: ['/later'], Created: 1, State: 'exited' })
     await until(() => listed() === engine.containers.length)
   })
+
+  test('is not read while a create flocker handles has not yet been sent to any host', async () => {
+    const host = flock.all[0]!
+    const before = lists()
+    const placing = flock.createsBeingPlaced
+    placing.count++ // a create of the burst still in its name check or placement
+    try {
+      await host.whole(await host.request('POST', '/v1.41/containers/create?name=placing-0'))
+      await sleep(300) // longer than the quiet time: without the create being placed, read meanwhile
+      assert.equal(lists(), before, 'lists sent while a create was being placed')
+    } finally {
+      placing.count--
+    }
+    await until(() => listed() === engine.containers.length)
+  })
 })
 
 /** Deterministic spread of elapsed times from under a second to years. */
