@@ -7,6 +7,7 @@
  *   --runtimes=node,bun,deno   (default: all three, or FLOCKER_RUNTIMES)
  *   --quick                    smaller sizes, 1/10/100 hosts: a smoke run of about 3 minutes
  *   --requests=600 --concurrent=1200 --concurrency=16 --rounds=4   small requests
+ *   --creates=20 --create-rounds=9   placement bursts (5 rounds with --quick)
  *   --stream-mb=50             real engine streams, repeated until --stream-seconds=3 per figure, median of
  *                              --stream-rounds=3; --fake-mb=1000 through the proxy from the simulator
  *   --hosts=1,10,100,500       simulated host counts (100 containers each)
@@ -49,7 +50,7 @@ function parseFlags(argv: string[]) {
     perEngine: number('per-engine', 30, 30),
     listRequests: number('list-requests', 200, 60),
     creates: number('creates', 20, 20),
-    createRounds: number('create-rounds', 3, 1),
+    createRounds: number('create-rounds', 9, 5),
     runs: number('runs', 5, 2),
     streamMb: number('stream-mb', 50, 30),
     streamSeconds: number('stream-seconds', 3, 2),

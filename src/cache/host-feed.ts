@@ -38,6 +38,10 @@ export interface FeedHost {
   readonly writes?: Set<(path: string) => void>
   /** Such requests sent and not yet answered. */
   readonly writesOnTheWay?: number
+  /** Their paths (src/flock/host.ts). */
+  readonly writePathsOnTheWay?: readonly string[]
+  /** Creates flocker is handling and has not yet sent anywhere (or answered), flock-wide. */
+  readonly createsBeingPlaced?: { readonly count: number }
 }
 
 /** One cached container: the engine's row rendered once, around the Status text computed per list. */
@@ -64,7 +68,8 @@ const INSPECT_CONCURRENCY = 4
 const LOOK_AGAIN_MS = [200, 1000]
 /**
  * A burst of changes (20 creates at once: each one's write and events) is read once it settles: once
- * no change came for SETTLE_QUIET_MS and no write flocker sent there is still on its way, or
+ * no change came for SETTLE_QUIET_MS and no write flocker sent there is still on its way (nor a create
+ * flocker is still placing), or
  * SETTLE_MAX_MS after the first change not yet read. A resync per change would send the engines a
  * list and inspects between every two creates. Waiting is safe: the host is stale meanwhile, so
  * answered live.
@@ -94,6 +99,8 @@ export class HostFeed implements InspectWindow {
   /** The latest relevant event, and the look-again delays with a timer armed. */
   #lastEventAt = 0
   #looksArmed = new Set<number>()
+  /** Creates (by name) and removals (by reference) flocker sent here, answered since the last resync began. */
+  #ownAnswered = new Set<string>()
 
   constructor(
     readonly host: FeedHost,
@@ -171,6 +178,8 @@ export class HostFeed implements InspectWindow {
   /** A request flocker sent may have changed a row (exec, auth and sessions cannot). */
   #onWrite = (path: string) => {
     this.#stir()
+    const own = ownChange(path)
+    if (own) this.#ownAnswered.add(own)
     if (!/^(\/v[\d.]+)?\/(exec|auth|session|grpc|_ping)\b/.test(path)) this.changed()
   }
 
@@ -202,8 +211,10 @@ export class HostFeed implements InspectWindow {
   #settleDue(): number {
     const now = Date.now()
     // A write flocker sent here and not yet answered (the rest of a burst) changes the host again
-    // once answered: a list now would be out of date by then.
-    const last = Math.max(this.#lastChangeAt, this.host.writesOnTheWay ? now : 0)
+    // once answered: a list now would be out of date by then. So may a create still being placed
+    // (its name checked, its host chosen): a burst's creates reach the engines over its whole length.
+    const busy = this.host.writesOnTheWay || this.host.createsBeingPlaced?.count
+    const last = Math.max(this.#lastChangeAt, busy ? now : 0)
     return Math.min(last + SETTLE_QUIET_MS, (this.#firstUnreadAt || now) + SETTLE_MAX_MS)
   }
 
@@ -242,6 +253,7 @@ export class HostFeed implements InspectWindow {
         this.#stir()
         if (!relevant(event)) return
         this.changed()
+        if (this.#madeThroughFlocker(event)) return
         // dockerd announces some changes before its list shows them (a network (dis)connect; a
         // container's die and pause before their checkpoint, the network teardown after a die):
         // look again shortly, and once more later for a slow teardown.
@@ -256,6 +268,24 @@ export class HostFeed implements InspectWindow {
     })
   }
 
+  /**
+   * A container's create or removal flocker sent here, on its way or answered since the resync
+   * began: it needs no second look. dockerd lists the change before it tells the event and answers,
+   * and the resync that `changed` brings waits for writes on their way (#settleDue).
+   */
+  #madeThroughFlocker(event: EngineEvent): boolean {
+    const action = event.Action ?? event.status
+    if ((event.Type ?? 'container') !== 'container' || (action !== 'create' && action !== 'destroy')) {
+      return false
+    }
+    const name = String(event.Actor?.Attributes?.name ?? '').replace(/^\//, '')
+    const refs = action === 'create' ? [name] : [String(event.Actor?.ID ?? event.id ?? ''), name]
+    const keys = refs.filter(Boolean).map((ref) => `${action}:${ref}`)
+    if (keys.some((key) => this.#ownAnswered.has(key))) return true
+    const onTheWay = (this.host.writePathsOnTheWay ?? []).map(ownChange)
+    return keys.some((key) => onTheWay.includes(key))
+  }
+
   /** One resync now, if anything is wanted; changes told meanwhile settle again after it. */
   #sync(): void {
     if (this.#syncing || !this.#streamUp || (this.#synced === this.#wanted && !this.#lookAgain)) return
@@ -264,6 +294,8 @@ export class HostFeed implements InspectWindow {
       try {
         this.#lookAgain = false
         this.#firstUnreadAt = 0
+        // An answer told before now is read by this resync; a later event of it is looked at again.
+        this.#ownAnswered.clear()
         const generation = this.#wanted
         await this.#resync()
         this.#synced = generation
@@ -359,6 +391,23 @@ function sameRendering(row: CachedRow, rendered: { bytes: Uint8Array; hole: numb
   if (row.hole !== rendered.hole || row.bytes.length !== rendered.bytes.length) return false
   for (let i = 0; i < row.bytes.length; i++) if (row.bytes[i] !== rendered.bytes[i]) return false
   return true
+}
+
+const CREATE_PATH = /^(?:\/v[\d.]+)?\/containers\/create\?(.*)$/
+const CONTAINER_PATH = /^(?:\/v[\d.]+)?\/containers\/([^/?]+)(?:\?|$)/
+
+/**
+ * What a write flocker sent changes, as its event will say: `create:NAME` for a named create,
+ * `destroy:REF` for a removal (`DELETE /containers/REF`, the only write to that path), else nothing.
+ */
+function ownChange(path: string): string | undefined {
+  const create = CREATE_PATH.exec(path)
+  if (create) {
+    const name = new URLSearchParams(create[1]).get('name')?.replace(/^\//, '')
+    return name ? `create:${name}` : undefined
+  }
+  const ref = CONTAINER_PATH.exec(path)?.[1]
+  return ref && ref !== 'create' && ref !== 'prune' ? `destroy:${ref}` : undefined
 }
 
 /**

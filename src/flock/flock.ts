@@ -24,6 +24,8 @@ export class Flock {
   readonly owners: OwnerCache = new OwnerCache()
   /** Image reference -> host hints for image lookups (see ImageHolders). */
   readonly images: ImageHolders = new ImageHolders()
+  /** Container creates flocker is handling (name check, placement, the engine's answer), flock-wide. */
+  readonly createsBeingPlaced = { count: 0 }
   /** How long a lookup across the flock waits for a slow host (`hostTimeout`) before going without it. */
   lookupTimeout = 5_000
   /** Called after every inventory change (event streams join or leave). */
@@ -62,6 +64,7 @@ export class Flock {
           this.observers,
         )
         host.afterWrite = this.images.noteWrite
+        host.createsBeingPlaced = this.createsBeingPlaced
         next.set(name, host)
         added.push(host)
       }

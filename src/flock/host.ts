@@ -64,12 +64,18 @@ export class Host {
   readonly #waitingForHead = new Set<(reason: Error) => void>()
   /** Requests that may have changed what the host holds (any but GET and HEAD) answered so far. */
   writesAnswered = 0
-  /** Such requests sent and not yet answered (their head): the list cache waits for them. */
-  writesOnTheWay = 0
+  /** The paths of such requests sent and not yet answered (their head), one entry per request. */
+  readonly writePathsOnTheWay: string[] = []
   /** Told of every request that may change what the host holds (any but GET and HEAD), once answered. */
   readonly writes: Set<(path: string) => void> = new Set()
   /** Told of every such request once answered, like `writes`, but never again at a wait's end. */
   afterWrite: ((path: string) => void) | undefined
+  /** Creates flocker is handling, any of which may land here (the flock's count, set by Flock). */
+  createsBeingPlaced: { readonly count: number } = { count: 0 }
+  /** Such requests on their way: the list cache waits for them. */
+  get writesOnTheWay(): number {
+    return this.writePathsOnTheWay.length
+  }
   /** Hijacked sessions (attach, exec) open to this host now. */
   liveSessions = 0
   /** Told each time the last open session of this host ends (a dropped host's drain, see Flock). */
@@ -115,7 +121,7 @@ export class Host {
     const started = performance.now()
     let status: number | null = null
     const write = method !== 'GET' && method !== 'HEAD'
-    if (write) this.writesOnTheWay++
+    if (write) this.writePathsOnTheWay.push(path)
     try {
       const response = await this.#untilHead(
         init.signal,
@@ -142,7 +148,7 @@ export class Host {
       if (error instanceof DockerError) throw error
       throw hostUnreachable(this.name, error)
     } finally {
-      if (write) this.writesOnTheWay--
+      if (write) this.writePathsOnTheWay.splice(this.writePathsOnTheWay.indexOf(path), 1)
       if (this.observers?.active) {
         this.observers.hostCall({ host: this.name, method, status, durationMs: performance.now() - started })
       }

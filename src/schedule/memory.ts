@@ -27,6 +27,12 @@ interface Placement {
   id?: string
 }
 
+/** One host's placements: those on their way to the engine, and those answered, oldest first. */
+interface HostPlacements {
+  readonly onTheWay: Set<Placement>
+  readonly answered: Placement[]
+}
+
 /**
  * What the scheduler remembers between requests of one flock: placements whose create is still on
  * its way to the engine (so parallel creates, as compose sends, see each other), images a create is
@@ -36,7 +42,14 @@ interface Placement {
 export class PlacementMemory {
   /** The hosts' lists, read once for the creates that arrive together (host-reads.ts). */
   readonly reads: HostReads = new HostReads(CURRENT_READ_MAX_AGE)
-  #placed = new Set<Placement>()
+  /**
+   * Placements by host, and the answered ones by container ID and in the order answered (to forget
+   * them after RECENT_PLACEMENTS): each create and each event looks up its own, never every
+   * placement of the last minute.
+   */
+  #byHost = new Map<Host, HostPlacements>()
+  #byId = new Map<string, Placement>()
+  #answered: Placement[] = []
   #pendingImages = new LRUCache<string, { host: Host; expires: number }>({ max: MAX_PENDING_IMAGES })
   /** Container name -> names of the hosts where containers placed here link to it on a network. */
   #linkedFrom = new LRUCache<string, Set<string>>({ max: MAX_AWAITED_LINKS })
@@ -56,11 +69,23 @@ export class PlacementMemory {
         hostConfig: request.resources,
       },
     }
-    this.#placed.add(entry)
+    const placements = this.#on(host)
+    placements.onTheWay.add(entry)
     return (id) => {
-      entry.answeredAt = Date.now()
+      if (!placements.onTheWay.delete(entry)) return // told twice
+      // Never before the last one: the lists stay in time order, walked from their ends.
+      entry.answeredAt = Math.max(Date.now(), this.#answered.at(-1)?.answeredAt ?? 0)
       entry.id = id
+      placements.answered.push(entry)
+      this.#answered.push(entry)
+      if (id) this.#byId.set(id, entry)
     }
+  }
+
+  #on(host: Host): HostPlacements {
+    let placements = this.#byHost.get(host)
+    if (!placements) this.#byHost.set(host, placements = { onTheWay: new Set(), answered: [] })
+    return placements
   }
 
   /**
@@ -70,12 +95,11 @@ export class PlacementMemory {
    * directly take that name first, the view keeps this placement's container in its place.
    */
   isOwnCreate(host: Host, id: string, name: string | undefined): boolean {
-    for (const entry of this.#placed) {
-      if (entry.host !== host) continue
-      if (entry.id === id) return true
-      if (entry.answeredAt === undefined && name !== undefined && entry.container.names.includes(name)) {
-        return true
-      }
+    this.#forgetOld()
+    if (this.#byId.get(id)?.host === host) return true
+    if (name === undefined) return false
+    for (const entry of this.#byHost.get(host)?.onTheWay ?? []) {
+      if (entry.container.names.includes(name)) return true
     }
     return false
   }
@@ -85,15 +109,29 @@ export class PlacementMemory {
    * their way to the engine, and those it answered after `since`.
    */
   placedOn(host: Host, since: number): ContainerSummary[] {
-    const forgetBefore = Date.now() - RECENT_PLACEMENTS
-    const out: ContainerSummary[] = []
-    for (const entry of this.#placed) {
-      if (entry.answeredAt !== undefined && entry.answeredAt < forgetBefore) this.#placed.delete(entry)
-      else if (entry.host === host && (entry.answeredAt === undefined || entry.answeredAt >= since)) {
-        out.push(entry.container)
-      }
-    }
+    this.#forgetOld()
+    const placements = this.#byHost.get(host)
+    if (!placements) return []
+    const { answered, onTheWay } = placements
+    // Answered in time order: only the tail answered since the read began is walked.
+    let first = answered.length
+    while (first > 0 && answered[first - 1]!.answeredAt! >= since) first--
+    const out = answered.slice(first).map((entry) => entry.container)
+    for (const entry of onTheWay) out.push(entry.container)
     return out
+  }
+
+  /** Forgets placements answered more than RECENT_PLACEMENTS ago (the oldest come first). */
+  #forgetOld(): void {
+    const forgetBefore = Date.now() - RECENT_PLACEMENTS
+    let old = 0
+    while (old < this.#answered.length && this.#answered[old]!.answeredAt! < forgetBefore) {
+      const entry = this.#answered[old++]!
+      const { answered } = this.#byHost.get(entry.host)!
+      answered.splice(answered.indexOf(entry), 1)
+      if (entry.id !== undefined && this.#byId.get(entry.id) === entry) this.#byId.delete(entry.id)
+    }
+    if (old) this.#answered.splice(0, old)
   }
 
   /** A container on `host` links to these names on a network (its create, or a network connect). */

@@ -238,10 +238,14 @@ function notYetListed(
   state: HostState,
   resourcesRead: boolean,
 ): ContainerSummary[] {
-  const counted = state.containers.filter((container) =>
-    !resourcesRead || !isLive(container) || container.hostConfig !== undefined
-  )
-  const listed = new Set(counted.flatMap((container) => container.names))
+  if (!inFlight.length) return []
+  // The few in-flight names are looked for in the list: no set of every listed name per create.
+  const wanted = new Set(inFlight.flatMap((container) => container.names))
+  const listed = new Set<string>()
+  for (const container of wanted.size ? state.containers : []) {
+    if (resourcesRead && isLive(container) && container.hostConfig === undefined) continue
+    for (const name of container.names) if (wanted.has(name)) listed.add(name)
+  }
   return inFlight.filter((container) => !container.names.some((name) => listed.has(name)))
 }
 

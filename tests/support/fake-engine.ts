@@ -114,6 +114,8 @@ export class FakeEngine {
     if (path === '/images/json') return json(res, 200, [{ Id: 'sha256:fake', RepoTags: ['busybox:local'] }])
     if (path === '/volumes') return json(res, 200, { Volumes: [] })
     if (req.method === 'POST' && path === '/containers/create') return this.#create(url.searchParams, res)
+    const removed = req.method === 'DELETE' && path.match(/^\/containers\/([^/]+)$/)
+    if (removed) return this.#remove(decodeURIComponent(removed[1]!), res)
     const inspect = path.match(/^\/containers\/([^/]+)\/json$/)
     if (inspect) {
       const container = this.find(decodeURIComponent(inspect[1]!))
@@ -158,6 +160,21 @@ export class FakeEngine {
     const id = Array.from({ length: 64 }, () => Math.floor(Math.random() * 16).toString(16)).join('')
     this.add(id, name, Date.now() / 1000, 'created')
     json(res, 201, { Id: id, Warnings: [] })
+  }
+
+  /** A removal: gone from the list, then told (`destroy`), then answered, as dockerd does. */
+  #remove(ref: string, res: ServerResponse) {
+    const container = this.find(ref)
+    if (!container) return json(res, 404, { message: `No such container: ${ref}` })
+    this.containers.splice(this.containers.indexOf(container), 1)
+    const name = container.Names[0]!.slice(1)
+    this.emit({
+      Type: 'container',
+      Action: 'destroy',
+      id: container.Id,
+      Actor: { ID: container.Id, Attributes: { name } },
+    })
+    res.writeHead(204).end()
   }
 
   find(ref: string): FakeContainer | undefined {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { FlockerApp } from '../../src/app.ts'
 import { createRequest } from '../../src/schedule/request.ts'
+import type { Host } from '../../src/flock/host.ts'
 import { PlacementMemory } from '../../src/schedule/memory.ts'
 import { place, type Placement } from '../../src/schedule/scheduler.ts'
 import { MemoryStore } from '../../src/store/memory-store.ts'
@@ -78,5 +79,36 @@ describe('in-flight placements of another replica, against what the engine lists
     setUp()
     engine.add('c1', 'web1', undefined, 'created').inspectStatus = 500
     await assert.rejects(place(placement, request('web2')), /reservations unknown/)
+  })
+})
+
+describe("this replica's placements, by host and by time answered", () => {
+  const [h1, h2] = [{ name: 'h1' }, { name: 'h2' }] as [Host, Host]
+  const names = (list: readonly { names: readonly string[] }[]) => list.map((c) => c.names[0]).join()
+  test('a read sees those on their way and those answered since it began; a minute on, none', (t) => {
+    t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 })
+    const memory = new PlacementMemory()
+    const answer = (host: Host, name: string, id?: string) => memory.placed(host, request(name))(id)
+    answer(h1, 'a', 'a'.repeat(64))
+    t.mock.timers.tick(10)
+    const readBegan = Date.now()
+    answer(h1, 'b', 'b'.repeat(64))
+    const onTheWay = memory.placed(h1, request('c'))
+    memory.placed(h2, request('d'))
+    assert.equal(names(memory.placedOn(h1, readBegan)), 'b,c')
+    assert.equal(names(memory.placedOn(h1, 0)), 'a,b,c')
+    assert.equal(names(memory.placedOn(h2, readBegan)), 'd')
+    assert.ok(memory.isOwnCreate(h1, 'a'.repeat(64), 'a'), 'answered: by its ID')
+    assert.ok(!memory.isOwnCreate(h2, 'a'.repeat(64), 'a'), 'on its own host only')
+    assert.ok(memory.isOwnCreate(h1, 'c'.repeat(64), 'c'), 'on its way: by its name')
+    assert.ok(!memory.isOwnCreate(h1, 'e'.repeat(64), 'b'), 'answered: not by its name')
+    onTheWay('c'.repeat(64))
+    t.mock.timers.tick(60_000)
+    assert.equal(names(memory.placedOn(h1, 0)), 'b,c', 'forgotten a minute after their answer')
+    assert.ok(!memory.isOwnCreate(h1, 'a'.repeat(64), 'a'))
+    assert.ok(memory.isOwnCreate(h1, 'c'.repeat(64), 'c'))
+    t.mock.timers.tick(1)
+    assert.equal(names(memory.placedOn(h1, 0)), '')
+    assert.ok(!memory.isOwnCreate(h1, 'c'.repeat(64), 'c'))
   })
 })

@@ -34,6 +34,17 @@ export function scheduled(what: 'create' | 'build'): Handler {
  * one name run in turn, and all but the first find it taken.
  */
 async function createContainer(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
+  // Until its answer, it may land on any host: the list cache waits for it before reading (host-feed.ts).
+  const { createsBeingPlaced } = ctx.flock
+  createsBeingPlaced.count++
+  try {
+    return await checkedCreate(ctx, req)
+  } finally {
+    createsBeingPlaced.count--
+  }
+}
+
+async function checkedCreate(ctx: FlockerContext, req: DockerRequest): Promise<Response> {
   const name = req.url.searchParams.get('name') ?? undefined
   if (!name && ctx.options.requireNames) {
     throw badRequest('flocker: a container name is required on this flock: use docker run --name NAME')
