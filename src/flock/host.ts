@@ -44,6 +44,8 @@ export interface HostRequestInit {
 
 /** `POST /containers/{id}/wait`, whose answer ends when the container has exited. */
 const WAIT = /^(\/v[\d.]+)?\/containers\/[^/?]+\/wait(\?|$)/
+/** Statuses whose answers carry no body (Fetch: a null body status). */
+const NO_BODY_STATUS = new Set([101, 204, 205, 304])
 
 /** One docker engine of the flock, and the one way flocker talks to it. */
 export class Host {
@@ -218,7 +220,9 @@ export class Host {
     // The host client read it whole already (an answer of known, small length): it goes on as it is.
     if (hasWholeBody(response)) return response
     try {
-      return new Response(await response.arrayBuffer(), response)
+      const bytes = await response.arrayBuffer()
+      // A 204 or 304 must be made with no body at all: an empty one throws on Node (undici).
+      return new Response(NO_BODY_STATUS.has(response.status) ? null : bytes, response)
     } catch (error) {
       throw hostUnreachable(this.name, error)
     }

@@ -51,6 +51,15 @@ describe("a create's body and answer are read once, as bytes", () => {
     const kept = withWholeBody(new Response(bytes, { status: 201 }), bytes)
     assert.equal(await host.whole(kept), kept)
   })
+
+  test('an answer with no body (204) read whole stays an answer with no body', async () => {
+    const host = new Host('h', { kind: 'tcp', host: '127.0.0.1', port: 9 }, {}, {} as RuntimeAdapter)
+    const streamed = new Response(new ReadableStream({ start: (c) => c.close() }), { status: 200 })
+    const empty = await host.whole(new Response(null, { status: 204, headers: { 'x-a': '1' } }))
+    assert.equal(empty.status, 204)
+    assert.equal(empty.headers.get('x-a'), '1')
+    assert.equal(await (await host.whole(streamed)).text(), '')
+  })
 })
 
 describe('a create served with the body off the connection', () => {
