@@ -4,7 +4,7 @@
  * process per call (process.cpuUsage: it moves far less with the machine's load than wall time).
  * On Node, @hono/node-server's lightweight Response is installed first, as its server does.
  *
- *   node --import tsx bench/app-fetch-ab.ts --compare=CHECKOUT NODE_FLAG... [--calls=5000] [--rounds=6]
+ *   node --expose-gc --import tsx bench/app-fetch-ab.ts --compare=CHECKOUT NODE_FLAG... [--calls=5000] [--rounds=6]
  */
 import { getRequestListener } from '@hono/node-server'
 import { loadavg } from 'node:os'
@@ -41,6 +41,8 @@ const cpu = apps.map(() => [] as number[])
 for (let round = 0; round < rounds; round++) {
   const order = round % 2 ? [1, 0] : [0, 1]
   for (const i of order) {
+    // Each round starts from a collected heap (node --expose-gc), so a major GC lands in no one's turn.
+    ;(globalThis as { gc?: () => void }).gc?.()
     const before = process.cpuUsage()
     for (let n = 0; n < calls; n++) await apps[i]!.fetch(new Request(url), env)
     const used = process.cpuUsage(before)
