@@ -4,16 +4,18 @@
  * alone; Hono on @hono/node-server), measured in alternating rounds on one keep-alive connection.
  *
  *   node --import tsx bench/profile-lists.ts --nodes=node1=tcp://...,node2=...,node3=... \
- *     [--runtime=node] [--requests=400] [--warmup=300] [--cpu-prof=DIR]
+ *     [--runtime=node] [--requests=400] [--warmup=300] [--cpu-prof=DIR] [--compare=CHECKOUT]
  *
  * --cpu-prof (Node only): flocker runs from dist/ (npm run build) under --cpu-prof into DIR.
+ * --compare: a flocker of that other checkout (e.g. main) takes its turns too, so a change is judged
+ * under the same load.
  */
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { servingProcess } from './memory.ts'
-import { cpuSeconds, flockerOn } from './procs.ts'
+import { cpuSeconds, flockerOn, otherFlocker } from './procs.ts'
 import { fileURLToPath } from 'node:url'
-import { latencySamples, latencyStats, type Target, targetOf } from './http.ts'
+import { latencySamples, latencyStats, type Target, targetOf, untilCached } from './http.ts'
 import {
   freePort,
   type RunningProcess,
@@ -30,6 +32,7 @@ const nodes = arg('nodes').split(',').filter(Boolean)
 const requests = Number(arg('requests', '400'))
 const profDir = arg('cpu-prof')
 const warmup = Number(arg('warmup', '300'))
+const compare = arg('compare')
 const path = '/v1.41/containers/json?all=1'
 
 async function flocker(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
@@ -79,14 +82,21 @@ if (!answer.cached) throw new Error('flocker never answered from its cache')
 const file = `/tmp/profile-lists-${process.pid}.json`
 writeFileSync(file, answer.bytes)
 const bares = [await bareBytes(file, 'http'), await bareBytes(file, 'hono'), await bareBytes(file, 'adapter')]
+const other = compare ? await otherFlocker(runtime, compare, nodes, ['--list-cache=on']) : undefined
 const targets: [string, Target, number | undefined][] = [
   ['engine 1 (its 30)', targetOf(nodes[0]!.split('=')[1]!), undefined],
   ['flocker, cached (90)', flockerTarget, served.pid],
   [`bare ${runtime} node:http, same bytes`, targetOf(bares[0]!.url), bares[0]!.pid],
   [`bare ${runtime} hono/node-server, same bytes`, targetOf(bares[1]!.url), bares[1]!.pid],
   [`bare ${runtime} flocker's adapter, same bytes`, targetOf(bares[2]!.url), bares[2]!.pid],
+  ...(other
+    ? [[`flocker of ${compare}, cached`, targetOf(other.url), other.pid] as [string, Target, number]]
+    : []),
 ]
 try {
+  if (other && !await untilCached(targetOf(other.url), path, 'x-flocker-list')) {
+    throw new Error('never cached')
+  }
   // The JIT settles first: a runtime compiles its hot paths over the first few hundred requests.
   for (const [, target] of targets) await latencySamples(target, path, warmup)
   const samples = targets.map(() => [] as number[])
@@ -118,5 +128,5 @@ try {
     )
   })
 } finally {
-  await Promise.all([served.stop(), ...bares.map((b) => b.stop())])
+  await Promise.all([served.stop(), ...bares.map((b) => b.stop()), other?.stop()])
 }

@@ -1,6 +1,9 @@
 import { Hono } from 'hono'
 import type { Context } from 'hono'
 import { logger } from 'hono/logger'
+import { RegExpRouter } from 'hono/router/reg-exp-router'
+import { SmartRouter } from 'hono/router/smart-router'
+import { TrieRouter } from 'hono/router/trie-router'
 import { errorResponse } from './docker/errors.ts'
 import { isJsonRoute } from './front-door/content-type.ts'
 import { type DoorRoute, FrontDoor } from './front-door/door.ts'
@@ -16,6 +19,7 @@ import type { FlockerContext, Handler } from './routes/context.ts'
 import { dockerRequest } from './routes/request.ts'
 import { fillPath } from './docker/path.ts'
 import { loadRe2 } from './docker/re2.ts'
+import { KeptMatches } from './routes/kept-matches.ts'
 import { loadHandlers } from './routes/load-handlers.ts'
 import { answerPing } from './routes/system/ping.ts'
 import { LocalNameReservations } from './names/reservations.ts'
@@ -111,7 +115,9 @@ export function createFlocker(options: FlockerOptions = {}): FlockerApp {
     authorize: options.hooks?.authorize,
   })
   const hostAddresses = () => flock.all.map((host) => ({ name: host.name, address: host.address }))
-  const app = new Hono<{ Bindings: ServeEnv }>()
+  const app = new Hono<{ Bindings: ServeEnv }>({
+    router: new KeptMatches(new SmartRouter({ routers: [new RegExpRouter(), new TrieRouter()] })),
+  })
   app.use(observeRequests(observers))
   if (options.log) app.use(logger(options.log))
   app.use(doorMiddleware(door, hostAddresses, observers))

@@ -10,7 +10,7 @@
  * Memory: the rendered row (one buffer with a hole for Status) and its filter fields, plus the kept
  * answers (at most 16, 8 MiB); bench/results gives bytes per container.
  */
-import { cachedListQuery } from './container-filters.ts'
+import { cachedListQuery, type ListQuery } from './container-filters.ts'
 import { type CachedRow, type ContainerRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
 import { InspectCache, type InspectWindow } from './inspect-cache.ts'
 import { ListAnswers, listBody } from './list-answers.ts'
@@ -102,7 +102,14 @@ export class ContainerCache<H extends FeedHost> {
     filters: Record<string, string[]>,
   ): Uint8Array | undefined {
     const query = cachedListQuery(search, filters)
-    if (!query) return undefined
+    return query && this.listOf(hosts, query, `${search}\n${JSON.stringify(filters)}`)
+  }
+
+  /**
+   * The JSON of the list over `hosts` of the rows `query` keeps, or undefined when some host is not
+   * fresh; `key` names the query among kept answers (list-plans.ts reads both once per query string).
+   */
+  listOf(hosts: readonly H[], query: ListQuery, key: string): Uint8Array | undefined {
     const feeds: HostFeed[] = []
     for (const host of hosts) {
       const feed = this.#freshFeed(host)
@@ -110,8 +117,8 @@ export class ContainerCache<H extends FeedHost> {
       feeds.push(feed)
     }
     const now = (this.options.now ?? Date.now)()
-    const key = `${hosts.map((host) => host.name).join('\n')}\n${search}\n${JSON.stringify(filters)}`
-    const kept = this.#answers.get(key, feeds, now)
+    const answerKey = `${hosts.map((host) => host.name).join('\n')}\n${key}`
+    const kept = this.#answers.get(answerKey, feeds, now)
     if (kept) return kept
     const rows: CachedRow[] = []
     for (const feed of feeds) {
@@ -124,7 +131,7 @@ export class ContainerCache<H extends FeedHost> {
     rows.sort((a, b) => b.created - a.created || b.createdNanos - a.createdNanos)
     const shown = query.limit > 0 ? rows.slice(0, query.limit) : rows
     const { body, until } = listBody(shown, now)
-    this.#answers.put(key, feeds, body, now, until)
+    this.#answers.put(answerKey, feeds, body, now, until)
     return body
   }
 

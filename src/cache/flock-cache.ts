@@ -12,6 +12,7 @@ import { bytesResponse } from '../runtime/known-bytes.ts'
 import type { Host } from '../flock/host.ts'
 import type { HealthMonitor } from '../flock/health.ts'
 import { ContainerCache } from './container-cache.ts'
+import { type ListPlan, ListPlans } from './list-plans.ts'
 import type { ContainerRow } from './host-feed.ts'
 
 /** A container row as flocker shows it in a flock-wide list. */
@@ -42,19 +43,36 @@ export function flockListCache(flock: Flock, names: NameStyle, health: HealthMon
   return cache
 }
 
+/** The query plans of each flock's list cache. */
+const listPlans = new WeakMap<ContainerCache<Host>, ListPlans>()
+
+/**
+ * What `search` (a request's query string as it came) asks of `cache`, the list cache of `flock`:
+ * read once per query string while the flock's hosts stay (a name filter reads `node1/web` as a
+ * host's only while node1 is in the flock).
+ */
+export function listPlanOf(cache: ContainerCache<Host>, flock: Flock, search: string): ListPlan {
+  let plans = listPlans.get(cache)
+  if (!plans) {
+    const made = new ListPlans((name) => flock.byName(name) !== undefined)
+    flock.listeners.add(() => made.clear())
+    listPlans.set(cache, plans = made)
+  }
+  return plans.plan(search)
+}
+
 /**
  * The list from memory as a Response, or undefined (the caller asks the engines): `hosts` are the
- * usable hosts flocker's own filters keep, `engineFilters` what is left for the engines.
+ * usable hosts flocker's own filters keep, `plan` what the query asks (listPlanOf).
  */
 export function cachedContainerList(
   cache: ContainerCache<Host> | undefined,
   hosts: readonly Host[],
-  search: URLSearchParams,
-  engineFilters: Record<string, string[]>,
+  plan: ListPlan,
   headers: Record<string, string>,
 ): Response | undefined {
-  if (!cache || !hosts.length) return undefined
-  const body = cache.list(hosts, search, engineFilters)
+  if (!cache || !hosts.length || !plan.rows) return undefined
+  const body = cache.listOf(hosts, plan.rows, plan.key)
   if (body === undefined) return undefined
   // A known length: sent in one write, never chunked, and the observers count it without a stream;
   // the adapter writes these bytes to the socket as they are (runtime/known-bytes.ts).

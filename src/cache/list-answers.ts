@@ -80,10 +80,10 @@ export function listBody(rows: readonly CachedRow[], now: number): { body: Uint8
   let until = Infinity
   let length = 2 + Math.max(rows.length - 1, 0)
   const statuses = rows.map((row) => {
-    until = Math.min(until, now + statusStableFor(row.fields.times, now))
-    const status = utf8.encode(JSON.stringify(statusText(row.fields.times, now)))
-    length += row.bytes.length + status.length
-    return status
+    const status = statusOf(row, now)
+    until = Math.min(until, status.until)
+    length += row.bytes.length + status.bytes.length
+    return status.bytes
   })
   const body = new Uint8Array(length)
   body[0] = 0x5b // [
@@ -99,4 +99,31 @@ export function listBody(rows: readonly CachedRow[], now: number): { body: Uint8
   })
   body[at] = 0x5d // ]
   return { body, until }
+}
+
+/** A row's Status as JSON, worded at `from`, and until when (ms) it reads the same. */
+interface WordedStatus {
+  readonly bytes: Uint8Array
+  readonly from: number
+  readonly until: number
+}
+
+/**
+ * Each row's Status as last worded. While containers are young ("Up 5 seconds") the answer changes
+ * whenever one of them turns a second, each at its own phase: 90 rows, 90 rebuilds a second. Only
+ * the rows that turned are worded again; the others' bytes are copied as they are.
+ */
+const worded = new WeakMap<CachedRow, WordedStatus>()
+
+function statusOf(row: CachedRow, now: number): WordedStatus {
+  const kept = worded.get(row)
+  if (kept && kept.from <= now && now < kept.until) return kept
+  const times = row.fields.times
+  const status = {
+    bytes: utf8.encode(JSON.stringify(statusText(times, now))),
+    from: now,
+    until: now + statusStableFor(times, now),
+  }
+  worded.set(row, status)
+  return status
 }

@@ -5,6 +5,7 @@ import type {
   SpliceClosed,
   UpgradedConnection,
 } from '../runtime/types.ts'
+import { knownHead, withKnownHeader } from '../runtime/known-bytes.ts'
 import { passOn } from '../runtime/pass-through.ts'
 import type { Observers } from './observer.ts'
 import { attachScope, hostsOf, newScope, type RequestScope } from './scope.ts'
@@ -73,15 +74,25 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
       c.res = withRequestId(response, scope.id, () => {})
       return record(101, 0)
     }
-    const missing = response.headers.get(MISSING_HOSTS_HEADER)
+    // A cached answer's head is read as it was made: no Headers object made for it (known-bytes.ts).
+    const head = knownHead(response)
+    const missing = head
+      ? head[MISSING_HOSTS_HEADER.toLowerCase()]
+      : response.headers.get(MISSING_HOSTS_HEADER)
     if (missing) {
       for (const [, host, reason] of missing.matchAll(/(?:^|; )([^\s;()]+) \((.*?)\)(?=; [^\s;()]+ \(|$)/g)) {
         observers.viewMissingHost({ route: scope.route ?? 'unknown', host: host!, reason: reason! })
       }
     }
-    const length = smallLength(response)
+    const length = smallLength(
+      response.status,
+      head ? head['content-length'] : response.headers.get('content-length'),
+    )
     if (length !== undefined || interest === 'errors') {
-      tagInPlace(c, response, scope.id)
+      if (head) {
+        c.res = undefined
+        c.res = withKnownHeader(response, REQUEST_ID_HEADER, scope.id)
+      } else tagInPlace(c, response, scope.id)
       if (interest === 'all' || response.status >= 500) record(response.status, length ?? 0)
       return
     }
@@ -90,11 +101,10 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
   }
 }
 
-/** The body's length when the answer says it and it is small, or has no body by its status. */
-function smallLength(response: Response): number | undefined {
-  if (response.status === 204 || response.status === 304) return 0
-  const header = response.headers.get('content-length')
-  if (header === null) return undefined
+/** The body's length when the answer says it (`header`) and it is small, or has no body by its status. */
+function smallLength(status: number, header: string | null | undefined): number | undefined {
+  if (status === 204 || status === 304) return 0
+  if (header === null || header === undefined) return undefined
   const bytes = Number(header)
   return Number.isInteger(bytes) && bytes >= 0 && bytes <= SMALL_ANSWER ? bytes : undefined
 }

@@ -32,6 +32,7 @@ export function dockerRequest(c: Context): DockerRequest {
   const raw = c.req.raw
   const env = (c.env ?? {}) as ServeEnv
   let url: URL | undefined
+  let headers: Headers | undefined
   const search = searchOf(raw.url)
   const version = c.req.param('apiVersion')
   const versionPrefix = version ? `/${version}` : ''
@@ -44,8 +45,11 @@ export function dockerRequest(c: Context): DockerRequest {
     get url() {
       return url ??= new URL(raw.url)
     },
-    // Only the headers the Engine API reads go on; flocker sets X-Forwarded-For itself.
-    headers: forwardHeaders(raw.headers, env.client?.address, env.hijack !== undefined),
+    // Only the headers the Engine API reads go on; flocker sets X-Forwarded-For itself. Made when a
+    // handler sends the request on: an answer from memory (a cached list) never needs them.
+    get headers() {
+      return headers ??= forwardHeaders(raw.headers, env.client?.address, env.hijack !== undefined)
+    },
     signal: raw.signal,
     env,
     hasBody,

@@ -427,6 +427,25 @@ describe('a list answer in one buffer', () => {
   test('no rows: []', () => {
     assert.equal(new TextDecoder().decode(listBody([], now).body), '[]')
   })
+  test('rebuilt as young rows turn their seconds, each Status as worded then, the clock going back too', () => {
+    const young = Array.from(
+      { length: 5 },
+      (_, i) => row({ Id: `y${i}` }, { startedAt: now - 3 * S - i * 170 }, 1),
+    )
+    const statuses = (at: number) =>
+      (JSON.parse(new TextDecoder().decode(listBody(young, at).body)) as { Status: string }[]).map((r) =>
+        r.Status
+      )
+    for (const at of [now, now + 100, now + 900, now + 2 * S, now + 61 * S, now + 500, now - 2 * S]) {
+      const { until } = listBody(young, at)
+      assert.deepEqual(statuses(at), young.map((r) => statusText(r.fields.times, at)), `at ${at - now}`)
+      assert.equal(
+        until,
+        Math.min(...young.map((r) => at + statusStableFor(r.fields.times, at))),
+        `until, at ${at - now}`,
+      )
+    }
+  })
 })
 
 describe('kept answers', () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { test } from 'node:test'
 import { bunAdapter } from '../../src/runtime/bun.ts'
-import { bytesResponse } from '../../src/runtime/known-bytes.ts'
+import { bytesResponse, knownBytes, knownHead, withKnownHeader } from '../../src/runtime/known-bytes.ts'
+import { nodeAdapter } from '../../src/runtime/node.ts'
 import type { FetchHandler } from '../../src/runtime/types.ts'
 
 // An answer of bytes flocker holds (a cached list) goes to the socket as those bytes with their
@@ -66,4 +67,44 @@ test('a bytes Response reads like any other (app.fetch mounted in a larger route
   const again = bytesResponse(BODY, {})
   assert.equal(await again.text(), new TextDecoder().decode(BODY))
   assert.equal(await bytesResponse(BODY, {}).text(), await new Response(BODY).text())
+})
+
+test("a known answer's head is read and added to as it was made, names in lower case", async () => {
+  const response = bytesResponse(BODY, {
+    headers: { 'Content-Type': 'application/json', 'X-Flocker-Missing-Hosts': 'node2 (down)' },
+  })
+  assert.deepEqual(knownHead(response), {
+    'content-type': 'application/json',
+    'x-flocker-missing-hosts': 'node2 (down)',
+  })
+  const tagged = withKnownHeader(response, 'X-Request-Id', 'r1')
+  assert.equal(tagged.headers.get('x-request-id'), 'r1')
+  assert.equal(tagged.headers.get('content-type'), 'application/json')
+  assert.equal(knownBytes(tagged), BODY)
+  assert.equal(await tagged.text(), new TextDecoder().decode(BODY))
+  assert.equal(knownHead(new Response('x')), undefined)
+})
+
+// Last: the Node adapter puts @hono/node-server's lightweight Response in the globals.
+test("on Node's adapter a header added to a known answer is written with its bytes, in one answer", async () => {
+  const handler: FetchHandler = () =>
+    withKnownHeader(
+      bytesResponse(BODY, { headers: { 'content-type': 'application/json' } }),
+      'X-Request-Id',
+      'n1',
+    )
+  const server = await nodeAdapter.serve(handler, { listen: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }] })
+  try {
+    const text = await twoGets(Number(server.addresses[0]!.split(':').at(-1)))
+    const answers = text.split(/(?=HTTP\/1\.1 )/)
+    assert.equal(answers.length, 2)
+    for (const answer of answers) {
+      const head = answer.slice(0, answer.indexOf('\r\n\r\n'))
+      assert.match(head, new RegExp(`content-length: ${BODY.byteLength}(\r\n|$)`, 'i'))
+      assert.match(head, /x-request-id: n1(\r\n|$)/i)
+      assert.equal(answer.slice(head.length + 4), new TextDecoder('latin1').decode(BODY))
+    }
+  } finally {
+    await server.close()
+  }
 })

@@ -1,5 +1,6 @@
 import { noteCache, noteHost } from '../../observe/scope.ts'
-import { cachedContainerList, containerRowForFlock } from '../../cache/flock-cache.ts'
+import { cachedContainerList, containerRowForFlock, listPlanOf } from '../../cache/flock-cache.ts'
+import { searchOf } from '../../front-door/hono.ts'
 import type {
   ContainerSummaryJson,
   ImageSummaryJson,
@@ -7,7 +8,6 @@ import type {
   VolumeListJson,
 } from '../../docker/types.ts'
 import { DockerError } from '../../docker/errors.ts'
-import { readFilters } from '../../docker/filters-json.ts'
 import { askAll, type HostAnswer } from '../../flock/ask-all.ts'
 import { CreationTimes, newestFirst, rfc3339Nanos } from '../../flock/created-order.ts'
 import { type HostFilters, hostFilters } from '../../flock/host-filters.ts'
@@ -34,21 +34,11 @@ const PATHS: Record<ListKind, string> = {
  */
 export function merged(list: ListKind): Handler {
   return async (ctx, req) => {
-    const filters = hostFilters(req.url.searchParams, (name) => ctx.flock.byName(name) !== undefined)
-    if (list === 'containers' && ctx.listCache && !filters.byHostName && !downRowsToShow(ctx, filters)) {
-      const hosts = ctx.flock.usable.filter(filters.keep)
-      // Filters dockerd refuses (malformed JSON, a value given as a string) get the engines' own error.
-      const engineFilters = readFilters(filters.query.get('filters'))
-      const headers = missingHostsHeader([], ctx.flock)
-      const cached = engineFilters &&
-        cachedContainerList(ctx.listCache, hosts, req.url.searchParams, engineFilters, headers)
-      noteCache(req.signal, 'lists', cached !== undefined)
-      if (cached) {
-        // The request log and audit line name the hosts whose containers the answer shows.
-        for (const host of hosts) noteHost(req.signal, host.name, 'asked')
-        return cached
-      }
+    if (list === 'containers' && ctx.listCache) {
+      const cached = fromListCache(ctx, ctx.listCache, req)
+      if (cached) return cached
     }
+    const filters = hostFilters(req.url.searchParams, (name) => ctx.flock.byName(name) !== undefined)
     const answers = await askAll(
       ctx.flock.usable,
       (host, signal) =>
@@ -65,6 +55,24 @@ export function merged(list: ListKind): Handler {
     const body = await mergeAnswers(list, ok, ctx, req.url.searchParams, filters)
     return Response.json(body, { headers: missingHostsHeader(answers, ctx.flock) })
   }
+}
+
+/** `GET /containers/json` answered from the list cache, or undefined: the engines must answer it. */
+function fromListCache(
+  ctx: FlockerContext,
+  cache: NonNullable<FlockerContext['listCache']>,
+  req: DockerRequest,
+): Response | undefined {
+  // Filters dockerd refuses (malformed JSON, a value given as a string) get the engines' own error:
+  // the plan has no rows to keep then.
+  const plan = listPlanOf(cache, ctx.flock, searchOf(req.raw.url))
+  if (plan.hosts.byHostName || downRowsToShow(ctx, plan.hosts)) return undefined
+  const hosts = ctx.flock.usable.filter(plan.hosts.keep)
+  const cached = cachedContainerList(cache, hosts, plan, missingHostsHeader([], ctx.flock))
+  noteCache(req.signal, 'lists', cached !== undefined)
+  // The request log and audit line name the hosts whose containers the answer shows.
+  if (cached) { for (const host of hosts) noteHost(req.signal, host.name, 'asked') }
+  return cached
 }
 
 /**

@@ -46,7 +46,7 @@ export function containerInspect(): Handler {
         headers: engineHeaders(headers),
       })
     }
-    return bytesResponse(bytes, { status: response.status, headers })
+    return bytesResponse(bytes, { status: response.status, headers: Object.fromEntries(headers) })
   }
 }
 
