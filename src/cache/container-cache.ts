@@ -10,7 +10,7 @@
  * Memory: the rendered row (one buffer with a hole for Status) and its filter fields, plus the kept
  * answers (at most 16, 8 MiB); bench/results gives bytes per container.
  */
-import { cachedListQuery, type ListQuery } from './container-filters.ts'
+import type { ListQuery } from './container-filters.ts'
 import { type CachedRow, type ContainerRow, type FeedHost, HostFeed, type RowRenderer } from './host-feed.ts'
 import { InspectCache, type InspectWindow } from './inspect-cache.ts'
 import { ListAnswers, listBody } from './list-answers.ts'
@@ -93,21 +93,9 @@ export class ContainerCache<H extends FeedHost> {
   }
 
   /**
-   * The JSON of the list over `hosts` (in flock order), or undefined: some host is not fresh, or the
-   * query needs the engines. `filters` are the engine-side filters (flocker's own removed).
-   */
-  list(
-    hosts: readonly H[],
-    search: URLSearchParams,
-    filters: Record<string, string[]>,
-  ): Uint8Array | undefined {
-    const query = cachedListQuery(search, filters)
-    return query && this.listOf(hosts, query, `${search}\n${JSON.stringify(filters)}`)
-  }
-
-  /**
-   * The JSON of the list over `hosts` of the rows `query` keeps, or undefined when some host is not
-   * fresh; `key` names the query among kept answers (list-plans.ts reads both once per query string).
+   * The JSON of the list over `hosts` (in flock order) of the rows `query` keeps, or undefined when
+   * some host is not fresh; `key` names the query among kept answers (list-plans.ts reads both once
+   * per query string).
    */
   listOf(hosts: readonly H[], query: ListQuery, key: string): Uint8Array | undefined {
     const feeds: HostFeed[] = []

@@ -5,6 +5,7 @@ import { ContainerCache } from '../../src/cache/container-cache.ts'
 import { cachedListQuery } from '../../src/cache/container-filters.ts'
 import type { CachedRow } from '../../src/cache/host-feed.ts'
 import { ListAnswers, listBody } from '../../src/cache/list-answers.ts'
+import { readPlan } from '../../src/cache/list-plans.ts'
 import {
   humanDuration,
   humanDurationStableFor,
@@ -123,7 +124,7 @@ describe('the container cache follows a host', () => {
     (JSON.parse(new TextDecoder().decode(body!)) as { Names: string[] }[]).map((c) => c.Names[0])
   /** The names listed from memory, comma-separated, or undefined while some host is stale. */
   const listed = () => {
-    const body = cache.list(flock.all, new URLSearchParams('all=1'), {})
+    const body = listAll(cache, flock.all)
     return body && names(body).join()
   }
   before(async () => {
@@ -150,9 +151,7 @@ describe('the container cache follows a host', () => {
     engines[0]!.add('cccc3333', 'api', 3000)
     const host = flock.byName('fake1')!
     engines[0]!.emit({ Type: 'container', Action: 'create', id: 'cccc3333'.padEnd(64, '0') })
-    await until(() =>
-      !cache.fresh(host) || names(cache.list(flock.all, new URLSearchParams('all=1'), {})).length === 3
-    )
+    await until(() => !cache.fresh(host) || names(listAll(cache, flock.all)).length === 3)
     await until(() => listed() === '/api,/db,/web')
   })
 
@@ -160,7 +159,7 @@ describe('the container cache follows a host', () => {
     const host = flock.byName('fake2')!
     engines[1]!.containers.length = 0
     cache.changed(host)
-    assert.equal(cache.list(flock.all, new URLSearchParams('all=1'), {}), undefined)
+    assert.equal(listAll(cache, flock.all), undefined)
     await until(() => listed() === '/api,/web')
   })
 
@@ -178,7 +177,7 @@ describe('the container cache follows a host', () => {
     const host = flock.byName('fake1')!
     engines[0]!.dropEvents()
     await until(() => !cache.fresh(host))
-    assert.equal(cache.list(flock.all, new URLSearchParams('all=1'), {}), undefined)
+    assert.equal(listAll(cache, flock.all), undefined)
     await until(() => cache.fresh(host)) // the stream comes back and the host resyncs
   })
 
@@ -187,11 +186,11 @@ describe('the container cache follows a host', () => {
     await until(() => listed() !== undefined)
     distrusted.add(host)
     assert.equal(cache.fresh(host), false)
-    assert.equal(cache.list(flock.all, new URLSearchParams('all=1'), {}), undefined)
+    assert.equal(listAll(cache, flock.all), undefined)
     assert.equal(cache.holdersOf(flock.all, 'web'), undefined, 'no exact owners either')
     assert.equal(cache.inspectWindow(host), undefined, 'nor kept inspects')
     // The other host alone is still answered from memory.
-    assert.ok(cache.list([flock.byName('fake1')!], new URLSearchParams('all=1'), {}))
+    assert.ok(listAll(cache, [flock.byName('fake1')!]))
     distrusted.delete(host)
     assert.ok(cache.inspectWindow(host))
     assert.equal(listed(), '/late,/api,/web')
@@ -229,7 +228,7 @@ describe('a burst of changes on a host (20 creates at once)', () => {
   }
   const lists = () => engine.requests.filter((path) => path.startsWith('GET /containers/json')).length
   const listed = () => {
-    const body = cache.list(flock.all, new URLSearchParams('all=1'), {})
+    const body = listAll(cache, flock.all)
     return body && (JSON.parse(new TextDecoder().decode(body)) as unknown[]).length
   }
   before(async () => {
@@ -473,3 +472,9 @@ describe('kept answers', () => {
     assert.equal(answers.get('k0', [feed], 1), undefined)
   })
 })
+
+/** `ps -a` from the cache, planned as the list route plans it (list-plans.ts). */
+function listAll(cache: ContainerCache<Host>, hosts: readonly Host[]): Uint8Array | undefined {
+  const plan = readPlan(new URLSearchParams('all=1'), () => false)
+  return cache.listOf(hosts, plan.rows!, plan.key)
+}
