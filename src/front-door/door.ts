@@ -8,14 +8,9 @@ import { type AuthHook, type ClientInfo, identify, type Identity } from './ident
 import { checkDeclaredLength, DEFAULT_LIMITS, KeyedCounter, type Limits, readCapped } from './limits.ts'
 import { checkOrigin } from './origin.ts'
 import { bodyKindOf, enforce, type Grant, grantFor, type Policy, PolicyDenied } from './policy.ts'
-import {
-  internalErrorMessage,
-  isPlainError,
-  MISSING_HOSTS,
-  publicMissingHosts,
-  redactMessage,
-} from './public-errors.ts'
+import { internalErrorMessage, isPlainError, publicMissingHosts, redactMessage } from './public-errors.ts'
 import { type CheckedTarget, checkTarget } from './target.ts'
+import { MISSING_HOSTS_HEADER } from '../observe/middleware.ts'
 import { type TokenEntry, TokenStore } from './tokens.ts'
 
 /** What the `authorize` hook is shown of every request that reached a route. */
@@ -277,10 +272,10 @@ export class FrontDoor {
   ): Promise<Response> {
     if (this.seesWhole(passage)) return response
     const own = response.status >= 400 ? publicMessageOf(response) : undefined
-    const missing = response.headers.get(MISSING_HOSTS)
+    const missing = response.headers.get(MISSING_HOSTS_HEADER)
     if (own === undefined && missing === null) return response
     const headers = new Headers(response.headers)
-    if (missing !== null) headers.set(MISSING_HOSTS, publicMissingHosts(missing))
+    if (missing !== null) headers.set(MISSING_HOSTS_HEADER, publicMissingHosts(missing))
     if (own === undefined) {
       return new Response(response.body, {
         status: response.status,

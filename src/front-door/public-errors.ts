@@ -33,9 +33,6 @@ export function isPlainError(error: unknown): boolean {
   return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype && !('code' in error)
 }
 
-/** The header a merged view sets when a host's share is missing (routes/missing-hosts.ts). */
-export const MISSING_HOSTS = 'X-Flocker-Missing-Hosts'
-
 /** `node2 (connect ECONNREFUSED 10.0.0.2:2375); node3 (unhealthy: ...)` -> `node2 (no answer); node3 (unhealthy)`. */
 export function publicMissingHosts(header: string): string {
   // The list may end `; and 480 more hosts` (flock/ask-all.ts joinFailures): kept as it is.

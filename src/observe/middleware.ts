@@ -11,8 +11,11 @@ import type { Observers } from './observer.ts'
 import { attachScope, hostsOf, newScope, type RequestScope } from './scope.ts'
 
 export const REQUEST_ID_HEADER = 'X-Request-Id'
+/** Set on a merged answer some hosts' share is missing from (routes/missing-hosts.ts); the front door rewords it. */
+export const MISSING_HOSTS_HEADER = 'X-Flocker-Missing-Hosts'
+/** A known head's keys are lower case. */
+const MISSING_HOSTS_KEY = MISSING_HOSTS_HEADER.toLowerCase()
 /** Set by merged views on an answer that lacks a host: `node2 (reason); node3 (reason)`. */
-const MISSING_HOSTS_HEADER = 'X-Flocker-Missing-Hosts'
 
 /** What the serving side may tell of a request, beside the hijack capability. */
 interface ObservedEnv {
@@ -76,18 +79,13 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
     }
     // A cached answer's head is read as it was made: no Headers object made for it (known-bytes.ts).
     const head = knownHead(response)
-    const missing = head
-      ? head[MISSING_HOSTS_HEADER.toLowerCase()]
-      : response.headers.get(MISSING_HOSTS_HEADER)
+    const missing = headerOf(response, head, MISSING_HOSTS_KEY)
     if (missing) {
       for (const [, host, reason] of missing.matchAll(/(?:^|; )([^\s;()]+) \((.*?)\)(?=; [^\s;()]+ \(|$)/g)) {
         observers.viewMissingHost({ route: scope.route ?? 'unknown', host: host!, reason: reason! })
       }
     }
-    const length = smallLength(
-      response.status,
-      head ? head['content-length'] : response.headers.get('content-length'),
-    )
+    const length = smallLength(response.status, headerOf(response, head, 'content-length'))
     if (length !== undefined || interest === 'errors') {
       if (head) {
         c.res = undefined
@@ -99,6 +97,15 @@ export function observeRequests(observers: Observers): MiddlewareHandler {
     c.res = undefined
     c.res = withRequestId(response, scope.id, (bytes, aborted) => record(response.status, bytes, aborted))
   }
+}
+
+/** A header of the answer, from its known head when it has one (`name` in lower case). */
+function headerOf(
+  response: Response,
+  head: Readonly<Record<string, string>> | undefined,
+  name: string,
+): string | null | undefined {
+  return head ? head[name] : response.headers.get(name)
 }
 
 /** The body's length when the answer says it (`header`) and it is small, or has no body by its status. */

@@ -1,5 +1,6 @@
 import { failureParts, type HostAnswer, joinFailures } from '../flock/ask-all.ts'
 import type { Flock } from '../flock/flock.ts'
+import { MISSING_HOSTS_HEADER } from '../observe/middleware.ts'
 
 /**
  * `X-Flocker-Missing-Hosts: node2 (connect ECONNREFUSED ...); node3 (unhealthy: ...)`: the hosts
@@ -14,5 +15,5 @@ export function missingHostsHeader(
     .filter((host) => !asked.has(host) && host.status === 'unhealthy')
     .map((host) => `${host.name} (unhealthy: ${host.lastError || 'no answer'})`)
   const failures = joinFailures([...failureParts(answers), ...down])
-  return failures ? { 'X-Flocker-Missing-Hosts': failures.replace(/[\r\n]+/g, ' ') } : {}
+  return failures ? { [MISSING_HOSTS_HEADER]: failures.replace(/[\r\n]+/g, ' ') } : {}
 }

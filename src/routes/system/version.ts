@@ -6,6 +6,7 @@ import type { FlockerContext } from '../context.ts'
 import { noteHost } from '../../observe/scope.ts'
 import type { DockerRequest } from '../request.ts'
 import { noHostResponse } from '../no-host.ts'
+import { MISSING_HOSTS_HEADER } from '../../observe/middleware.ts'
 import { checkedHosts } from './checked-hosts.ts'
 
 /** `docker version`: the first host's answer, with the flock's API range and every host's components. */
@@ -37,5 +38,5 @@ export async function answerVersion(ctx: FlockerContext, req: DockerRequest): Pr
     ],
   }
   const failures = describeFailures(answers)
-  return Response.json(body, { headers: failures ? { 'X-Flocker-Missing-Hosts': failures } : {} })
+  return Response.json(body, { headers: failures ? { [MISSING_HOSTS_HEADER]: failures } : {} })
 }
