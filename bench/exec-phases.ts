@@ -6,6 +6,7 @@
  *
  *   node --import tsx bench/exec-phases.ts --nodes=tcp://127.0.0.1:P1,tcp://...:P2,... \
  *     [--runtimes=node,bun,deno] [--bytes=1,31457280] [--rounds=5] [--per-turn=3] [--base=/tmp/base]
+ *     [--engine-pid=PID]
  *
  * The first node is engine 1: the exec runs in a container started there, the bare proxy fronts it,
  * flocker fronts every node. Medians over the rounds; the load average is printed beside each table.
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'per-turn': { type: 'string', default: '3' },
     base: { type: 'string' },
+    /** engine 1's dockerd (FLOCK_DIR/n1/pid): its CPU ms per exec too, for each target. */
+    'engine-pid': { type: 'string' },
   },
 })
 if (!values.nodes) throw new Error('--nodes=URL,URL,... (scripts/local-flock.sh nodes) is required')
@@ -34,6 +37,7 @@ const engine1 = targetOf(values.nodes.split(',')[0]!)
 const sizes = values.bytes.split(',').map(Number)
 const rounds = Number(values.rounds)
 const perTurn = Number(values['per-turn'])
+const enginePid = Number(values['engine-pid'] ?? 0)
 
 /** Milliseconds of one exec, each phase from the start request's write (create: its own duration). */
 interface Phases {
@@ -119,14 +123,19 @@ async function measure(runtime: RuntimeName, container: string) {
     for (const bytes of sizes) {
       const samples = new Map<string, Phases[]>(contenders.map((c) => [c.label, []]))
       const cpu = new Map<string, number[]>(contenders.map((c) => [c.label, []]))
+      const engineCpu = new Map<string, number[]>(contenders.map((c) => [c.label, []]))
       for (let round = 0; round < rounds; round++) {
         for (let turn = 0; turn < contenders.length; turn++) {
           const c = contenders[(round + turn) % contenders.length]!
           const before = c.pid ? cpuSeconds(c.pid) : 0
+          const engineBefore = enginePid ? cpuSeconds(enginePid) : 0
           for (let i = 0; i < perTurn; i++) {
             samples.get(c.label)!.push(await execPhases(c.target, container, bytes))
           }
           if (c.pid) cpu.get(c.label)!.push(((cpuSeconds(c.pid) - before) * 1000) / perTurn)
+          if (enginePid) {
+            engineCpu.get(c.label)!.push(((cpuSeconds(enginePid) - engineBefore) * 1000) / perTurn)
+          }
         }
       }
       console.log(
@@ -134,16 +143,19 @@ async function measure(runtime: RuntimeName, container: string) {
           loadavg()[0]!.toFixed(1)
         } (ms, medians; phases from the start request's write)`,
       )
-      console.log('| target | create | 101 head | first byte | last byte | EOF | EOF − last | CPU ms/exec |')
-      console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+      console.log(
+        '| target | create | 101 head | first byte | last byte | EOF | EOF − last | CPU ms/exec | engine CPU ms/exec |',
+      )
+      console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
       for (const c of contenders) {
         const list = samples.get(c.label)!
         const m = (pick: (p: Phases) => number) => median(list.map(pick)).toFixed(2)
-        const cpuMs = c.pid ? median(cpu.get(c.label)!).toFixed(2) : '-'
+        const cpuMs = c.pid ? median(cpu.get(c.label)!).toFixed(1) : '-'
+        const engineMs = enginePid ? median(engineCpu.get(c.label)!).toFixed(1) : '-'
         console.log(
           `| ${c.label} | ${m((p) => p.create)} | ${m((p) => p.head)} | ${m((p) => p.first)} | ${
             m((p) => p.last)
-          } | ${m((p) => p.eof)} | ${m((p) => p.eof - p.last)} | ${cpuMs} |`,
+          } | ${m((p) => p.eof)} | ${m((p) => p.eof - p.last)} | ${cpuMs} | ${engineMs} |`,
         )
       }
     }
