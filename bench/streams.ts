@@ -1,6 +1,6 @@
 /** Stream throughput: one function per kind of stream, each counting every byte to the end. */
 import { request } from 'node:http'
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import { attachStream, call, type Target } from './http.ts'
 
 export const MB = 1024 * 1024
@@ -64,21 +64,7 @@ export async function attachTo(target: Target, id: string): Promise<Transfer> {
 
 /** Creates an exec of `cmd` in a running container and counts its output through the hijacked start. */
 export async function execOutput(target: Target, container: string, cmd: string[]): Promise<Transfer> {
-  const { Id } = JSON.parse(
-    await call(target, 'POST', `/v1.41/containers/${container}/exec`, {
-      Cmd: cmd,
-      AttachStdout: true,
-      AttachStderr: true,
-    }),
-  ) as { Id: string }
-  const socket = connect(target.port, target.host)
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
-  const body = JSON.stringify({ Detach: false, Tty: false })
-  const start = performance.now()
-  socket.write(
-    `POST /v1.41/exec/${Id}/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${body.length}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${body}`,
-  )
+  const { socket, start } = await startExec(target, await createExec(target, container, cmd))
   let bytes = 0
   let head = true
   let pending = Buffer.alloc(0)
@@ -101,3 +87,26 @@ export async function execOutput(target: Target, container: string, cmd: string[
 }
 
 export const mbps = (t: Transfer) => t.bytes / MB / t.seconds
+
+/** An exec of `cmd`, with its output attached, created in a running container: its ID. */
+export async function createExec(target: Target, container: string, cmd: string[]): Promise<string> {
+  const created = await call(target, 'POST', `/v1.41/containers/${container}/exec`, {
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+  })
+  return (JSON.parse(created) as { Id: string }).Id
+}
+
+/** A connection of its own with the exec's start (Upgrade: tcp) written; `start`: when it was written. */
+export async function startExec(target: Target, id: string): Promise<{ socket: Socket; start: number }> {
+  const socket = connect(target.port, target.host)
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject))
+  const body = JSON.stringify({ Detach: false, Tty: false })
+  const start = performance.now()
+  socket.write(
+    `POST /v1.41/exec/${id}/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${body}`,
+  )
+  return { socket, start }
+}

@@ -175,12 +175,12 @@ export class HostFeed implements InspectWindow {
     this.#names.clear()
   }
 
-  /** A request flocker sent may have changed a row (exec, auth and sessions cannot). */
+  /** A request flocker sent may have changed a row (see ROWS_UNCHANGED for those that cannot). */
   #onWrite = (path: string) => {
     this.#stir()
     const own = ownChange(path)
     if (own) this.#ownAnswered.add(own)
-    if (!/^(\/v[\d.]+)?\/(exec|auth|session|grpc|_ping)\b/.test(path)) this.changed()
+    if (!ROWS_UNCHANGED.test(path)) this.changed()
   }
 
   /** A change made on this host (through flocker, or told by an event): resync before answering again. */
@@ -392,6 +392,15 @@ function sameRendering(row: CachedRow, rendered: { bytes: Uint8Array; hole: numb
   for (let i = 0; i < row.bytes.length; i++) if (row.bytes[i] !== rendered.bytes[i]) return false
   return true
 }
+
+/**
+ * Writes that change no list row, so need no resync: exec instances, auth, sessions, and a container's
+ * exec create and resize (`docker exec` sends its create before every start: a list read per exec
+ * made the engine list its containers once more per exec). An exec create changes the container's
+ * `ExecIDs`, which only its inspect shows: #stir already drops a kept inspect.
+ */
+const ROWS_UNCHANGED =
+  /^(?:\/v[\d.]+)?\/(?:(?:exec|auth|session|grpc|_ping)\b|containers\/[^/?]+\/(?:exec|resize)(?:\?|$))/
 
 const CREATE_PATH = /^(?:\/v[\d.]+)?\/containers\/create\?(.*)$/
 const CONTAINER_PATH = /^(?:\/v[\d.]+)?\/containers\/([^/?]+)(?:\?|$)/

@@ -344,6 +344,23 @@ describe('a burst of changes on a host (20 creates at once)', () => {
     }
     await until(() => listed() === engine.containers.length)
   })
+
+  test("docker exec's create and resize change no row: still answered from memory, no list read", async () => {
+    const host = flock.all[0]!
+    await until(() => listed() === engine.containers.length)
+    const before = lists()
+    const id = engine.containers[0]!.Id
+    for (const path of [`/v1.41/containers/${id}/exec`, `/v1.41/containers/${id}/resize?h=40&w=80`]) {
+      await host.whole(await host.request('POST', path))
+      assert.equal(listed(), engine.containers.length, `${path}: the host stays fresh`)
+    }
+    await sleep(300) // longer than the quiet time after a change
+    assert.equal(lists(), before, 'lists sent after an exec create')
+    // A write to the container itself still makes the host stale.
+    await host.whole(await host.request('POST', `/v1.41/containers/${id}/stop`))
+    assert.equal(listed(), undefined)
+    await until(() => listed() === engine.containers.length)
+  })
 })
 
 /** Deterministic spread of elapsed times from under a second to years. */

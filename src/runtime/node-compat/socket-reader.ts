@@ -46,12 +46,6 @@ export class SocketReader {
     }
   }
 
-  write(bytes: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.write(bytes, (error) => (error ? reject(error) : resolve()))
-    })
-  }
-
   close(): void {
     this.socket.destroy()
   }

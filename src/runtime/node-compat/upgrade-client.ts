@@ -55,8 +55,11 @@ export async function upgrade(
   request.signal?.addEventListener('abort', leave, { once: true })
   try {
     if (request.signal?.aborted) leave()
-    await reader.write(encodeRequestHead(request.method, request.path, upgradeHeaders(request)))
-    if (request.body?.byteLength) await reader.write(request.body)
+    // Head and body in one write, not waited for: the engine gets the whole request in one segment
+    // and the answer is read at once (a failed write fails the read). Waiting for each write's
+    // callback left the body a turn of the event loop behind the head, which a busy loop made long.
+    const requestHead = encodeRequestHead(request.method, request.path, upgradeHeaders(request))
+    socket.write(request.body?.byteLength ? concatBytes([requestHead, request.body]) : requestHead)
     const { head, rest } = await readHead(reader)
     if (head.status !== 101) return { upgraded: false, response: await refusal(reader, head, rest) }
     const { pending, ended } = reader.detach()
