@@ -28,7 +28,8 @@ function componentOf(url: string, name: string): string {
   if (url.includes('/bench/')) return 'bare proxy (its own code)'
   if (url.includes('/node_modules/')) return 'other packages'
   if (
-    url.startsWith('node:') || url.startsWith('internal') || /^(node|bun):/.test(url) ||
+    url.startsWith('node:') || url.startsWith('ext:') || url.startsWith('internal') ||
+    /^(node|bun):/.test(url) ||
     url.includes('/internal/')
   ) {
     return 'runtime JS (node:http, streams, net, web streams)'

@@ -11,7 +11,8 @@
  * `--plain`: no profiler (it costs CPU of its own), CPU per GiB and GB/s only; `--repeat=N`: flocker and
  * the bare proxy N times each, in turns (a shared machine's noise shows in the spread).
  *
- * Deno has no --cpu-prof flag: for Deno only the CPU per GiB (and the strace pass) is given.
+ * Deno has no --cpu-prof flag: its profile is taken through the inspector (bench/deno-cpu-prof.ts) over
+ * the measured rounds only, where Node's and Bun's include start-up and the unmeasured round.
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -79,7 +80,12 @@ async function measureOne(
   const port = await freePort()
   const file = runtime === 'deno' && proxy.label === 'flocker' ? 'mod.ts' : proxy.file
   const [command, base] = scriptCommand(runtime, `${ROOT}${file}`)
-  const prof = runtime === 'deno' || values.plain ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
+  const inspector = runtime === 'deno' && !values.plain ? `127.0.0.1:${await freePort()}` : undefined
+  const prof = values.plain
+    ? []
+    : inspector
+    ? [`--inspect=${inspector}`]
+    : ['--cpu-prof', `--cpu-prof-dir=${dir}`]
   const args = runtime === 'node' ? [...prof, ...base] : [base[0]!, ...prof, ...base.slice(1)]
   const child = await spawnUntilListening(proxy.label, command, [...args, ...proxy.args(port, upstream)])
   const pid = servingProcess(child.process.pid!, port)
@@ -87,24 +93,43 @@ async function measureOne(
   const measure = KINDS[kind]!
   try {
     await measure(target) // compiles the stream path
+    const profiling = inspector ? await inspectorProfile(inspector, `${dir}/deno.cpuprofile`) : undefined
     const before = cpuSeconds(pid)
     let best = 0
     for (let i = 0; i < rounds; i++) best = Math.max(best, await measure(target))
     const cpuPerGiB = (cpuSeconds(pid) - before) / (rounds * mb / 1024)
     const syscalls = values.strace ? await straced(pid, () => measure(target)) : ''
+    await profiling?.()
     await child.stop()
     const written = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-    const gib = ((rounds + 1 + (values.strace ? 1 : 0)) * mb) / 1024
+    const gib = ((rounds + (inspector ? 0 : 1) + (values.strace ? 1 : 0)) * mb) / 1024
     const profile = written
       ? summarise(JSON.parse(readFileSync(`${dir}/${written}`, 'utf8')) as CpuProfile, gib, 'GiB', true)
-      : values.plain
-      ? '(not profiled: --plain)'
-      : '(no profile: Deno has no --cpu-prof)'
+      : '(not profiled: --plain)'
     return { gbps: best / 1024, cpuPerGiB, profile, syscalls }
   } finally {
     await child.stop()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Starts V8's profiler in a Deno process through its inspector (bench/deno-cpu-prof.ts); the function
+ * returned stops it and waits until the profile is written to `file`.
+ */
+async function inspectorProfile(inspector: string, file: string): Promise<() => Promise<void>> {
+  const [deno, base] = scriptCommand('deno', `${ROOT}bench/deno-cpu-prof.ts`)
+  const client = spawn(deno, [...base, `http://${inspector}`, file], { stdio: ['pipe', 'pipe', 'inherit'] })
+  await new Promise<void>((resolve, reject) => {
+    client.stdout!.once('data', () => resolve())
+    client.once('exit', (code) => reject(new Error(`the Deno profiler exited with ${code}`)))
+  })
+  return () =>
+    new Promise<void>((resolve) => {
+      client.removeAllListeners('exit')
+      client.once('exit', () => resolve())
+      client.stdin!.end()
+    })
 }
 
 /** `strace -c -f` attached to `pid` while `run` carries one stream: calls per GiB, busiest first. */

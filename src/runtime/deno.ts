@@ -8,9 +8,11 @@ import { nodeCompatAdapter } from './node-compat/adapter.ts'
  * cannot take the socket over (Deno drops the bytes after the Upgrade request). On a TLS listener
  * (node:tls handing connections to node:http) Deno reset now and then the second request of a
  * kept-alive connection (docker run's create after its ping): each TLS answer closes the connection.
+ * Deno reads sockets into buffers V8 did not allocate and so never scavenges for: see scavenge-nudge.ts.
  */
 export const denoAdapter = nodeCompatAdapter('deno', {
   overrideGlobals: false,
   requestHandlersCanHijack: false,
   tlsKeepAlive: false,
+  readBuffersOutsideV8: true,
 })

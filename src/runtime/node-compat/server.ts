@@ -9,6 +9,7 @@ import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
 import { answerOnNodeHttp } from './answer.ts'
 import { answerPassThrough } from './pass-through-answer.ts'
+import { ScavengeNudge } from './scavenge-nudge.ts'
 import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
@@ -19,6 +20,8 @@ export interface ServerQuirks {
   readonly requestHandlersCanHijack: boolean
   /** Keep TLS connections alive between requests (Deno's node:http resets some reused ones). */
   readonly tlsKeepAlive?: boolean
+  /** Socket reads are buffers V8 did not allocate: let it check for garbage (scavenge-nudge.ts). */
+  readonly readBuffersOutsideV8?: boolean
 }
 
 /** A body this size is more than any exec start sends; a larger one is refused before it is read. */
@@ -46,7 +49,8 @@ export async function serveHttp(
   const servers: Listening[] = []
   const addresses: string[] = []
   const drain = new Drain()
-  const connections = new ConnectionCap(options.maxConnections ?? Infinity)
+  const nudge = quirks.readBuffersOutsideV8 ? new ScavengeNudge() : undefined
+  const connections = new ConnectionCap(options.maxConnections ?? Infinity, nudge)
   try {
     for (const endpoint of options.listen) {
       const http = createServer(handler, options, quirks, drain)
@@ -191,7 +195,7 @@ function closeAfterEachResponse(http: Server) {
 /** Counts open client connections and closes those past the cap at once. */
 class ConnectionCap {
   #open = 0
-  constructor(readonly max: number) {}
+  constructor(readonly max: number, private readonly nudge?: ScavengeNudge) {}
 
   admit(socket: Socket): boolean {
     if (this.#open >= this.max) {
@@ -200,6 +204,7 @@ class ConnectionCap {
     }
     this.#open++
     socket.once('close', () => this.#open--)
+    this.nudge?.track(socket)
     return true
   }
 }
