@@ -17,7 +17,7 @@ export function askAll<T>(
   return Promise.all(hosts.map(async (host): Promise<HostAnswer<T>> => {
     const signal = AbortSignal.timeout(timeout)
     try {
-      const value = await Promise.race([ask(host, signal), aborted(signal, host)])
+      const value = await beforeAbort(ask(host, signal), signal, host)
       return { host, ok: true, value }
     } catch (error) {
       return { host, ok: false, error }
@@ -25,12 +25,22 @@ export function askAll<T>(
   }))
 }
 
-function aborted(signal: AbortSignal, host: Host): Promise<never> {
-  return new Promise((_, reject) => {
-    signal.addEventListener('abort', () => reject(new Error(`host ${host.name} did not answer in time`)), {
-      once: true,
-    })
+/**
+ * `work`, or a timeout error once `signal` aborts. The listener goes when `work` settles: left on a
+ * timeout's signal, it kept every host's answer reachable until the timer fired (5 s of each live
+ * `ps`'s rows).
+ */
+async function beforeAbort<T>(work: Promise<T>, signal: AbortSignal, host: Host): Promise<T> {
+  let onAbort = () => {}
+  const cut = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error(`host ${host.name} did not answer in time`))
+    signal.addEventListener('abort', onAbort, { once: true })
   })
+  try {
+    return await Promise.race([work, cut])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
 }
 
 /** `node1 (reason); node2 (reason)` for the hosts that failed, for warnings and messages. */
@@ -82,7 +92,7 @@ export function askUntilFound<T>(
   }
   return Promise.all(hosts.map(async (host): Promise<HostAnswer<T>> => {
     try {
-      const value = await Promise.race([ask(host, cutOff.signal), aborted(cutOff.signal, host)])
+      const value = await beforeAbort(ask(host, cutOff.signal), cutOff.signal, host)
       found()
       return { host, ok: true, value }
     } catch (error) {
