@@ -19,11 +19,17 @@ export function commandFor(runtime: RuntimeName): [string, string[]] {
   return scriptCommand(runtime, runtime === 'deno' ? `${ROOT}mod.ts` : `${ROOT}src/server.ts`)
 }
 
+/**
+ * The V8 flags flocker's bin and `npm start` run Node with (scripts/bundle.mjs says why); the tests and
+ * the bench run every Node script with them, flocker and the bare proxy alike.
+ */
+export const NODE_FLAGS = ['--initial-old-space-size=64']
+
 /** How each runtime runs a TypeScript file of this project (Deno with the permissions deno.json declares). */
 export function scriptCommand(runtime: RuntimeName, file: string): [string, string[]] {
   switch (runtime) {
     case 'node':
-      return [process.execPath, ['--import', 'tsx', file]]
+      return [process.execPath, [...NODE_FLAGS, '--import', 'tsx', file]]
     case 'bun':
       return [`${BIN}/bun`, ['run', file]]
     case 'deno':
