@@ -15,8 +15,8 @@ import { build } from 'esbuild'
 const MAIN = 'dist/bin/flocker-main.cjs'
 
 /**
- * V8 flags the bin runs Node with (also `npm start` in package.json and the tests' and bench's launcher,
- * tests/support/flocker.ts; a unit test keeps the three alike). `--initial-old-space-size=64`: without it,
+ * V8 flags the bin runs Node with (also `npm start` in package.json and the bench's launcher,
+ * bench/procs.ts; a unit test keeps the three alike). `--initial-old-space-size=64`: without it,
  * V8 lowers the old generation's first limit to a few MB above flocker's ~10 MB heap, and a long download
  * (export, cp) then brings a full mark-compact every few MB, the Buffers' memory outside the heap pressing
  * it: 8 to 11 in a 200 MB `GET /archive`, a third of flocker's CPU, where the bare proxy's 7 MB heap had none.
