@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import {
   freePort,
+  NODE_FLAGS,
   type RunningFlocker,
   type RunningProcess,
   type RuntimeName,
@@ -27,7 +28,12 @@ export async function flockerOn(
   nodes: readonly string[],
   extra: string[] = [],
 ): Promise<Served> {
-  const flocker: RunningFlocker = await startFlocker(runtime, [...nodes.map((n) => `--node=${n}`), ...extra])
+  const flocker: RunningFlocker = await startFlocker(
+    runtime,
+    [...nodes.map((n) => `--node=${n}`), ...extra],
+    {},
+    NODE_FLAGS,
+  )
   return {
     url: flocker.dockerHost,
     pid: servingProcess(flocker.process.pid!, flocker.port),
@@ -47,7 +53,11 @@ export async function otherFlocker(
   runtimeFlags: readonly string[] = [],
 ): Promise<Served> {
   const port = await freePort()
-  const [command, base] = scriptCommand(runtime, `${root}/${runtime === 'deno' ? 'mod.ts' : 'src/server.ts'}`)
+  const [command, base] = scriptCommand(
+    runtime,
+    `${root}/${runtime === 'deno' ? 'mod.ts' : 'src/server.ts'}`,
+    NODE_FLAGS,
+  )
   const args = runtime === 'node' ? [...runtimeFlags, ...base] : [base[0]!, ...runtimeFlags, ...base.slice(1)]
   const child = await spawnUntilListening(`flocker of ${root}`, command, [
     ...args,
@@ -80,7 +90,7 @@ async function referenceOn(
 ): Promise<Served> {
   const port = await freePort()
   const ports = upstreamUrls.map((url) => new URL(url.replace(/^tcp:/, 'http:')).port)
-  const [command, args] = scriptCommand(runtime, `${HERE}${script}`)
+  const [command, args] = scriptCommand(runtime, `${HERE}${script}`, NODE_FLAGS)
   const child: RunningProcess = await spawnUntilListening(`${script} on ${runtime}`, command, [
     ...args,
     String(port),

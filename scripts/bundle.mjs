@@ -15,6 +15,22 @@ import { build } from 'esbuild'
 const MAIN = 'dist/bin/flocker-main.cjs'
 
 /**
+ * V8 flags the bin runs Node with (also `npm start` in package.json and the bench's launcher,
+ * bench/procs.ts; a unit test keeps the three alike). `--initial-old-space-size=64`: without it,
+ * V8 lowers the old generation's first limit to a few MB above flocker's ~10 MB heap, and a long download
+ * (export, cp) then brings a full mark-compact every few MB, the Buffers' memory outside the heap pressing
+ * it: 8 to 11 in a 200 MB `GET /archive`, a third of flocker's CPU, where the bare proxy's 7 MB heap had none.
+ * Only on the command line: NODE_OPTIONS refuses it and `v8.setFlagsFromString` is too late for the heap.
+ */
+const NODE_FLAGS = '--initial-old-space-size=64'
+
+/**
+ * The bin's first two lines: sh starts node with NODE_FLAGS (`env -S` would do, but busybox's env, as on
+ * Alpine, has no -S); node reads the second line as a string and a comment.
+ */
+const BIN_BANNER = `#!/bin/sh\n':' //; exec node ${NODE_FLAGS} "$0" "$@"`
+
+/**
  * @hono/node-server imports node:http2 only to tell an HTTP/2 request apart (`instanceof
  * Http2ServerRequest`); flocker's listeners are HTTP/1.1, so nothing is one. Node loads node:http2
  * with node:tls and node:crypto, several ms of every start: the bundle gets a class nothing is an
@@ -84,7 +100,7 @@ runWithCodeCache(new URL('./flocker-main.cjs', import.meta.url), { key: '${key}'
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  banner: { js: '#!/usr/bin/env node' },
+  banner: { js: BIN_BANNER },
   logLevel: 'warning',
 })
 chmodSync('dist/bin/flocker.js', 0o755)

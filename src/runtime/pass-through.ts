@@ -78,18 +78,19 @@ export function passOn(
 
 /**
  * The host's stream under `body` for the adapter to pipe, when nothing read or locked it; it is the
- * adapter's from then on (a later web reader gets an error). `counted` tells the counters.
+ * adapter's from then on (a later web reader gets an error). `counted` tells the counters; it is
+ * undefined when nobody counts (no observer watches requests), so the pipe needs no listener per chunk.
  */
 export function takePassThrough(
   body: ReadableStream<Uint8Array> | null | undefined,
-): { source: object; counted: BodyCounter } | undefined {
+): { source: object; counted: BodyCounter | undefined } | undefined {
   if (!body || body.locked) return undefined
   const passage = passages.get(body)
   if (!passage || !passage.origin.take()) return undefined
   const counters = passage.counters
   return {
     source: passage.origin.source,
-    counted: (bytes, aborted) => {
+    counted: counters.length === 0 ? undefined : (bytes, aborted) => {
       for (const counter of counters) counter(bytes, aborted)
     },
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
-import { commandFor, freePort, runtimes, spawnUntilListening } from '../support/flocker.ts'
+import { commandFor, freePort, NODE_FLAGS, runtimes, spawnUntilListening } from '../support/flocker.ts'
 import { run } from '../support/run.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -157,13 +157,40 @@ for (const runtime of runtimes()) {
   })
 }
 
+/** `npm ci` builds dist (the prepare script); build again only if a source changed since. */
+async function freshDist(): Promise<void> {
+  if (distIsFresh()) return
+  const build = await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
+  assert.equal(build.code, 0, build.out + build.err)
+}
+
 describe('the packaged commands', () => {
+  test(
+    'the bin (npx flocker) runs Node with its heap flags',
+    { skip: !runtimes().includes('node') },
+    async () => {
+      await freshDist()
+      const port = await freePort()
+      const flocker = await spawnUntilListening('dist/bin/flocker.js', join(ROOT, 'dist/bin/flocker.js'), [
+        '-H',
+        `tcp://127.0.0.1:${port}`,
+        ...nodesFlag(),
+      ])
+      try {
+        // sh runs the bin's second line, which execs node in its place: the same process.
+        const argv = readFileSync(`/proc/${flocker.process.pid}/cmdline`, 'utf8').split('\0')
+        assert.deepEqual(argv.slice(0, 1 + NODE_FLAGS.length), ['node', ...NODE_FLAGS])
+        assert.match(flocker.output(), /\(node [^)]*\) listening on tcp:/)
+        const out = await dockerOk(`tcp://127.0.0.1:${port}`, ['version', '--format', '{{.Server.Os}}'])
+        assert.equal(out, 'linux\n')
+      } finally {
+        await flocker.stop()
+      }
+    },
+  )
+
   test('npm start -- ARGS runs the built dist on Node', { skip: !runtimes().includes('node') }, async () => {
-    // `npm ci` builds dist (the prepare script); build again only if a source changed since.
-    if (!distIsFresh()) {
-      const build = await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 180_000 })
-      assert.equal(build.code, 0, build.out + build.err)
-    }
+    await freshDist()
     // The bin writes the bundle's V8 code cache beside it, at the latest when it stops.
     const codeCache = join(ROOT, 'dist/bin/flocker-main.cjs.cache')
     rmSync(codeCache, { force: true })

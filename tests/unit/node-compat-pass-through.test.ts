@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import { createServer, type ServerResponse } from 'node:http'
 import { connect, type Socket } from 'node:net'
+import { PassThrough, Writable } from 'node:stream'
 import { test } from 'node:test'
 import { countBytes } from '../../src/observe/middleware.ts'
 import { bunAdapter } from '../../src/runtime/bun.ts'
 import { NodeHostClient } from '../../src/runtime/node-compat/host-client.ts'
+import { pipeCounted } from '../../src/runtime/node-compat/pass-through-answer.ts'
 import { nodeAdapter } from '../../src/runtime/node.ts'
 import type { FetchHandler, RuntimeAdapter } from '../../src/runtime/types.ts'
 
@@ -238,5 +240,26 @@ test('read outside the adapter (app.fetch in a larger router), a host answer str
   } finally {
     client.close()
     host.stop()
+  }
+})
+
+test('a piped answer nobody counts gets no listener per chunk of its own; a counted one is counted', async () => {
+  const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() })
+  for (const counting of [false, true]) {
+    const source = new PassThrough()
+    let counted: [number, boolean] | undefined
+    let ended = false
+    pipeCounted(
+      source,
+      sink(),
+      counting ? (bytes, aborted) => (counted = [bytes, aborted]) : undefined,
+      () => (ended = true),
+    )
+    // pipe's own 'data' listener, and the counter's only when someone counts (a second listener
+    // makes every emit copy the listener list).
+    assert.equal(source.listenerCount('data'), counting ? 2 : 1)
+    source.end(Buffer.alloc(1000))
+    await until(() => ended)
+    assert.deepEqual(counted, counting ? [1000, false] : undefined)
   }
 })

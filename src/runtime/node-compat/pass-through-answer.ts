@@ -1,6 +1,12 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import { pipeline, type Readable } from 'node:stream'
-import { offerPassThrough, Origin, type Splitter, takePassThrough } from '../pass-through.ts'
+import { pipeline, type Readable, type Writable } from 'node:stream'
+import {
+  type BodyCounter,
+  offerPassThrough,
+  Origin,
+  type Splitter,
+  takePassThrough,
+} from '../pass-through.ts'
 import { alreadySentMark } from './already-sent.ts'
 import { readableToWeb } from './streams.ts'
 
@@ -32,10 +38,28 @@ export function answerPassThrough(response: Response, outgoing: ServerResponse):
   outgoing.writeHead(response.status, headersOf(response))
   // The head goes at once, before any body byte (docker run waits for /wait's head).
   outgoing.flushHeaders()
-  let bytes = 0
-  pipeline(source, outgoing, (error) => taken.counted(bytes, error !== undefined && error !== null))
-  source.on('data', (chunk: Uint8Array) => (bytes += chunk.byteLength))
+  pipeCounted(source, outgoing, taken.counted)
   return mark
+}
+
+/**
+ * `pipeline(source, target)`, telling `counted` the bytes that passed. With nobody counting, no
+ * 'data' listener of its own: a second listener makes Node copy the listener list at every chunk,
+ * and a logs stream is tens of thousands of small chunks.
+ */
+export function pipeCounted(
+  source: Readable,
+  target: Writable,
+  counted: BodyCounter | undefined,
+  done: (error: Error | null | undefined) => void = () => {},
+): void {
+  if (!counted) return void pipeline(source, target, done)
+  let bytes = 0
+  source.on('data', (chunk: Uint8Array) => (bytes += chunk.byteLength))
+  pipeline(source, target, (error) => {
+    counted(bytes, error !== undefined && error !== null)
+    done(error)
+  })
 }
 
 /**

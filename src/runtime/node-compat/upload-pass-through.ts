@@ -1,8 +1,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http'
-import { pipeline, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { BodyCounter } from '../pass-through.ts'
 import { fanOut } from './fan-out.ts'
-import { passableBody } from './pass-through-answer.ts'
+import { passableBody, pipeCounted } from './pass-through-answer.ts'
 
 /**
  * A client's upload (load, `cp` in, build) as a web stream the host transport may take whole and pipe
@@ -30,14 +30,12 @@ function splitUpload(source: object, count: number): ReadableStream<Uint8Array>[
  * request, a host request that fails destroys the upload (the client's connection is cut, as when a web
  * reader cancels it), and its copy alone when it is one host's copy.
  */
-export function sendUpload(source: Readable, target: ClientRequest, counted: BodyCounter): Promise<void> {
-  let bytes = 0
-  source.on('data', (chunk: Uint8Array) => (bytes += chunk.byteLength))
+export function sendUpload(
+  source: Readable,
+  target: ClientRequest,
+  counted: BodyCounter | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    pipeline(source, target, (error) => {
-      const cut = error !== undefined && error !== null
-      counted(bytes, cut)
-      cut ? reject(error) : resolve()
-    })
+    pipeCounted(source, target, counted, (error) => error ? reject(error) : resolve())
   })
 }
