@@ -21,8 +21,8 @@ export function commandFor(runtime: RuntimeName, nodeFlags: readonly string[] = 
 
 /**
  * The V8 flags flocker's bin and `npm start` run Node with (scripts/bundle.mjs says why). The bench runs
- * every Node script with them (bench/procs.ts), flocker and the bare proxy alike; the tests do not yet:
- * security-limits' front door suite fails on Node with them (its fake engine turns unhealthy), to be found.
+ * every Node script with them (bench/procs.ts), flocker and the bare proxy alike, and the tests start flocker
+ * with them (startFlocker), so that what is tested is what users run.
  */
 export const NODE_FLAGS = ['--initial-old-space-size=64']
 
@@ -73,7 +73,7 @@ export async function startFlocker(
   runtime: RuntimeName,
   args: readonly string[],
   env: Record<string, string> = {},
-  nodeFlags: readonly string[] = [],
+  nodeFlags: readonly string[] = NODE_FLAGS,
 ): Promise<RunningFlocker> {
   const port = await freePort()
   const [command, base] = commandFor(runtime, nodeFlags)
