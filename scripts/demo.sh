@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 mapfile -t nodes < <(scripts/local-flock.sh up "${FLOCK_SIZE:-3}")
 trap 'scripts/local-flock.sh down' EXIT
 echo "export DOCKER_HOST=${FLOCKER_HOST:-tcp://127.0.0.1:2375}   # then: docker run --rm --network none busybox:local echo hi"
+# The bin itself, so that Node gets the flags its first lines give (scripts/bundle.mjs).
 # shellcheck disable=SC2068
-node dist/bin/flocker.js ${nodes[@]} "$@"
+dist/bin/flocker.js ${nodes[@]} "$@"
