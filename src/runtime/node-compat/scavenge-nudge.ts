@@ -1,5 +1,3 @@
-import type { Socket } from 'node:net'
-
 /** How often V8 is let look at its young ArrayBuffers while a client is connected. */
 const EVERY_MS = 20
 
@@ -12,27 +10,29 @@ const EVERY_MS = 20
  * RSS rose by about 200 MiB in its first stream, the bare proxy's (half the heap) by 60 and by 350 once
  * given flocker's heap. While a client is connected, one byte allocated every 20 ms lets V8 check:
  * a scavenge when the threshold is passed, else nothing. Node allocates its reads through V8 and
- * checks on every one; Bun's JavaScriptCore counts them itself.
+ * checks on every one; Bun's JavaScriptCore counts them itself. The server's connection count
+ * starts and stops it (connection-cap.ts).
  */
 export class ScavengeNudge {
-  #open = 0
   #timer: ReturnType<typeof setInterval> | undefined
   /** Kept, so that the allocation is not optimised away. */
   #probe: ArrayBuffer | undefined
 
-  /** Lets V8 check while `socket` (a client connection) is open. */
-  track(socket: Socket): void {
-    if (this.#open++ === 0) {
-      this.#timer = setInterval(() => (this.#probe = new ArrayBuffer(1)), EVERY_MS)
-      ;(this.#timer as { unref?: () => void }).unref?.()
-    }
-    socket.once('close', () => {
-      if (--this.#open === 0) clearInterval(this.#timer)
-    })
+  /** The first client connected: let V8 check from now on. */
+  start(): void {
+    if (this.#timer !== undefined) return
+    this.#timer = setInterval(() => (this.#probe = new ArrayBuffer(1)), EVERY_MS)
+    ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  /** The last client left. */
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
   }
 
   /** Whether V8 is being let check (a client is connected). */
   get nudging(): boolean {
-    return this.#open > 0
+    return this.#timer !== undefined
   }
 }

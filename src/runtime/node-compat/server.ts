@@ -10,6 +10,7 @@ import { answerUpgrade } from './hijack.ts'
 import { answerOnNodeHttp } from './answer.ts'
 import { answerPassThrough } from './pass-through-answer.ts'
 import { ScavengeNudge } from './scavenge-nudge.ts'
+import { ConnectionCap } from './connection-cap.ts'
 import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
 
 /** What a runtime changes in the node:http based server (each runtime's file says which and why). */
@@ -190,23 +191,6 @@ function tlsFront(http: Server, options: NonNullable<ListenOptions['tls']>, conn
 /** Every answer says `Connection: close`, so clients open a new connection for the next request. */
 function closeAfterEachResponse(http: Server) {
   http.prependListener('request', (_req, res) => res.setHeader('connection', 'close'))
-}
-
-/** Counts open client connections and closes those past the cap at once. */
-class ConnectionCap {
-  #open = 0
-  constructor(readonly max: number, private readonly nudge?: ScavengeNudge) {}
-
-  admit(socket: Socket): boolean {
-    if (this.#open >= this.max) {
-      socket.destroy()
-      return false
-    }
-    this.#open++
-    socket.once('close', () => this.#open--)
-    this.nudge?.track(socket)
-    return true
-  }
 }
 
 function listen(
