@@ -51,7 +51,7 @@ function parseFlags(argv: string[]) {
     listRequests: number('list-requests', 200, 60),
     creates: number('creates', 20, 20),
     createRounds: number('create-rounds', 9, 5),
-    runs: number('runs', 5, 2),
+    runs: number('runs', 7, 5),
     streamMb: number('stream-mb', 50, 30),
     streamSeconds: number('stream-seconds', 3, 2),
     streamRounds: number('stream-rounds', 3, 3),
