@@ -348,6 +348,7 @@ describe('a burst of changes on a host (20 creates at once)', () => {
   test("docker exec's create and resize change no row: still answered from memory, no list read", async () => {
     const host = flock.all[0]!
     await until(() => listed() === engine.containers.length)
+    await sleep(1200) // the earlier tests' second looks, a second after their events
     const before = lists()
     const id = engine.containers[0]!.Id
     for (const path of [`/v1.41/containers/${id}/exec`, `/v1.41/containers/${id}/resize?h=40&w=80`]) {
