@@ -4,20 +4,23 @@
  * alone; Hono on @hono/node-server), measured in alternating rounds on one keep-alive connection.
  *
  *   node --import tsx bench/profile-lists.ts --nodes=node1=tcp://...,node2=...,node3=... \
- *     [--runtime=node] [--requests=400] [--warmup=300] [--cpu-prof=DIR] [--compare=CHECKOUT]
+ *     [--runtime=node] [--requests=400] [--warmup=300] [--cpu-prof=DIR] [--compare=CHECKOUT] [--inspect]
  *
- * --cpu-prof (Node only): flocker runs from dist/ (npm run build) under --cpu-prof into DIR.
+ * --cpu-prof (Node only): flocker runs from dist/ (npm run build) under --cpu-prof into DIR, with the
+ * heap flag the bin gives Node (`node dist/bin/flocker.js` skips the bin's first line, which adds it).
+ * --inspect: a container inspect the list cache keeps (engine 1's first container), not `ps -a`.
  * --compare: a flocker of that other checkout (e.g. main) takes its turns too, so a change is judged
  * under the same load.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { servingProcess } from './memory.ts'
 import { cpuSeconds, flockerOn, otherFlocker } from './procs.ts'
 import { fileURLToPath } from 'node:url'
-import { latencySamples, latencyStats, type Target, targetOf, untilCached } from './http.ts'
+import { call, latencySamples, latencyStats, type Target, targetOf, untilCached } from './http.ts'
 import {
   freePort,
+  NODE_FLAGS,
   type RunningProcess,
   type RuntimeName,
   scriptCommand,
@@ -33,13 +36,15 @@ const requests = Number(arg('requests', '400'))
 const profDir = arg('cpu-prof')
 const warmup = Number(arg('warmup', '300'))
 const compare = arg('compare')
-const path = '/v1.41/containers/json?all=1'
+const keptInspect = process.argv.includes('--inspect')
+const cachedHeader = keptInspect ? 'x-flocker-inspect' : 'x-flocker-list'
 
 async function flocker(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const flags = [...nodes.map((n) => `--node=${n}`), '--list-cache=on']
   if (!profDir) return await flockerOn(runtime, nodes, ['--list-cache=on'])
   const port = await freePort()
   const child = await spawnUntilListening('flocker', process.execPath, [
+    ...NODE_FLAGS,
     '--cpu-prof',
     `--cpu-prof-dir=${profDir}`,
     `${HERE}../dist/bin/flocker.js`,
@@ -57,7 +62,7 @@ async function bareBytes(file: string, mode: string): Promise<RunningProcess & {
   return { ...child, url: `tcp://127.0.0.1:${port}`, pid: servingProcess(child.process.pid!, port) }
 }
 
-async function body(target: Target): Promise<{ bytes: Buffer; cached: boolean }> {
+async function body(target: Target, path: string): Promise<{ bytes: Buffer; cached: boolean }> {
   const { request } = await import('node:http')
   return new Promise((resolve, reject) => {
     request({ ...target, path, agent: false }, (res) => {
@@ -65,18 +70,22 @@ async function body(target: Target): Promise<{ bytes: Buffer; cached: boolean }>
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on(
         'end',
-        () => resolve({ bytes: Buffer.concat(chunks), cached: res.headers['x-flocker-list'] === 'cached' }),
+        () => resolve({ bytes: Buffer.concat(chunks), cached: res.headers[cachedHeader] === 'cached' }),
       )
     }).on('error', reject).end()
   })
 }
 
+const engine1 = targetOf(nodes[0]!.split('=')[1]!)
+const path = keptInspect
+  ? `/v1.41/containers/${await firstContainer(engine1)}/json`
+  : '/v1.41/containers/json?all=1'
 const served = await flocker()
 const flockerTarget = targetOf(served.url)
-let answer = await body(flockerTarget)
+let answer = await body(flockerTarget, path)
 for (let tries = 0; tries < 100 && !answer.cached; tries++) {
   await new Promise((resolve) => setTimeout(resolve, 100))
-  answer = await body(flockerTarget)
+  answer = await body(flockerTarget, path)
 }
 if (!answer.cached) throw new Error('flocker never answered from its cache')
 const file = `/tmp/profile-lists-${process.pid}.json`
@@ -84,7 +93,7 @@ writeFileSync(file, answer.bytes)
 const bares = [await bareBytes(file, 'http'), await bareBytes(file, 'hono'), await bareBytes(file, 'adapter')]
 const other = compare ? await otherFlocker(runtime, compare, nodes, ['--list-cache=on']) : undefined
 const targets: [string, Target, number | undefined][] = [
-  ['engine 1 (its 30)', targetOf(nodes[0]!.split('=')[1]!), undefined],
+  ['engine 1 (its 30)', engine1, undefined],
   ['flocker, cached (90)', flockerTarget, served.pid],
   [`bare ${runtime} node:http, same bytes`, targetOf(bares[0]!.url), bares[0]!.pid],
   [`bare ${runtime} hono/node-server, same bytes`, targetOf(bares[1]!.url), bares[1]!.pid],
@@ -94,13 +103,14 @@ const targets: [string, Target, number | undefined][] = [
     : []),
 ]
 try {
-  if (other && !await untilCached(targetOf(other.url), path, 'x-flocker-list')) {
+  if (other && !await untilCached(targetOf(other.url), path, cachedHeader, 30)) {
     throw new Error('never cached')
   }
   // The JIT settles first: a runtime compiles its hot paths over the first few hundred requests.
   for (const [, target] of targets) await latencySamples(target, path, warmup)
   const samples = targets.map(() => [] as number[])
   const cpu = targets.map(() => 0)
+  const sys = targets.map(() => 0)
   const rounds = 4
   for (let round = 0; round < rounds; round++) {
     const order = targets.map((_, i) => i)
@@ -108,8 +118,10 @@ try {
     for (const i of order) {
       const pid = targets[i]![2]
       const before = pid ? cpuSeconds(pid) : 0
+      const sysBefore = pid ? systemSeconds(pid) : 0
       samples[i]!.push(...await latencySamples(targets[i]![1], path, Math.ceil(requests / rounds)))
       if (pid) cpu[i]! += cpuSeconds(pid) - before
+      if (pid) sys[i]! += systemSeconds(pid) - sysBefore
     }
   }
   const engine = latencyStats(samples[0]!).p50
@@ -118,9 +130,8 @@ try {
   targets.forEach(([name], i) => {
     const { p50, p99 } = latencyStats(samples[i]!)
     // CPU: the serving process over the measured requests and their warm-up (20 per round).
-    const us = cpu[i]
-      ? `  CPU ${((cpu[i]! * 1e6) / (samples[i]!.length + 20 * rounds)).toFixed(0)} µs/req`
-      : ''
+    const perRequest = (seconds: number) => ((seconds * 1e6) / (samples[i]!.length + 20 * rounds)).toFixed(0)
+    const us = cpu[i] ? `  CPU ${perRequest(cpu[i]!)} µs/req (kernel ${perRequest(sys[i]!)})` : ''
     console.log(
       `  ${name.padEnd(44)} p50 ${p50.toFixed(3)} ms  p99 ${p99.toFixed(3)} ms  ×${
         (p50 / engine).toFixed(2)
@@ -129,4 +140,15 @@ try {
   })
 } finally {
   await Promise.all([served.stop(), ...bares.map((b) => b.stop()), other?.stop()])
+}
+
+/** The kernel's share of a process's CPU (stime, field 15 of /proc/PID/stat), in seconds. */
+function systemSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100
+}
+
+async function firstContainer(engine: Target): Promise<string> {
+  const rows = JSON.parse(await call(engine, 'GET', '/v1.41/containers/json')) as { Id: string }[]
+  return rows[0]!.Id
 }

@@ -135,9 +135,9 @@ export function realSections(sizes: RealSizes): RealSections {
       'Flock-wide list (real engines)',
       `\`GET /containers/json?all=1\` through flocker over 3 engines × ${sizes.perEngine} containers, against engine 1's own ` +
         `answer for its ${sizes.perEngine}; ${sizes.listRequests} sequential requests each, alternating in rounds, ` +
-        `after ${LIST_WARMUP} warm-up requests to the cached flocker (its JIT compiles the path over the first ` +
-        'hundreds; a flocker serves for days) and 50 to the others; once the containers are a minute old (an ' +
-        '"Up N seconds" row rewords every second, and with it the kept answer).',
+        `after ${LIST_WARMUP} warm-up requests of each path to the cached flocker (Node 20's V8 optimises it over ` +
+        'the first thousands; a flocker serves for days) and 50 to the others; once the containers are a minute ' +
+        'old (an "Up N seconds" row rewords every second, and with it the kept answer).',
     ),
     placement: new SectionBuilder(
       'Placement (real engines)',
@@ -241,8 +241,13 @@ export async function measureReal(
   }
 }
 
-/** Requests the list-cached flocker answers before it is measured: it was started for this part. */
-const LIST_WARMUP = 500
+/**
+ * Requests of each measured path the list-cached flocker answers first: it was started for this part.
+ * Node 20's V8 (no Maglev tier) optimises the path over the first thousands: from a fresh flocker a
+ * cached `ps -a` cost 692-846 µs of CPU over its first 1000 and 269 µs past 4000, a kept inspect 692-731
+ * and 288 (bench/results/profile.md, "lists5"). 500 left Node's figure to how far its compiler had got.
+ */
+const LIST_WARMUP = 3000
 
 async function lists(
   runtime: RuntimeName,
@@ -307,7 +312,8 @@ async function keptInspects(
     const path = paths[label]!
     if (!await untilCached(cached, path, 'x-flocker-inspect')) throw new Error(`${label} never kept`)
     const targets = [engine1, bare, cached]
-    for (const target of targets) await latencySamples(target, path, 50)
+    // Warmed as the list is (it had only 50 of its own requests: Node's figure then was its compiler's).
+    for (const target of targets) await latencySamples(target, path, target === cached ? LIST_WARMUP : 50)
     const [d, b, c] = await alternatingStats(targets, path, sizes.requests)
     out.set(
       `${label} kept by the list cache (\`--list-cache=on\`): p50 / bare`,

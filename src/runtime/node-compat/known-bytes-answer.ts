@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { pipeline, Readable } from 'node:stream'
 import { knownBytes, lightweightResponses } from '../known-bytes.ts'
 import { alreadySentMark } from './already-sent.ts'
 
@@ -34,29 +35,18 @@ export function answerKnownBytes(response: Response, outgoing: ServerResponse): 
   head['content-length'] = String(bytes.byteLength)
   outgoing.writeHead(response.status, head)
   if (bytes.byteLength <= SLICE_BYTES) outgoing.end(bytes)
-  else void writeInSlices(bytes, outgoing)
+  else writeInSlices(bytes, outgoing)
   return alreadySentMark()
 }
 
-/** The bytes in slices, each written once the socket drained the one before; stops if the client goes. */
-async function writeInSlices(bytes: Uint8Array, outgoing: ServerResponse): Promise<void> {
-  for (let at = 0; at < bytes.byteLength; at += SLICE_BYTES) {
-    if (outgoing.destroyed) return
-    if (!outgoing.write(bytes.subarray(at, at + SLICE_BYTES)) && !await drained(outgoing)) return
-  }
-  outgoing.end()
+/**
+ * The bytes in slices, each written once the socket drained the one before (pipeline's pacing);
+ * a client that goes stops it. Its error then is the client's going, which node:http has seen too.
+ */
+function writeInSlices(bytes: Uint8Array, outgoing: ServerResponse): void {
+  pipeline(Readable.from(slicesOf(bytes)), outgoing, () => {})
 }
 
-/** Whether the answer can take more: true on 'drain', false once it closed. */
-function drained(outgoing: ServerResponse): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (outgoing.destroyed) return resolve(false)
-    const done = (more: boolean) => () => {
-      outgoing.off('drain', onDrain).off('close', onClose)
-      resolve(more)
-    }
-    const onDrain = done(true)
-    const onClose = done(false)
-    outgoing.on('drain', onDrain).on('close', onClose)
-  })
+function* slicesOf(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at < bytes.byteLength; at += SLICE_BYTES) yield bytes.subarray(at, at + SLICE_BYTES)
 }
