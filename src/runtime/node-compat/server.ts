@@ -9,6 +9,7 @@ import { Drain } from './drain.ts'
 import { answerUpgrade } from './hijack.ts'
 import { answerOnNodeHttp } from './answer.ts'
 import { answerPassThrough } from './pass-through-answer.ts'
+import { keepFreedReadPages } from './malloc-trim.ts'
 import { ScavengeNudge } from './scavenge-nudge.ts'
 import { ConnectionCap } from './connection-cap.ts'
 import { chunkedUpgradeBody, upgradeRequestBody } from './upgrade-body.ts'
@@ -50,6 +51,7 @@ export async function serveHttp(
   const servers: Listening[] = []
   const addresses: string[] = []
   const drain = new Drain()
+  keepFreedReadPages()
   const nudge = quirks.readBuffersOutsideV8 ? new ScavengeNudge() : undefined
   const connections = new ConnectionCap(options.maxConnections ?? Infinity, nudge)
   try {
