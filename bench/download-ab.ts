@@ -7,31 +7,13 @@
  *   node --import tsx bench/download-ab.ts --upstream=tcp://127.0.0.1:2375 \
  *     --path=/v1.41/containers/big/archive?path=/big [--rounds=5] [--times=3] variants.json
  *
- * variants.json: `[{ "label": "flocker", "command": "node", "args": ["dist/bin/flocker.js",
- * "-H", "tcp://127.0.0.1:{port}", "--node=e={upstream}"], "env": {} }]`; `{port}` is a free port,
- * `{upstream}` the engine's URL, `{upstreamPort}` its port (bench/bare-proxy.ts takes `{port} {upstreamPort}`).
- * A variant without a command is the engine itself (direct).
+ * variants.json: see bench/variants.ts.
  */
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { freePort, type RunningProcess, spawnUntilListening } from '../tests/support/flocker.ts'
-import { servingProcess } from './memory.ts'
-
-interface Variant {
-  readonly label: string
-  readonly command?: string
-  readonly args?: string[]
-  readonly env?: Record<string, string>
-}
-
-interface Running {
-  readonly variant: Variant
-  readonly url: string
-  readonly pid?: number
-  readonly child?: RunningProcess
-}
+import { readVariants, type StartedVariant, startVariant } from './variants.ts'
 
 interface Sample {
   readonly main: number
@@ -52,16 +34,16 @@ if (!values.upstream || !values.path || !positionals[0]) {
   throw new Error('usage: download-ab.ts --upstream=URL --path=PATH [--rounds=N] [--times=N] variants.json')
 }
 const upstream = values.upstream
-const variants = JSON.parse(readFileSync(positionals[0], 'utf8')) as Variant[]
+const variants = readVariants(positionals[0])
 const rounds = Number(values.rounds)
 const times = Number(values.times)
 const load1 = () => loadavg()[0]!.toFixed(1)
 
-const running: Running[] = []
+const running: StartedVariant[] = []
 const samples = new Map<string, Sample[]>(variants.map((variant) => [variant.label, []]))
 const loads = [load1()]
 try {
-  for (const variant of variants) running.push(await start(variant))
+  for (const variant of variants) running.push(await startVariant(variant, upstream))
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < running.length; i++) {
       const one = running[(i + round) % running.length]!
@@ -83,22 +65,7 @@ for (const [label, list] of samples) {
   )
 }
 
-async function start(variant: Variant): Promise<Running> {
-  if (!variant.command) return { variant, url: upstream.replace('tcp://', 'http://') }
-  const port = await freePort()
-  const fill = (arg: string) =>
-    arg.replaceAll('{port}', String(port)).replaceAll('{upstream}', upstream)
-      .replaceAll('{upstreamPort}', new URL(upstream.replace('tcp://', 'http://')).port)
-  const child = await spawnUntilListening(
-    variant.label,
-    variant.command,
-    (variant.args ?? []).map(fill),
-    variant.env ?? {},
-  )
-  return { variant, url: `http://127.0.0.1:${port}`, pid: servingProcess(child.process.pid!, port), child }
-}
-
-function measure(one: Running): Sample {
+function measure(one: StartedVariant): Sample {
   const before = one.pid ? threadsCpu(one.pid) : { main: 0, others: 0 }
   let bytes = 0
   const started = performance.now()

@@ -2,27 +2,18 @@
  * Execs through proxy variants on a real engine, in turns: each round runs `--times` execs of
  * `head -c MB` in a running container through every variant (the order rotating), and records each
  * variant's CPU seconds per GiB from /proc (utime+stime, create and start included) and MB/s. The
- * variants file is download-ab.ts's (`{port}`, `{upstream}`, `{upstreamPort}`; no command: direct).
+ * variants file is bench/variants.ts's.
  *
  *   node --import tsx bench/exec-ab.ts --upstream=tcp://127.0.0.1:2375 --container=ID \
  *     [--mb=30] [--rounds=5] [--times=2] variants.json
  */
-import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { freePort, type RunningProcess, spawnUntilListening } from '../tests/support/flocker.ts'
 import { targetOf } from './http.ts'
-import { servingProcess } from './memory.ts'
 import { median } from './parts/real.ts'
-import { cpuSeconds } from './procs.ts'
+import { cpuSeconds, minorFaults } from './procs.ts'
 import { execOutput } from './streams.ts'
-
-interface Variant {
-  readonly label: string
-  readonly command?: string
-  readonly args?: string[]
-  readonly env?: Record<string, string>
-}
+import { readVariants, type StartedVariant, startVariant } from './variants.ts'
 
 const { values, positionals } = parseArgs({
   options: {
@@ -41,26 +32,8 @@ if (!values.upstream || !values.container || !positionals[0]) {
 }
 const upstream = values.upstream
 const bytes = Number(values.mb) * 1e6
-const variants = JSON.parse(readFileSync(positionals[0], 'utf8')) as Variant[]
+const variants = readVariants(positionals[0])
 const load1 = () => loadavg()[0]!.toFixed(1)
-
-async function start(variant: Variant): Promise<{ url: string; pid?: number; child?: RunningProcess }> {
-  if (!variant.command) return { url: upstream }
-  const port = await freePort()
-  const fill = (arg: string) =>
-    arg.replaceAll('{port}', String(port)).replaceAll('{upstream}', upstream)
-      .replaceAll('{upstreamPort}', new URL(upstream.replace('tcp://', 'http://')).port)
-  const child = await spawnUntilListening(variant.label, variant.command, (variant.args ?? []).map(fill), {
-    ...variant.env,
-  })
-  return { url: `tcp://127.0.0.1:${port}`, pid: servingProcess(child.process.pid!, port), child }
-}
-
-/** Minor page faults so far: memory the allocator gave back to the OS and touched again. */
-function minorFaults(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7])
-}
 
 interface Sample {
   readonly cpu: number
@@ -68,7 +41,7 @@ interface Sample {
   readonly mbps: number
 }
 
-async function measure(one: { url: string; pid?: number }): Promise<Sample> {
+async function measure(one: StartedVariant): Promise<Sample> {
   const before = one.pid ? cpuSeconds(one.pid) : 0
   const faultsBefore = one.pid ? minorFaults(one.pid) : 0
   let moved = 0
@@ -91,10 +64,10 @@ async function measure(one: { url: string; pid?: number }): Promise<Sample> {
 }
 
 const loads = [load1()]
-const running = [] as Awaited<ReturnType<typeof start>>[]
+const running: StartedVariant[] = []
 const samples = variants.map(() => [] as Sample[])
 try {
-  for (const variant of variants) running.push(await start(variant))
+  for (const variant of variants) running.push(await startVariant(variant, upstream))
   for (const one of running) await measure(one) // compiles the stream path
   for (let round = 0; round < Number(values.rounds); round++) {
     for (let turn = 0; turn < running.length; turn++) {

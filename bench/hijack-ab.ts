@@ -8,7 +8,6 @@
  *   node --import tsx bench/hijack-ab.ts --base=/tmp/base [--runtimes=node,bun,deno] [--kinds=exec,attach]
  *     [--mb=300] [--rounds=5] [--bare-base]
  */
-import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -23,7 +22,7 @@ import { targetOf } from './http.ts'
 import { servingProcess } from './memory.ts'
 import { median } from './parts/real.ts'
 import { simulatedStreams } from './parts/simulated.ts'
-import { cpuSeconds, startSimulator } from './procs.ts'
+import { cpuSeconds, minorFaults, startSimulator } from './procs.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({
@@ -67,12 +66,6 @@ async function serve(
 /** `--also=K=V,K=V`: one more flocker of this tree, with that environment (a tunable tried in turns). */
 function envOf(also: string): Record<string, string> {
   return Object.fromEntries(also.split(',').map((pair) => pair.split('=') as [string, string]))
-}
-
-/** Minor page faults so far (/proc/PID/stat field 10): fresh pages the process touched, a count. */
-function minorFaults(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7])
 }
 
 const baseRoot = values.base!.replace(/\/?$/, '/')

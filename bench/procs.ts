@@ -143,12 +143,26 @@ export function startSimulator(hosts: number, containers: number, streamMb = 100
   })
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
-export function cpuSeconds(pid: number): number {
+/** /proc/PID/stat's fields after the command's name: [0] is field 3 (state), [n] field n + 3. */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // fields[0] is field 3 (state): utime is field 14, stime field 15.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
+/** CPU seconds (user + system: fields 14 and 15) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const fields = statFields(pid)
   return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** The kernel's share of a process's CPU so far (stime, field 15), in seconds. */
+export function systemSeconds(pid: number): number {
+  return Number(statFields(pid)[12]) / 100
+}
+
+/** Minor page faults so far (field 10): fresh pages the process touched, a count. */
+export function minorFaults(pid: number): number {
+  return Number(statFields(pid)[7])
 }
 
 export const rssOf = (pid: number) => memoryOf(pid).rss

@@ -12,10 +12,10 @@
  * --compare: a flocker of that other checkout (e.g. main) takes its turns too, so a change is judged
  * under the same load.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { servingProcess } from './memory.ts'
-import { cpuSeconds, flockerOn, otherFlocker } from './procs.ts'
+import { cpuSeconds, flockerOn, otherFlocker, systemSeconds } from './procs.ts'
 import { fileURLToPath } from 'node:url'
 import { call, latencySamples, latencyStats, type Target, targetOf, untilCached } from './http.ts'
 import {
@@ -140,12 +140,6 @@ try {
   })
 } finally {
   await Promise.all([served.stop(), ...bares.map((b) => b.stop()), other?.stop()])
-}
-
-/** The kernel's share of a process's CPU (stime, field 15 of /proc/PID/stat), in seconds. */
-function systemSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100
 }
 
 async function firstContainer(engine: Target): Promise<string> {
