@@ -4,11 +4,9 @@
  * bench/streams.ts's node:http client is the limit of the fake-streams figures.
  *   node --import tsx bench/curl-streams.ts [--runtimes=node,bun,deno] [--mb=1000] [--rounds=3]
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { parseArgs } from 'node:util'
 import { cpuSeconds, flockerOn, startSimulator } from './procs.ts'
+import { curlTransfer, zerosFile } from './streams.ts'
 
 const { values } = parseArgs({
   options: {
@@ -27,28 +25,13 @@ const paths = {
 }
 
 /** A download, or for load an upload of `mb` MB of zeros from a file (a tar's content type). */
-function gbps(url: string): number {
-  const upload = url.includes('/images/load')
-    ? ['-X', 'POST', '-T', zerosFile(), '-H', 'content-type: application/x-tar', '-H', 'Expect:']
-    : []
-  const out = execFileSync('curl', [
-    '-sf',
-    '-o',
-    '/dev/null',
-    '-w',
-    '%{speed_download} %{speed_upload}',
-    ...upload,
-    url,
-  ])
-    .toString().split(' ').map(Number)
-  return Math.max(...out) / 1024 ** 3
+async function gbps(url: string): Promise<number> {
+  const upload = url.includes('/images/load') ? zerosFile(mb) : undefined
+  const { host, port, pathname, search } = new URL(url)
+  const transfer = await curlTransfer({ host, port: Number(port) }, pathname + search, upload)
+  return transfer.bytes / transfer.seconds / 1024 ** 3
 }
 
-function zerosFile(): string {
-  const path = `${tmpdir()}/flocker-bench-zeros-${mb}`
-  if (!existsSync(path)) writeFileSync(path, Buffer.alloc(mb * 2 ** 20))
-  return path
-}
 const http = (tcp: string) => tcp.replace('tcp://', 'http://')
 try {
   for (const runtime of values.runtimes!.split(',')) {
@@ -59,9 +42,9 @@ try {
         const through: number[] = []
         const cpu: number[] = []
         for (let round = 0; round < Number(values.rounds); round++) {
-          direct.push(gbps(http(sim.urls[0]!) + path))
+          direct.push(await gbps(http(sim.urls[0]!) + path))
           const before = cpuSeconds(flocker.pid)
-          through.push(gbps(http(flocker.url) + path))
+          through.push(await gbps(http(flocker.url) + path))
           cpu.push((cpuSeconds(flocker.pid) - before) / (mb / 1024))
         }
         const best = (xs: number[]) => Math.max(...xs).toFixed(2)
