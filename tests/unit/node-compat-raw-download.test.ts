@@ -7,7 +7,7 @@ import { denoAdapter } from '../../src/runtime/deno.ts'
 import { NodeHostClient } from '../../src/runtime/node-compat/host-client.ts'
 import { nodeAdapter } from '../../src/runtime/node.ts'
 import type { FetchHandler, HostRequest, RuntimeAdapter } from '../../src/runtime/types.ts'
-import { closed, rawEngine } from '../support/raw-engine.ts'
+import { closed, pourChunked, rawEngine } from '../support/raw-engine.ts'
 
 // Downloads (HostRequest.download) on a connection of their own, forwarded by the serving adapter
 // with the engine's own framing (node-compat/raw-download.ts), here against an engine whose bytes the
@@ -166,15 +166,7 @@ for (const [label, adapter] of [['Deno', denoAdapter], ['Node', nodeAdapter]] as
 
   test(`${label}: a client that leaves mid-download closes the engine's connection`, async () => {
     // An engine that pours chunks until its client goes.
-    const engine = await scriptedEngine((socket) => {
-      socket.write(HEAD)
-      const chunk = `10000\r\n${'z'.repeat(0x10000)}\r\n`
-      const pour = () => {
-        while (!socket.destroyed && socket.write(chunk));
-      }
-      socket.on('drain', pour)
-      pour()
-    })
+    const engine = await scriptedEngine((socket) => pourChunked(socket, HEAD))
     const proxy = await serve(adapter, engine.port)
     try {
       const get = client(proxy.port)
