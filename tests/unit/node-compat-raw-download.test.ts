@@ -21,7 +21,7 @@ const FRAMED = '0005\r\nhello\r\n7;ext=1\r\n, world\r\n' + `3e8\r\n${'x'.repeat(
 const DECODED = 'hello, world' + 'x'.repeat(1000)
 
 /** An engine that answers every request on a connection with `answer`, then (`close`) closes. */
-async function scriptedEngine(answer: (socket: Socket) => void) {
+async function scriptedEngine(answer: (socket: Socket) => unknown) {
   const engine = await rawEngine((socket) => {
     let head = ''
     const onData = (chunk: Buffer) => {
@@ -29,7 +29,7 @@ async function scriptedEngine(answer: (socket: Socket) => void) {
       if (!head.includes('\r\n\r\n')) return
       socket.off('data', onData)
       requests.push(head)
-      answer(socket)
+      void answer(socket)
     }
     socket.on('data', onData)
   })
@@ -174,6 +174,31 @@ for (const [label, adapter] of [['Deno', denoAdapter], ['Node', nodeAdapter]] as
       await until(() => get.state.text.length > 1024 * 1024)
       get.socket.destroy()
       await closed(engine.sockets[0]!)
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: a trickling engine (logs -f): each line reaches the client before the next is sent`, async () => {
+    const lines = ['one\n', 'two\n', 'three\n']
+    let get!: ReturnType<typeof client>
+    const engine = await scriptedEngine(async (socket) => {
+      socket.write(HEAD)
+      // The next line only once the client has this one: a line held back would stall here.
+      for (const line of lines) {
+        socket.write(`${line.length.toString(16)}\r\n${line}\r\n`)
+        await until(() => get.state.text.includes(line))
+      }
+      socket.write('0\r\n\r\n')
+    })
+    const proxy = await serve(adapter, engine.port)
+    try {
+      get = client(proxy.port)
+      get.send(GET)
+      await until(() => get.state.text.endsWith('0\r\n\r\n'))
+      assert.equal(bodyAfterHead(get.state.text), '4\r\none\n\r\n4\r\ntwo\n\r\n6\r\nthree\n\r\n0\r\n\r\n')
+      get.socket.destroy()
     } finally {
       await proxy.close()
       await engine.close()

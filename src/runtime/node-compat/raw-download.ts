@@ -5,6 +5,11 @@ import { type BodyFraming, bodyFraming, type Framing, type OnData } from '../bod
 import { type BodyCounter, offerPassThrough, Origin } from '../pass-through.ts'
 import { readableToWeb } from './streams.ts'
 
+/** A read smaller than this means the engine trickles (see gather()). */
+const SMALL_READ = 16 * 1024
+/** How long a trickling engine's bytes gather before the next read: a line of `logs -f` waits at most this. */
+const GATHER_MS = 1
+
 /** Where the bytes read off the engine go: a web reader's decoded stream, or the client's connection. */
 interface Sink {
   /** Each piece of body data, decoded (absent: the sink takes the framed bytes). */
@@ -28,6 +33,10 @@ export class RawDownload {
   #sink: Sink | undefined
   #failure: Error | undefined
   #over = false
+  /** The sink is full: no read until it drains. */
+  #full = false
+  /** A small read was just passed on: no read until more bytes gathered. */
+  #gathering = false
 
   constructor(
     readonly framing: Framing,
@@ -44,7 +53,7 @@ export class RawDownload {
     socket.on('error', (error) => this.#fail(error))
     socket.once('close', () => this.#fail(new Error('upstream connection closed before the end of the body')))
     this.decoded = new Readable({
-      read: () => this.#sink ? this.socket.resume() : this.#flow(this.#decodedSink()),
+      read: () => this.#sink ? this.#drained() : this.#flow(this.#decodedSink()),
       destroy: (error, callback) => {
         this.#abandon()
         callback(error)
@@ -78,7 +87,7 @@ export class RawDownload {
       finished = true
       counted?.(this.#framing.dataBytes, aborted)
     }
-    res.on('drain', () => this.socket.resume())
+    res.on('drain', () => this.#drained())
     res.once('close', () => {
       if (finished) return
       this.#abandon()
@@ -131,16 +140,37 @@ export class RawDownload {
     if (this.#failure) return sink.fail(this.#failure)
     if (this.#over) return
     for (const chunk of this.pending.splice(0)) {
-      if (!this.#read(chunk)) this.socket.pause()
+      this.#full = !this.#read(chunk)
       if (this.#over) return
     }
     if (this.#framing.done) return this.#end()
     if (this.ended) return this.#endOfConnection()
     this.socket.on('data', (chunk: Buffer) => {
-      if (!this.#read(chunk)) this.socket.pause()
+      this.#full = !this.#read(chunk)
+      if (!this.#full && chunk.byteLength < SMALL_READ && !this.#over) this.#gather()
+      if (this.#full || this.#gathering) this.socket.pause()
     })
     this.socket.once('end', () => this.#endOfConnection())
-    this.socket.resume()
+    if (!this.#full) this.socket.resume()
+  }
+
+  /** The sink took what it had: read again (unless gathering). */
+  #drained(): void {
+    this.#full = false
+    if (!this.#gathering) this.socket.resume()
+  }
+
+  /**
+   * A small read means the engine trickles (a real engine's logs: a chunk per line, each its own
+   * segment): reading again at once would cost a read and a write per line. Its bytes gather in the
+   * kernel for a moment instead, and the next read takes many lines at once.
+   */
+  #gather(): void {
+    this.#gathering = true
+    setTimeout(() => {
+      this.#gathering = false
+      if (!this.#full) this.socket.resume()
+    }, GATHER_MS)
   }
 
   /** Passes one read on; false when the sink is full. */
