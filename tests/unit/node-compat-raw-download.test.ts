@@ -205,6 +205,29 @@ for (const [label, adapter] of [['Deno', denoAdapter], ['Node', nodeAdapter]] as
     }
   })
 
+  test(`${label}: a client gone before the answer is ready closes the engine's connection`, async () => {
+    const engine = await scriptedEngine((socket) => pourChunked(socket, HEAD))
+    let left!: () => void
+    const gone = new Promise<void>((resolve) => (left = resolve))
+    // The answer goes out only after the client left (a slow middleware, a busy loop).
+    const proxy = await serve(adapter, engine.port, async (r) => {
+      await gone
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return r
+    })
+    try {
+      const get = client(proxy.port)
+      get.send(GET)
+      await until(() => engine.requests.length === 1)
+      get.socket.destroy()
+      left()
+      await closed(engine.sockets[0]!)
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
   test(`${label}: a middleware that reads the body gets the decoded bytes`, async () => {
     const engine = await scriptedEngine((socket) => socket.write(HEAD + FRAMED))
     let read = ''

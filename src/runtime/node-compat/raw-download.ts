@@ -73,6 +73,11 @@ export class RawDownload {
    * client's connection (never a short body that looks whole); a client that leaves closes the engine's.
    */
   writeRaw(res: ServerResponse, status: number, head: OutgoingHttpHeaders, counted?: BodyCounter): void {
+    if (res.destroyed) {
+      // The client left before the answer: its 'close' has passed, nobody would free the engine.
+      this.#abandon()
+      return counted?.(0, true)
+    }
     delete head['content-length']
     delete head['transfer-encoding']
     if (this.framing.kind === 'chunked') head['transfer-encoding'] = 'chunked'
