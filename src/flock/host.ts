@@ -40,6 +40,8 @@ export interface HostRequestInit {
   readonly signal?: AbortSignal
   /** The caller reads the whole answer at once (see HostRequest.whole). */
   readonly whole?: boolean
+  /** A download passed on untouched (see HostRequest.download). */
+  readonly download?: boolean
 }
 
 /** `POST /containers/{id}/wait`, whose answer ends when the container has exited. */
@@ -135,6 +137,7 @@ export class Host {
             body: init.body ?? null,
             signal,
             whole: init.whole,
+            download: init.download,
           }),
       )
       status = response.status

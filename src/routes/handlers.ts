@@ -55,7 +55,7 @@ function routedHandler(behaviour: Extract<Behaviour, { kind: 'routed' }>, templa
   const { target, from, variant } = behaviour
   switch (variant) {
     case 'plain':
-      return routed(target, from, template)
+      return routed(target, from, template, behaviour.download)
     case 'container-inspect':
       return containerInspect()
     case 'image-inspect':
@@ -71,7 +71,7 @@ function routedHandler(behaviour: Extract<Behaviour, { kind: 'routed' }>, templa
     case 'push-by-tag':
       return pushByTag(template)
     case 'one-holder':
-      return oneHolder(template)
+      return oneHolder(template, behaviour.download)
     case 'unique-name':
       return uniqueName(template)
     case 'follows-container':

@@ -42,12 +42,13 @@ export async function ownerRoute(
   return { host, path: req.upstreamPath(template, query), id, body }
 }
 
-/** Sends the request, as it came, to its owner. */
-export function sendTo(owner: OwnerRoute, req: DockerRequest): Promise<Response> {
+/** Sends the request, as it came, to its owner (`download`: see the route table). */
+export function sendTo(owner: OwnerRoute, req: DockerRequest, download = false): Promise<Response> {
   return owner.host.request(req.method, owner.path, {
     headers: req.headers,
     body: req.body(),
     signal: req.signal,
+    download,
   })
 }
 
@@ -123,7 +124,12 @@ export async function sendToKnownOwner(
   ctx: FlockerContext,
   req: DockerRequest,
   params: Readonly<Record<string, string>>,
-  route: { readonly target: Target; readonly from: RefSource; readonly template: string },
+  route: {
+    readonly target: Target
+    readonly from: RefSource
+    readonly template: string
+    readonly download?: boolean
+  },
   known?: { host: Host; id: string },
 ): Promise<Response | undefined> {
   const { target, from, template } = route
@@ -134,7 +140,11 @@ export async function sendToKnownOwner(
   if (!hint) return undefined
   const cache = target === 'image' ? 'images' : 'owners'
   const path = req.upstreamPath(fillPath(template, { ...params, [from.param]: hint.id }))
-  const response = await hint.host.request(req.method, path, { headers: req.headers, signal: req.signal })
+  const response = await hint.host.request(req.method, path, {
+    headers: req.headers,
+    signal: req.signal,
+    download: route.download,
+  })
   if (response.status !== 404) {
     noteCache(req.signal, cache, true)
     return response

@@ -13,7 +13,8 @@
  * - system      answered by flocker from the whole flock (ping, version, info, events, df)
  * - merged      asked of every host, answers merged into one list
  * - routed      sent to the host that owns the container / exec / image / network / volume; the
- *               `variant` names what flocker adds on the way (see RoutedVariant)
+ *               `variant` names what flocker adds on the way (see RoutedVariant); `download(...)`
+ *               marks the answers passed on untouched, as the engine framed them where the server can
  * - hijacked    routed like `routed`, then the connection becomes a raw duplex (attach, exec start)
  * - scheduled   a new object: the scheduler picks the host (container create, build)
  * - every-host  sent to every usable host (or, for pulls, the hosts placement picks), answers merged
@@ -69,6 +70,8 @@ export type Behaviour =
     readonly target: Target
     readonly from: RefSource
     readonly variant: RoutedVariant
+    /** A download: see `download` below. */
+    readonly download?: boolean
   }
   | { readonly kind: 'hijacked'; readonly target: 'container' | 'exec' | 'session' }
   | { readonly kind: 'scheduled'; readonly what: 'create' | 'build' }
@@ -88,11 +91,19 @@ export interface Route {
 
 const system = (endpoint: SystemEndpoint): Behaviour => ({ kind: 'system', endpoint })
 const merged = (list: ListKind): Behaviour => ({ kind: 'merged', list })
+type RoutedBehaviour = Extract<Behaviour, { kind: 'routed' }>
 const routed = (
   target: Target,
   variant: RoutedVariant = 'plain',
   from: RefSource = { param: target === 'image' ? 'name' : 'id' },
-): Behaviour => ({ kind: 'routed', target, from, variant })
+): RoutedBehaviour => ({ kind: 'routed', target, from, variant })
+/**
+ * A download: an answer flocker never reads or rewrites, and often large (logs, export, `cp` out, save).
+ * The transport may keep the engine's framing and the server forward its bytes as they are
+ * (runtime/node-compat/raw-download.ts). Not stats: a stream of one small object a second, and
+ * `--no-stream` answers would each pay a connection of their own.
+ */
+const download = (behaviour: RoutedBehaviour): Behaviour => ({ ...behaviour, download: true })
 const hijacked = (target: 'container' | 'exec' | 'session'): Behaviour => ({ kind: 'hijacked', target })
 const scheduled = (what: 'create' | 'build'): Behaviour => ({ kind: 'scheduled', what })
 const everyHost = (merge: EveryHostMerge, targets: EveryHostTargets = 'usable'): Behaviour => ({
@@ -134,9 +145,9 @@ export const routes: readonly Route[] = [
   r('POST', '/containers/prune', everyHost('prune')),
   r('GET', '/containers/{id}/json', routed('container', 'container-inspect')),
   r('GET', '/containers/{id}/top', routed('container')),
-  r('GET', '/containers/{id}/logs', routed('container')),
+  r('GET', '/containers/{id}/logs', download(routed('container'))),
   r('GET', '/containers/{id}/changes', routed('container')),
-  r('GET', '/containers/{id}/export', routed('container')),
+  r('GET', '/containers/{id}/export', download(routed('container'))),
   r('GET', '/containers/{id}/stats', routed('container')),
   r('POST', '/containers/{id}/resize', routed('container')),
   r('POST', '/containers/{id}/start', routed('container', 'start-hook')),
@@ -151,7 +162,7 @@ export const routes: readonly Route[] = [
   r('GET', '/containers/{id}/attach/ws', hijacked('container')),
   r('POST', '/containers/{id}/wait', routed('container')),
   r('DELETE', '/containers/{id}', routed('container', 'container-remove')),
-  r('GET', '/containers/{id}/archive', routed('container')),
+  r('GET', '/containers/{id}/archive', download(routed('container'))),
   r('PUT', '/containers/{id}/archive', routed('container')),
   r('POST', '/containers/{id}/exec', routed('container', 'exec-create')),
   r('POST', '/commit', routed('container', 'plain', { query: 'container' })),
@@ -166,13 +177,13 @@ export const routes: readonly Route[] = [
   r('POST', '/images/create', everyHost('progress', 'pull-targets')),
   r('GET', '/images/search', anyHost),
   r('POST', '/images/prune', everyHost('prune')),
-  r('GET', '/images/get', routed('image', 'one-holder', { query: 'names' })),
+  r('GET', '/images/get', download(routed('image', 'one-holder', { query: 'names' }))),
   r('POST', '/images/load', everyHost('progress')),
   r('GET', '/images/{name*}/json', routed('image', 'image-inspect')),
   r('GET', '/images/{name*}/history', routed('image')),
   r('POST', '/images/{name*}/push', routed('image', 'push-by-tag')),
   r('POST', '/images/{name*}/tag', routed('image', 'every-holder')),
-  r('GET', '/images/{name*}/get', routed('image')),
+  r('GET', '/images/{name*}/get', download(routed('image'))),
   r('DELETE', '/images/{name*}', routed('image', 'every-holder')),
   r('GET', '/distribution/{name*}/json', anyHost),
 

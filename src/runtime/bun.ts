@@ -7,8 +7,11 @@ import { nodeCompatAdapter } from './node-compat/adapter.ts'
  * Bun keeps its own native Request/Response. A request handler cannot take the socket over: Bun
  * answers the bytes after the Upgrade request with a 400. Its node:http client did not emit
  * 'upgrade' on a 101, which is why the hijack handshake is written by hand (upgrade-client.ts).
+ * Its ServerResponse frames every write itself (it ignores `chunkedEncoding = false`): downloads
+ * take node:http's client and are framed anew, as any answer.
  */
 export const bunAdapter = nodeCompatAdapter('bun', {
   overrideGlobals: false,
+  rawDownloads: false,
   requestHandlersCanHijack: false,
 })

@@ -9,9 +9,12 @@ import { nodeCompatAdapter } from './node-compat/adapter.ts'
  * (node:tls handing connections to node:http) Deno reset now and then the second request of a
  * kept-alive connection (docker run's create after its ping): each TLS answer closes the connection.
  * Deno reads sockets into buffers V8 did not allocate and so never scavenges for: see scavenge-nudge.ts.
+ * Its ServerResponse, like Node's, writes bytes as given after `chunkedEncoding = false`: downloads go
+ * out framed as the engine framed them (raw-download.ts).
  */
 export const denoAdapter = nodeCompatAdapter('deno', {
   overrideGlobals: false,
+  rawDownloads: true,
   requestHandlersCanHijack: false,
   tlsKeepAlive: false,
   readBuffersOutsideV8: true,

@@ -140,6 +140,12 @@ export interface HostRequest {
    * framing (dockerd chunks anything over 4 KiB), with no stream built to be read at once.
    */
   readonly whole?: boolean
+  /**
+   * A download flocker passes on untouched (logs, export, `cp`, save: the route table says which): the
+   * transport may keep the engine's framing of the body, for the serving adapter to forward as it is.
+   * Whoever reads the body still gets its bytes.
+   */
+  readonly download?: boolean
 }
 
 /**

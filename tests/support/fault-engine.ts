@@ -31,6 +31,8 @@ export class FaultEngine {
   readonly containers = new Set<string>()
   /** Requests seen, `METHOD /path`. */
   readonly requests: string[] = []
+  /** Requests whose path matches are answered by `write`, with bytes the test writes on the socket. */
+  readonly scripted: { path: RegExp; write: (socket: Socket) => void }[] = []
   readonly #server: Server
   readonly #held = new Set<Socket>()
   url = ''
@@ -75,6 +77,8 @@ export class FaultEngine {
     req.resume()
     const fault = this.#faultFor(path)
     if (fault) return misbehave(fault, req.socket, res)
+    const script = this.scripted.find((rule) => rule.path.test(path))
+    if (script) return script.write(req.socket)
     if (path === '/_ping') return res.writeHead(200, { 'API-Version': '1.41', OSType: 'linux' }).end('OK')
     if (path === '/version') return json(res, 200, { Version: '20.10.24', ApiVersion: '1.41', Os: 'linux' })
     if (path === '/info') return json(res, 200, this.#info())

@@ -66,3 +66,14 @@ export function closed(socket: Socket): Promise<void> {
     socket.resume()
   })
 }
+
+/** Writes `head`, then 64 KiB chunks of a chunked body as fast as `socket` takes them, until it closes. */
+export function pourChunked(socket: Socket, head: string): void {
+  socket.write(head)
+  const chunk = `10000\r\n${'z'.repeat(0x10000)}\r\n`
+  const pour = () => {
+    while (!socket.destroyed && socket.write(chunk));
+  }
+  socket.on('drain', pour)
+  pour()
+}

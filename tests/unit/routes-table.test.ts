@@ -29,6 +29,19 @@ test('no endpoint is listed twice, and no HEAD row (Hono would never reach it)',
   assert.ok(routes.every((route) => (route.method as string) !== 'HEAD'))
 })
 
+test('downloads: the routed GETs whose answers flocker never reads or rewrites, and only those', () => {
+  const downloads = routes
+    .filter((route) => route.behaviour.kind === 'routed' && route.behaviour.download)
+    .map((route) => `${route.method} ${route.path}`)
+  assert.deepEqual(downloads, [
+    'GET /containers/{id}/logs',
+    'GET /containers/{id}/export',
+    'GET /containers/{id}/archive',
+    'GET /images/get',
+    'GET /images/{name*}/get',
+  ])
+})
+
 test('image names may hold slashes, other parameters may not', () => {
   assert.equal(honoPattern('/images/{name*}/json'), '/images/:name{.+}/json')
   assert.equal(honoPattern('/containers/{id}/json'), '/containers/:id/json')

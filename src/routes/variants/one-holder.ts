@@ -7,7 +7,7 @@ import type { Handler } from '../context.ts'
  * `docker save a b` (`/images/get?names=a&names=b`): one archive comes from one host, so it goes to a
  * host that holds every image named; when none does, the error says where each image is.
  */
-export function oneHolder(template: string): Handler {
+export function oneHolder(template: string, download = false): Handler {
   return async (ctx, req) => {
     const names = req.url.searchParams.getAll('names')
     const holders = await Promise.all(names.map(async (name) => {
@@ -29,6 +29,7 @@ export function oneHolder(template: string): Handler {
     return host.request(req.method, req.upstreamPath(template, req.url.searchParams), {
       headers: req.headers,
       signal: req.signal,
+      download,
     })
   }
 }

@@ -10,7 +10,7 @@ export function nodeCompatAdapter(name: RuntimeAdapter['name'], quirks: ServerQu
     name,
     serve: (handler, options) => serveHttp(handler, options, quirks),
     requestListener: (handler) => nodeRequestListener(handler, quirks),
-    connect: (endpoint, options) => new NodeHostClient(endpoint, options),
+    connect: (endpoint, options) => new NodeHostClient(endpoint, options, quirks.rawDownloads),
     platform: nodePlatform,
   }
 }

@@ -1,13 +1,6 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
-import type {
-  AbortSignalLike,
-  Endpoint,
-  HostClient,
-  HostClientOptions,
-  HostRequest,
-  UpgradeRequest,
-} from '../types.ts'
+import type { Endpoint, HostClient, HostClientOptions, HostRequest, UpgradeRequest } from '../types.ts'
 import { passableBody } from './pass-through-answer.ts'
 import { takePassThrough } from '../pass-through.ts'
 import type { Readable } from 'node:stream'
@@ -15,25 +8,14 @@ import { sendUpload } from './upload-pass-through.ts'
 import { pumpWebToNode } from './streams.ts'
 import { tlsOptions } from './tls-options.ts'
 import { upgrade } from './upgrade-client.ts'
+import { requestDownload } from './download-client.ts'
 import { withWholeBody } from '../whole-body.ts'
+import { abortReason, fromRawHeaders, NULL_BODY_STATUS, SMALL_BODY, toNodeHeaders } from './host-answer.ts'
 
-/** Headers that describe one hop, never forwarded (RFC 9110 7.6.1); node sets its own framing. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-])
-const NULL_BODY_STATUS = new Set([101, 204, 205, 304])
 /** Requests that may be sent again when a kept-alive connection fails: they change nothing. */
 const RETRY_SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 /** Node's own default for the kept-alive connections of its global agent. */
 const IDLE_CONNECTION_TIMEOUT = 5_000
-/** Answers up to this size, with a Content-Length, are read whole (streams stay streams). */
-const SMALL_BODY = 256 * 1024
 
 function isSmall(length: string | undefined): boolean {
   if (length === undefined) return false
@@ -64,7 +46,12 @@ export class NodeHostClient implements HostClient {
   #running = 0
   #closed = false
 
-  constructor(readonly endpoint: Endpoint, private readonly options: HostClientOptions = {}) {
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly options: HostClientOptions = {},
+    /** Downloads keep the engine's framing: the server can write it as it is (ServerQuirks.rawDownloads). */
+    private readonly rawDownloads = false,
+  ) {
     const keepAlive = {
       keepAlive: true,
       keepAliveMsecs: 1000,
@@ -82,6 +69,7 @@ export class NodeHostClient implements HostClient {
 
   /** Sends a request; the response body streams with backpressure and is never decoded. */
   request(outgoing: HostRequest): Promise<Response> {
+    if (this.rawDownloads && isPlainDownload(outgoing)) return requestDownload(this.endpoint, outgoing)
     return new Promise((resolve, reject) => {
       const transport = this.endpoint.tls ? https : http
       const req = transport.request({
@@ -168,6 +156,13 @@ export class NodeHostClient implements HostClient {
   }
 }
 
+/** A download flocker passes on untouched, with nothing to send: it may keep the engine's framing. */
+function isPlainDownload(request: HostRequest): boolean {
+  const body = request.body
+  return request.download === true && request.method === 'GET' &&
+    (body === null || (body instanceof Uint8Array && body.byteLength === 0))
+}
+
 /**
  * Deno's node:http client sends a request again on a new connection when the kept-alive one it went
  * on fails before an answer (closed, reset, or an answer it cannot parse), even after the engine took
@@ -179,23 +174,6 @@ function sendOnce(req: http.ClientRequest): void {
   req.once('socket', () => {
     ;(req as { reusedSocket: boolean }).reusedSocket = false
   })
-}
-
-export function toNodeHeaders(headers: Headers): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {}
-  headers.forEach((value, name) => {
-    if (!HOP_BY_HOP.has(name)) out[name] = value
-  })
-  return out
-}
-
-export function fromRawHeaders(raw: string[]): Headers {
-  const headers = new Headers()
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!
-    if (!HOP_BY_HOP.has(name.toLowerCase())) headers.append(name, raw[i + 1]!)
-  }
-  return headers
 }
 
 async function sendBody(req: http.ClientRequest, body: HostRequest['body']): Promise<void> {
@@ -210,14 +188,4 @@ async function sendBody(req: http.ClientRequest, body: HostRequest['body']): Pro
   } else {
     req.end()
   }
-}
-
-/**
- * Why a request was cut: flocker's own deadlines (a health check that found the host frozen, a
- * timeout) abort with an Error that says so; a client that left aborts with an AbortError.
- */
-function abortReason(signal: AbortSignalLike): Error {
-  const reason: unknown = signal.reason
-  if (reason instanceof Error && reason.name !== 'AbortError') return reason
-  return new Error('request aborted by the client')
 }

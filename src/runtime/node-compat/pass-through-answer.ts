@@ -8,6 +8,7 @@ import {
   takePassThrough,
 } from '../pass-through.ts'
 import { alreadySentMark } from './already-sent.ts'
+import { RawDownload } from './raw-download.ts'
 import { readableToWeb } from './streams.ts'
 
 /** What @hono/node-server writes for a body without a Content-Type. */
@@ -26,19 +27,23 @@ export function passableBody(source: Readable, split?: Splitter): ReadableStream
 
 /**
  * Pipes a host's untouched answer body straight into the client's ServerResponse (node streams:
- * backpressure, a cut upstream cuts the client's answer, a client that leaves destroys the upstream)
- * and returns the mark that tells @hono/node-server the answer is out; else returns `response`.
+ * backpressure, a cut upstream cuts the client's answer, a client that leaves destroys the upstream),
+ * a download with the engine's own framing where the client can take it (raw-download.ts), and returns the mark that tells @hono/node-server the answer is out; else returns `response`.
  */
 export function answerPassThrough(response: Response, outgoing: ServerResponse): Response {
   if (outgoing.headersSent || outgoing.writableEnded) return response
   const mark = alreadySentMark()
   const taken = takePassThrough(bodyOf(response))
   if (!taken) return response
-  const source = taken.source as Readable
+  const source = taken.source
+  if (source instanceof RawDownload && source.canWriteRawTo(outgoing)) {
+    source.writeRaw(outgoing, response.status, headersOf(response), taken.counted)
+    return mark
+  }
   outgoing.writeHead(response.status, headersOf(response))
   // The head goes at once, before any body byte (docker run waits for /wait's head).
   outgoing.flushHeaders()
-  pipeCounted(source, outgoing, taken.counted)
+  pipeCounted(source instanceof RawDownload ? source.decoded : source as Readable, outgoing, taken.counted)
   return mark
 }
 

@@ -24,6 +24,12 @@ export interface ServerQuirks {
   readonly tlsKeepAlive?: boolean
   /** Socket reads are buffers V8 did not allocate: let it check for garbage (scavenge-nudge.ts). */
   readonly readBuffersOutsideV8?: boolean
+  /**
+   * The server writes a body's bytes as given once told `chunkedEncoding = false` after its head, so a
+   * download can go out framed as the engine framed it (node-compat/raw-download.ts). Bun's frames
+   * every write itself.
+   */
+  readonly rawDownloads: boolean
 }
 
 /** A body this size is more than any exec start sends; a larger one is refused before it is read. */

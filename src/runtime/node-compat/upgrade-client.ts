@@ -74,7 +74,7 @@ export async function upgrade(
 }
 
 /** A raw connection; allowHalfOpen: the client's EOF on stdin must reach the engine while output flows. */
-function dial(endpoint: Endpoint): net.Socket {
+export function dial(endpoint: Endpoint): net.Socket {
   const plain = endpoint.kind === 'unix'
     ? net.connect({ path: endpoint.path, allowHalfOpen: true })
     : net.connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true })
@@ -91,7 +91,8 @@ function upgradeHeaders(request: UpgradeRequest): Headers {
   return headers
 }
 
-async function readHead(reader: SocketReader): Promise<{ head: ResponseHead; rest: Uint8Array }> {
+/** Reads an answer's head off `reader`: the head, and the bytes that came after it. */
+export async function readHead(reader: SocketReader): Promise<{ head: ResponseHead; rest: Uint8Array }> {
   let bytes: Uint8Array = new Uint8Array()
   for (;;) {
     const chunk = await reader.read()

@@ -1,0 +1,225 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { Readable } from 'node:stream'
+import { type BodyFraming, bodyFraming, type Framing, type OnData } from '../body-framing.ts'
+import { type BodyCounter, offerPassThrough, Origin } from '../pass-through.ts'
+import { readableToWeb } from './streams.ts'
+
+/** A read smaller than this means the engine trickles (see gather()). */
+const SMALL_READ = 16 * 1024
+/** How long a trickling engine's bytes gather before the next read: a line of `logs -f` waits at most this. */
+const GATHER_MS = 1
+
+/** Where the bytes read off the engine go: a web reader's decoded stream, or the client's connection. */
+interface Sink {
+  /** Each piece of body data, decoded (absent: the sink takes the framed bytes). */
+  readonly data?: OnData
+  /** The bytes of one read, up to the body's end; false: stop reading until the sink asks again. */
+  read(framed: Uint8Array): boolean
+  end(): void
+  fail(error: Error): void
+}
+
+/**
+ * A host's answer body on a connection of its own, still framed as the engine framed it (a download:
+ * logs, export, `cp`, save). Read through `decoded` (a web reader, or a server that cannot write raw)
+ * it gives the body's bytes; `writeRaw` passes the engine's bytes, framing and all, into the client's
+ * answer. That skips node:http's parse and its re-encoding of every chunk, which on a real engine's
+ * logs (a chunk per line) is most of a proxy's CPU. The connection closes at the body's end.
+ */
+export class RawDownload {
+  readonly decoded: Readable
+  readonly #framing: BodyFraming
+  #sink: Sink | undefined
+  #failure: Error | undefined
+  #over = false
+  /** The sink is full: no read until it drains. */
+  #full = false
+  /** A small read was just passed on: no read until more bytes gathered. */
+  #gathering = false
+
+  constructor(
+    readonly framing: Framing,
+    private readonly socket: Socket,
+    /** Body bytes read with the head. */
+    private readonly pending: Uint8Array[],
+    /** The engine had closed its side already. */
+    private readonly ended: boolean,
+    /** Told once when the body ended, failed or was abandoned. */
+    private readonly onOver: () => void,
+  ) {
+    this.#framing = bodyFraming(framing)
+    // `on`: a second 'error' (Deno emits some twice) with no listener would kill the process.
+    socket.on('error', (error) => this.#fail(error))
+    socket.once('close', () => this.#fail(new Error('upstream connection closed before the end of the body')))
+    this.decoded = new Readable({
+      read: () => this.#sink ? this.#drained() : this.#flow(this.#decodedSink()),
+      destroy: (error, callback) => {
+        this.#abandon()
+        callback(error)
+      },
+    })
+  }
+
+  /** Whether `res` can take the engine's framing as it is (HTTP/1.1, a body with an end of its own). */
+  canWriteRawTo(res: ServerResponse): boolean {
+    const request = (res as { req?: { httpVersion?: string; method?: string } }).req
+    return this.framing.kind !== 'close' && request?.httpVersion === '1.1' && request.method !== 'HEAD'
+  }
+
+  /**
+   * Writes the answer into `res` with the engine's framing: the head with `head` (plus the framing's
+   * own header), then the engine's bytes as they come, with backpressure. A cut engine cuts the
+   * client's connection (never a short body that looks whole); a client that leaves closes the engine's.
+   */
+  writeRaw(res: ServerResponse, status: number, head: OutgoingHttpHeaders, counted?: BodyCounter): void {
+    if (res.destroyed) {
+      // The client left before the answer: its 'close' has passed, nobody would free the engine.
+      this.#abandon()
+      return counted?.(0, true)
+    }
+    delete head['content-length']
+    delete head['transfer-encoding']
+    if (this.framing.kind === 'chunked') head['transfer-encoding'] = 'chunked'
+    else if (this.framing.kind === 'length') head['content-length'] = String(this.framing.bytes)
+    res.writeHead(status, head)
+    // node:http would frame every write as a chunk of its own: these bytes carry their framing.
+    res.chunkedEncoding = false
+    // The head goes at once, before any body byte (docker run waits for /wait's head).
+    res.flushHeaders()
+    let finished = false
+    const finish = (aborted: boolean) => {
+      finished = true
+      counted?.(this.#framing.dataBytes, aborted)
+    }
+    res.on('drain', () => this.#drained())
+    res.once('close', () => {
+      if (finished) return
+      this.#abandon()
+      finish(true)
+    })
+    this.#flow({
+      read: (framed) => framed.byteLength === 0 || res.write(framed),
+      end: () => {
+        finish(false)
+        res.end()
+      },
+      fail: (error) => {
+        finish(true)
+        res.destroy(error)
+      },
+    })
+  }
+
+  /** The body as a web stream the serving adapter may take whole instead (runtime/pass-through.ts). */
+  webBody(): ReadableStream<Uint8Array> {
+    const origin = new Origin(this)
+    const body = readableToWeb(this.decoded, () => origin.read())
+    offerPassThrough(body, origin)
+    return body
+  }
+
+  /** Nobody will read the body (an answer without one): the connection closes now. */
+  abandon(): void {
+    this.#abandon()
+  }
+
+  #decodedSink(): Sink {
+    const pieces: Uint8Array[] = []
+    return {
+      data: (piece) => pieces.push(piece),
+      // One push per read: a real engine's logs put dozens of lines (chunks) in each.
+      read: () => {
+        if (pieces.length === 0) return true
+        const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)
+        pieces.length = 0
+        return this.decoded.push(bytes)
+      },
+      end: () => this.decoded.push(null),
+      fail: (error) => this.decoded.destroy(error),
+    }
+  }
+
+  #flow(sink: Sink): void {
+    this.#sink = sink
+    if (this.#failure) return sink.fail(this.#failure)
+    if (this.#over) return
+    for (const chunk of this.pending.splice(0)) {
+      this.#full = !this.#read(chunk)
+      if (this.#over) return
+    }
+    if (this.#framing.done) return this.#end()
+    if (this.ended) return this.#endOfConnection()
+    this.socket.on('data', (chunk: Buffer) => {
+      this.#full = !this.#read(chunk)
+      if (!this.#full && chunk.byteLength < SMALL_READ && !this.#over) this.#gather()
+      if (this.#full || this.#gathering) this.socket.pause()
+    })
+    this.socket.once('end', () => this.#endOfConnection())
+    if (!this.#full) this.socket.resume()
+  }
+
+  /** The sink took what it had: read again (unless gathering). */
+  #drained(): void {
+    this.#full = false
+    if (!this.#gathering) this.socket.resume()
+  }
+
+  /**
+   * A small read means the engine trickles (a real engine's logs: a chunk per line, each its own
+   * segment): reading again at once would cost a read and a write per line. Its bytes gather in the
+   * kernel for a moment instead, and the next read takes many lines at once.
+   */
+  #gather(): void {
+    this.#gathering = true
+    setTimeout(() => {
+      this.#gathering = false
+      if (!this.#full) this.socket.resume()
+    }, GATHER_MS)
+  }
+
+  /** Passes one read on; false when the sink is full. */
+  #read(chunk: Uint8Array): boolean {
+    if (this.#over) return true
+    const sink = this.#sink!
+    let end: number
+    try {
+      end = this.#framing.feed(chunk, sink.data)
+    } catch (error) {
+      this.#fail(error as Error)
+      return true
+    }
+    const more = sink.read(end < 0 ? chunk : chunk.subarray(0, end))
+    if (end >= 0) this.#end()
+    return more
+  }
+
+  #endOfConnection(): void {
+    if (this.#framing.completeAtEof()) this.#end()
+    else this.#fail(new Error('upstream connection closed before the end of the body'))
+  }
+
+  #end(): void {
+    if (this.#over) return
+    this.#over = true
+    this.socket.destroy()
+    this.onOver()
+    this.#sink!.end()
+  }
+
+  #fail(error: Error): void {
+    if (this.#over) return
+    this.#over = true
+    this.#failure = error
+    this.socket.destroy()
+    this.onOver()
+    this.#sink?.fail(error)
+  }
+
+  #abandon(): void {
+    if (this.#over) return
+    this.#over = true
+    this.socket.destroy()
+    this.onOver()
+  }
+}

@@ -1,0 +1,342 @@
+import assert from 'node:assert/strict'
+import { connect, type Socket } from 'node:net'
+import { test } from 'node:test'
+import { countBytes } from '../../src/observe/middleware.ts'
+import { bunAdapter } from '../../src/runtime/bun.ts'
+import { denoAdapter } from '../../src/runtime/deno.ts'
+import { NodeHostClient } from '../../src/runtime/node-compat/host-client.ts'
+import { nodeAdapter } from '../../src/runtime/node.ts'
+import type { FetchHandler, HostRequest, RuntimeAdapter } from '../../src/runtime/types.ts'
+import { closed, pourChunked, rawEngine } from '../support/raw-engine.ts'
+
+// Downloads (HostRequest.download) on a connection of their own, forwarded by the serving adapter
+// with the engine's own framing (node-compat/raw-download.ts), here against an engine whose bytes the
+// test writes itself. Node's and Deno's quirks run here on Node (Deno's own server: tests/e2e).
+
+const HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n' +
+  'Transfer-Encoding: chunked\r\n\r\n'
+/** Frames no node:http would write: leading zeros, an extension, a trailer. */
+const FRAMED = '0005\r\nhello\r\n7;ext=1\r\n, world\r\n' + `3e8\r\n${'x'.repeat(1000)}\r\n` +
+  '0\r\nX-Trailer: 1\r\n\r\n'
+const DECODED = 'hello, world' + 'x'.repeat(1000)
+
+/** An engine that answers every request on a connection with `answer`, then (`close`) closes. */
+async function scriptedEngine(answer: (socket: Socket) => unknown) {
+  const engine = await rawEngine((socket) => {
+    let head = ''
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1')
+      if (!head.includes('\r\n\r\n')) return
+      socket.off('data', onData)
+      requests.push(head)
+      void answer(socket)
+    }
+    socket.on('data', onData)
+  })
+  const requests: string[] = []
+  return Object.assign(engine, { requests })
+}
+
+/** flocker's shape: a handler that sends a download to the engine; `wrap` stands for middleware. */
+async function serve(
+  adapter: RuntimeAdapter,
+  port: number,
+  wrap: (response: Response) => Response | Promise<Response> = (r) => r,
+  extra: Partial<HostRequest> = {},
+) {
+  const quirk = adapter !== bunAdapter
+  const host = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port }, {}, quirk)
+  const handler: FetchHandler = async (request) => {
+    if (new URL(request.url).pathname === '/_ping') return new Response('OK')
+    const response = await host.request({
+      method: request.method,
+      path: '/containers/c/logs?stdout=1',
+      headers: new Headers(),
+      body: null,
+      download: true,
+      ...extra,
+    })
+    return await wrap(response)
+  }
+  const server = await adapter.serve(handler, { listen: [{ kind: 'tcp', host: '127.0.0.1', port: 0 }] })
+  return {
+    port: Number(server.addresses[0]!.split(':').at(-1)),
+    close: async () => {
+      await server.close()
+      host.close()
+    },
+  }
+}
+
+/** A client connection that sends `heads` one after the other and collects every byte (latin1). */
+function client(port: number) {
+  const socket = connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  const state = { text: '', closed: false }
+  socket.setEncoding('latin1')
+  socket.on('data', (chunk: string) => (state.text += chunk))
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+  return { socket, state, closed, send: (head: string) => socket.write(head) }
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+const GET = 'GET /logs HTTP/1.1\r\nHost: x\r\n\r\n'
+const bodyAfterHead = (text: string) => text.slice(text.indexOf('\r\n\r\n') + 4)
+
+// Deno's first: Node's adapter installs @hono/node-server's Response class in place of the global one.
+for (const [label, adapter] of [['Deno', denoAdapter], ['Node', nodeAdapter]] as const) {
+  test(`${label}: a download goes out as the engine framed it, and the connection is kept alive`, async () => {
+    const engine = await scriptedEngine((socket) => socket.write(HEAD + FRAMED))
+    const proxy = await serve(adapter, engine.port)
+    try {
+      const get = client(proxy.port)
+      get.send(GET)
+      // Any framing's last line ends with a blank line; the data has none.
+      await until(() =>
+        get.state.text.includes('\r\n\r\n') && bodyAfterHead(get.state.text).endsWith('\r\n\r\n')
+      )
+      assert.match(get.state.text, /^HTTP\/1\.1 200 OK\r\n/)
+      assert.match(get.state.text, /\r\ntransfer-encoding: chunked\r\n/i)
+      assert.match(get.state.text, /\r\ncontent-type: application\/vnd\.docker\.raw-stream\r\n/i)
+      assert.equal(bodyAfterHead(get.state.text), FRAMED)
+      // The engine was asked to close, and is closed at the body's end.
+      assert.match(engine.requests[0]!, /\r\nconnection: close\r\n/i)
+      await closed(engine.sockets[0]!)
+      // The next request on the same client connection is answered.
+      get.state.text = ''
+      get.send('GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n')
+      await until(() => get.state.text.endsWith('OK'))
+      assert.match(get.state.text, /^HTTP\/1\.1 200 /)
+      assert.equal(get.state.closed, false)
+      get.socket.destroy()
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: a download of known length goes out with it, byte for byte`, async () => {
+    const body = Buffer.alloc(300 * 1024, 'ab').toString('latin1')
+    const engine = await scriptedEngine((socket) =>
+      socket.write(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      )
+    )
+    const proxy = await serve(adapter, engine.port)
+    try {
+      const get = client(proxy.port)
+      get.send(GET)
+      await until(() => get.state.text.length > body.length && get.state.text.endsWith(body))
+      assert.match(get.state.text, new RegExp(`\r\ncontent-length: ${body.length}\r\n`, 'i'))
+      assert.equal(bodyAfterHead(get.state.text), body)
+      get.socket.destroy()
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: an engine cut mid-chunk cuts the client's connection, counted as aborted`, async () => {
+    const engine = await scriptedEngine((socket) => {
+      socket.write(HEAD + '0005\r\nhello\r\n3e8\r\nxxx')
+      setTimeout(() => socket.destroy(), 50)
+    })
+    let counted: [number, boolean] | undefined
+    const proxy = await serve(
+      adapter,
+      engine.port,
+      (r) => new Response(countBytes(r.body!, (bytes, aborted) => (counted = [bytes, aborted])), r),
+    )
+    try {
+      const get = client(proxy.port)
+      get.send(GET)
+      await get.closed
+      // What came is the engine's, and no terminator: the client knows the body is cut.
+      assert.equal(bodyAfterHead(get.state.text), '0005\r\nhello\r\n3e8\r\nxxx')
+      await until(() => counted !== undefined)
+      assert.deepEqual(counted, [8, true])
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: a client that leaves mid-download closes the engine's connection`, async () => {
+    // An engine that pours chunks until its client goes.
+    const engine = await scriptedEngine((socket) => pourChunked(socket, HEAD))
+    const proxy = await serve(adapter, engine.port)
+    try {
+      const get = client(proxy.port)
+      get.send(GET)
+      await until(() => get.state.text.length > 1024 * 1024)
+      get.socket.destroy()
+      await closed(engine.sockets[0]!)
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: a trickling engine (logs -f): each line reaches the client before the next is sent`, async () => {
+    const lines = ['one\n', 'two\n', 'three\n']
+    let get!: ReturnType<typeof client>
+    const engine = await scriptedEngine(async (socket) => {
+      socket.write(HEAD)
+      // The next line only once the client has this one: a line held back would stall here.
+      for (const line of lines) {
+        socket.write(`${line.length.toString(16)}\r\n${line}\r\n`)
+        await until(() => get.state.text.includes(line))
+      }
+      socket.write('0\r\n\r\n')
+    })
+    const proxy = await serve(adapter, engine.port)
+    try {
+      get = client(proxy.port)
+      get.send(GET)
+      await until(() => get.state.text.endsWith('0\r\n\r\n'))
+      assert.equal(bodyAfterHead(get.state.text), '4\r\none\n\r\n4\r\ntwo\n\r\n6\r\nthree\n\r\n0\r\n\r\n')
+      get.socket.destroy()
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: a client gone before the answer is ready closes the engine's connection`, async () => {
+    const engine = await scriptedEngine((socket) => pourChunked(socket, HEAD))
+    let left!: () => void
+    const gone = new Promise<void>((resolve) => (left = resolve))
+    // The answer goes out only after the client left (a slow middleware, a busy loop).
+    const proxy = await serve(adapter, engine.port, async (r) => {
+      await gone
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return r
+    })
+    try {
+      const get = client(proxy.port)
+      get.send(GET)
+      await until(() => engine.requests.length === 1)
+      get.socket.destroy()
+      left()
+      await closed(engine.sockets[0]!)
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: a middleware that reads the body gets the decoded bytes`, async () => {
+    const engine = await scriptedEngine((socket) => socket.write(HEAD + FRAMED))
+    let read = ''
+    const proxy = await serve(adapter, engine.port, async (r) => {
+      read = await r.text()
+      return new Response(read, r)
+    })
+    try {
+      const get = client(proxy.port)
+      get.send(GET)
+      await until(() => get.state.text.endsWith(DECODED))
+      assert.equal(read, DECODED)
+      get.socket.destroy()
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: an HTTP/1.0 client gets the decoded body, ended by the close`, async () => {
+    const engine = await scriptedEngine((socket) => socket.write(HEAD + FRAMED))
+    const proxy = await serve(adapter, engine.port)
+    try {
+      const get = client(proxy.port)
+      get.send('GET /logs HTTP/1.0\r\nHost: x\r\n\r\n')
+      await get.closed
+      assert.equal(bodyAfterHead(get.state.text), DECODED)
+      assert.doesNotMatch(get.state.text, /transfer-encoding/i)
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+}
+
+test('read outside the adapter (app.fetch in a larger router), a download streams decoded', async () => {
+  const engine = await scriptedEngine((socket) => socket.write(HEAD + FRAMED))
+  const host = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port: engine.port }, {}, true)
+  try {
+    const response = await host.request({
+      method: 'GET',
+      path: '/containers/c/logs',
+      headers: new Headers(),
+      body: null,
+      download: true,
+    })
+    assert.equal(response.headers.get('content-type'), 'application/vnd.docker.raw-stream')
+    assert.equal(response.headers.has('transfer-encoding'), false)
+    assert.equal(await response.text(), DECODED)
+  } finally {
+    host.close()
+    await engine.close()
+  }
+})
+
+test('a broken chunk size fails the body, read or forwarded', async () => {
+  const engine = await scriptedEngine((socket) => socket.write(HEAD + '5\r\nhello\r\nzz\r\n'))
+  const host = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port: engine.port }, {}, true)
+  try {
+    const request = { method: 'GET', path: '/logs', headers: new Headers(), body: null, download: true }
+    const response = await host.request(request)
+    await assert.rejects(response.text(), /chunked body is broken/)
+    await closed(engine.sockets[0]!)
+  } finally {
+    host.close()
+    await engine.close()
+  }
+})
+
+test("a frozen engine: the request's abort ends the wait for the head", async () => {
+  const engine = await scriptedEngine(() => {})
+  const host = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port: engine.port }, {}, true)
+  try {
+    const abort = new AbortController()
+    const request = { method: 'GET', path: '/logs', headers: new Headers(), body: null, download: true }
+    const answer = host.request({ ...request, signal: abort.signal })
+    await until(() => engine.requests.length === 1)
+    abort.abort(new Error('it stopped answering'))
+    await assert.rejects(answer, /it stopped answering/)
+    await closed(engine.sockets[0]!)
+  } finally {
+    host.close()
+    await engine.close()
+  }
+})
+
+test('an engine refusal (small, of known length) comes whole, and HEAD and Bun take the usual path', async () => {
+  const refusal = '{"message":"No such container: c"}'
+  const engine = await scriptedEngine((socket) =>
+    socket.end(
+      `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${refusal.length}\r\n\r\n${refusal}`,
+    )
+  )
+  const host = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port: engine.port }, {}, true)
+  const plainHost = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port: engine.port }, {}, false)
+  try {
+    const request = { method: 'GET', path: '/logs', headers: new Headers(), body: null, download: true }
+    const response = await host.request(request)
+    assert.equal(response.status, 404)
+    assert.equal(await response.text(), refusal)
+    assert.match(engine.requests[0]!, /\r\nconnection: close\r\n/i)
+    // node:http's client: no `Connection: close` of its own (a kept-alive agent).
+    await (await host.request({ ...request, method: 'HEAD' })).text()
+    await (await plainHost.request(request)).text()
+    assert.doesNotMatch(engine.requests[1]!, /\r\nconnection: close\r\n/i)
+    assert.doesNotMatch(engine.requests[2]!, /\r\nconnection: close\r\n/i)
+  } finally {
+    host.close()
+    plainHost.close()
+    await engine.close()
+  }
+})
