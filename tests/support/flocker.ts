@@ -20,9 +20,11 @@ export function commandFor(runtime: RuntimeName, nodeFlags: readonly string[] = 
 }
 
 /**
- * The V8 flags flocker's bin and `npm start` run Node with (scripts/bundle.mjs says why). The bench runs
- * every Node script with them (bench/procs.ts), flocker and the bare proxy alike, and the tests start flocker
- * with them (startFlocker), so that what is tested is what users run.
+ * The V8 flags flocker's bin and `npm start` run Node with (scripts/bundle.mjs says why), and `deno task
+ * start` Deno with (`--v8-flags=`: the same first limit, the same full collections every few MB of a
+ * download without it). The bench runs every Node and Deno script with them (bench/procs.ts), flocker and
+ * the bare proxy alike, and the tests start flocker with them (startFlocker), so that what is tested is
+ * what users run.
  */
 export const NODE_FLAGS = ['--initial-old-space-size=64']
 
@@ -40,6 +42,7 @@ export function scriptCommand(
     case 'deno':
       return [`${BIN}/deno`, [
         'run',
+        ...(nodeFlags.length > 0 ? [`--v8-flags=${nodeFlags.join(',')}`] : []),
         '--allow-net',
         '--allow-read',
         '--allow-write',
