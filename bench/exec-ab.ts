@@ -10,6 +10,7 @@
  *     [--kind=exec|attach] [--cli] [--mb=30] [--rounds=5] [--times=2] variants.json
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DOCKER, IMAGE, NET } from '../tests/support/docker.ts'
@@ -48,6 +49,16 @@ interface Sample {
   readonly client: number
   readonly faults: number
   readonly mbps: number
+  /** The proxy's read and write system calls per MB (/proc/PID/io). */
+  readonly readsPerMb: number
+  readonly writesPerMb: number
+}
+
+/** A process's read and write system calls so far (syscr, syscw of /proc/PID/io). */
+function syscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)![1])
+  return { reads: field('syscr'), writes: field('syscw') }
 }
 
 interface Moved {
@@ -104,6 +115,7 @@ function transfer(one: StartedVariant): Promise<Moved> {
 async function measure(one: StartedVariant): Promise<Sample> {
   const before = one.pid ? cpuSeconds(one.pid) : 0
   const faultsBefore = one.pid ? minorFaults(one.pid) : 0
+  const callsBefore = one.pid ? syscalls(one.pid) : { reads: 0, writes: 0 }
   let moved = 0
   let seconds = 0
   let clientCpu = 0
@@ -119,7 +131,16 @@ async function measure(one: StartedVariant): Promise<Sample> {
   const gib = moved / 2 ** 30
   const cpu = one.pid ? (cpuSeconds(one.pid) - before) / gib : 0
   const faults = one.pid ? (minorFaults(one.pid) - faultsBefore) / gib : 0
-  return { cpu, client: clientCpu / gib, faults, mbps: moved / 1e6 / seconds }
+  const calls = one.pid ? syscalls(one.pid) : callsBefore
+  const mb = moved / 1e6
+  return {
+    cpu,
+    client: clientCpu / gib,
+    faults,
+    mbps: mb / seconds,
+    readsPerMb: (calls.reads - callsBefore.reads) / mb,
+    writesPerMb: (calls.writes - callsBefore.writes) / mb,
+  }
 }
 
 const loads = [load1()]
@@ -150,6 +171,10 @@ variants.forEach((variant, i) => {
   console.log(
     `${variant.label.padEnd(20)} CPU s/GiB ${range(list.map((s) => s.cpu), 2)}   client CPU s/GiB ${
       range(list.map((s) => s.client), 2)
-    }   minor faults/GiB ${range(list.map((s) => s.faults), 0)}   MB/s ${range(list.map((s) => s.mbps), 0)}`,
+    }   minor faults/GiB ${range(list.map((s) => s.faults), 0)}   MB/s ${
+      range(list.map((s) => s.mbps), 0)
+    }   reads/MB ${range(list.map((s) => s.readsPerMb), 1)}   writes/MB ${
+      range(list.map((s) => s.writesPerMb), 1)
+    }`,
   )
 })
