@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { GatheredReads } from './gathered-reads.ts'
 
 /**
  * Joins the client and the engine into one raw duplex. Each side's EOF is passed on as a half-close,
@@ -58,16 +59,18 @@ export function splice(
 }
 
 /**
- * from → to with backpressure; from's EOF becomes to.end() (a FIN, the socket stays readable). One
- * 'drain' listener serves the whole stream, as stream.pipe keeps it: a read (64 KiB on Node) outgrows
- * a socket's 16 KiB write buffer, so nearly every chunk pauses `from`, and a once() per chunk cost a
- * listener added and removed, and a closure, each time.
+ * from → to with backpressure, a trickling `from` read in gathers (GatheredReads); from's EOF becomes
+ * to.end() (a FIN, the socket stays readable). One 'drain' listener serves the whole stream, as
+ * stream.pipe keeps it: a read (64 KiB on Node) outgrows a socket's 16 KiB write buffer, so nearly
+ * every chunk pauses `from`, and a once() per chunk cost a listener added and removed, and a closure,
+ * each time.
  */
 function pipeHalf(from: Socket, to: Socket, finished: () => void, count: (bytes: number) => void) {
-  to.on('drain', () => from.resume())
+  const reads = new GatheredReads(from)
+  to.on('drain', () => reads.drained())
   from.on('data', (chunk: Buffer) => {
     count(chunk.byteLength)
-    if (!to.write(chunk)) from.pause()
+    reads.passedOn(chunk.byteLength, to.write(chunk))
   })
   from.once('end', () => {
     to.end()
