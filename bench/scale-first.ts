@@ -5,15 +5,13 @@
  * sockets, descriptors and limits and the machine's TIME_WAIT count.
  *
  *   node --import tsx bench/scale-first.ts [--runtime=node] [--hosts=500] [--tries=3] \
- *     [--roots=CHECKOUT,CHECKOUT] [--downloads=N] [--download-mb=5]
+ *     [--roots=CHECKOUT,CHECKOUT]
  *
  * --roots: flockers of these checkouts take turns, one try each per round (A/B/A/B).
  * --hog=S: two busy processes for S seconds from flocker's start (a machine still busy with what ran
  * before, such as the streams part's engines shutting down).
  * --cheap-poll: asks `ps -a --last 1` (`limit=1`) while waiting, as the scale part now does.
  * --poll=MS: the pause between lists while waiting for the list cache (100, as the scale part).
- * --downloads: before each try, N downloads (`docker logs`) through a flocker in front of the same
- * simulator, each on a connection of its own, as the streams part leaves them behind.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -31,8 +29,6 @@ const runtime = arg('runtime', 'node') as RuntimeName
 const hosts = Number(arg('hosts', '500'))
 const tries = Number(arg('tries', '3'))
 const roots = arg('roots', ROOT).split(',')
-const downloads = Number(arg('downloads', '0'))
-const downloadMb = Number(arg('download-mb', '5'))
 const hogSeconds = Number(arg('hog', '0'))
 const LIST = '/v1.41/containers/json?all=1'
 const pollMs = Number(arg('poll', '100'))
@@ -65,17 +61,6 @@ function get(target: Target, path: string): Promise<Answer> {
     req.on('error', reject)
     req.on('timeout', () => req.destroy(new Error('no answer in 120 s')))
     req.end()
-  })
-}
-
-/** Reads a download to its end, on a connection of its own. */
-function drain(target: Target, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    request({ ...target, path, agent: false }, (res) => {
-      res.on('data', () => {})
-      res.on('end', resolve)
-      res.on('error', reject)
-    }).on('error', reject).end()
   })
 }
 
@@ -123,17 +108,6 @@ async function untilCachedAnswer(target: Target, started: number): Promise<boole
 
 async function oneTry(root: string, sim: Awaited<ReturnType<typeof startSimulator>>): Promise<boolean> {
   const nodes = sim.urls.map((url, i) => `sim${i + 1}=${url}`)
-  if (downloads) {
-    const feeder = await otherFlocker(runtime, root, nodes.slice(0, 1), ['--list-cache=off'])
-    const target = targetOf(feeder.url)
-    for (let i = 0; i < downloads; i++) await drain(target, '/v1.41/containers/sim1-c0/logs?stdout=1')
-    await feeder.stop()
-    process.stdout.write(
-      `  ${downloads} downloads of ${downloadMb} MB done; TIME_WAIT ${
-        sh('ss -tan state time-wait | tail -n +2 | wc -l')
-      }\n`,
-    )
-  }
   const started = performance.now()
   const hogs = Array.from(
     { length: hogSeconds ? 2 : 0 },
@@ -177,7 +151,7 @@ async function oneTry(root: string, sim: Awaited<ReturnType<typeof startSimulato
 }
 
 console.log(`${runtime}, ${hosts} hosts, ${tries} tries of ${roots.join(' / ')}; load ${load()}`)
-const sim = await startSimulator(hosts, containers, downloadMb)
+const sim = await startSimulator(hosts, containers)
 const passed = new Map(roots.map((root) => [root, 0]))
 try {
   for (let t = 0; t < tries; t++) {
