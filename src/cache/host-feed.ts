@@ -10,6 +10,8 @@ import { rfc3339Nanos } from '../flock/created-order.ts'
 import type { FilterFields } from './container-filters.ts'
 import type { InspectWindow } from './inspect-cache.ts'
 import { stateTimesOf, statusText } from './status-text.ts'
+import { ReadLane } from './read-lane.ts'
+import { DockerError } from '../docker/errors.ts'
 
 /** A row of `GET /containers/json`: the fields read here; every other passes through. */
 export interface ContainerRow {
@@ -76,6 +78,13 @@ const LOOK_AGAIN_MS = [200, 1000]
  */
 const SETTLE_QUIET_MS = 100
 const SETTLE_MAX_MS = 1000
+/**
+ * After a resync that failed (a list cut or refused, an inspect that failed other than by a 404),
+ * when to try again, growing with each failure in a row: a quiet host sends no event that would.
+ */
+const RETRY_MS = [250, 1000, 2000, 5000]
+/** A lane as wide as the feed's own reads: for a feed made alone (tests). */
+const UNBOUNDED = new ReadLane(Infinity)
 
 export class HostFeed implements InspectWindow {
   #rows = new Map<string, CachedRow>()
@@ -101,11 +110,15 @@ export class HostFeed implements InspectWindow {
   #looksArmed = new Set<number>()
   /** Creates (by name) and removals (by reference) flocker sent here, answered since the last resync began. */
   #ownAnswered = new Set<string>()
+  /** Resyncs that failed in a row (RETRY_MS). */
+  #failures = 0
 
   constructor(
     readonly host: FeedHost,
     private readonly render: RowRenderer,
     private readonly onRows: (ids: string[], rows: readonly ContainerRow[]) => void = () => {},
+    /** Shared by every host's feed: the flock's reads on their way at once (read-lane.ts). */
+    private readonly lane: ReadLane = UNBOUNDED,
   ) {}
 
   /** Whether the rows are exactly the engine's now (as far as its events tell). */
@@ -299,21 +312,31 @@ export class HostFeed implements InspectWindow {
         const generation = this.#wanted
         await this.#resync()
         this.#synced = generation
+        this.#failures = 0
       } catch {
         // A list that failed (garbage, a cut answer) fails live too: the host is answered live, as
-        // stale, until the resync of its next event or change succeeds (a second look included).
+        // stale, until a resync succeeds: its next event's or change's, or the retry's.
         this.#wanted++
         failed = true
       } finally {
         this.#syncing = null
       }
-      if (!failed && (this.#synced !== this.#wanted || this.#lookAgain)) this.#settle()
+      if (failed) this.#retry()
+      else if (this.#synced !== this.#wanted || this.#lookAgain) this.#settle()
     })()
+  }
+
+  /** Resyncs again after a pause that grows with each failure in a row. */
+  #retry(): void {
+    const delay = RETRY_MS[Math.min(this.#failures++, RETRY_MS.length - 1)]!
+    this.#later(() => this.#sync(), delay)
   }
 
   async #resync(): Promise<void> {
     const signal = this.#abort.signal
-    const list = await this.host.json<ContainerRow[] | null>('/containers/json?all=1', { signal })
+    const list = await this.lane.run(() =>
+      this.host.json<ContainerRow[] | null>('/containers/json?all=1', { signal })
+    )
     const next = new Map<string, CachedRow>()
     const changed: ContainerRow[] = []
     const now = Date.now()
@@ -331,9 +354,7 @@ export class HostFeed implements InspectWindow {
     const worker = async () => {
       while (at < changed.length) {
         const row = changed[at++]!
-        const inspect = await this.host.json<Inspect>(`/containers/${row.Id}/json`, { signal }).catch(() =>
-          null
-        )
+        const inspect = await this.#inspect(String(row.Id), signal)
         // Gone between the list and the inspect: the destroy event will resync.
         if (inspect) next.set(String(row.Id), this.#cached(row, inspect))
       }
@@ -348,6 +369,19 @@ export class HostFeed implements InspectWindow {
     this.#version++
     this.#names = new Map([...this.#rows.values()].map((row) => [row.fields.name, row.fields.id]))
     this.onRows([...this.#rows.keys()], list ?? [])
+  }
+
+  /**
+   * A row's inspect, or null when the container has gone (404). Any other failure fails the resync:
+   * a row left out for it would be a container missing from a list answered as exact.
+   */
+  async #inspect(id: string, signal: AbortSignal): Promise<Inspect | null> {
+    try {
+      return await this.lane.run(() => this.host.json<Inspect>(`/containers/${id}/json`, { signal }))
+    } catch (error) {
+      if (error instanceof DockerError && error.status === 404) return null
+      throw error
+    }
   }
 
   /** The rendered row around its Status (which changes with the clock, so is computed per list). */

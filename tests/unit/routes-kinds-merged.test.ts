@@ -143,6 +143,24 @@ describe('a slow or failing host', () => {
     engines[1]!.hang = false
   })
 
+  test('every host failing a list while healthy: the 503 says each failed this request, and why', async () => {
+    await app.checkHosts()
+    for (const engine of engines) engine.hang = true
+    try {
+      const response = await get(app, '/containers/json')
+      assert.equal(response.status, 503)
+      const { message } = await response.json() as { message: string }
+      for (const name of ['fake1', 'fake2', 'fake3']) {
+        const said = new RegExp(
+          `${name}: healthy, did not answer this request \\(host ${name} did not answer in time\\)`,
+        )
+        assert.match(message, said)
+      }
+    } finally {
+      for (const engine of engines) engine.hang = false
+    }
+  })
+
   test('an unhealthy host is named as missing and comes back by itself', async () => {
     engines[2]!.failWith = 500
     await app.checkHosts()

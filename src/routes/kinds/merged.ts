@@ -49,7 +49,7 @@ export function merged(list: ListKind): Handler {
       ctx.options.hostTimeout,
     )
     for (const answer of answers) noteHost(req.signal, answer.host.name, 'asked')
-    if (!answers.some((answer) => answer.ok)) return engineRefusal(answers) ?? noHostResponse(ctx)
+    if (!answers.some((answer) => answer.ok)) return engineRefusal(answers) ?? noHostResponse(ctx, answers)
     const ok = answers.flatMap((answer) => (answer.ok && filters.keep(answer.host) ? [answer] : []))
     if (list === 'containers') rememberLists(ok as Answered<ContainerSummaryJson[]>[], filters.query)
     const body = await mergeAnswers(list, ok, ctx, req.url.searchParams, filters)

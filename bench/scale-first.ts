@@ -1,0 +1,167 @@
+/**
+ * The scale part's 500-host step, cut to what failed: flocker started in front of N simulated hosts
+ * and `ps -a` asked at once, then again until every container shows. Prints each try's first
+ * answers (status, the 503's words, X-Flocker-Missing-Hosts) and, at the first failure, flocker's
+ * sockets, descriptors and limits and the machine's TIME_WAIT count.
+ *
+ *   node --import tsx bench/scale-first.ts [--runtime=node] [--hosts=500] [--tries=3] \
+ *     [--roots=CHECKOUT,CHECKOUT]
+ *
+ * --roots: flockers of these checkouts take turns, one try each per round (A/B/A/B).
+ * --hog=S: two busy processes for S seconds from flocker's start (a machine still busy with what ran
+ * before, such as the streams part's engines shutting down).
+ * --cheap-poll: asks `ps -a --last 1` (`limit=1`) while waiting, as the scale part now does.
+ * --poll=MS: the pause between lists while waiting for the list cache (100, as the scale part).
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import type { RuntimeName } from '../tests/support/flocker.ts'
+import { type Target, targetOf } from './http.ts'
+import { otherFlocker, startSimulator } from './procs.ts'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '')
+const arg = (name: string, fallback = '') =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+const runtime = arg('runtime', 'node') as RuntimeName
+const hosts = Number(arg('hosts', '500'))
+const tries = Number(arg('tries', '3'))
+const roots = arg('roots', ROOT).split(',')
+const hogSeconds = Number(arg('hog', '0'))
+const LIST = '/v1.41/containers/json?all=1'
+const pollMs = Number(arg('poll', '100'))
+/** What is asked while waiting for the cache: `ps -a` itself, or one row of it (the scale part's wait). */
+const pollPath = process.argv.includes('--cheap-poll') ? `${LIST}&limit=1` : LIST
+const containers = 100
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
+
+interface Answer {
+  status: number
+  body: string
+  missing?: string
+  list?: string
+}
+
+function get(target: Target, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ ...target, path, agent: false, timeout: 120_000 }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          missing: res.headers['x-flocker-missing-hosts'] as string | undefined,
+          list: res.headers['x-flocker-list'] as string | undefined,
+        }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error('no answer in 120 s')))
+    req.end()
+  })
+}
+
+function sh(command: string): string {
+  try {
+    return execFileSync('sh', ['-c', command], { encoding: 'utf8' }).trim()
+  } catch (error) {
+    return `(${(error as Error).message.split('\n')[0]})`
+  }
+}
+
+/** flocker's descriptors, its TCP sockets by state, its open-files limit; the machine's TIME_WAIT. */
+function snapshot(pid: number): string {
+  const fds = (() => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).length
+    } catch {
+      return -1
+    }
+  })()
+  const limit = readFileSync(`/proc/${pid}/limits`, 'utf8').split('\n').find((l) =>
+    l.startsWith('Max open files')
+  )
+  const states = sh(`ss -tanp | grep 'pid=${pid},' | awk '{print $1}' | sort | uniq -c | tr '\\n' ' '`)
+  const timeWait = sh(`ss -tan state time-wait | tail -n +2 | wc -l`)
+  const ports = sh('cat /proc/sys/net/ipv4/ip_local_port_range')
+  return `fds ${fds}; ${
+    limit?.replace(/\s+/g, ' ')
+  }; flocker's TCP: ${states}; TIME_WAIT (machine) ${timeWait}; ports ${ports}`
+}
+
+/** Asks until the list cache answers (120 s at most), as the scale part does before measuring. */
+async function untilCachedAnswer(target: Target, started: number): Promise<boolean> {
+  for (let i = 0; i < 1200; i++) {
+    const answer = await get(target, pollPath)
+    if (answer.list === 'cached') {
+      process.stdout.write(`  cached at ${(performance.now() - started).toFixed(0)} ms\n`)
+      return true
+    }
+    await new Promise((r) => setTimeout(r, pollMs))
+  }
+  process.stdout.write(`  the list cache never answered in 120 s\n`)
+  return false
+}
+
+async function oneTry(root: string, sim: Awaited<ReturnType<typeof startSimulator>>): Promise<boolean> {
+  const nodes = sim.urls.map((url, i) => `sim${i + 1}=${url}`)
+  const started = performance.now()
+  const hogs = Array.from(
+    { length: hogSeconds ? 2 : 0 },
+    () => spawn('timeout', [String(hogSeconds), 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }),
+  )
+  const flocker = await otherFlocker(runtime, root, nodes, ['--list-cache=on'])
+  const target = targetOf(flocker.url)
+  const expected = hosts * containers
+  let ok = true
+  try {
+    for (let i = 0; i < 600; i++) {
+      const at = performance.now() - started
+      const answer = await get(target, LIST)
+      if (answer.status !== 200) {
+        ok = false
+        process.stdout.write(
+          `  list ${i} at ${at.toFixed(0)} ms: ${answer.status} ${answer.body.slice(0, 400)}\n    ${
+            snapshot(flocker.pid)
+          }\n`,
+        )
+        break
+      }
+      const rows = (JSON.parse(answer.body) as unknown[]).length
+      if (i === 0 || rows >= expected) {
+        const missing = answer.missing
+          ? ` missing: ${answer.missing.slice(0, 200)} … ${answer.missing.slice(-60)}`
+          : ''
+        process.stdout.write(
+          `  list ${i} at ${at.toFixed(0)} ms: 200, ${rows} rows (${answer.list ?? '-'})${missing}\n`,
+        )
+      }
+      if (rows >= expected) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    if (ok) ok = await untilCachedAnswer(target, started)
+  } finally {
+    await flocker.stop()
+    for (const hog of hogs) hog.kill()
+  }
+  return ok
+}
+
+console.log(`${runtime}, ${hosts} hosts, ${tries} tries of ${roots.join(' / ')}; load ${load()}`)
+const sim = await startSimulator(hosts, containers)
+const passed = new Map(roots.map((root) => [root, 0]))
+try {
+  for (let t = 0; t < tries; t++) {
+    for (const root of roots) {
+      console.log(`try ${t + 1}, ${root} (load ${load()})`)
+      if (await oneTry(root, sim)) passed.set(root, passed.get(root)! + 1)
+    }
+  }
+} finally {
+  await sim.stop()
+}
+for (const [root, n] of passed) console.log(`${root}: ${n} of ${tries} passed`)
+console.log(`load at the end ${load()}`)
