@@ -340,3 +340,22 @@ test('an engine refusal (small, of known length) comes whole, and HEAD and Bun t
     await engine.close()
   }
 })
+
+for (const rawWritable of [true, false]) {
+  test(`a small answer cut before its length is an error, not a short answer (raw writes ${rawWritable})`, async () => {
+    const engine = await scriptedEngine((socket) =>
+      socket.end(
+        'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"mess',
+      )
+    )
+    const host = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port: engine.port }, {}, rawWritable)
+    try {
+      const request = { method: 'GET', path: '/logs', headers: new Headers(), body: null, download: true }
+      await assert.rejects(host.request(request))
+      await assert.rejects(host.request({ ...request, whole: true }))
+    } finally {
+      host.close()
+      await engine.close()
+    }
+  })
+}

@@ -1,7 +1,14 @@
 import { framingOf } from '../body-framing.ts'
 import type { Endpoint, HostRequest } from '../types.ts'
 import { withWholeBody } from '../whole-body.ts'
-import { abortReason, endToEnd, NULL_BODY_STATUS, SMALL_BODY, toNodeHeaders } from './host-answer.ts'
+import {
+  abortReason,
+  endToEnd,
+  NULL_BODY_STATUS,
+  readWholeBody,
+  SMALL_BODY,
+  toNodeHeaders,
+} from './host-answer.ts'
 import { encodeRequestHead, type ResponseHead } from './http1.ts'
 import { RawDownload } from './raw-download.ts'
 import { SocketReader } from './socket-reader.ts'
@@ -60,18 +67,9 @@ async function answer(head: ResponseHead, body: RawDownload, whole?: boolean): P
   }
   const framing = body.framing
   if (whole || (framing.kind === 'length' && framing.bytes <= SMALL_BODY)) {
-    const bytes = await readWhole(body)
+    // The decoded stream errors when the engine's connection is cut before the body's end.
+    const bytes = await readWholeBody(body.decoded, () => body.decoded.readableEnded)
     return withWholeBody(new Response(bytes as BodyInit, init), bytes)
   }
   return new Response(body.webBody(), init)
-}
-
-/** The whole body; a connection cut before its end is an error, as for a stream. */
-function readWhole(body: RawDownload): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    body.decoded.on('data', (chunk: Buffer) => chunks.push(chunk))
-    body.decoded.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    body.decoded.on('error', reject)
-  })
 }
