@@ -21,7 +21,12 @@ import { dial, readHead } from './upgrade-client.ts'
  * the body's end anyway. No timeout, as for any stream: the request's abort (the client left, or the
  * health checks found the host frozen) ends it, before the head or after.
  */
-export async function requestDownload(endpoint: Endpoint, request: HostRequest): Promise<Response> {
+export async function requestDownload(
+  endpoint: Endpoint,
+  request: HostRequest,
+  /** The serving adapter can write the engine's framing as it is (else it writes the decoded bytes). */
+  rawWritable: boolean,
+): Promise<Response> {
   const socket = dial(endpoint)
   const reader = new SocketReader(socket)
   const signal = request.signal
@@ -41,7 +46,7 @@ export async function requestDownload(endpoint: Endpoint, request: HostRequest):
     const { head, rest } = await Promise.race([readHead(reader), aborted])
     const { pending, ended } = reader.detach()
     const framing = framingOf(head.status, head.headers)
-    const body = new RawDownload(framing, socket, [rest, ...pending], ended, release)
+    const body = new RawDownload(framing, socket, [rest, ...pending], ended, release, rawWritable)
     return await answer(head, body, request.whole)
   } catch (error) {
     socket.destroy()

@@ -43,7 +43,7 @@ export class NodeHostClient implements HostClient {
   constructor(
     readonly endpoint: Endpoint,
     private readonly options: HostClientOptions = {},
-    /** Downloads keep the engine's framing: the server can write it as it is (ServerQuirks.rawDownloads). */
+    /** The server can write a download with the engine's framing as it is (ServerQuirks.rawDownloads). */
     private readonly rawDownloads = false,
   ) {
     const keepAlive = {
@@ -63,7 +63,7 @@ export class NodeHostClient implements HostClient {
 
   /** Sends a request; the response body streams with backpressure and is never decoded. */
   request(outgoing: HostRequest): Promise<Response> {
-    if (this.rawDownloads && isPlainDownload(outgoing)) return requestDownload(this.endpoint, outgoing)
+    if (isPlainDownload(outgoing)) return requestDownload(this.endpoint, outgoing, this.rawDownloads)
     return new Promise((resolve, reject) => {
       const transport = this.endpoint.tls ? https : http
       const req = transport.request({
