@@ -46,8 +46,15 @@ export function answerPassThrough(response: Response, outgoing: ServerResponse):
   if (!(source instanceof RawDownload)) pipeCounted(source as Readable, outgoing, taken.counted)
   // A download's bytes read with its head are decoded as the pipe starts: broken ones would cut the
   // answer before Bun's server wrote the head (the client saw no answer at all). They wait a turn.
-  else setTimeout(() => pipeCounted(source.decoded, outgoing, taken.counted), 0)
+  else setTimeout(() => pipeDownload(source, outgoing, taken.counted), 0)
   return mark
+}
+
+/** Bun's pipeline throws on a ServerResponse already destroyed (the client left during the turn). */
+function pipeDownload(source: RawDownload, outgoing: ServerResponse, counted: BodyCounter | undefined): void {
+  if (!outgoing.destroyed) return pipeCounted(source.decoded, outgoing, counted)
+  source.abandon()
+  counted?.(0, true)
 }
 
 /**
