@@ -7,8 +7,10 @@ import { nodeCompatAdapter } from './node-compat/adapter.ts'
  * Bun keeps its own native Request/Response. A request handler cannot take the socket over: Bun
  * answers the bytes after the Upgrade request with a 400. Its node:http client did not emit
  * 'upgrade' on a 101, which is why the hijack handshake is written by hand (upgrade-client.ts).
- * Its ServerResponse frames every write itself (it ignores `chunkedEncoding = false`): downloads
- * take node:http's client and are framed anew, as any answer.
+ * Its ServerResponse frames every write itself (it ignores `chunkedEncoding = false`): downloads go on
+ * a connection of their own as on Node and Deno, but out decoded, one write per read of the engine's
+ * connection (with the 1 ms gathering of raw-download.ts), not one per engine chunk as node:http's
+ * client gave them (a real engine's logs: a chunk per line).
  */
 export const bunAdapter = nodeCompatAdapter('bun', {
   overrideGlobals: false,

@@ -8,8 +8,8 @@ import { ask } from '../support/raw-http.ts'
 
 // Downloads (logs, export, `cp` out: the route table's `download` rows) through flocker, from an
 // engine whose bytes the test writes itself. On Node and Deno they go out framed exactly as the
-// engine framed them (runtime/node-compat/raw-download.ts); Bun frames them anew, as before. Either
-// way the client gets every byte, a cut engine is a cut body, and a client that leaves frees the engine.
+// engine framed them (runtime/node-compat/raw-download.ts); Bun's server frames them anew, a chunk per
+// read of the engine's connection (not per engine chunk). Either way the client gets every byte, a cut engine is a cut body, and a client that leaves frees the engine.
 
 const HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n' +
   'Transfer-Encoding: chunked\r\n\r\n'
@@ -64,7 +64,7 @@ for (const runtime of runtimes()) {
     })
 
     for (const [kind, path] of Object.entries(DOWNLOADS)) {
-      test(`${kind}: every byte, ${raw ? 'framed as the engine framed it' : 'framed anew'}; keep-alive goes on`, async () => {
+      test(`${kind}: every byte, ${raw ? 'framed as the engine framed it' : 'framed anew per read'}; keep-alive goes on`, async () => {
         const pattern = new RegExp(`^/containers/[^/]+/${kind === 'cp' ? 'archive' : kind}$`)
         engine.scripted.splice(0, Infinity, { path: pattern, write: (socket) => socket.end(HEAD + FRAMED) })
         const get = `GET ${path} HTTP/1.1\r\nHost: docker\r\n\r\n`
@@ -80,7 +80,12 @@ for (const runtime of runtimes()) {
         assert.match(download, /\r\ntransfer-encoding: chunked\r\n/i)
         const body = download.slice(download.indexOf('\r\n\r\n') + 4)
         if (raw) assert.equal(body, FRAMED)
-        else assert.equal(decodeChunked(body), DECODED)
+        else {
+          const chunks = chunksOf(body)
+          assert.equal(chunks.join(''), DECODED)
+          // The engine's 2001 chunks came in a few reads: a write each, not one per engine chunk.
+          assert.ok(chunks.length < 200, `${chunks.length} chunks for the engine's ${LINES.length + 1}`)
+        }
         assert.equal((await ask(flocker.port, 'GET', path)).body, DECODED)
       })
     }
@@ -130,13 +135,13 @@ for (const runtime of runtimes()) {
 }
 
 /** The data of a chunked body (sizes and CRLFs dropped; no extensions or trailers expected). */
-function decodeChunked(body: string): string {
-  let out = ''
+function chunksOf(body: string): string[] {
+  const chunks: string[] = []
   for (let at = 0;;) {
     const eol = body.indexOf('\r\n', at)
     const size = parseInt(body.slice(at, eol), 16)
-    if (!size) return out
-    out += body.slice(eol + 2, eol + 2 + size)
+    if (!size) return chunks
+    chunks.push(body.slice(eol + 2, eol + 2 + size))
     at = eol + 2 + size + 2
   }
 }

@@ -201,3 +201,24 @@ test('an answer the caller reads whole comes as bytes whatever its framing; a cu
     sockets.forEach((socket) => socket.destroy())
   }
 })
+
+test('a small answer of known length cut before its end is an error, not a short answer', async () => {
+  const server = createNetServer((socket) =>
+    socket.once(
+      'data',
+      () =>
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"Id":'),
+    )
+  )
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  const client = new NodeHostClient({ kind: 'tcp', host: '127.0.0.1', port })
+  try {
+    const request = { method: 'GET', path: '/containers/c/json', headers: new Headers(), body: null }
+    await assert.rejects(client.request(request))
+    await assert.rejects(client.request({ ...request, whole: true }))
+  } finally {
+    client.close()
+    server.close()
+  }
+})

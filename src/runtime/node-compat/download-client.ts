@@ -1,7 +1,14 @@
 import { framingOf } from '../body-framing.ts'
 import type { Endpoint, HostRequest } from '../types.ts'
 import { withWholeBody } from '../whole-body.ts'
-import { abortReason, endToEnd, NULL_BODY_STATUS, SMALL_BODY, toNodeHeaders } from './host-answer.ts'
+import {
+  abortReason,
+  endToEnd,
+  NULL_BODY_STATUS,
+  readWholeBody,
+  SMALL_BODY,
+  toNodeHeaders,
+} from './host-answer.ts'
 import { encodeRequestHead, type ResponseHead } from './http1.ts'
 import { RawDownload } from './raw-download.ts'
 import { SocketReader } from './socket-reader.ts'
@@ -14,7 +21,12 @@ import { dial, readHead } from './upgrade-client.ts'
  * the body's end anyway. No timeout, as for any stream: the request's abort (the client left, or the
  * health checks found the host frozen) ends it, before the head or after.
  */
-export async function requestDownload(endpoint: Endpoint, request: HostRequest): Promise<Response> {
+export async function requestDownload(
+  endpoint: Endpoint,
+  request: HostRequest,
+  /** The serving adapter can write the engine's framing as it is (else it writes the decoded bytes). */
+  rawWritable: boolean,
+): Promise<Response> {
   const socket = dial(endpoint)
   const reader = new SocketReader(socket)
   const signal = request.signal
@@ -34,7 +46,7 @@ export async function requestDownload(endpoint: Endpoint, request: HostRequest):
     const { head, rest } = await Promise.race([readHead(reader), aborted])
     const { pending, ended } = reader.detach()
     const framing = framingOf(head.status, head.headers)
-    const body = new RawDownload(framing, socket, [rest, ...pending], ended, release)
+    const body = new RawDownload(framing, socket, [rest, ...pending], ended, release, rawWritable)
     return await answer(head, body, request.whole)
   } catch (error) {
     socket.destroy()
@@ -60,18 +72,9 @@ async function answer(head: ResponseHead, body: RawDownload, whole?: boolean): P
   }
   const framing = body.framing
   if (whole || (framing.kind === 'length' && framing.bytes <= SMALL_BODY)) {
-    const bytes = await readWhole(body)
+    // The decoded stream errors when the engine's connection is cut before the body's end.
+    const bytes = await readWholeBody(body.decoded, () => body.decoded.readableEnded)
     return withWholeBody(new Response(bytes as BodyInit, init), bytes)
   }
   return new Response(body.webBody(), init)
-}
-
-/** The whole body; a connection cut before its end is an error, as for a stream. */
-function readWhole(body: RawDownload): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    body.decoded.on('data', (chunk: Buffer) => chunks.push(chunk))
-    body.decoded.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    body.decoded.on('error', reject)
-  })
 }

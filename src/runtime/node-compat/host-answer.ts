@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { AbortSignalLike } from '../types.ts'
 
 /** Headers that describe one hop, never forwarded (RFC 9110 7.6.1); node sets its own framing. */
@@ -50,4 +51,21 @@ export function abortReason(signal: AbortSignalLike): Error {
   const reason: unknown = signal.reason
   if (reason instanceof Error && reason.name !== 'AbortError') return reason
   return new Error('request aborted by the client')
+}
+
+/**
+ * A small answer's body (or one the caller reads whole) in one buffer. A body cut before its end is an
+ * error, never a short answer: the stream's own error says so, or `isWhole`, asked at 'close' (a
+ * node:http client's IncomingMessage does not error on a cut body on every runtime: its `complete` tells).
+ */
+export function readWholeBody(body: Readable, isWhole: () => boolean): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    body.on('data', (chunk: Buffer) => chunks.push(chunk))
+    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    body.on('error', reject)
+    body.once('close', () => {
+      if (!isWhole()) reject(new Error('upstream connection closed before the end of the body'))
+    })
+  })
 }

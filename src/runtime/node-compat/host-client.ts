@@ -10,7 +10,14 @@ import { tlsOptions } from './tls-options.ts'
 import { upgrade } from './upgrade-client.ts'
 import { requestDownload } from './download-client.ts'
 import { withWholeBody } from '../whole-body.ts'
-import { abortReason, fromRawHeaders, NULL_BODY_STATUS, SMALL_BODY, toNodeHeaders } from './host-answer.ts'
+import {
+  abortReason,
+  fromRawHeaders,
+  NULL_BODY_STATUS,
+  readWholeBody,
+  SMALL_BODY,
+  toNodeHeaders,
+} from './host-answer.ts'
 
 /** Requests that may be sent again when a kept-alive connection fails: they change nothing. */
 const RETRY_SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -21,19 +28,6 @@ function isSmall(length: string | undefined): boolean {
   if (length === undefined) return false
   const bytes = Number(length)
   return Number.isInteger(bytes) && bytes >= 0 && bytes <= SMALL_BODY
-}
-
-/** The whole body of a small answer; a connection cut before its end is an error, as for a stream. */
-function readSmall(res: http.IncomingMessage): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    res.on('data', (chunk: Buffer) => chunks.push(chunk))
-    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    res.on('error', reject)
-    res.once('close', () => {
-      if (!res.complete) reject(new Error('upstream connection closed before the end of the body'))
-    })
-  })
 }
 
 /**
@@ -49,7 +43,7 @@ export class NodeHostClient implements HostClient {
   constructor(
     readonly endpoint: Endpoint,
     private readonly options: HostClientOptions = {},
-    /** Downloads keep the engine's framing: the server can write it as it is (ServerQuirks.rawDownloads). */
+    /** The server can write a download with the engine's framing as it is (ServerQuirks.rawDownloads). */
     private readonly rawDownloads = false,
   ) {
     const keepAlive = {
@@ -69,7 +63,7 @@ export class NodeHostClient implements HostClient {
 
   /** Sends a request; the response body streams with backpressure and is never decoded. */
   request(outgoing: HostRequest): Promise<Response> {
-    if (this.rawDownloads && isPlainDownload(outgoing)) return requestDownload(this.endpoint, outgoing)
+    if (isPlainDownload(outgoing)) return requestDownload(this.endpoint, outgoing, this.rawDownloads)
     return new Promise((resolve, reject) => {
       const transport = this.endpoint.tls ? https : http
       const req = transport.request({
@@ -116,7 +110,7 @@ export class NodeHostClient implements HostClient {
           // A small answer of known length (an inspect, a list), or one the caller reads whole anyway:
           // read it whole and hand on bytes, which every runtime writes out at once, instead of a web
           // stream per answer.
-          readSmall(res).then(
+          readWholeBody(res, () => res.complete).then(
             (body) => resolve(withWholeBody(new Response(body as BodyInit, init), body)),
             reject,
           )

@@ -47,6 +47,8 @@ export class RawDownload {
     private readonly ended: boolean,
     /** Told once when the body ended, failed or was abandoned. */
     private readonly onOver: () => void,
+    /** The runtime's ServerResponse writes bytes as given (ServerQuirks.rawDownloads; not Bun's). */
+    private readonly rawWritable: boolean,
   ) {
     this.#framing = bodyFraming(framing)
     // `on`: a second 'error' (Deno emits some twice) with no listener would kill the process.
@@ -61,10 +63,14 @@ export class RawDownload {
     })
   }
 
-  /** Whether `res` can take the engine's framing as it is (HTTP/1.1, a body with an end of its own). */
+  /**
+   * Whether `res` can take the engine's framing as it is (a server that writes bytes as given, HTTP/1.1,
+   * a body with an end of its own); else the adapter pipes `decoded` into it.
+   */
   canWriteRawTo(res: ServerResponse): boolean {
     const request = (res as { req?: { httpVersion?: string; method?: string } }).req
-    return this.framing.kind !== 'close' && request?.httpVersion === '1.1' && request.method !== 'HEAD'
+    return this.rawWritable && this.framing.kind !== 'close' && request?.httpVersion === '1.1' &&
+      request.method !== 'HEAD'
   }
 
   /**
