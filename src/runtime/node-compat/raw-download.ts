@@ -3,12 +3,8 @@ import type { Socket } from 'node:net'
 import { Readable } from 'node:stream'
 import { type BodyFraming, bodyFraming, type Framing, type OnData } from '../body-framing.ts'
 import { type BodyCounter, offerPassThrough, Origin } from '../pass-through.ts'
+import { GatheredReads } from './gathered-reads.ts'
 import { readableToWeb } from './streams.ts'
-
-/** A read smaller than this means the engine trickles (see gather()). */
-const SMALL_READ = 16 * 1024
-/** How long a trickling engine's bytes gather before the next read: a line of `logs -f` waits at most this. */
-const GATHER_MS = 1
 
 /** Where the bytes read off the engine go: a web reader's decoded stream, or the client's connection. */
 interface Sink {
@@ -33,10 +29,12 @@ export class RawDownload {
   #sink: Sink | undefined
   #failure: Error | undefined
   #over = false
-  /** The sink is full: no read until it drains. */
-  #full = false
-  /** A small read was just passed on: no read until more bytes gathered. */
-  #gathering = false
+  /**
+   * Paces the engine's reads once the body flows: a full sink pauses them; a real engine's logs
+   * (a chunk per line, each its own segment) gather in the kernel after a small read, so one read
+   * and one write carry many lines, and a line of `logs -f` waits at most GATHER_MS.
+   */
+  #reads: GatheredReads | undefined
 
   constructor(
     readonly framing: Framing,
@@ -150,38 +148,26 @@ export class RawDownload {
     this.#sink = sink
     if (this.#failure) return sink.fail(this.#failure)
     if (this.#over) return
+    let more = true
     for (const chunk of this.pending.splice(0)) {
-      this.#full = !this.#read(chunk)
+      more = this.#read(chunk)
       if (this.#over) return
     }
     if (this.#framing.done) return this.#end()
     if (this.ended) return this.#endOfConnection()
+    const reads = this.#reads = new GatheredReads(this.socket)
     this.socket.on('data', (chunk: Buffer) => {
-      this.#full = !this.#read(chunk)
-      if (!this.#full && chunk.byteLength < SMALL_READ && !this.#over) this.#gather()
-      if (this.#full || this.#gathering) this.socket.pause()
+      const more = this.#read(chunk)
+      if (!this.#over) reads.passedOn(chunk.byteLength, more)
     })
     this.socket.once('end', () => this.#endOfConnection())
-    if (!this.#full) this.socket.resume()
+    if (more) this.socket.resume()
+    else reads.passedOn(0, false)
   }
 
   /** The sink took what it had: read again (unless gathering). */
   #drained(): void {
-    this.#full = false
-    if (!this.#gathering) this.socket.resume()
-  }
-
-  /**
-   * A small read means the engine trickles (a real engine's logs: a chunk per line, each its own
-   * segment): reading again at once would cost a read and a write per line. Its bytes gather in the
-   * kernel for a moment instead, and the next read takes many lines at once.
-   */
-  #gather(): void {
-    this.#gathering = true
-    setTimeout(() => {
-      this.#gathering = false
-      if (!this.#full) this.socket.resume()
-    }, GATHER_MS)
+    this.#reads?.drained()
   }
 
   /** Passes one read on; false when the sink is full. */
