@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import {
   freePort,
-  NODE_FLAGS,
   type RuntimeName,
   scriptCommand,
   spawnUntilListening,
+  V8_FLAGS,
 } from '../tests/support/flocker.ts'
 import { targetOf } from './http.ts'
 import { servingProcess } from './memory.ts'
@@ -50,7 +50,7 @@ async function serve(
   const port = await freePort()
   const bare = label.startsWith('bare')
   const file = bare ? 'bench/bare-proxy.ts' : runtime === 'deno' ? 'mod.ts' : 'src/server.ts'
-  const [command, base] = scriptCommand(runtime, `${root}${file}`, NODE_FLAGS)
+  const [command, base] = scriptCommand(runtime, `${root}${file}`, V8_FLAGS)
   const args = bare
     ? [String(port), new URL(upstream.replace('tcp:', 'http:')).port]
     : ['-H', `tcp://127.0.0.1:${port}`, `--node=sim1=${upstream}`]

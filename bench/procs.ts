@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import {
   freePort,
-  NODE_FLAGS,
   type RunningFlocker,
   type RunningProcess,
   type RuntimeName,
   scriptCommand,
   spawnUntilListening,
   startFlocker,
+  V8_FLAGS,
 } from '../tests/support/flocker.ts'
 import { memoryOf, servingProcess } from './memory.ts'
 
@@ -32,7 +32,7 @@ export async function flockerOn(
     runtime,
     [...nodes.map((n) => `--node=${n}`), ...extra],
     {},
-    NODE_FLAGS,
+    V8_FLAGS,
   )
   return {
     url: flocker.dockerHost,
@@ -56,7 +56,7 @@ export async function otherFlocker(
   const [command, base] = scriptCommand(
     runtime,
     `${root}/${runtime === 'deno' ? 'mod.ts' : 'src/server.ts'}`,
-    NODE_FLAGS,
+    V8_FLAGS,
   )
   const args = runtime === 'node' ? [...runtimeFlags, ...base] : [base[0]!, ...runtimeFlags, ...base.slice(1)]
   const child = await spawnUntilListening(`flocker of ${root}`, command, [
@@ -90,7 +90,7 @@ async function referenceOn(
 ): Promise<Served> {
   const port = await freePort()
   const ports = upstreamUrls.map((url) => new URL(url.replace(/^tcp:/, 'http:')).port)
-  const [command, args] = scriptCommand(runtime, `${HERE}${script}`, NODE_FLAGS)
+  const [command, args] = scriptCommand(runtime, `${HERE}${script}`, V8_FLAGS)
   const child: RunningProcess = await spawnUntilListening(`${script} on ${runtime}`, command, [
     ...args,
     String(port),

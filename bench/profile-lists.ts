@@ -20,11 +20,11 @@ import { fileURLToPath } from 'node:url'
 import { call, latencySamples, latencyStats, type Target, targetOf, untilCached } from './http.ts'
 import {
   freePort,
-  NODE_FLAGS,
   type RunningProcess,
   type RuntimeName,
   scriptCommand,
   spawnUntilListening,
+  V8_FLAGS,
 } from '../tests/support/flocker.ts'
 
 const HERE = fileURLToPath(new URL('./', import.meta.url))
@@ -44,7 +44,7 @@ async function flocker(): Promise<{ url: string; pid: number; stop(): Promise<vo
   if (!profDir) return await flockerOn(runtime, nodes, ['--list-cache=on'])
   const port = await freePort()
   const child = await spawnUntilListening('flocker', process.execPath, [
-    ...NODE_FLAGS,
+    ...V8_FLAGS,
     '--cpu-prof',
     `--cpu-prof-dir=${profDir}`,
     `${HERE}../dist/bin/flocker.js`,

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { call, latencySamples, latencyStats, targetOf, untilCached } from './http.ts'
 import { servingProcess } from './memory.ts'
 import { cpuSeconds } from './procs.ts'
-import { freePort, NODE_FLAGS, spawnUntilListening } from '../tests/support/flocker.ts'
+import { freePort, spawnUntilListening, V8_FLAGS } from '../tests/support/flocker.ts'
 
 const BIN = fileURLToPath(new URL('../dist/bin/flocker.js', import.meta.url))
 const arg = (name: string, fallback = '') =>
@@ -31,7 +31,7 @@ const rows = JSON.parse(await call(engine1, 'GET', '/v1.41/containers/json')) as
 const path = which === 'ps' ? '/v1.41/containers/json?all=1' : `/v1.41/containers/${rows[0]!.Id}/json`
 const port = await freePort()
 const flocker = await spawnUntilListening('flocker', process.execPath, [
-  ...NODE_FLAGS,
+  ...V8_FLAGS,
   ...extraFlags,
   BIN,
   '-H',

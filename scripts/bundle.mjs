@@ -22,13 +22,13 @@ const MAIN = 'dist/bin/flocker-main.cjs'
  * it: 8 to 11 in a 200 MB `GET /archive`, a third of flocker's CPU, where the bare proxy's 7 MB heap had none.
  * Only on the command line: NODE_OPTIONS refuses it and `v8.setFlagsFromString` is too late for the heap.
  */
-const NODE_FLAGS = '--initial-old-space-size=64'
+const V8_FLAGS = '--initial-old-space-size=64'
 
 /**
- * The bin's first two lines: sh starts node with NODE_FLAGS (`env -S` would do, but busybox's env, as on
+ * The bin's first two lines: sh starts node with V8_FLAGS (`env -S` would do, but busybox's env, as on
  * Alpine, has no -S); node reads the second line as a string and a comment.
  */
-const BIN_BANNER = `#!/bin/sh\n':' //; exec node ${NODE_FLAGS} "$0" "$@"`
+const BIN_BANNER = `#!/bin/sh\n':' //; exec node ${V8_FLAGS} "$0" "$@"`
 
 /**
  * @hono/node-server imports node:http2 only to tell an HTTP/2 request apart (`instanceof

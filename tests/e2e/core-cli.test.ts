@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
-import { commandFor, freePort, NODE_FLAGS, runtimes, spawnUntilListening } from '../support/flocker.ts'
+import { commandFor, freePort, runtimes, spawnUntilListening, V8_FLAGS } from '../support/flocker.ts'
 import { run } from '../support/run.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -179,7 +179,7 @@ describe('the packaged commands', () => {
       try {
         // sh runs the bin's second line, which execs node in its place: the same process.
         const argv = readFileSync(`/proc/${flocker.process.pid}/cmdline`, 'utf8').split('\0')
-        assert.deepEqual(argv.slice(0, 1 + NODE_FLAGS.length), ['node', ...NODE_FLAGS])
+        assert.deepEqual(argv.slice(0, 1 + V8_FLAGS.length), ['node', ...V8_FLAGS])
         assert.match(flocker.output(), /\(node [^)]*\) listening on tcp:/)
         const out = await dockerOk(`tcp://127.0.0.1:${port}`, ['version', '--format', '{{.Server.Os}}'])
         assert.equal(out, 'linux\n')

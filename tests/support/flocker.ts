@@ -26,7 +26,7 @@ export function commandFor(runtime: RuntimeName, nodeFlags: readonly string[] = 
  * the bare proxy alike, and the tests start flocker with them (startFlocker), so that what is tested is
  * what users run.
  */
-export const NODE_FLAGS = ['--initial-old-space-size=64']
+export const V8_FLAGS = ['--initial-old-space-size=64']
 
 /** How each runtime runs a TypeScript file of this project (Deno with the permissions deno.json declares). */
 export function scriptCommand(
@@ -76,7 +76,7 @@ export async function startFlocker(
   runtime: RuntimeName,
   args: readonly string[],
   env: Record<string, string> = {},
-  nodeFlags: readonly string[] = NODE_FLAGS,
+  nodeFlags: readonly string[] = V8_FLAGS,
 ): Promise<RunningFlocker> {
   const port = await freePort()
   const [command, base] = commandFor(runtime, nodeFlags)
