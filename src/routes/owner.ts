@@ -115,7 +115,7 @@ export function isGone(target: Target, text: string): boolean {
  * index for a container name (or the image hints for an image reference), with no lookup first: one round trip instead of two (an image:
  * instead of one per host, then one more). An ID names one object, so the host either holds it and
  * acts, or answers "No such container" having done nothing; then the entry goes and undefined says
- * "locate it". Only for requests without a body (a body stream cannot be sent twice), outside tenants
+ * "locate it". Only for requests without a body or with an empty one (see canSendTwice), outside tenants
  * (their lookups check ownership), and for containers only where the event-fed cache cannot answer
  * exactly (then locate needs no probe either). `known`: the hint the caller already took (and keyed
  * an answer by), so the request goes to that very host.
@@ -134,7 +134,7 @@ export async function sendToKnownOwner(
 ): Promise<Response | undefined> {
   const { target, from, template } = route
   const gone = GONE[target]
-  if (!gone || !('param' in from) || req.hasBody) return undefined
+  if (!gone || !('param' in from) || !canSendTwice(req)) return undefined
   const flock = ctx.flock
   const hint = known ?? ownerHint(ctx, req, target, params[from.param] ?? '')
   if (!hint) return undefined
@@ -142,6 +142,7 @@ export async function sendToKnownOwner(
   const path = req.upstreamPath(fillPath(template, { ...params, [from.param]: hint.id }))
   const response = await hint.host.request(req.method, path, {
     headers: req.headers,
+    body: req.body(),
     signal: req.signal,
     download: route.download,
   })
@@ -159,4 +160,13 @@ export async function sendToKnownOwner(
   if (target === 'image') flock.images.forget(hint.id)
   else flock.owners.forget(hint.id)
   return undefined
+}
+
+/**
+ * Whether a request may go to a hinted host first and, the hint stale, be sent again after the lookup:
+ * no body, or an empty one (Go's client, the docker CLI's, declares `Content-Length: 0` on every
+ * bodiless POST: `docker run`'s wait and start). A body stream can be read once.
+ */
+function canSendTwice(req: DockerRequest): boolean {
+  return !req.hasBody || req.raw.headers.get('content-length') === '0'
 }

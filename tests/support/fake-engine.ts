@@ -135,6 +135,15 @@ export class FakeEngine {
       for await (const chunk of req) chunks.push(chunk as Buffer)
       return json(res, 200, { Warnings: [Buffer.concat(chunks).toString()] })
     }
+    // dockerd refuses a chunked start body, an empty one too (API 1.24 on).
+    const start = req.method === 'POST' && path.match(/^\/containers\/([^/]+)\/start$/)
+    if (start) {
+      if (!this.find(decodeURIComponent(start[1]!))) {
+        return json(res, 404, { message: `No such container: ${start[1]}` })
+      }
+      if (req.headers['transfer-encoding']) return json(res, 400, { message: 'non-empty request body' })
+      return res.writeHead(204).end()
+    }
     const top = path.match(/^\/containers\/([^/]+)\/top$/)
     if (top) {
       if (!this.find(decodeURIComponent(top[1]!))) {

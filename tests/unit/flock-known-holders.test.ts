@@ -32,6 +32,19 @@ describe('requests for an object whose host flocker already knows', () => {
     assert.equal(engines[0]!.requests.length + engines[2]!.requests.length, 0)
   })
 
+  test("docker run's start (a POST with Content-Length: 0) goes to its known host once, with no lookup", async () => {
+    await get(app, '/containers/json')
+    clear()
+    const start = new Request(`http://flocker/v1.41/containers/${ID}/start`, {
+      method: 'POST',
+      headers: { 'content-length': '0' }, // as Go's client, the docker CLI's, sends every bodiless POST
+    })
+    const response = await app.fetch(start, {})
+    assert.equal(response.status, 204)
+    assert.deepEqual(engines[1]!.requests, [`POST /containers/${ID}/start`])
+    assert.equal(engines[0]!.requests.length + engines[2]!.requests.length, 0)
+  })
+
   test('a container gone from its known host is found where it went', async () => {
     const moved = engines[1]!.containers.splice(0, 1)[0]!
     engines[0]!.containers.push(moved)
@@ -42,6 +55,22 @@ describe('requests for an object whose host flocker already knows', () => {
       clear()
       assert.equal((await get(app, `/v1.41/containers/${ID}/top`)).status, 200)
       assert.deepEqual(engines[0]!.requests, [`GET /containers/${ID}/top`], 'the new host is remembered')
+    } finally {
+      engines[1]!.containers.push(...engines[0]!.containers.splice(0, 1))
+    }
+  })
+
+  test('an empty-bodied start whose known host lost the container is sent again where it went', async () => {
+    await get(app, '/containers/json')
+    const moved = engines[1]!.containers.splice(0, 1)[0]!
+    engines[0]!.containers.push(moved)
+    try {
+      const start = new Request(`http://flocker/v1.41/containers/${ID}/start`, {
+        method: 'POST',
+        headers: { 'content-length': '0' },
+      })
+      assert.equal((await app.fetch(start, {})).status, 204)
+      assert.ok(engines[0]!.requests.includes(`POST /containers/${ID}/start`))
     } finally {
       engines[1]!.containers.push(...engines[0]!.containers.splice(0, 1))
     }
