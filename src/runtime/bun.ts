@@ -8,9 +8,10 @@ import { nodeCompatAdapter } from './node-compat/adapter.ts'
  * answers the bytes after the Upgrade request with a 400. Its node:http client did not emit
  * 'upgrade' on a 101, which is why the hijack handshake is written by hand (upgrade-client.ts).
  * Its ServerResponse frames every write itself (it ignores `chunkedEncoding = false`): downloads go on
- * a connection of their own as on Node and Deno, but out decoded, one write per read of the engine's
- * connection (with the 1 ms gathering of raw-download.ts), not one per engine chunk as node:http's
- * client gave them (a real engine's logs: a chunk per line).
+ * a connection of their own as on Node and Deno, but out decoded (RawDownload.writeDecoded): a fast
+ * engine's large chunks as they were read, without a copy, and a read's small ones (a real engine's
+ * logs: a chunk per line) in one write, not one per engine chunk as node:http's client gave them.
+ * req.socket.write would take the engine's framing as it is, but never says to wait (no backpressure).
  */
 export const bunAdapter = nodeCompatAdapter('bun', {
   overrideGlobals: false,

@@ -8,8 +8,8 @@ import { ask } from '../support/raw-http.ts'
 
 // Downloads (logs, export, `cp` out: the route table's `download` rows) through flocker, from an
 // engine whose bytes the test writes itself. On Node and Deno they go out framed exactly as the
-// engine framed them (runtime/node-compat/raw-download.ts); Bun's server frames them anew, a chunk per
-// read of the engine's connection (not per engine chunk). Either way the client gets every byte, a cut engine is a cut body, and a client that leaves frees the engine.
+// engine framed them (runtime/node-compat/raw-download.ts); Bun's server frames them anew: a large engine
+// chunk a chunk, a read's small ones one chunk (not one per engine chunk). Either way the client gets every byte, a cut engine is a cut body, and a client that leaves frees the engine.
 
 const HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n' +
   'Transfer-Encoding: chunked\r\n\r\n'
@@ -64,7 +64,7 @@ for (const runtime of runtimes()) {
     })
 
     for (const [kind, path] of Object.entries(DOWNLOADS)) {
-      test(`${kind}: every byte, ${raw ? 'framed as the engine framed it' : 'framed anew per read'}; keep-alive goes on`, async () => {
+      test(`${kind}: every byte, ${raw ? 'framed as the engine framed it' : 'framed anew, small chunks gathered'}; keep-alive goes on`, async () => {
         const pattern = new RegExp(`^/containers/[^/]+/${kind === 'cp' ? 'archive' : kind}$`)
         engine.scripted.splice(0, Infinity, { path: pattern, write: (socket) => socket.end(HEAD + FRAMED) })
         const get = `GET ${path} HTTP/1.1\r\nHost: docker\r\n\r\n`

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict'
-import { connect, type Socket } from 'node:net'
+import { EventEmitter } from 'node:events'
+import type { ServerResponse } from 'node:http'
+import { connect, Socket } from 'node:net'
 import { test } from 'node:test'
 import { countBytes } from '../../src/observe/middleware.ts'
 import { bunAdapter } from '../../src/runtime/bun.ts'
 import { denoAdapter } from '../../src/runtime/deno.ts'
 import { NodeHostClient } from '../../src/runtime/node-compat/host-client.ts'
 import { nodeAdapter } from '../../src/runtime/node.ts'
+import { RawDownload } from '../../src/runtime/node-compat/raw-download.ts'
 import type { FetchHandler, HostRequest, RuntimeAdapter } from '../../src/runtime/types.ts'
 import { closed, pourChunked, rawEngine } from '../support/raw-engine.ts'
 
@@ -179,6 +182,44 @@ for (const [label, adapter] of [['Deno', denoAdapter], ['Bun', bunAdapter], ['No
       await until(() => get.state.text.length > 1024 * 1024)
       get.socket.destroy()
       await closed(engine.sockets[0]!)
+    } finally {
+      await proxy.close()
+      await engine.close()
+    }
+  })
+
+  test(`${label}: a client that does not read holds the engine back, then gets every byte`, async () => {
+    const total = 64 * 1024 * 1024
+    const pour = { written: 0, waiting: false }
+    const engine = await scriptedEngine((socket) => {
+      socket.write(HEAD)
+      const chunk = `10000\r\n${'z'.repeat(0x10000)}\r\n`
+      const more = () => {
+        pour.waiting = false
+        while (pour.written < total) {
+          pour.written += 0x10000
+          if (!socket.write(chunk)) return void (pour.waiting = true)
+        }
+        socket.end('0\r\n\r\n')
+      }
+      socket.on('drain', more)
+      more()
+    })
+    const proxy = await serve(adapter, engine.port)
+    try {
+      const get = client(proxy.port)
+      get.socket.pause()
+      get.send(GET)
+      // Nothing reads: the engine must end up waiting, far from done (no body kept in memory).
+      await until(() => pour.waiting && pour.written > 4 * 1024 * 1024)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      assert.ok(pour.waiting && pour.written < total / 2, `engine wrote ${pour.written}`)
+      get.socket.resume()
+      await until(() => get.state.text.endsWith('\r\n0\r\n\r\n'))
+      const body = bodyAfterHead(get.state.text)
+      if (raw) assert.equal(body.length, total / 0x10000 * (0x10000 + 9) + 5)
+      else assert.equal(decodeChunks(body).join('').length, total)
+      get.socket.destroy()
     } finally {
       await proxy.close()
       await engine.close()
@@ -384,6 +425,39 @@ test('Bun: a download goes on a connection of its own and out decoded, many engi
     await proxy.close()
     await engine.close()
   }
+})
+
+// A fast engine's chunks are large (256 KiB): copying them into one write per read cost Bun a memmove
+// of every byte. Written decoded, a large piece goes out as it was read, the small ones gathered.
+test('written decoded: a large piece goes as it was read (no copy), the small ones of a read in one write', () => {
+  const big = Buffer.alloc(32 * 1024, 'b')
+  const lines = Array.from({ length: 50 }, (_, i) => `line ${i}\n`)
+  const chunk = (data: string | Buffer) =>
+    Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), Buffer.from(data), Buffer.from('\r\n')])
+  const read = Buffer.concat([chunk(big), ...lines.map(chunk), chunk(big), Buffer.from('0\r\n\r\n')])
+  const download = new RawDownload({ kind: 'chunked' }, new Socket(), [read], true, () => {}, false)
+  const res = Object.assign(new EventEmitter(), {
+    writes: [] as Uint8Array[],
+    ended: false,
+    write(bytes: Uint8Array) {
+      this.writes.push(bytes)
+      return true
+    },
+    end() {
+      this.ended = true
+    },
+    destroy() {},
+  })
+  let counted: [number, boolean] | undefined
+  download.writeDecoded(res as unknown as ServerResponse, (bytes, aborted) => (counted = [bytes, aborted]))
+  assert.equal(res.writes.length, 3)
+  // Views of the read itself, not copies.
+  assert.equal(res.writes[0]!.buffer, read.buffer)
+  assert.equal(Buffer.from(res.writes[0]!).toString(), big.toString())
+  assert.equal(Buffer.from(res.writes[1]!).toString(), lines.join(''))
+  assert.equal(res.writes[2]!.buffer, read.buffer)
+  assert.ok(res.ended)
+  assert.deepEqual(counted, [2 * big.length + lines.join('').length, false])
 })
 
 /** The data of each chunk of a chunked body, in order (a cut last chunk: as far as it came). */

@@ -44,15 +44,19 @@ export function answerPassThrough(response: Response, outgoing: ServerResponse):
   // The head goes at once, before any body byte (docker run waits for /wait's head).
   outgoing.flushHeaders()
   if (!(source instanceof RawDownload)) pipeCounted(source as Readable, outgoing, taken.counted)
-  // A download's bytes read with its head are decoded as the pipe starts: broken ones would cut the
+  // A download's bytes read with its head are decoded as its writes start: broken ones would cut the
   // answer before Bun's server wrote the head (the client saw no answer at all). They wait a turn.
-  else setTimeout(() => pipeDownload(source, outgoing, taken.counted), 0)
+  else setTimeout(() => writeDecodedDownload(source, outgoing, taken.counted), 0)
   return mark
 }
 
-/** Bun's pipeline throws on a ServerResponse already destroyed (the client left during the turn). */
-function pipeDownload(source: RawDownload, outgoing: ServerResponse, counted: BodyCounter | undefined): void {
-  if (!outgoing.destroyed) return pipeCounted(source.decoded, outgoing, counted)
+/** A client gone during the turn left a destroyed ServerResponse: nobody will read the body. */
+function writeDecodedDownload(
+  source: RawDownload,
+  outgoing: ServerResponse,
+  counted: BodyCounter | undefined,
+): void {
+  if (!outgoing.destroyed) return source.writeDecoded(outgoing, counted)
   source.abandon()
   counted?.(0, true)
 }

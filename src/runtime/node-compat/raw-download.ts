@@ -3,7 +3,7 @@ import type { Socket } from 'node:net'
 import { Readable } from 'node:stream'
 import { type BodyFraming, bodyFraming, type Framing, type OnData } from '../body-framing.ts'
 import { type BodyCounter, offerPassThrough, Origin } from '../pass-through.ts'
-import { GatheredReads } from './gathered-reads.ts'
+import { GatheredReads, SMALL_READ } from './gathered-reads.ts'
 import { readableToWeb } from './streams.ts'
 
 /** Where the bytes read off the engine go: a web reader's decoded stream, or the client's connection. */
@@ -18,8 +18,8 @@ interface Sink {
 
 /**
  * A host's answer body on a connection of its own, still framed as the engine framed it (a download:
- * logs, export, `cp`, save). Read through `decoded` (a web reader, or a server that cannot write raw)
- * it gives the body's bytes; `writeRaw` passes the engine's bytes, framing and all, into the client's
+ * logs, export, `cp`, save). Read through `decoded` (a web reader) or written by `writeDecoded` (a
+ * server that cannot write raw) it gives the body's bytes; `writeRaw` passes the engine's bytes, framing and all, into the client's
  * answer. That skips node:http's parse and its re-encoding of every chunk, which on a real engine's
  * logs (a chunk per line) is most of a proxy's CPU. The connection closes at the body's end.
  */
@@ -63,7 +63,7 @@ export class RawDownload {
 
   /**
    * Whether `res` can take the engine's framing as it is (a server that writes bytes as given, HTTP/1.1,
-   * a body with an end of its own); else the adapter pipes `decoded` into it.
+   * a body with an end of its own); else the adapter writes it decoded (writeDecoded).
    */
   canWriteRawTo(res: ServerResponse): boolean {
     const request = (res as { req?: { httpVersion?: string; method?: string } }).req
@@ -91,6 +91,25 @@ export class RawDownload {
     res.chunkedEncoding = false
     // The head goes at once, before any body byte (docker run waits for /wait's head).
     res.flushHeaders()
+    this.#pour(res, counted, { read: (framed) => framed.byteLength === 0 || res.write(framed) })
+  }
+
+  /**
+   * Writes the body decoded into `res`, whose head is out (a server that frames every write itself:
+   * Bun's; an HTTP/1.0 client). No stream in between: a large piece of data goes as it was read
+   * (no copy: a fast engine's chunks are 256 KiB), the small ones of a read in one write (a real
+   * engine's logs: a chunk per line, and each write is a chunk of the answer).
+   */
+  writeDecoded(res: ServerResponse, counted?: BodyCounter): void {
+    const pieces: Uint8Array[] = []
+    this.#pour(res, counted, {
+      data: (piece) => pieces.push(piece),
+      read: () => writeGathered(pieces.splice(0), (bytes) => res.write(bytes)),
+    })
+  }
+
+  /** Pours the body into `res` with `writes`: backpressure, a cut either side cuts the other. */
+  #pour(res: ServerResponse, counted: BodyCounter | undefined, writes: Pick<Sink, 'data' | 'read'>): void {
     let finished = false
     const finish = (aborted: boolean) => {
       finished = true
@@ -103,7 +122,7 @@ export class RawDownload {
       finish(true)
     })
     this.#flow({
-      read: (framed) => framed.byteLength === 0 || res.write(framed),
+      ...writes,
       end: () => {
         finish(false)
         res.end()
@@ -214,4 +233,27 @@ export class RawDownload {
     this.socket.destroy()
     this.onOver()
   }
+}
+
+/**
+ * Writes `pieces` in order, each large one as it is and each run of small ones gathered into one;
+ * false when a write was refused (the sink is full).
+ */
+function writeGathered(pieces: Uint8Array[], write: (bytes: Uint8Array) => boolean): boolean {
+  let accepted = true
+  let small: Uint8Array[] = []
+  const writeSmall = () => {
+    if (small.length > 0) accepted = write(small.length === 1 ? small[0]! : Buffer.concat(small)) && accepted
+    small = []
+  }
+  for (const piece of pieces) {
+    if (piece.byteLength === 0) continue
+    if (piece.byteLength < SMALL_READ) small.push(piece)
+    else {
+      writeSmall()
+      accepted = write(piece) && accepted
+    }
+  }
+  writeSmall()
+  return accepted
 }
