@@ -12,6 +12,8 @@
  * before, such as the streams part's engines shutting down).
  * --cheap-poll: asks `ps -a --last 1` (`limit=1`) while waiting, as the scale part now does.
  * --poll=MS: the pause between lists while waiting for the list cache (100, as the scale part).
+ * --after-change=N: once the cache answers, N times: a container of sim1 stopped or started through
+ * flocker, and `ps -a` at once (sim1 stale, every other host synced); prints those lists' times.
  *
  * Each try also prints the first list's time and, over the lists asked while the cache fills, their
  * time and how many hosts each asked live (X-Flocker-List: `cached` none, `partly cached, N of M hosts
@@ -50,10 +52,10 @@ interface Answer {
   ms: number
 }
 
-function get(target: Target, path: string): Promise<Answer> {
+function get(target: Target, path: string, method = 'GET'): Promise<Answer> {
   const sent = performance.now()
   return new Promise((resolve, reject) => {
-    const req = request({ ...target, path, agent: false, timeout: 120_000 }, (res) => {
+    const req = request({ ...target, path, method, agent: false, timeout: 120_000 }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () =>
@@ -98,6 +100,30 @@ function snapshot(pid: number): string {
   return `fds ${fds}; ${
     limit?.replace(/\s+/g, ' ')
   }; flocker's TCP: ${states}; TIME_WAIT (machine) ${timeWait}; ports ${ports}`
+}
+
+const afterChanges = Number(arg('after-change', '0'))
+
+/** `ps -a` right after each of `afterChanges` changes made through flocker on sim1 (see --after-change). */
+async function listsAfterChanges(target: Target): Promise<void> {
+  const onSim1 = encodeURIComponent(JSON.stringify({ node: ['sim1'] }))
+  const [first] = JSON.parse((await get(target, `${LIST}&limit=1&filters=${onSim1}`)).body) as {
+    Id: string
+  }[]
+  const times: number[] = []
+  let live = 0
+  for (let i = 0; i < afterChanges; i++) {
+    await get(target, `/v1.41/containers/${first!.Id}/${i % 2 ? 'start' : 'stop'}`, 'POST')
+    const answer = await get(target, LIST)
+    times.push(answer.ms)
+    live += askedLive(answer)
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  process.stdout.write(
+    `  ${afterChanges} lists right after a change on sim1: ${median(times).toFixed(0)} ms p50, ${
+      Math.min(...times).toFixed(0)
+    }-${Math.max(...times).toFixed(0)}; hosts asked live ${(live / afterChanges).toFixed(1)} on average\n`,
+  )
 }
 
 /** The hosts a list asked live, by its X-Flocker-List. */
@@ -176,6 +202,7 @@ async function oneTry(root: string, sim: Awaited<ReturnType<typeof startSimulato
       await new Promise((r) => setTimeout(r, 100))
     }
     if (ok) ok = await untilCachedAnswer(target, started)
+    if (ok && afterChanges) await listsAfterChanges(target)
   } finally {
     await flocker.stop()
     for (const hog of hogs) hog.kill()
