@@ -12,6 +12,12 @@
  * before, such as the streams part's engines shutting down).
  * --cheap-poll: asks `ps -a --last 1` (`limit=1`) while waiting, as the scale part now does.
  * --poll=MS: the pause between lists while waiting for the list cache (100, as the scale part).
+ * --after-change=N: once the cache answers, N times: a container of sim1 stopped or started through
+ * flocker, and `ps -a` at once (sim1 stale, every other host synced); prints those lists' times.
+ *
+ * Each try also prints the first list's time and, over the lists asked while the cache fills, their
+ * time and how many hosts each asked live (X-Flocker-List: `cached` none, `partly cached, N of M hosts
+ * asked live` N, absent every host).
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -42,11 +48,14 @@ interface Answer {
   body: string
   missing?: string
   list?: string
+  /** Time to the whole answer. */
+  ms: number
 }
 
-function get(target: Target, path: string): Promise<Answer> {
+function get(target: Target, path: string, method = 'GET'): Promise<Answer> {
+  const sent = performance.now()
   return new Promise((resolve, reject) => {
-    const req = request({ ...target, path, agent: false, timeout: 120_000 }, (res) => {
+    const req = request({ ...target, path, method, agent: false, timeout: 120_000 }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () =>
@@ -55,6 +64,7 @@ function get(target: Target, path: string): Promise<Answer> {
           body: Buffer.concat(chunks).toString(),
           missing: res.headers['x-flocker-missing-hosts'] as string | undefined,
           list: res.headers['x-flocker-list'] as string | undefined,
+          ms: performance.now() - sent,
         }))
       res.on('error', reject)
     })
@@ -92,17 +102,64 @@ function snapshot(pid: number): string {
   }; flocker's TCP: ${states}; TIME_WAIT (machine) ${timeWait}; ports ${ports}`
 }
 
-/** Asks until the list cache answers (120 s at most), as the scale part does before measuring. */
+const afterChanges = Number(arg('after-change', '0'))
+
+/** `ps -a` right after each of `afterChanges` changes made through flocker on sim1 (see --after-change). */
+async function listsAfterChanges(target: Target): Promise<void> {
+  const onSim1 = encodeURIComponent(JSON.stringify({ node: ['sim1'] }))
+  const [first] = JSON.parse((await get(target, `${LIST}&limit=1&filters=${onSim1}`)).body) as {
+    Id: string
+  }[]
+  const times: number[] = []
+  let live = 0
+  for (let i = 0; i < afterChanges; i++) {
+    await get(target, `/v1.41/containers/${first!.Id}/${i % 2 ? 'start' : 'stop'}`, 'POST')
+    const answer = await get(target, LIST)
+    times.push(answer.ms)
+    live += askedLive(answer)
+    await new Promise((r) => setTimeout(r, 300))
+  }
+  process.stdout.write(
+    `  ${afterChanges} lists right after a change on sim1: ${median(times).toFixed(0)} ms p50, ${
+      Math.min(...times).toFixed(0)
+    }-${Math.max(...times).toFixed(0)}; hosts asked live ${(live / afterChanges).toFixed(1)} on average\n`,
+  )
+}
+
+/** The hosts a list asked live, by its X-Flocker-List. */
+function askedLive(answer: Answer): number {
+  if (answer.list === 'cached') return 0
+  return Number(/(\d+) of \d+ hosts asked live/.exec(answer.list ?? '')?.[1] ?? hosts)
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
+
+/**
+ * Asks until the list cache answers (120 s at most), as the scale part does before measuring; says
+ * how long the lists asked meanwhile took and how many hosts each asked live.
+ */
 async function untilCachedAnswer(target: Target, started: number): Promise<boolean> {
+  const filling: Answer[] = []
+  const summary = () => {
+    if (!filling.length) return ''
+    const live = filling.map(askedLive)
+    const missing = filling.filter((a) => a.missing).length
+    return `; ${filling.length} lists meanwhile: ${median(filling.map((a) => a.ms)).toFixed(0)} ms p50, ${
+      Math.max(...filling.map((a) => a.ms)).toFixed(0)
+    } max; hosts asked live: ${live[0]} first, ${median(live)} p50, ${live.at(-1)} last${
+      missing ? `; ${missing} missing hosts` : ''
+    }`
+  }
   for (let i = 0; i < 1200; i++) {
     const answer = await get(target, pollPath)
     if (answer.list === 'cached') {
-      process.stdout.write(`  cached at ${(performance.now() - started).toFixed(0)} ms\n`)
+      process.stdout.write(`  cached at ${(performance.now() - started).toFixed(0)} ms${summary()}\n`)
       return true
     }
+    filling.push(answer)
     await new Promise((r) => setTimeout(r, pollMs))
   }
-  process.stdout.write(`  the list cache never answered in 120 s\n`)
+  process.stdout.write(`  the list cache never answered in 120 s${summary()}\n`)
   return false
 }
 
@@ -136,13 +193,16 @@ async function oneTry(root: string, sim: Awaited<ReturnType<typeof startSimulato
           ? ` missing: ${answer.missing.slice(0, 200)} … ${answer.missing.slice(-60)}`
           : ''
         process.stdout.write(
-          `  list ${i} at ${at.toFixed(0)} ms: 200, ${rows} rows (${answer.list ?? '-'})${missing}\n`,
+          `  list ${i} at ${at.toFixed(0)} ms: 200 in ${answer.ms.toFixed(0)} ms, ${rows} rows (${
+            answer.list ?? '-'
+          })${missing}\n`,
         )
       }
       if (rows >= expected) break
       await new Promise((r) => setTimeout(r, 100))
     }
     if (ok) ok = await untilCachedAnswer(target, started)
+    if (ok && afterChanges) await listsAfterChanges(target)
   } finally {
     await flocker.stop()
     for (const hog of hogs) hog.kill()

@@ -1,8 +1,9 @@
 /**
  * `GET /containers/json` for the whole flock from memory: one HostFeed per host, kept exact by the
- * host's events and by every change flocker makes (`changed`). A list is answered from here only
- * when every host it covers is fresh and the query is one the rows can answer exactly (see
- * container-filters.ts); otherwise the caller asks the engines live, as before.
+ * host's events and by every change flocker makes (`changed`). A list is answered from here when
+ * the query is one the rows can answer exactly (see container-filters.ts): wholly when every host it
+ * covers is fresh (`listOf`), else the fresh hosts' rows (`freshRows`) merged with the others' live
+ * answers; any other query is asked of the engines live.
  *
  * An answer is one buffer joined from each row's UTF-8 rendered once per change, with only the Status
  * texts worded per build, and is kept (list-answers.ts) while its rows and Status texts stand.
@@ -122,19 +123,24 @@ export class ContainerCache<H extends FeedHost> {
     const answerKey = `${hosts.map((host) => host.name).join('\n')}\n${key}`
     const kept = this.#answers.get(answerKey, feeds, now)
     if (kept) return kept
-    const rows: CachedRow[] = []
-    for (const feed of feeds) {
-      for (const row of feed.rows) {
-        if ((query.all || RUNNING.has(row.fields.state)) && query.match(row.fields)) rows.push(row)
-      }
-    }
-    // As a live merge orders them (flock/created-order.ts): newest first, by the inspect's
-    // nanoseconds within one second.
-    rows.sort((a, b) => b.created - a.created || b.createdNanos - a.createdNanos)
+    const rows = newestFirst(feeds.flatMap((feed) => keptRows(feed, query)))
     const shown = query.limit > 0 ? rows.slice(0, query.limit) : rows
     const { body, until } = listBody(shown, now)
     this.#answers.put(answerKey, feeds, body, now, until)
     return body
+  }
+
+  /**
+   * The rows `query` keeps of each host of `hosts` that is fresh now, newest first; the hosts that are
+   * not are left out of the map (the caller asks them live and merges both).
+   */
+  freshRows(hosts: readonly H[], query: ListQuery): Map<H, CachedRow[]> {
+    const rows = new Map<H, CachedRow[]>()
+    for (const host of hosts) {
+      const feed = this.#freshFeed(host)
+      if (feed) rows.set(host, newestFirst(keptRows(feed, query)))
+    }
+    return rows
   }
 
   /** Containers held, over every host. */
@@ -168,4 +174,20 @@ export class ContainerCache<H extends FeedHost> {
     }
     return out
   }
+}
+
+function keptRows(feed: HostFeed, query: ListQuery): CachedRow[] {
+  const rows: CachedRow[] = []
+  for (const row of feed.rows) {
+    if ((query.all || RUNNING.has(row.fields.state)) && query.match(row.fields)) rows.push(row)
+  }
+  return rows
+}
+
+/**
+ * As a live merge orders them (flock/created-order.ts): newest first, by the inspect's nanoseconds
+ * within one second.
+ */
+function newestFirst(rows: CachedRow[]): CachedRow[] {
+  return rows.sort((a, b) => b.created - a.created || b.createdNanos - a.createdNanos)
 }

@@ -13,7 +13,7 @@ import type { Host } from '../flock/host.ts'
 import type { HealthMonitor } from '../flock/health.ts'
 import { ContainerCache } from './container-cache.ts'
 import { type ListPlan, ListPlans } from './list-plans.ts'
-import type { ContainerRow } from './host-feed.ts'
+import type { CachedRow, ContainerRow } from './host-feed.ts'
 
 /** A container row as flocker shows it in a flock-wide list. */
 export function containerRowForFlock(
@@ -74,14 +74,26 @@ export function cachedContainerList(
   if (!cache || !hosts.length || !plan.rows) return undefined
   const body = cache.listOf(hosts, plan.rows, plan.key)
   if (body === undefined) return undefined
+  return listResponse(body, { 'x-flocker-list': 'cached', ...headers })
+}
+
+/**
+ * The rows `plan` keeps of each host of `hosts` that can be answered from memory now (the others are
+ * to be asked live), or undefined when the query is one the rows cannot answer.
+ */
+export function freshContainerRows(
+  cache: ContainerCache<Host>,
+  hosts: readonly Host[],
+  plan: ListPlan,
+): Map<Host, CachedRow[]> | undefined {
+  return plan.rows && cache.freshRows(hosts, plan.rows)
+}
+
+/** A container list's JSON bytes as the answer. */
+export function listResponse(body: Uint8Array, headers: Record<string, string>): Response {
   // A known length: sent in one write, never chunked, and the observers count it without a stream;
   // the adapter writes these bytes to the socket as they are (runtime/known-bytes.ts).
   return bytesResponse(body, {
-    headers: {
-      'content-type': 'application/json',
-      'content-length': String(body.length),
-      'x-flocker-list': 'cached',
-      ...headers,
-    },
+    headers: { 'content-type': 'application/json', 'content-length': String(body.length), ...headers },
   })
 }

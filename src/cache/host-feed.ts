@@ -334,8 +334,11 @@ export class HostFeed implements InspectWindow {
 
   async #resync(): Promise<void> {
     const signal = this.#abort.signal
-    const list = await this.lane.run(() =>
-      this.host.json<ContainerRow[] | null>('/containers/json?all=1', { signal })
+    // Every read of this resync at one rank: the flock's resyncs finish in the order they began.
+    const rank = this.lane.rank()
+    const list = await this.lane.run(
+      () => this.host.json<ContainerRow[] | null>('/containers/json?all=1', { signal }),
+      rank,
     )
     const next = new Map<string, CachedRow>()
     const changed: ContainerRow[] = []
@@ -354,7 +357,7 @@ export class HostFeed implements InspectWindow {
     const worker = async () => {
       while (at < changed.length) {
         const row = changed[at++]!
-        const inspect = await this.#inspect(String(row.Id), signal)
+        const inspect = await this.#inspect(String(row.Id), signal, rank)
         // Gone between the list and the inspect: the destroy event will resync.
         if (inspect) next.set(String(row.Id), this.#cached(row, inspect))
       }
@@ -375,9 +378,9 @@ export class HostFeed implements InspectWindow {
    * A row's inspect, or null when the container has gone (404). Any other failure fails the resync:
    * a row left out for it would be a container missing from a list answered as exact.
    */
-  async #inspect(id: string, signal: AbortSignal): Promise<Inspect | null> {
+  async #inspect(id: string, signal: AbortSignal, rank: number): Promise<Inspect | null> {
     try {
-      return await this.lane.run(() => this.host.json<Inspect>(`/containers/${id}/json`, { signal }))
+      return await this.lane.run(() => this.host.json<Inspect>(`/containers/${id}/json`, { signal }), rank)
     } catch (error) {
       if (error instanceof DockerError && error.status === 404) return null
       throw error

@@ -74,12 +74,20 @@ function sameSources(answer: Answer, sources: readonly Versioned[]): boolean {
 
 /**
  * The JSON array of `rows` with each Status as worded at `now`, in one buffer of known length, and
- * until when (ms) every Status reads the same.
+ * until when (ms) every Status reads the same. A row given as bytes is one an engine just listed
+ * (its JSON whole, Status and all: a list partly answered live).
  */
-export function listBody(rows: readonly CachedRow[], now: number): { body: Uint8Array; until: number } {
+export function listBody(
+  rows: readonly (CachedRow | Uint8Array)[],
+  now: number,
+): { body: Uint8Array; until: number } {
   let until = Infinity
   let length = 2 + Math.max(rows.length - 1, 0)
   const statuses = rows.map((row) => {
+    if (row instanceof Uint8Array) {
+      length += row.length
+      return undefined
+    }
     const status = statusOf(row, now)
     until = Math.min(until, status.until)
     length += row.bytes.length + status.bytes.length
@@ -90,6 +98,11 @@ export function listBody(rows: readonly CachedRow[], now: number): { body: Uint8
   let at = 1
   rows.forEach((row, i) => {
     if (i) body[at++] = 0x2c // ,
+    if (row instanceof Uint8Array) {
+      body.set(row, at)
+      at += row.length
+      return
+    }
     body.set(row.bytes.subarray(0, row.hole), at)
     at += row.hole
     body.set(statuses[i]!, at)

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { createFlocker, type FlockerApp } from '../../src/app.ts'
 import { callApp } from '../support/app-call.ts'
+import { startCountingProxy } from '../support/counting-proxy.ts'
 import { docker, dockerOk, IMAGE, NET } from '../support/docker.ts'
 import { enginesForFile } from '../support/engines.ts'
 import { eventually } from '../support/eventually.ts'
@@ -54,12 +55,15 @@ describe('the list cache answers as the engines do', () => {
   let cached: FlockerApp
   let live: FlockerApp
   let hits = 0
+  /** `X-Flocker-List` of the last answer `get` had. */
+  let source: string | null = null
   const url = (i: number) => engines().engines[i]!.url
   const hosts = () => engines().engines.map((e) => e.flag)
   const get = async (app: FlockerApp, search: string) => {
     const response = await app.fetch(new Request(`http://flocker/v1.41/containers/json?${search}`), {})
     const bytes = new Uint8Array(await response.arrayBuffer())
-    if (app === cached && response.headers.get('x-flocker-list') === 'cached') {
+    source = response.headers.get('x-flocker-list')
+    if (app === cached && source === 'cached') {
       hits++
       // One buffer of known length: never a chunked stream.
       assert.equal(response.headers.get('content-length'), String(bytes.length))
@@ -72,15 +76,17 @@ describe('the list cache answers as the engines do', () => {
    * Every query: the cached answer equals a live one taken just before or just after it. On a loaded
    * machine the three answers can be seconds apart ("Exited (3) 7 seconds ago" between 6 and 8): such
    * a bracket is taken again, up to three times. A cached answer is asked twice: the second is the
-   * answer kept from the first (list-answers.ts), which must still be true.
+   * answer kept from the first (list-answers.ts), which must still be true. `app`: the flocker
+   * compared with the live one; `asked` is told each query its first answer came from.
    */
-  const same = async (step: string) => {
+  const same = async (step: string, app = cached, asked?: (query: string, from: string | null) => void) => {
     for (const query of QUERIES) {
       for (let attempt = 1;; attempt++) {
         const before = await get(live, query)
         const hitsBefore = hits
-        const answers = [await get(cached, query)]
-        if (hits > hitsBefore) answers.push(await get(cached, query))
+        const answers = [await get(app, query)]
+        asked?.(query, source)
+        if (hits > hitsBefore) answers.push(await get(app, query))
         const afterwards = await get(live, query)
         try {
           for (const answer of answers) {
@@ -253,6 +259,42 @@ describe('the list cache answers as the engines do', () => {
     ])
     assert.equal(exited.code, 3, String(exited.stderr))
     await eventually(() => same('exited on engine 2'))
+  })
+
+  test('one host whose events stream is down: only it is asked live, the others answer from memory', async () => {
+    // A flocker of its own, reaching each engine through a proxy that counts the requests it passes.
+    const proxies = await Promise.all(engines().engines.map((engine) => startCountingProxy(engine.url)))
+    const partly = createFlocker({
+      hosts: engines().engines.map((engine, i) => `${engine.name}=${proxies[i]!.url}`),
+      listCache: true,
+    })
+    try {
+      await partly.checkHosts()
+      await eventually(async () => {
+        await get(partly, 'all=1')
+        assert.equal(source, 'cached')
+      })
+      proxies[2]!.refuseEvents(true)
+      await eventually(async () => {
+        await get(partly, 'all=1')
+        assert.equal(source, 'partly cached, 1 of 3 hosts asked live')
+      })
+      const lists = () =>
+        proxies.map((proxy) => proxy.take().filter((r) => r.startsWith('GET /containers/json')))
+      const partlyAnswered = new Set<string>()
+      lists() // what the waits above asked
+      await same('engine 3 with its events stream down', partly, (query, from) => {
+        const asked = lists()
+        if (from !== 'partly cached, 1 of 3 hosts asked live') return
+        partlyAnswered.add(query)
+        assert.deepEqual(asked.map((lists) => lists.length), [0, 0, 1], `${query}: ${JSON.stringify(asked)}`)
+      })
+      // Every query the rows can answer, but those whose hosts are all synced (node2, flocker.host=node1).
+      assert.equal(partlyAnswered.size, 18)
+    } finally {
+      await partly.close()
+      await Promise.all(proxies.map((proxy) => proxy.close()))
+    }
   })
 
   test('a host whose event stream is down is answered live, not from a stale cache', async () => {

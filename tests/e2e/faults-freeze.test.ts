@@ -180,7 +180,8 @@ for (const runtime of runtimes()) {
         return seen
       })
       assert.equal(seen.status, 200)
-      assert.equal(seen.headers['x-flocker-list'], undefined, 'asked live')
+      // node2 asked live (the others may answer from memory: partly cached).
+      assert.notEqual(seen.headers['x-flocker-list'], 'cached', 'asked live')
       // Shown as last seen, on a host that is down, as a live list shows it.
       const listed = JSON.parse(seen.body) as { Names: string[]; Status: string }[]
       const row = listed.find((c) => c.Names[0] === `/${name}`)

@@ -125,7 +125,8 @@ for (const runtime of runtimes()) {
         await changeBad()
         const seen = await cachedList()
         assert.equal(seen.status, 200, seen.body)
-        assert.equal(seen.headers['x-flocker-list'], undefined, 'asked live')
+        // bad asked live (good may answer from memory: partly cached).
+        assert.notEqual(seen.headers['x-flocker-list'], 'cached', 'asked live')
         assert.match(String(seen.headers['x-flocker-missing-hosts']), /\bbad\b/)
         const rows = JSON.parse(seen.body) as { Names: string[]; Status: string }[]
         assert.deepEqual(rows.filter((c) => c.Status !== 'Host Down').map((c) => c.Names[0]), ['/goodc'])

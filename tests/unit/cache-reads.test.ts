@@ -41,6 +41,23 @@ describe('a read lane', () => {
     assert.deepEqual(lane.load, { running: 0, waiting: 0 })
   })
 
+  test('waiting reads go by rank, then in the order they came: resyncs begun first finish first', async () => {
+    const lane = new ReadLane(1)
+    const [first, second] = [lane.rank(), lane.rank()]
+    const order: string[] = []
+    const read = (name: string, rank: number) =>
+      lane.run(async () => {
+        order.push(name)
+        await sleep(1)
+      }, rank)
+    // The first resync's inspects come after the second's list: they still go first.
+    const reads = [read('list 1', first), read('list 2', second), read('inspect 1a', first)]
+    reads.push(read('inspect 2a', second), read('inspect 1b', first))
+    await Promise.all(reads)
+    assert.deepEqual(order, ['list 1', 'inspect 1a', 'inspect 1b', 'list 2', 'inspect 2a'])
+    assert.deepEqual(lane.load, { running: 0, waiting: 0 })
+  })
+
   test('a read that fails gives its slot on', async () => {
     const lane = new ReadLane(1)
     await assert.rejects(lane.run(() => Promise.reject(new Error('cut'))), /cut/)

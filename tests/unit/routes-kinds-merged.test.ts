@@ -4,7 +4,8 @@ import type { FlockerApp } from '../../src/app.ts'
 import type { ContainerSummaryJson } from '../../src/docker/types.ts'
 import { mergeImages } from '../../src/routes/kinds/merged.ts'
 import type { FakeEngine } from '../support/fake-engine.ts'
-import { get, startFakeFlock } from '../support/fake-flock.ts'
+import { followed, get, startFakeFlock } from '../support/fake-flock.ts'
+import { eventually } from '../support/eventually.ts'
 
 /** A container as flocker lists it: names and labels always there. */
 type Listed = ContainerSummaryJson & { Names: string[]; Labels: Record<string, string>; Created: number }
@@ -85,6 +86,80 @@ describe('the list cache and filters dockerd refuses', () => {
   })
 })
 
+describe('a list partly from memory: the synced hosts from the cache, only the others asked', () => {
+  let engines: FakeEngine[]
+  let app: FlockerApp
+  let stop: () => Promise<void>
+  const names = async (path: string) => {
+    const response = await get(app, path)
+    assert.equal(response.status, 200)
+    const rows = await response.json() as Listed[]
+    return { source: response.headers.get('x-flocker-list'), names: rows.map((c) => c.Names[0]), response }
+  }
+  /** The lists each engine was asked since the last call. */
+  const listsAsked = () =>
+    engines.map((engine) => {
+      const lists = engine.requests.filter((r) => r.startsWith('GET /containers/json'))
+      engine.requests = []
+      return lists
+    })
+  before(async () => {
+    // Rows of the three hosts interleaved in time, so that order and limit mix memory and live rows.
+    ;({ engines, app, stop } = await startFakeFlock(3, (engine, i) => {
+      engine.add(`a${i}`, `new${i}`, 1_000 + i)
+      engine.add(`b${i}`, `old${i}`, 900 + i, 'exited')
+    }, { listCache: true, hostTimeout: 300 }))
+    await followed(app, engines)
+    await eventually(async () => assert.equal((await names('/containers/json?all=1')).source, 'cached'))
+    // fake2's events stream goes down and cannot come back: its rows may be stale, it is asked live.
+    engines[1]!.refuseEvents = true
+    engines[1]!.dropEvents()
+    await eventually(async () => assert.match(String((await names('/containers/json')).source), /^partly/))
+  })
+  after(async () => {
+    engines[1]!.refuseEvents = false
+    await stop()
+  })
+
+  test('only the host whose stream is down is asked; rows merged, then ordered and limited', async () => {
+    listsAsked()
+    const all = await names('/containers/json?all=1')
+    assert.equal(all.source, 'partly cached, 1 of 3 hosts asked live')
+    assert.deepEqual(all.names, ['/new2', '/new1', '/new0', '/old2', '/old1', '/old0'])
+    assert.deepEqual(listsAsked(), [[], ['GET /containers/json?all=1'], []])
+    const limited = await names('/containers/json?all=1&limit=4')
+    assert.deepEqual(limited.names, ['/new2', '/new1', '/new0', '/old2'])
+    assert.deepEqual(listsAsked(), [[], ['GET /containers/json?all=1&limit=4'], []])
+    const running = await names('/containers/json')
+    assert.deepEqual(running.names, ['/new2', '/new1', '/new0'])
+    assert.deepEqual(listsAsked(), [[], ['GET /containers/json'], []])
+  })
+
+  test('a node filter asks only the hosts it keeps', async () => {
+    listsAsked()
+    const onFake2 = await names(`/containers/json?all=1&filters=${filters({ node: ['fake2'] })}`)
+    assert.deepEqual(onFake2.names, ['/new1', '/old1'])
+    assert.deepEqual(listsAsked(), [[], ['GET /containers/json?all=1'], []])
+    const onFake1 = await names(`/containers/json?all=1&filters=${filters({ node: ['fake1'] })}`)
+    assert.equal(onFake1.source, 'cached')
+    assert.deepEqual(listsAsked(), [[], [], []])
+  })
+
+  test('the host asked live failing: the others still answer from memory, the missing host named', async () => {
+    engines[1]!.hang = true
+    try {
+      const { names: shown, response } = await names('/containers/json?all=1')
+      assert.deepEqual(shown.filter((name) => !/1$/.test(name!)), ['/new2', '/new0', '/old2', '/old0'])
+      assert.match(
+        String(response.headers.get('x-flocker-missing-hosts')),
+        /fake2 \(host fake2 did not answer/,
+      )
+    } finally {
+      engines[1]!.hang = false
+    }
+  })
+})
+
 describe('what a list answered from the cache tells the operator', () => {
   test('the cache lookup is counted, and the request names the hosts whose containers it shows', async () => {
     const { app, stop } = await startFakeFlock(2, (engine, i) => engine.add(`c${i}`, `app${i}`), {
@@ -124,7 +199,8 @@ describe('a slow or failing host', () => {
   let app: FlockerApp
   let stop: () => Promise<void>
   before(async () => {
-    ;({ engines, app, stop } = await startFakeFlock(3, () => {}, { hostTimeout: 300 }))
+    // The live merge's own rules: with the list cache, hosts synced before the hang answer from memory.
+    ;({ engines, app, stop } = await startFakeFlock(3, () => {}, { hostTimeout: 300, listCache: false }))
     engines.forEach((engine, i) => engine.add(`c${i}`, `app${i}`))
   })
   after(() => stop())

@@ -1,5 +1,13 @@
 import { noteCache, noteHost } from '../../observe/scope.ts'
-import { cachedContainerList, containerRowForFlock, listPlanOf } from '../../cache/flock-cache.ts'
+import {
+  cachedContainerList,
+  containerRowForFlock,
+  freshContainerRows,
+  listPlanOf,
+  listResponse,
+} from '../../cache/flock-cache.ts'
+import type { CachedRow } from '../../cache/host-feed.ts'
+import { listBody } from '../../cache/list-answers.ts'
 import { searchOf } from '../../front-door/hono.ts'
 import type {
   ContainerSummaryJson,
@@ -34,13 +42,11 @@ const PATHS: Record<ListKind, string> = {
  */
 export function merged(list: ListKind): Handler {
   return async (ctx, req) => {
-    if (list === 'containers' && ctx.listCache) {
-      const cached = fromListCache(ctx, ctx.listCache, req)
-      if (cached) return cached
-    }
+    const memory = list === 'containers' && ctx.listCache ? fromListCache(ctx, ctx.listCache, req) : undefined
+    if (memory instanceof Response) return memory
     const filters = hostFilters(req.url.searchParams, (name) => ctx.flock.byName(name) !== undefined)
     const answers = await askAll(
-      ctx.flock.usable,
+      memory?.live ?? ctx.flock.usable,
       (host, signal) =>
         host.json<unknown>(req.upstreamPath(PATHS[list], filters.query), {
           signal,
@@ -49,20 +55,47 @@ export function merged(list: ListKind): Handler {
       ctx.options.hostTimeout,
     )
     for (const answer of answers) noteHost(req.signal, answer.host.name, 'asked')
-    if (!answers.some((answer) => answer.ok)) return engineRefusal(answers) ?? noHostResponse(ctx, answers)
+    if (!answers.some((answer) => answer.ok)) {
+      // The hosts answered from memory answer even when every host asked live failed.
+      const refusal = engineRefusal(answers)
+      if (refusal || !memory?.rows.size) return refusal ?? noHostResponse(ctx, answers)
+    }
     const ok = answers.flatMap((answer) => (answer.ok && filters.keep(answer.host) ? [answer] : []))
     if (list === 'containers') rememberLists(ok as Answered<ContainerSummaryJson[]>[], filters.query)
+    const headers = missingHostsHeader(answers, ctx.flock)
+    if (memory) {
+      const containers = ok as Answered<ContainerSummaryJson[]>[]
+      const body = await partlyCachedList(containers, memory, ctx, req.url.searchParams, filters)
+      const source = `partly cached, ${memory.live.length} of ${memory.hosts} hosts asked live`
+      return listResponse(body, memory.rows.size ? { 'x-flocker-list': source, ...headers } : headers)
+    }
     const body = await mergeAnswers(list, ok, ctx, req.url.searchParams, filters)
-    return Response.json(body, { headers: missingHostsHeader(answers, ctx.flock) })
+    return Response.json(body, { headers })
   }
 }
 
-/** `GET /containers/json` answered from the list cache, or undefined: the engines must answer it. */
+/**
+ * A container list the list cache answers in part: the rows of the hosts fresh now (each host's
+ * newest first), and the hosts that are not (not yet synced, stale, their stream down), to ask live.
+ * Only the hosts flocker's own filters keep are asked, as the whole answer from memory covers them.
+ */
+interface PartlyCached {
+  readonly rows: ReadonlyMap<Host, readonly CachedRow[]>
+  readonly live: readonly Host[]
+  /** Hosts the list covers. */
+  readonly hosts: number
+}
+
+/**
+ * `GET /containers/json` answered from the list cache; or the part of it the cache can answer, when
+ * some hosts it covers are not fresh (one stale host no longer makes every host asked live); or
+ * undefined: the engines must answer all of it.
+ */
 function fromListCache(
   ctx: FlockerContext,
   cache: NonNullable<FlockerContext['listCache']>,
   req: DockerRequest,
-): Response | undefined {
+): Response | PartlyCached | undefined {
   // Filters dockerd refuses (malformed JSON, a value given as a string) get the engines' own error:
   // the plan has no rows to keep then.
   const plan = listPlanOf(cache, ctx.flock, searchOf(req.raw.url))
@@ -70,9 +103,11 @@ function fromListCache(
   const hosts = ctx.flock.usable.filter(plan.hosts.keep)
   const cached = cachedContainerList(cache, hosts, plan, missingHostsHeader([], ctx.flock))
   noteCache(req.signal, 'lists', cached !== undefined)
+  const rows = cached ? undefined : freshContainerRows(cache, hosts, plan)
   // The request log and audit line name the hosts whose containers the answer shows.
-  if (cached) { for (const host of hosts) noteHost(req.signal, host.name, 'asked') }
-  return cached
+  for (const host of cached ? hosts : rows?.keys() ?? []) noteHost(req.signal, host.name, 'asked')
+  if (cached || !rows || !hosts.length) return cached
+  return { rows, live: hosts.filter((host) => !rows.has(host)), hosts: hosts.length }
 }
 
 /**
@@ -178,11 +213,12 @@ function downHostRows(
   ctx: FlockerContext,
   search: URLSearchParams,
   filters: HostFilters,
-): { host: Host; item: ContainerSummaryJson }[] {
+  fromMemory: Iterable<Host> = [],
+): Entry[] {
   const query = filters.query
   if (query.has('filters') || query.has('since') || query.has('before')) return []
   const all = /^(1|true)$/i.test(search.get('all') ?? '')
-  const answered = new Set(answers.map((answer) => answer.host))
+  const answered = new Set([...answers.map((answer) => answer.host), ...fromMemory])
   return ctx.flock.all
     .filter((host) => !answered.has(host) && filters.keep(host))
     .flatMap((host) =>
@@ -192,31 +228,90 @@ function downHostRows(
     )
 }
 
+/** A container of a merged list: as a host listed it now, or its row from memory. */
+interface Entry {
+  readonly host: Host
+  readonly item: ContainerSummaryJson
+  readonly row?: CachedRow
+}
+
 async function mergeContainers(
   answers: readonly Answered<ContainerSummaryJson[]>[],
   ctx: FlockerContext,
   search: URLSearchParams,
   filters: HostFilters,
 ): Promise<ContainerSummaryJson[]> {
+  const ordered = await orderedContainers(liveEntries(answers, ctx, filters), answers, ctx, search, filters)
+  return ordered.map(({ host, item }) => containerRowForFlock(item, host, ctx.options.names))
+}
+
+/**
+ * The JSON of a list whose fresh hosts' rows come from memory and the others' from their live
+ * answers, ordered and limited as one live merge over every host (rows merged first, then ordered).
+ */
+async function partlyCachedList(
+  answers: readonly Answered<ContainerSummaryJson[]>[],
+  memory: PartlyCached,
+  ctx: FlockerContext,
+  search: URLSearchParams,
+  filters: HostFilters,
+): Promise<Uint8Array> {
+  const live = liveEntries(answers, ctx, filters)
+  const cached = [...memory.rows].flatMap(([host, rows]) =>
+    rows.map((row): Entry => ({ host, item: { Id: row.fields.id, Created: row.created }, row }))
+  )
+  // Hosts in flock order, as a live merge lists them (the order a tie within one second keeps).
+  const order = new Map(ctx.flock.all.map((host, i) => [host, i]))
+  const position = (entry: Entry) => order.get(entry.host) ?? -1
+  const entries = [...live, ...cached].sort((a, b) => position(a) - position(b))
+  const ordered = await orderedContainers(entries, answers, ctx, search, filters, memory.rows.keys())
+  const utf8 = new TextEncoder()
+  const rows = ordered.map(({ host, item, row }) =>
+    row ?? utf8.encode(JSON.stringify(containerRowForFlock(item, host, ctx.options.names)))
+  )
+  return listBody(rows, Date.now()).body
+}
+
+/** What the hosts listed, as a live merge keeps it (flocker's name filters); their owners noted. */
+function liveEntries(
+  answers: readonly Answered<ContainerSummaryJson[]>[],
+  ctx: FlockerContext,
+  filters: HostFilters,
+): Entry[] {
   for (const { host, value } of answers) {
     for (const container of value ?? []) ctx.flock.owners.remember(String(container.Id), host)
   }
-  const entries = answers.flatMap(({ host, value }) =>
+  return answers.flatMap(({ host, value }) =>
     (value ?? []).filter((c) => filters.keepNamed(host, c.Names ?? [])).map((item) => ({ host, item }))
   )
-  const down = downHostRows(answers, ctx, search, filters)
+}
+
+/**
+ * `entries` and the last-seen rows of the hosts that did not answer, newest first across hosts,
+ * then limited: the order and length of a live merge.
+ */
+async function orderedContainers(
+  entries: readonly Entry[],
+  answers: readonly Answered<ContainerSummaryJson[]>[],
+  ctx: FlockerContext,
+  search: URLSearchParams,
+  filters: HostFilters,
+  fromMemory: Iterable<Host> = [],
+): Promise<Entry[]> {
+  const down = downHostRows(answers, ctx, search, filters, fromMemory)
   const isDown = new Set(down)
   const ordered = await newestFirst([...entries, ...down], async (entry) => {
     if (isDown.has(entry)) return undefined
-    const { host, item } = entry
+    const { host, item, row } = entry
+    // A row from memory holds its inspect's nanoseconds already.
+    if (row) return BigInt(row.created) * 1_000_000_000n + BigInt(row.createdNanos)
     const inspect = await host.json<{ Created?: string }>(
       `/containers/${encodeURIComponent(String(item.Id))}/json`,
     )
     return rfc3339Nanos(String(inspect.Created ?? ''))
   }, creationTimes)
-  const all = ordered.map(({ host, item }) => containerRowForFlock(item, host, ctx.options.names))
   const limit = Number(search.get('limit') ?? -1)
-  return limit > 0 ? all.slice(0, limit) : all
+  return limit > 0 ? ordered.slice(0, limit) : ordered
 }
 
 /**
