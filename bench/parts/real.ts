@@ -25,7 +25,7 @@ export interface RealSizes extends SmallSizes {
   readonly streamMb: number
   /** Each stream figure repeats its transfer until this many seconds have passed (MB/s over them all). */
   readonly streamSeconds: number
-  /** Rounds per stream kind, direct/bare/flocker in a rotating order; the figure is the median round's. */
+  /** With streamSeconds, each target's time per stream kind: streamRounds × streamSeconds (see transferRounds). */
   readonly streamRounds: number
   /** The stream kinds measured (default: all). */
   readonly streamKinds?: ReadonlySet<string>
@@ -568,8 +568,8 @@ function rate(rounds: readonly Sustained[][], which: number): number {
  * The default turns: rounds of ONE transfer per target, the order rotating, until each target has spent
  * `budget` seconds and the rotation is whole (each target first, second and third alike). The others'
  * load moves the engine's speed by up to ×2 within seconds, so a round whose three transfers follow
- * each other within a second or two compares them on the same machine; there are many such rounds for
- * the median. One unmeasured transfer per target first.
+ * each other within a second or two compares them on the same machine, and a figure rests on many
+ * such rounds. One unmeasured transfer per target first.
  */
 export async function transferRounds(
   once: (which: number) => Promise<Sustained>,
@@ -590,7 +590,10 @@ export async function transferRounds(
   return rounds
 }
 
-/** The older turns (`--stream-turns=blocks`): each target repeats its transfer for a block of seconds. */
+/**
+ * The older turns (`--stream-turns=blocks`, for an A/B): each target repeats its transfer for a block of
+ * seconds, `count` rounds (the figure was then the median of the rounds' ratios; now it is summed alike).
+ */
 async function blockRounds(
   block: (which: number) => Promise<Sustained>,
   count: number,
