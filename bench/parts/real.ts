@@ -159,9 +159,9 @@ export function realSections(sizes: RealSizes): RealSections {
         sizes.streamRounds * sizes.streamSeconds
       } s per target, interleaved one transfer at a time)`,
       `After one unmeasured transfer each, direct, bare and flocker take turns ONE ${sizes.streamMb} MB transfer at ` +
-        `a time, the order rotating each round, until each has spent ${
+        `a time, the order rotating each round, until they have spent (warm-up included) ${
           sizes.streamRounds * sizes.streamSeconds
-        } s ` +
+        } s each on average ` +
         "and the rotation is whole (each target first, second and third alike): others' load moves the engine's " +
         'speed by ×2 within seconds, so turns a transfer long compare the targets on the same machine. MB/s: all ' +
         "a target carried over all its transfers' time, each timed from its request to its last byte (exec: " +
@@ -489,6 +489,7 @@ async function streams(
         return moved
       }
       const once = (which: number) => turn(which, () => sustained(() => measure(targets[which]!), 0))
+      const began = performance.now()
       const rounds = turns === 'blocks'
         ? await blockRounds(
           (which) => turn(which, () => sustained(() => measure(targets[which]!), sizes.streamSeconds)),
@@ -496,6 +497,7 @@ async function streams(
         )
         : await transferRounds(once, sizes.streamRounds * sizes.streamSeconds)
       rounds.forEach((round, i) => log(`${runtime} ${kind} ${turns} round ${i + 1}: ${roundText(round)}`))
+      log(`${runtime} ${kind} ${turns}: ${((performance.now() - began) / 1000).toFixed(0)} s`)
       const perGiB = (which: number) => (cpu[which]! / (carried[which]! / 1024)).toFixed(1)
       // Each target's MB/s over all its rounds; a rotation's ratio over its three rounds (each target
       // first, second and third once), for the spread.
@@ -565,8 +567,8 @@ function rate(rounds: readonly Sustained[][], which: number): number {
 }
 
 /**
- * The default turns: rounds of ONE transfer per target, the order rotating, until each target has spent
- * `budget` seconds and the rotation is whole (each target first, second and third alike). The others'
+ * The default turns: rounds of ONE transfer per target, the order rotating, until the three have spent
+ * `budget` seconds each on average and the rotation is whole (each target first, second and third alike). The others'
  * load moves the engine's speed by up to ×2 within seconds, so a round whose three transfers follow
  * each other within a second or two compares them on the same machine, and a figure rests on many
  * such rounds. One unmeasured transfer per target first.
@@ -575,15 +577,16 @@ export async function transferRounds(
   once: (which: number) => Promise<Sustained>,
   budget: number,
 ): Promise<Sustained[][]> {
-  for (let which = 0; which < 3; which++) await once(which)
+  // The warm-up's time counts in the budget, so the part takes what the older blocks took.
+  let spent = 0
+  for (let which = 0; which < 3; which++) spent += (await once(which)).seconds
   const rounds: Sustained[][] = []
-  const spent = [0, 0, 0]
-  while (Math.min(...spent) < budget || rounds.length % ROTATION) {
+  while (spent < 3 * budget || rounds.length % ROTATION) {
     const round: Sustained[] = []
     for (let turn = 0; turn < 3; turn++) {
       const which = (rounds.length + turn) % 3
       round[which] = await once(which)
-      spent[which]! += round[which]!.seconds
+      spent += round[which]!.seconds
     }
     rounds.push(round)
   }
