@@ -8,8 +8,9 @@
  *   --quick                    smaller sizes, 1/10/100 hosts: a smoke run of about 3 minutes
  *   --requests=600 --concurrent=1200 --concurrency=16 --rounds=4   small requests
  *   --creates=20 --create-rounds=9   placement bursts (5 rounds with --quick)
- *   --stream-mb=50             real engine streams, repeated until --stream-seconds=3 per figure, median of
- *                              --stream-rounds=3; --fake-mb=1000 through the proxy from the simulator
+ *   --stream-mb=50             real engine streams, one transfer per target in turns until each has spent
+ *                              --stream-rounds=3 × --stream-seconds=3 s (--stream-kinds=exec,cp: only those;
+ *                              --stream-turns=blocks: the older 3-s blocks per turn); --fake-mb=1000 through the proxy from the simulator
  *   --hosts=1,10,100,500       simulated host counts (100 containers each)
  *   --out=NAME                 results file name (default latest)
  */
@@ -55,6 +56,8 @@ function parseFlags(argv: string[]) {
     streamMb: number('stream-mb', 50, 30),
     streamSeconds: number('stream-seconds', 3, 2),
     streamRounds: number('stream-rounds', 3, 3),
+    streamTurns: (flags.get('stream-turns') ?? 'transfers').split(',') as ('transfers' | 'blocks')[],
+    streamKinds: flags.has('stream-kinds') ? new Set(flags.get('stream-kinds')!.split(',')) : undefined,
     parts,
   }
   return {

@@ -11,6 +11,8 @@ export const MB = 1024 * 1024
 export interface Transfer {
   readonly bytes: number
   readonly seconds: number
+  /** Seconds from the request to the first body byte (the engine's start-up), where measured. */
+  readonly firstByte?: number
 }
 
 /** A GET whose whole body is counted (logs, export, cp download). */
@@ -97,8 +99,13 @@ export async function attachTo(target: Target, id: string): Promise<Transfer> {
 export async function execOutput(target: Target, container: string, cmd: string[]): Promise<Transfer> {
   const { socket, start } = await startExec(target, await createExec(target, container, cmd))
   let bytes = 0
+  let firstByte = 0
   let head = true
   let pending = Buffer.alloc(0)
+  const count = (n: number) => {
+    if (n && !bytes) firstByte = (performance.now() - start) / 1000
+    bytes += n
+  }
   await new Promise<void>((resolve, reject) => {
     socket.on('data', (chunk: Buffer) => {
       if (head) {
@@ -107,14 +114,14 @@ export async function execOutput(target: Target, container: string, cmd: string[
         if (end < 0) return
         if (!pending.subarray(0, 12).toString().includes('101')) return reject(new Error(pending.toString()))
         head = false
-        bytes += pending.byteLength - end - 4
-      } else bytes += chunk.byteLength
+        count(pending.byteLength - end - 4)
+      } else count(chunk.byteLength)
     })
     socket.on('end', resolve)
     socket.on('error', reject)
   })
   socket.destroy()
-  return { bytes, seconds: (performance.now() - start) / 1000 }
+  return { bytes, seconds: (performance.now() - start) / 1000, firstByte }
 }
 
 export const mbps = (t: Transfer) => t.bytes / MB / t.seconds

@@ -2,6 +2,7 @@
  * Everything measured on real engines: three dockerd with 30 containers each; per runtime a bare
  * proxy in front of engine 1 and flocker in front of all three.
  */
+import { loadavg } from 'node:os'
 import { IMAGE, NET } from '../../tests/support/docker.ts'
 import { type LocalEngines, startEngines } from '../../tests/support/engines.ts'
 import type { RuntimeName } from '../../tests/support/flocker.ts'
@@ -24,8 +25,12 @@ export interface RealSizes extends SmallSizes {
   readonly streamMb: number
   /** Each stream figure repeats its transfer until this many seconds have passed (MB/s over them all). */
   readonly streamSeconds: number
-  /** Rounds per stream kind, direct/bare/flocker in a rotating order; the figure is the median round's. */
+  /** With streamSeconds, each target's time per stream kind: streamRounds × streamSeconds (see transferRounds). */
   readonly streamRounds: number
+  /** The stream kinds measured (default: all). */
+  readonly streamKinds?: ReadonlySet<string>
+  /** How the targets take turns (see transferRounds; `blocks` the older way), each in turn. */
+  readonly streamTurns: readonly ('transfers' | 'blocks')[]
   readonly parts: ReadonlySet<string>
 }
 
@@ -150,12 +155,19 @@ export function realSections(sizes: RealSizes): RealSections {
         `(CLI 28): ${sizes.runs} pairs, each pair's first alternating; the median of the pairs' ratios (their range).`,
     ),
     streams: new SectionBuilder(
-      `Streams on real engines (${sizes.streamMb} MB per transfer, ≥ ${sizes.streamSeconds} s per figure, median of ` +
-        `${sizes.streamRounds} rounds)`,
-      `Each figure repeats its ${sizes.streamMb} MB transfer until ${sizes.streamSeconds} s have passed (MB/s over ` +
-        `them all); direct, bare and flocker take turns in ${sizes.streamRounds} rounds, the order rotating, and ` +
-        "the ratio is the median of the rounds' ratios (their range beside it; MB/s are medians; CPU s/GiB: " +
-        "the proxy process's utime+stime from /proc over every round, per GiB carried). " +
+      `Streams on real engines (${sizes.streamMb} MB per transfer, ≥ ${
+        sizes.streamRounds * sizes.streamSeconds
+      } s per target, interleaved one transfer at a time)`,
+      `After one unmeasured transfer each, direct, bare and flocker take turns ONE ${sizes.streamMb} MB transfer at ` +
+        `a time, the order rotating each round, until they have spent (warm-up included) ${
+          sizes.streamRounds * sizes.streamSeconds
+        } s each on average ` +
+        "and the rotation is whole (each target first, second and third alike): others' load moves the engine's " +
+        'speed by ×2 within seconds, so turns a transfer long compare the targets on the same machine. MB/s: all ' +
+        "a target carried over all its transfers' time, each timed from its request to its last byte (exec: " +
+        'start-up, the time to the first byte, is counted on every side alike, its share beside it); the ratio ' +
+        "is flocker's MB/s over direct's, the range beside it each rotation's (three rounds) ratio. CPU s/GiB: " +
+        "the proxy process's utime+stime from /proc over every transfer, per GiB carried. " +
         'direct = engine 1; flocker in front of the 3 engines. attach: a container writing zeros, attached raw, then ' +
         'started; exec: `head -c` in a running container through the hijacked exec start; logs: a finished ' +
         "container's output; export: a container holding a big file; cp: `GET /archive` of that file; load: " +
@@ -462,63 +474,156 @@ async function streams(
   let peak = 0
   const targets = [engine1, targetOf(bare.url), targetOf(flocker.url)]
   const pids = [0, bare.pid, flocker.pid]
-  for (const [kind, measure] of Object.entries(kinds)) {
-    const rates: number[][] = [[], [], []]
-    // The proxies' CPU seconds (/proc) and MB over every round, for CPU per GiB carried.
-    const cpu = [0, 0, 0]
-    const carried = [0, 0, 0]
-    for (let round = 0; round < sizes.streamRounds; round++) {
-      // The order rotates, so a slower engine later in the round falls on each target alike.
-      for (let turn = 0; turn < 3; turn++) {
-        const which = (round + turn) % 3
+  const measured = Object.entries(kinds).filter(([kind]) => sizes.streamKinds?.has(kind) ?? true)
+  for (const [kind, measure] of measured) {
+    for (const [index, turns] of sizes.streamTurns.entries()) {
+      // The proxies' CPU seconds (/proc) and MB over every turn, for CPU per GiB carried.
+      const cpu = [0, 0, 0]
+      const carried = [0, 0, 0]
+      const turn = async (which: number, transfer: () => Promise<Sustained>) => {
         const stop = which === 2 ? sampleRss(flocker.pid) : () => 0
         const before = which ? cpuSeconds(pids[which]!) : 0
-        const moved = await sustained(() => measure(targets[which]!), sizes.streamSeconds)
-          .finally(() => (peak = Math.max(peak, stop())))
+        const moved = await transfer().finally(() => (peak = Math.max(peak, stop())))
         if (which) cpu[which]! += cpuSeconds(pids[which]!) - before
         carried[which]! += moved.mb
-        rates[which]!.push(moved.mb / moved.seconds)
+        return moved
       }
+      const once = (which: number) => turn(which, () => sustained(() => measure(targets[which]!), 0))
+      const began = performance.now()
+      const rounds = turns === 'blocks'
+        ? await blockRounds(
+          (which) => turn(which, () => sustained(() => measure(targets[which]!), sizes.streamSeconds)),
+          sizes.streamRounds,
+        )
+        : await transferRounds(once, sizes.streamRounds * sizes.streamSeconds)
+      rounds.forEach((round, i) => log(`${runtime} ${kind} ${turns} round ${i + 1}: ${roundText(round)}`))
+      log(`${runtime} ${kind} ${turns}: ${((performance.now() - began) / 1000).toFixed(0)} s`)
+      const perGiB = (which: number) => (cpu[which]! / (carried[which]! / 1024)).toFixed(1)
+      // Each target's MB/s over all its rounds; a rotation's ratio over its three rounds (each target
+      // first, second and third once), for the spread.
+      const [direct, viaBare, proxied] = [0, 1, 2].map((which) => rate(rounds, which))
+      const rotations = Array.from(
+        { length: Math.ceil(rounds.length / ROTATION) },
+        (_, i) => rounds.slice(i * ROTATION, (i + 1) * ROTATION),
+      ).map((group) => rate(group, 2) / rate(group, 0))
+      const label = sizes.streamTurns.length > 1 ? ` [${turns} ${index + 1}]` : ''
+      out.set(
+        `${kind} (MB/s): flocker / direct${label}`,
+        '≥ ×0.9',
+        runtime,
+        ratioCell(
+          proxied! / direct!,
+          { min: 0.9 },
+          `${proxied!.toFixed(0)}; direct ${direct!.toFixed(0)}; bare ${viaBare!.toFixed(0)} (×${
+            (viaBare! / direct!).toFixed(2)
+          }); ${rounds.length} rounds, rotations ×${Math.min(...rotations).toFixed(2)}-${
+            Math.max(...rotations).toFixed(2)
+          }; start-up ${startupPercent(rounds)}%; CPU s/GiB ${perGiB(2)}, bare ${perGiB(1)}`,
+        ),
+      )
     }
-    const perGiB = (which: number) => (cpu[which]! / (carried[which]! / 1024)).toFixed(1)
-    const [direct, viaBare, proxied] = rates as [number[], number[], number[]]
-    const ratios = proxied.map((rate, i) => rate / direct[i]!)
-    out.set(
-      `${kind} (MB/s): flocker / direct`,
-      '≥ ×0.9',
-      runtime,
-      ratioCell(
-        median(ratios),
-        { min: 0.9 },
-        `${median(proxied).toFixed(0)}; direct ${median(direct).toFixed(0)}; bare ${
-          median(viaBare).toFixed(0)
-        } ` +
-          `(×${median(viaBare.map((rate, i) => rate / direct[i]!)).toFixed(2)}); rounds ` +
-          `×${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}; CPU s/GiB ${
-            perGiB(2)
-          }, bare ${perGiB(1)}`,
-      ),
-    )
   }
-  peak = Math.max(peak, await loadAgainstTee(runtime, fixture, flocker, out))
+  if (measured.some(([kind]) => kind === 'load')) {
+    peak = Math.max(peak, await loadAgainstTee(runtime, fixture, flocker, out))
+  }
   out.set('flocker RSS peak during the streams (MiB)', 'flat whatever the size', runtime, {
     text: peak.toFixed(0),
   })
 }
 
+const TARGET_NAMES = ['direct', 'bare', 'flocker']
+
+/** What one target carried in one round: MB, seconds, transfers, and seconds before their first bytes. */
+interface Sustained {
+  readonly mb: number
+  readonly seconds: number
+  readonly transfers: number
+  /** Seconds before the first body byte, summed over the transfers that measure it. */
+  readonly firstBytes: number
+}
+
+/** One round's line for the log: each target's MB/s (transfers, share of the time spent starting up). */
+const roundText = (round: readonly Sustained[]) =>
+  [0, 1, 2].map((which) => {
+    const s = round[which]!
+    const startup = s.firstBytes ? `, start-up ${((100 * s.firstBytes) / s.seconds).toFixed(0)}%` : ''
+    return `${TARGET_NAMES[which]} ${(s.mb / s.seconds).toFixed(0)} (${s.transfers}×${startup})`
+  }).join(', ') + ` (load ${loadavg()[0]!.toFixed(1)})`
+
+/** The share of all rounds' time spent before first bytes (0 where the kind does not measure it). */
+function startupPercent(rounds: readonly Sustained[][]): string {
+  const all = rounds.flat()
+  const sum = (pick: (s: Sustained) => number) => all.reduce((total, s) => total + pick(s), 0)
+  return ((100 * sum((s) => s.firstBytes)) / sum((s) => s.seconds)).toFixed(0)
+}
+
+/** Three targets: a whole rotation is three rounds, each target in each place once. */
+const ROTATION = 3
+
+/** One target's MB/s over `rounds`: all it carried over all the time it took. */
+function rate(rounds: readonly Sustained[][], which: number): number {
+  const mb = rounds.reduce((total, round) => total + round[which]!.mb, 0)
+  return mb / rounds.reduce((total, round) => total + round[which]!.seconds, 0)
+}
+
+/**
+ * The default turns: rounds of ONE transfer per target, the order rotating, until the three have spent
+ * `budget` seconds each on average and the rotation is whole (each target first, second and third alike). The others'
+ * load moves the engine's speed by up to ×2 within seconds, so a round whose three transfers follow
+ * each other within a second or two compares them on the same machine, and a figure rests on many
+ * such rounds. One unmeasured transfer per target first.
+ */
+export async function transferRounds(
+  once: (which: number) => Promise<Sustained>,
+  budget: number,
+): Promise<Sustained[][]> {
+  // The warm-up's time counts in the budget, so the part takes what the older blocks took.
+  let spent = 0
+  for (let which = 0; which < 3; which++) spent += (await once(which)).seconds
+  const rounds: Sustained[][] = []
+  while (spent < 3 * budget || rounds.length % ROTATION) {
+    const round: Sustained[] = []
+    for (let turn = 0; turn < 3; turn++) {
+      const which = (rounds.length + turn) % 3
+      round[which] = await once(which)
+      spent += round[which]!.seconds
+    }
+    rounds.push(round)
+  }
+  return rounds
+}
+
+/**
+ * The older turns (`--stream-turns=blocks`, for an A/B): each target repeats its transfer for a block of
+ * seconds, `count` rounds (the figure was then the median of the rounds' ratios; now it is summed alike).
+ */
+async function blockRounds(
+  block: (which: number) => Promise<Sustained>,
+  count: number,
+): Promise<Sustained[][]> {
+  const rounds: Sustained[][] = []
+  for (let r = 0; r < count; r++) {
+    const round: Sustained[] = []
+    for (let turn = 0; turn < 3; turn++) round[(r + turn) % 3] = await block((r + turn) % 3)
+    rounds.push(round)
+  }
+  return rounds
+}
+
 /** `transfer` repeated until `seconds` have passed (one short stream's start-up noise is diluted). */
-async function sustained(
-  transfer: () => Promise<Transfer>,
-  seconds: number,
-): Promise<{ mb: number; seconds: number }> {
+async function sustained(transfer: () => Promise<Transfer>, seconds: number): Promise<Sustained> {
   let bytes = 0
   let spent = 0
+  let transfers = 0
+  let firstBytes = 0
   do {
     const t = await transfer()
     bytes += t.bytes
     spent += t.seconds
+    firstBytes += t.firstByte ?? 0
+    transfers++
   } while (spent < seconds)
-  return { mb: bytes / MB, seconds: spent }
+  return { mb: bytes / MB, seconds: spent, transfers, firstBytes }
 }
 
 /** One `docker load` of the fixture's image through `target` (the image removed first from every engine). */
