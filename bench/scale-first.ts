@@ -14,17 +14,20 @@
  * --poll=MS: the pause between lists while waiting for the list cache (100, as the scale part).
  * --after-change=N: once the cache answers, N times: a container of sim1 stopped or started through
  * flocker, and `ps -a` at once (sim1 stale, every other host synced); prints those lists' times.
+ * --cpu-prof=DIR (Node): flocker runs under --cpu-prof into DIR/TRY; prints where its CPU went while
+ * those lists were answered (samples within them only: self time, and time inside each function).
  *
  * Each try also prints the first list's time and, over the lists asked while the cache fills, their
  * time and how many hosts each asked live (X-Flocker-List: `cached` none, `partly cached, N of M hosts
  * asked live` N, absent every host).
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { RuntimeName } from '../tests/support/flocker.ts'
+import { type CpuProfile, summarise } from './cpu-profile.ts'
 import { type Target, targetOf } from './http.ts'
 import { otherFlocker, startSimulator } from './procs.ts'
 
@@ -103,6 +106,10 @@ function snapshot(pid: number): string {
 }
 
 const afterChanges = Number(arg('after-change', '0'))
+const profileDir = arg('cpu-prof')
+/** [start, end] of each list after a change, in µs of the monotonic clock a .cpuprofile counts in. */
+const listWindows: [number, number][] = []
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
 
 /** `ps -a` right after each of `afterChanges` changes made through flocker on sim1 (see --after-change). */
 async function listsAfterChanges(target: Target): Promise<void> {
@@ -114,7 +121,9 @@ async function listsAfterChanges(target: Target): Promise<void> {
   let live = 0
   for (let i = 0; i < afterChanges; i++) {
     await get(target, `/v1.41/containers/${first!.Id}/${i % 2 ? 'start' : 'stop'}`, 'POST')
+    const start = monotonicUs()
     const answer = await get(target, LIST)
+    listWindows.push([start, monotonicUs()])
     times.push(answer.ms)
     live += askedLive(answer)
     await new Promise((r) => setTimeout(r, 300))
@@ -170,7 +179,10 @@ async function oneTry(root: string, sim: Awaited<ReturnType<typeof startSimulato
     { length: hogSeconds ? 2 : 0 },
     () => spawn('timeout', [String(hogSeconds), 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }),
   )
-  const flocker = await otherFlocker(runtime, root, nodes, ['--list-cache=on'])
+  const profileTo = profileDir && `${profileDir}/${root.replace(/\W+/g, '_')}-${Date.now()}`
+  if (profileTo) mkdirSync(profileTo, { recursive: true })
+  const flags = profileTo ? ['--cpu-prof', `--cpu-prof-dir=${profileTo}`] : []
+  const flocker = await otherFlocker(runtime, root, nodes, ['--list-cache=on'], flags)
   const target = targetOf(flocker.url)
   const expected = hosts * containers
   let ok = true
@@ -207,7 +219,52 @@ async function oneTry(root: string, sim: Awaited<ReturnType<typeof startSimulato
     await flocker.stop()
     for (const hog of hogs) hog.kill()
   }
+  if (profileTo && listWindows.length) printWindowProfile(profileTo, listWindows.splice(0))
   return ok
+}
+
+/** Where flocker's CPU went within `windows` (the lists after a change), by its profile in `dir`. */
+function printWindowProfile(dir: string, windows: [number, number][]): void {
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))
+  if (!file) return void process.stdout.write(`  no .cpuprofile in ${dir}\n`)
+  const profile = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as CpuProfile & { startTime: number }
+  const kept: CpuProfile = { nodes: profile.nodes, samples: [], timeDeltas: [] }
+  let at = profile.startTime
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0
+    if (!windows.some(([start, end]) => start <= at && at <= end)) return
+    kept.samples.push(id)
+    kept.timeDeltas.push(profile.timeDeltas[i] ?? 0)
+  })
+  process.stdout.write(
+    `${summarise(kept, windows.length, 'list', true)}\n\n${inclusive(kept, windows.length)}\n`,
+  )
+}
+
+/** ms per list inside each function (itself and what it calls), the 25 largest. */
+function inclusive(profile: CpuProfile, lists: number): string {
+  const parent = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const within = new Map<string, number>()
+  profile.samples.forEach((id, i) => {
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const { functionName, url, lineNumber } = byId.get(at)!.callFrame
+      seen.add(
+        `${functionName || '(anonymous)'} ${url.replace(/^.*\/(src|node_modules)\//, '$1/')}:${
+          lineNumber + 1
+        }`,
+      )
+    }
+    for (const name of seen) within.set(name, (within.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  })
+  const rows = [...within].sort((a, b) => b[1] - a[1]).slice(0, 25)
+  return ['| inside (ms per list) | |', '| --- | ---: |']
+    .concat(
+      rows.map(([name, us]) => `| \`${name.replace(/\|/g, '\\|')}\` | ${(us / 1000 / lists).toFixed(1)} |`),
+    )
+    .join('\n')
 }
 
 console.log(`${runtime}, ${hosts} hosts, ${tries} tries of ${roots.join(' / ')}; load ${load()}`)

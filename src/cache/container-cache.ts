@@ -42,6 +42,16 @@ export interface ContainerCacheOptions<H extends FeedHost> {
  */
 const CONCURRENT_READS = 256
 
+/** What the list cache can answer of a list some of whose hosts are not fresh (`freshRows`). */
+export interface FreshRows<H> {
+  /** The hosts answered from memory. */
+  readonly hosts: ReadonlySet<H>
+  /** Their rows, newest first across them, by nanoseconds within a second, hosts in order on a tie. */
+  readonly rows: readonly CachedRow[]
+  /** `owners[i]` holds `rows[i]`. */
+  readonly owners: readonly H[]
+}
+
 export class ContainerCache<H extends FeedHost> {
   #feeds = new Map<H, HostFeed>()
   #answers = new ListAnswers()
@@ -131,16 +141,26 @@ export class ContainerCache<H extends FeedHost> {
   }
 
   /**
-   * The rows `query` keeps of each host of `hosts` that is fresh now, newest first; the hosts that are
-   * not are left out of the map (the caller asks them live and merges both).
+   * The rows `query` keeps of the hosts of `hosts` (in flock order) that are fresh now, ordered as
+   * `listOf` orders them, with each row's host; the hosts that are not are left out (the caller asks
+   * them live and merges both).
    */
-  freshRows(hosts: readonly H[], query: ListQuery): Map<H, CachedRow[]> {
-    const rows = new Map<H, CachedRow[]>()
+  freshRows(hosts: readonly H[], query: ListQuery): FreshRows<H> {
+    const fresh = new Set<H>()
+    const rows: CachedRow[] = []
+    const owners: H[] = []
     for (const host of hosts) {
       const feed = this.#freshFeed(host)
-      if (feed) rows.set(host, newestFirst(keptRows(feed, query)))
+      if (!feed) continue
+      fresh.add(host)
+      for (const row of keptRows(feed, query)) {
+        rows.push(row)
+        owners.push(host)
+      }
     }
-    return rows
+    // Stable: on equal times, hosts in the order given.
+    const order = rows.map((_, i) => i).sort((a, b) => newerFirst(rows[a]!, rows[b]!))
+    return { hosts: fresh, rows: order.map((i) => rows[i]!), owners: order.map((i) => owners[i]!) }
   }
 
   /** Containers held, over every host. */
@@ -189,5 +209,9 @@ function keptRows(feed: HostFeed, query: ListQuery): CachedRow[] {
  * within one second.
  */
 function newestFirst(rows: CachedRow[]): CachedRow[] {
-  return rows.sort((a, b) => b.created - a.created || b.createdNanos - a.createdNanos)
+  return rows.sort(newerFirst)
+}
+
+function newerFirst(a: CachedRow, b: CachedRow): number {
+  return b.created - a.created || b.createdNanos - a.createdNanos
 }

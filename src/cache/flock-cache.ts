@@ -11,9 +11,9 @@ import type { ContainerSummaryJson } from '../docker/types.ts'
 import { bytesResponse } from '../runtime/known-bytes.ts'
 import type { Host } from '../flock/host.ts'
 import type { HealthMonitor } from '../flock/health.ts'
-import { ContainerCache } from './container-cache.ts'
+import { ContainerCache, type FreshRows } from './container-cache.ts'
 import { type ListPlan, ListPlans } from './list-plans.ts'
-import type { CachedRow, ContainerRow } from './host-feed.ts'
+import type { ContainerRow } from './host-feed.ts'
 
 /** A container row as flocker shows it in a flock-wide list. */
 export function containerRowForFlock(
@@ -85,7 +85,7 @@ export function freshContainerRows(
   cache: ContainerCache<Host>,
   hosts: readonly Host[],
   plan: ListPlan,
-): Map<Host, CachedRow[]> | undefined {
+): FreshRows<Host> | undefined {
   return plan.rows && cache.freshRows(hosts, plan.rows)
 }
 

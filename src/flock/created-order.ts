@@ -17,18 +17,11 @@ export async function newestFirst<T extends { host: unknown; item: Record<string
   const sorted = decorated.map((d) => d.entry)
   const tied = tiedRuns(decorated)
   if (!tied.length) return sorted
-  const nanos = new Map<T, bigint>()
-  await Promise.all(tied.flatMap(([start, end]) =>
-    sorted.slice(start, end).map(async (entry) => {
-      const id = String(entry.item.Id ?? '')
-      let value = times.get(id)
-      if (value === undefined) {
-        value = await createdNanos(entry).catch(() => undefined)
-        if (value !== undefined) times.set(id, value)
-      }
-      if (value !== undefined) nanos.set(entry, value)
-    })
-  ))
+  const nanos = await knownCreationTimes(
+    tied.flatMap(([start, end]) => sorted.slice(start, end)),
+    createdNanos,
+    times,
+  )
   for (const [start, end] of tied) {
     const run = sorted.slice(start, end)
     // A time that could not be read (the container went meanwhile) leaves the second as the engines
@@ -41,6 +34,28 @@ export async function newestFirst<T extends { host: unknown; item: Record<string
     sorted.splice(start, run.length, ...run)
   }
   return sorted
+}
+
+/**
+ * Each entry's creation time in nanoseconds as far as it can be known: remembered in `times`, else
+ * asked (all at once) and remembered; an entry whose time could not be read is left out.
+ */
+export async function knownCreationTimes<T extends { item: { readonly Id?: unknown } }>(
+  entries: readonly T[],
+  createdNanos: (entry: T) => Promise<bigint | undefined>,
+  times: CreationTimes,
+): Promise<Map<T, bigint>> {
+  const nanos = new Map<T, bigint>()
+  await Promise.all(entries.map(async (entry) => {
+    const id = String(entry.item.Id ?? '')
+    let value = times.get(id)
+    if (value === undefined) {
+      value = await createdNanos(entry).catch(() => undefined)
+      if (value !== undefined) times.set(id, value)
+    }
+    if (value !== undefined) nanos.set(entry, value)
+  }))
+  return nanos
 }
 
 /** [start, end) of each run of one second that holds entries of more than one host. */

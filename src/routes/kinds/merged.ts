@@ -6,7 +6,7 @@ import {
   listPlanOf,
   listResponse,
 } from '../../cache/flock-cache.ts'
-import type { CachedRow } from '../../cache/host-feed.ts'
+import type { FreshRows } from '../../cache/container-cache.ts'
 import { listBody } from '../../cache/list-answers.ts'
 import { searchOf } from '../../front-door/hono.ts'
 import type {
@@ -24,6 +24,7 @@ import type { Host } from '../../flock/host.ts'
 import { containersOfDownHost, rememberContainers } from '../../flock/last-seen.ts'
 import type { FlockerContext, Handler } from '../context.ts'
 import { missingHostsHeader } from '../missing-hosts.ts'
+import { mergeNewestFirst } from './merged-order.ts'
 import { noHostResponse } from '../no-host.ts'
 import type { DockerRequest } from '../request.ts'
 import type { ListKind } from '../table.ts'
@@ -58,7 +59,7 @@ export function merged(list: ListKind): Handler {
     if (!answers.some((answer) => answer.ok)) {
       // The hosts answered from memory answer even when every host asked live failed.
       const refusal = engineRefusal(answers)
-      if (refusal || !memory?.rows.size) return refusal ?? noHostResponse(ctx, answers)
+      if (refusal || !memory?.fresh.hosts.size) return refusal ?? noHostResponse(ctx, answers)
     }
     const ok = answers.flatMap((answer) => (answer.ok && filters.keep(answer.host) ? [answer] : []))
     if (list === 'containers') rememberLists(ok as Answered<ContainerSummaryJson[]>[], filters.query)
@@ -67,7 +68,7 @@ export function merged(list: ListKind): Handler {
       const containers = ok as Answered<ContainerSummaryJson[]>[]
       const body = await partlyCachedList(containers, memory, ctx, req.url.searchParams, filters)
       const source = `partly cached, ${memory.live.length} of ${memory.hosts} hosts asked live`
-      return listResponse(body, memory.rows.size ? { 'x-flocker-list': source, ...headers } : headers)
+      return listResponse(body, memory.fresh.hosts.size ? { 'x-flocker-list': source, ...headers } : headers)
     }
     const body = await mergeAnswers(list, ok, ctx, req.url.searchParams, filters)
     return Response.json(body, { headers })
@@ -75,12 +76,12 @@ export function merged(list: ListKind): Handler {
 }
 
 /**
- * A container list the list cache answers in part: the rows of the hosts fresh now (each host's
- * newest first), and the hosts that are not (not yet synced, stale, their stream down), to ask live.
- * Only the hosts flocker's own filters keep are asked, as the whole answer from memory covers them.
+ * A container list the list cache answers in part: the rows of the hosts fresh now (newest first),
+ * and the hosts that are not (not yet synced, stale, their stream down), to ask live. Only the hosts
+ * flocker's own filters keep are asked, as the whole answer from memory covers them.
  */
 interface PartlyCached {
-  readonly rows: ReadonlyMap<Host, readonly CachedRow[]>
+  readonly fresh: FreshRows<Host>
   readonly live: readonly Host[]
   /** Hosts the list covers. */
   readonly hosts: number
@@ -103,11 +104,11 @@ function fromListCache(
   const hosts = ctx.flock.usable.filter(plan.hosts.keep)
   const cached = cachedContainerList(cache, hosts, plan, missingHostsHeader([], ctx.flock))
   noteCache(req.signal, 'lists', cached !== undefined)
-  const rows = cached ? undefined : freshContainerRows(cache, hosts, plan)
+  const fresh = cached ? undefined : freshContainerRows(cache, hosts, plan)
   // The request log and audit line name the hosts whose containers the answer shows.
-  for (const host of cached ? hosts : rows?.keys() ?? []) noteHost(req.signal, host.name, 'asked')
-  if (cached || !rows || !hosts.length) return cached
-  return { rows, live: hosts.filter((host) => !rows.has(host)), hosts: hosts.length }
+  for (const host of cached ? hosts : fresh?.hosts ?? []) noteHost(req.signal, host.name, 'asked')
+  if (cached || !fresh || !hosts.length) return cached
+  return { fresh, live: hosts.filter((host) => !fresh.hosts.has(host)), hosts: hosts.length }
 }
 
 /**
@@ -228,11 +229,10 @@ function downHostRows(
     )
 }
 
-/** A container of a merged list: as a host listed it now, or its row from memory. */
+/** A container of a merged list, as a host listed it now (or last listed it, when down now). */
 interface Entry {
   readonly host: Host
   readonly item: ContainerSummaryJson
-  readonly row?: CachedRow
 }
 
 async function mergeContainers(
@@ -247,7 +247,8 @@ async function mergeContainers(
 
 /**
  * The JSON of a list whose fresh hosts' rows come from memory and the others' from their live
- * answers, ordered and limited as one live merge over every host (rows merged first, then ordered).
+ * answers, ordered and limited as one live merge over every host (merged-order.ts): the rows from
+ * memory stay the bytes the cache holds.
  */
 async function partlyCachedList(
   answers: readonly Answered<ContainerSummaryJson[]>[],
@@ -256,18 +257,23 @@ async function partlyCachedList(
   search: URLSearchParams,
   filters: HostFilters,
 ): Promise<Uint8Array> {
-  const live = liveEntries(answers, ctx, filters)
-  const cached = [...memory.rows].flatMap(([host, rows]) =>
-    rows.map((row): Entry => ({ host, item: { Id: row.fields.id, Created: row.created }, row }))
-  )
-  // Hosts in flock order, as a live merge lists them (the order a tie within one second keeps).
   const order = new Map(ctx.flock.all.map((host, i) => [host, i]))
-  const position = (entry: Entry) => order.get(entry.host) ?? -1
-  const entries = [...live, ...cached].sort((a, b) => position(a) - position(b))
-  const ordered = await orderedContainers(entries, answers, ctx, search, filters, memory.rows.keys())
+  const position = (host: Host) => order.get(host) ?? -1
+  // Hosts in flock order, as a live merge lists them (the order a tie within one second keeps).
+  const live = liveEntries(answers, ctx, filters).sort((a, b) => position(a.host) - position(b.host))
+  const down = downHostRows(answers, ctx, search, filters, memory.fresh.hosts)
+  const isDown = new Set(down)
+  const ordered = await mergeNewestFirst(memory.fresh, live, down, {
+    position,
+    createdNanos: (entry) => isDown.has(entry) ? Promise.resolve(undefined) : inspectedNanos(entry),
+    times: creationTimes,
+    limit: Number(search.get('limit') ?? -1),
+  })
   const utf8 = new TextEncoder()
-  const rows = ordered.map(({ host, item, row }) =>
-    row ?? utf8.encode(JSON.stringify(containerRowForFlock(item, host, ctx.options.names)))
+  const rows = ordered.map((row) =>
+    'item' in row
+      ? utf8.encode(JSON.stringify(containerRowForFlock(row.item, row.host, ctx.options.names)))
+      : row
   )
   return listBody(rows, Date.now()).body
 }
@@ -296,22 +302,24 @@ async function orderedContainers(
   ctx: FlockerContext,
   search: URLSearchParams,
   filters: HostFilters,
-  fromMemory: Iterable<Host> = [],
 ): Promise<Entry[]> {
-  const down = downHostRows(answers, ctx, search, filters, fromMemory)
+  const down = downHostRows(answers, ctx, search, filters)
   const isDown = new Set(down)
-  const ordered = await newestFirst([...entries, ...down], async (entry) => {
-    if (isDown.has(entry)) return undefined
-    const { host, item, row } = entry
-    // A row from memory holds its inspect's nanoseconds already.
-    if (row) return BigInt(row.created) * 1_000_000_000n + BigInt(row.createdNanos)
-    const inspect = await host.json<{ Created?: string }>(
-      `/containers/${encodeURIComponent(String(item.Id))}/json`,
-    )
-    return rfc3339Nanos(String(inspect.Created ?? ''))
-  }, creationTimes)
+  const ordered = await newestFirst(
+    [...entries, ...down],
+    (entry) => isDown.has(entry) ? Promise.resolve(undefined) : inspectedNanos(entry),
+    creationTimes,
+  )
   const limit = Number(search.get('limit') ?? -1)
   return limit > 0 ? ordered.slice(0, limit) : ordered
+}
+
+/** A listed container's creation time in nanoseconds, by its inspect. */
+async function inspectedNanos({ host, item }: Entry): Promise<bigint | undefined> {
+  const inspect = await host.json<{ Created?: string }>(
+    `/containers/${encodeURIComponent(String(item.Id))}/json`,
+  )
+  return rfc3339Nanos(String(inspect.Created ?? ''))
 }
 
 /**
