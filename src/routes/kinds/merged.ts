@@ -235,14 +235,25 @@ interface Entry {
   readonly item: ContainerSummaryJson
 }
 
+/**
+ * What the hosts listed and the last-seen rows of the hosts that did not answer, newest first across
+ * hosts, then limited.
+ */
 async function mergeContainers(
   answers: readonly Answered<ContainerSummaryJson[]>[],
   ctx: FlockerContext,
   search: URLSearchParams,
   filters: HostFilters,
 ): Promise<ContainerSummaryJson[]> {
-  const ordered = await orderedContainers(liveEntries(answers, ctx, filters), answers, ctx, search, filters)
-  return ordered.map(({ host, item }) => containerRowForFlock(item, host, ctx.options.names))
+  const down = downHostRows(answers, ctx, search, filters)
+  const ordered = await newestFirst(
+    [...liveEntries(answers, ctx, filters), ...down],
+    nanosUnlessDown(down),
+    creationTimes,
+  )
+  const limit = Number(search.get('limit') ?? -1)
+  const shown = limit > 0 ? ordered.slice(0, limit) : ordered
+  return shown.map(({ host, item }) => containerRowForFlock(item, host, ctx.options.names))
 }
 
 /**
@@ -262,10 +273,9 @@ async function partlyCachedList(
   // Hosts in flock order, as a live merge lists them (the order a tie within one second keeps).
   const live = liveEntries(answers, ctx, filters).sort((a, b) => position(a.host) - position(b.host))
   const down = downHostRows(answers, ctx, search, filters, memory.fresh.hosts)
-  const isDown = new Set(down)
   const ordered = await mergeNewestFirst(memory.fresh, live, down, {
     position,
-    createdNanos: (entry) => isDown.has(entry) ? Promise.resolve(undefined) : inspectedNanos(entry),
+    createdNanos: nanosUnlessDown(down),
     times: creationTimes,
     limit: Number(search.get('limit') ?? -1),
   })
@@ -293,33 +303,18 @@ function liveEntries(
 }
 
 /**
- * `entries` and the last-seen rows of the hosts that did not answer, newest first across hosts,
- * then limited: the order and length of a live merge.
+ * A listed container's creation time in nanoseconds, by its inspect; none for a down host's
+ * last-seen row (its host cannot be asked).
  */
-async function orderedContainers(
-  entries: readonly Entry[],
-  answers: readonly Answered<ContainerSummaryJson[]>[],
-  ctx: FlockerContext,
-  search: URLSearchParams,
-  filters: HostFilters,
-): Promise<Entry[]> {
-  const down = downHostRows(answers, ctx, search, filters)
+function nanosUnlessDown(down: readonly Entry[]): (entry: Entry) => Promise<bigint | undefined> {
   const isDown = new Set(down)
-  const ordered = await newestFirst(
-    [...entries, ...down],
-    (entry) => isDown.has(entry) ? Promise.resolve(undefined) : inspectedNanos(entry),
-    creationTimes,
-  )
-  const limit = Number(search.get('limit') ?? -1)
-  return limit > 0 ? ordered.slice(0, limit) : ordered
-}
-
-/** A listed container's creation time in nanoseconds, by its inspect. */
-async function inspectedNanos({ host, item }: Entry): Promise<bigint | undefined> {
-  const inspect = await host.json<{ Created?: string }>(
-    `/containers/${encodeURIComponent(String(item.Id))}/json`,
-  )
-  return rfc3339Nanos(String(inspect.Created ?? ''))
+  return async (entry) => {
+    if (isDown.has(entry)) return undefined
+    const inspect = await entry.host.json<{ Created?: string }>(
+      `/containers/${encodeURIComponent(String(entry.item.Id))}/json`,
+    )
+    return rfc3339Nanos(String(inspect.Created ?? ''))
+  }
 }
 
 /**

@@ -101,11 +101,7 @@ export class RawDownload {
    * engine's logs: a chunk per line, and each write is a chunk of the answer).
    */
   writeDecoded(res: ServerResponse, counted?: BodyCounter): void {
-    const pieces: Uint8Array[] = []
-    this.#pour(res, counted, {
-      data: (piece) => pieces.push(piece),
-      read: () => writeGathered(pieces.splice(0), (bytes) => res.write(bytes)),
-    })
+    this.#pour(res, counted, gatheredWrites((bytes) => res.write(bytes)))
   }
 
   /** Pours the body into `res` with `writes`: backpressure, a cut either side cuts the other. */
@@ -148,16 +144,9 @@ export class RawDownload {
   }
 
   #decodedSink(): Sink {
-    const pieces: Uint8Array[] = []
     return {
-      data: (piece) => pieces.push(piece),
-      // One push per read: a real engine's logs put dozens of lines (chunks) in each.
-      read: () => {
-        if (pieces.length === 0) return true
-        const bytes = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)
-        pieces.length = 0
-        return this.decoded.push(bytes)
-      },
+      // One push per read of small pieces: a real engine's logs put dozens of lines (chunks) in each.
+      ...gatheredWrites((bytes) => this.decoded.push(bytes)),
       end: () => this.decoded.push(null),
       fail: (error) => this.decoded.destroy(error),
     }
@@ -233,6 +222,15 @@ export class RawDownload {
     this.socket.destroy()
     this.onOver()
   }
+}
+
+/**
+ * A sink's `data` and `read` for decoded bytes: each read's pieces written by `write` when the read
+ * ends (writeGathered), so one read of many small pieces is one write.
+ */
+function gatheredWrites(write: (bytes: Uint8Array) => boolean): Pick<Sink, 'data' | 'read'> {
+  const pieces: Uint8Array[] = []
+  return { data: (piece) => pieces.push(piece), read: () => writeGathered(pieces.splice(0), write) }
 }
 
 /**
